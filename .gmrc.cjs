@@ -1,0 +1,42 @@
+// graphile-migrate configuration (CommonJS: the project is ESM and
+// graphile-migrate 1.4 rejects .gmrc.mjs).
+//
+// Connection strings come from the environment (DATABASE_URL,
+// SHADOW_DATABASE_URL, ROOT_DATABASE_URL). When DATABASE_URL is unset they
+// come from the embedded server's state file, so `npx graphile-migrate commit`
+// works against `npm run db:start` with no setup.
+const { readFileSync } = require("node:fs");
+const path = require("node:path");
+
+function embeddedUrls() {
+  const dir = process.env.EMBEDDED_PG_DIR || path.join(__dirname, ".data");
+  try {
+    const state = JSON.parse(readFileSync(path.join(dir, "embedded.json"), "utf8"));
+    const base = `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}`;
+    return {
+      connectionString: `${base}/${state.database}`,
+      shadowConnectionString: `${base}/${state.database}_shadow`,
+      rootConnectionString: `${base}/postgres`,
+    };
+  } catch {
+    return {};
+  }
+}
+
+const embedded = process.env.DATABASE_URL ? {} : embeddedUrls();
+
+module.exports = {
+  connectionString: process.env.DATABASE_URL || embedded.connectionString,
+  shadowConnectionString: process.env.SHADOW_DATABASE_URL || embedded.shadowConnectionString,
+  rootConnectionString: process.env.ROOT_DATABASE_URL || embedded.rootConnectionString,
+
+  // Every migration session: wait at most 5 s for a lock (a migration queued
+  // behind a long transaction would otherwise block every writer queued
+  // behind it), but let index builds run long.
+  pgSettings: {
+    lock_timeout: "5s",
+    statement_timeout: "30min",
+  },
+
+  migrationsFolder: path.join(__dirname, "migrations"),
+};
