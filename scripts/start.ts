@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// npm start — the main job: start the embedded server (or use DATABASE_URL),
+// apply the migrations, seed realistic data, print a summary.
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
+import { runCommand } from "../src/cli/errors.ts";
+import { runStart } from "../src/start/pipeline.ts";
+import { DEFAULT_SEED } from "../src/seed/cli.ts";
+
+const spec = {
+  usage: "npm start --",
+  options: { scale: { type: "string" }, seed: { type: "string" } },
+  help: {
+    scale: "seed scale (default 1: 10k contacts, 200k messages; 10 is the benchmark scale)",
+    seed: `random seed (default ${DEFAULT_SEED})`,
+  },
+} as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) return void console.log(formatHelp(spec));
+  return runStart({
+    scale: positiveNumberFlag("scale", values.scale, 1, 100),
+    seed: integerFlag("seed", values.seed, DEFAULT_SEED),
+  });
+});

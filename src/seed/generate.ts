@@ -1,0 +1,126 @@
+// Runs the seed: one transaction that empties the eight tables and refills
+// them set-based on the server, in chunks so progress can be shown. A failure
+// or Ctrl-C rolls everything back: no partial data. Afterwards VACUUM ANALYZE
+// sets the visibility map (index-only scans) and fresh planner statistics.
+import { EXIT, UserError } from "../cli/errors.ts";
+import type { Sql } from "../config/database-url.ts";
+import { RND_FUNCTION_SQL, SEED_TABLES, rowsAt, seedTable } from "./tables.ts";
+
+export interface SeedOptions {
+  readonly scale: number;
+  readonly seed: number;
+  /** Midnight UTC the data is relative to; default: today. */
+  readonly anchor?: Date;
+  /** Rows per INSERT chunk (progress granularity). */
+  readonly chunkRows?: number;
+  readonly onProgress?: (event: SeedProgress) => void;
+}
+
+export type SeedProgress =
+  | { readonly kind: "table-start"; readonly table: string; readonly rows: number; readonly index: number; readonly total: number }
+  | { readonly kind: "chunk"; readonly table: string; readonly done: number; readonly rows: number }
+  | { readonly kind: "table-done"; readonly table: string; readonly rows: number; readonly ms: number }
+  | { readonly kind: "vacuum-start" }
+  | { readonly kind: "vacuum-done"; readonly ms: number };
+
+export interface SeedResult {
+  readonly scale: number;
+  readonly seed: number;
+  readonly anchor: string;
+  readonly tables: readonly { readonly table: string; readonly rows: number; readonly ms: number }[];
+  readonly insertMs: number;
+  readonly vacuumMs: number;
+  readonly totalMs: number;
+}
+
+// Declares every parameter's type: a statement that does not use $5/$6 would
+// otherwise fail with "could not determine data type of parameter".
+const PARAMETER_TYPES = "WITH _parameter_types AS (SELECT $1::int, $2::timestamptz, $3::bigint, $4::bigint, $5::bigint, $6::bigint)";
+
+export function todayUtc(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/** The tables must exist (the base schema is migrated) before seeding. */
+export async function assertSchemaPresent(sql: Sql): Promise<void> {
+  const names = SEED_TABLES.map((t) => t.table);
+  const rows = await sql<{ name: string }[]>`
+    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY(${names})`;
+  const missing = names.filter((n) => !rows.some((r) => r.name === n));
+  if (missing.length > 0) {
+    throw new UserError(`The base schema is missing (no table ${missing.join(", ")}). Run 'npm run migrate' first.`, EXIT.notReady);
+  }
+}
+
+export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
+  await assertSchemaPresent(sql);
+  const anchor = options.anchor ?? todayUtc();
+  const chunkRows = options.chunkRows ?? 250_000;
+  const contacts = rowsAt(seedTable("phone_contacts"), options.scale);
+  const people = rowsAt(seedTable("people"), options.scale);
+  const tables: { table: string; rows: number; ms: number }[] = [];
+  const started = performance.now();
+
+  await sql.begin(async (tx) => {
+    await tx.unsafe(RND_FUNCTION_SQL);
+    // Bulk load without per-row foreign key triggers when we may (superuser):
+    // the generator makes every reference valid by construction. Others get
+    // the normal checks (slower, same result).
+    const [{ superuser }] = (await tx`SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`) as unknown as [{ superuser: boolean }];
+    if (superuser) await tx`SET LOCAL session_replication_role = replica`;
+    await tx.unsafe(`TRUNCATE ${SEED_TABLES.map((t) => t.table).join(", ")} RESTART IDENTITY CASCADE`);
+
+    for (const [index, table] of SEED_TABLES.entries()) {
+      const rows = rowsAt(table, options.scale);
+      options.onProgress?.({ kind: "table-start", table: table.table, rows, index, total: SEED_TABLES.length });
+      const t0 = performance.now();
+      for (let from = 1; from <= rows; from += chunkRows) {
+        const to = Math.min(rows, from + chunkRows - 1);
+        await tx.unsafe(PARAMETER_TYPES + table.insertSql, [options.seed, anchor.toISOString(), from, to, contacts, people]);
+        options.onProgress?.({ kind: "chunk", table: table.table, done: to, rows });
+      }
+      // Identity columns continue after the generated ids.
+      await tx.unsafe(`SELECT setval(pg_get_serial_sequence('${table.table}', 'id'), ${rows})`);
+      const ms = performance.now() - t0;
+      tables.push({ table: table.table, rows, ms });
+      options.onProgress?.({ kind: "table-done", table: table.table, rows, ms });
+    }
+  });
+  const insertMs = performance.now() - started;
+
+  options.onProgress?.({ kind: "vacuum-start" });
+  const v0 = performance.now();
+  await sql.unsafe(`VACUUM (ANALYZE) ${SEED_TABLES.map((t) => t.table).join(", ")}`);
+  const vacuumMs = performance.now() - v0;
+  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs });
+
+  return {
+    scale: options.scale,
+    seed: options.seed,
+    anchor: anchor.toISOString(),
+    tables,
+    insertMs,
+    vacuumMs,
+    totalMs: performance.now() - started,
+  };
+}
+
+/** md5 over every row of every seeded table, in id order (determinism checks). */
+export async function tableChecksums(sql: Sql): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const { table } of SEED_TABLES) {
+    const [row] = await sql.unsafe(`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) AS digest FROM ${table} t`);
+    result[table] = (row as unknown as { digest: string }).digest;
+  }
+  return result;
+}
+
+export async function tableRowCounts(sql: Sql): Promise<Record<string, number>> {
+  const result: Record<string, number> = {};
+  for (const { table } of SEED_TABLES) {
+    const [row] = await sql.unsafe(`SELECT count(*)::int AS n FROM ${table}`);
+    result[table] = (row as unknown as { n: number }).n;
+  }
+  return result;
+}

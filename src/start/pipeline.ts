@@ -1,0 +1,57 @@
+// The steps of `npm start`, each timed, then one summary.
+import { EXIT } from "../cli/errors.ts";
+import { formatMs, progressBar, type ProgressBar } from "../cli/progress.ts";
+import { connect, resolveDatabase } from "../config/database-url.ts";
+import { assertServerReady } from "../checks/preflight.ts";
+import { applyMigrations } from "../migrate/graphile.ts";
+import { printSeedSummary } from "../seed/cli.ts";
+import { seedDatabase, tableRowCounts } from "../seed/generate.ts";
+
+export interface StartOptions {
+  readonly scale: number;
+  readonly seed: number;
+}
+
+export async function runStart(options: StartOptions): Promise<number> {
+  const steps: { step: string; ms: number }[] = [];
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const result = await work();
+    steps.push({ step, ms: performance.now() - t0 });
+    return result;
+  };
+
+  const target = await timed("start server", () => resolveDatabase({ log: (l) => console.log(l) }));
+  console.log(`database: ${target.display} (${target.source})`);
+  const sql = await connect(target, { max: 2, applicationName: "bollalabz-db start" });
+  try {
+    const { serverVersion } = await assertServerReady(sql, target.display);
+    console.log(`PostgreSQL ${serverVersion}`);
+    await timed("migrate", () => applyMigrations(target, (line) => console.log(`  ${line}`)));
+    let bar: ProgressBar | undefined;
+    const seeded = await timed("seed", () =>
+      seedDatabase(sql, {
+        scale: options.scale,
+        seed: options.seed,
+        onProgress(e) {
+          if (e.kind === "table-start") bar = progressBar(`  seed ${e.table}`, e.rows);
+          else if (e.kind === "chunk") bar?.update(e.done);
+          else if (e.kind === "table-done") bar?.finish(`  seeded ${e.table.padEnd(26)} ${String(e.rows).padStart(9)} rows  ${formatMs(e.ms)}`);
+        },
+      }),
+    );
+    printSeedSummary(seeded);
+    const counts = await tableRowCounts(sql);
+
+    console.log("\n== bollalabz-db: summary ==");
+    for (const { step, ms } of steps) console.log(`  ${step.padEnd(16)} ${formatMs(ms).padStart(9)}`);
+    console.log(`  ${"total".padEnd(16)} ${formatMs(steps.reduce((s, x) => s + x.ms, 0)).padStart(9)}`);
+    console.log("  rows:");
+    for (const [table, n] of Object.entries(counts)) console.log(`    ${table.padEnd(26)} ${n.toLocaleString("en-US").padStart(10)}`);
+    console.log(`  url: ${target.display}`);
+    if (target.source === "embedded") console.log("  full URL: npm run -s db:status -- --url    stop: npm run db:stop");
+    return EXIT.ok;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
