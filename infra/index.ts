@@ -1,0 +1,2 @@
+// The Pulumi program (see the Pulumi issue): placeholder until it is written.
+export {};

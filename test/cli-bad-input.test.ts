@@ -1,0 +1,114 @@
+import net from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../src/cli/errors.ts";
+import { parseDatabaseUrl } from "../src/config/database-url.ts";
+import { destroyEmbedded, findFreePort, startEmbedded } from "../src/embedded/server.ts";
+import { tableChecksums } from "../src/seed/generate.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+
+describe("bad input gets one clear error and changes nothing", () => {
+  let db: TestDatabase;
+  let before: Record<string, string>;
+  beforeAll(async () => {
+    db = await seededDatabase("badinput", 0.02);
+    before = await tableChecksums(db.sql);
+  });
+  afterAll(async () => {
+    expect(await tableChecksums(db.sql)).toEqual(before);
+    await db.drop();
+  });
+
+  it.each([
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["--scale", "-1"], /--scale must be a number greater than 0/],
+    [["--scale", "abc"], /--scale must be a number greater than 0.*got 'abc'/],
+    [["--scale", "0"], /--scale must be a number greater than 0/],
+    [["--seed", "1.5"], /--seed must be an integer/],
+    [["--anchor", "2026-02-30"], /--anchor must be a date/],
+  ])("seed %j exits 2 with a usage message", async (args, message) => {
+    const result = await runScript("seed.ts", args, { DATABASE_URL: db.url });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toMatch(message);
+    expect(looksLikeCleanError(result.stderr)).toBe(true);
+  });
+
+  it("a malformed DATABASE_URL exits 2 and never prints the password", async () => {
+    const result = await runScript("seed.ts", ["--scale", "1"], { DATABASE_URL: "mysql://user:s3cretpw@host/db" });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toMatch(/scheme is 'mysql', expected 'postgres'/);
+    expect(result.stderr).not.toContain("s3cretpw");
+    expect(() => parseDatabaseUrl("postgres://u:p@h:5432/")).toThrow(/database name is missing/);
+    expect(() => parseDatabaseUrl("not a url")).toThrow(/not a valid URL/);
+  });
+
+  it("an unreachable server exits 3 quickly with the fix", async () => {
+    const port = await findFreePort();
+    for (const script of ["seed.ts", "migrate.ts"]) {
+      const result = await runScript(script, [], { DATABASE_URL: `postgres://u:s3cretpw@127.0.0.1:${port}/db` });
+      expect(result.code, script).toBe(EXIT.unreachable);
+      expect(result.stderr).toMatch(/connection refused/);
+      expect(result.stderr).not.toContain("s3cretpw");
+      expect(looksLikeCleanError(result.stderr)).toBe(true);
+    }
+  });
+
+  it("seeding a database without the schema says to migrate first", async () => {
+    const url = new URL(db.url);
+    url.pathname = "/postgres";
+    const result = await runScript("seed.ts", ["--scale", "0.01"], { DATABASE_URL: url.toString() });
+    expect(result.code).toBe(EXIT.notReady);
+    expect(result.stderr).toMatch(/base schema is missing.*npm run migrate/);
+  });
+});
+
+describe("embedded server edge cases", () => {
+  const dirs: string[] = [];
+  const scratch = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-edge-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) {
+      destroyEmbedded(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a server without pg_stat_statements preloaded is refused by migrate with the fix (exit 4)", async () => {
+    const server = await startEmbedded({
+      baseDir: scratch(),
+      port: await findFreePort(),
+      noSync: true,
+      extraSettings: [{ name: "shared_preload_libraries", value: "", reason: "test: not preloaded" }],
+    });
+    const result = await runScript("migrate.ts", [], { DATABASE_URL: server.databaseUrl });
+    expect(result.code).toBe(EXIT.notReady);
+    expect(result.stderr).toMatch(/pg_stat_statements is not ready \(preloaded\).*shared_preload_libraries/);
+    expect(looksLikeCleanError(result.stderr)).toBe(true);
+  });
+
+  it("a busy port: picks a free one, or refuses clearly when the port was asked for", async () => {
+    const blocker = net.createServer();
+    const busy = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port)));
+    try {
+      const dir = scratch();
+      const asked = await runScript("db-start.ts", [], { EMBEDDED_PG_DIR: dir, EMBEDDED_PG_PORT: String(busy) });
+      expect(asked.code).toBe(EXIT.notReady);
+      expect(asked.stderr).toMatch(new RegExp(`Port ${busy} on 127.0.0.1 is already in use`));
+
+      const server = await startEmbedded({ baseDir: dir, port: busy, noSync: true });
+      expect(server.port).not.toBe(busy);
+      const status = await runScript("db-status.ts", [], { EMBEDDED_PG_DIR: dir });
+      expect(status.code).toBe(EXIT.ok);
+      expect(status.stdout).toContain(`127.0.0.1:${server.port}`);
+      expect(status.stdout).not.toContain(server.password);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,55 @@
+// Starts one throwaway embedded PostgreSQL (same settings module as
+// `npm start`, plus durability off for speed) for the whole test run, in the
+// system temp dir on a free port. Clusters left behind by a killed earlier
+// run are stopped and removed first.
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { destroyEmbedded, findFreePort, startEmbedded } from "../../src/embedded/server.ts";
+
+const PREFIX = "bollalabz-db-test-";
+
+function removeStaleClusters(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(PREFIX)) continue;
+    const owner = Number(entry.slice(PREFIX.length));
+    let alive = false;
+    try {
+      process.kill(owner, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    const dir = path.join(tmpdir(), entry);
+    if (!alive && existsSync(dir)) destroyEmbedded(dir);
+  }
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** URL of the `postgres` maintenance database of the test server (superuser). */
+    testRootUrl: string;
+    testServerBaseDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  removeStaleClusters();
+  const baseDir = path.join(tmpdir(), `${PREFIX}${process.pid}`);
+  const server = await startEmbedded({
+    baseDir,
+    port: await findFreePort(),
+    portExplicit: true,
+    database: "bollalabz_test",
+    noSync: true,
+    extraSettings: [
+      { name: "fsync", value: "off", reason: "throwaway test cluster" },
+      { name: "synchronous_commit", value: "off", reason: "throwaway test cluster" },
+      { name: "full_page_writes", value: "off", reason: "throwaway test cluster" },
+    ],
+  });
+  project.provide("testRootUrl", server.rootUrl);
+  project.provide("testServerBaseDir", baseDir);
+  return () => destroyEmbedded(baseDir);
+}

@@ -1,0 +1,34 @@
+// Runs a project script the way `npm run` does (same Node), capturing output.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { PROJECT_ROOT } from "../../src/config/project.ts";
+
+export interface ScriptResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<ScriptResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", script), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CI: "true", DATABASE_URL: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: timeoutMs,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+  });
+}
+
+/** An expected failure prints one clear error and no stack trace. */
+export function looksLikeCleanError(stderr: string): boolean {
+  return stderr.includes("error: ") && !/\n\s+at .+:\d+:\d+/.test(stderr) && !stderr.includes("internal error");
+}
