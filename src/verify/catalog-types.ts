@@ -1,0 +1,40 @@
+// The shape of a verification catalog entry: one application query, how to
+// pick realistic parameters for it from the data, and what "good" means for it.
+// The built-in catalog is src/verify/catalog.ts; users can pass their own as
+// JSON or YAML with `npm run verify -- --catalog FILE` (same shape).
+
+export type QueryKind = "point" | "list" | "search" | "analytics";
+
+export interface CatalogEntry {
+  /** snake_case identifier, unique in the catalog. */
+  readonly name: string;
+  /** What the app does with it, in a few words (report heading). */
+  readonly title: string;
+  readonly kind: QueryKind;
+  /** The query as the app sends it, with $1..$n parameters. */
+  readonly sql: string;
+  /**
+   * Parameter variants, e.g. { heavy_contact: "...", typical_contact: "..." }.
+   * Each value is a SQL query run once against the data before measuring; it
+   * must return exactly one row whose columns, in order, are $1..$n. Queries
+   * without parameters use { default: "SELECT" } (no columns).
+   */
+  readonly params: Readonly<Record<string, string>>;
+  /** Indexes the plan must use: with expectMode "all" (default) every one, with "any" at least one. */
+  readonly expectIndexes: readonly string[];
+  readonly expectMode?: "all" | "any";
+  /** Client-side p95 budget in milliseconds for every variant. */
+  readonly budgetMs: number;
+  /** A sequential scan is acceptable here (e.g. a tiny table); otherwise one on a large table fails the entry. */
+  readonly seqScanOk?: boolean;
+  /** Why the query matters / why the expectation holds. */
+  readonly reason: string;
+}
+
+/** Budgets by kind, so entries state intent rather than magic numbers. */
+export const BUDGET_MS: Readonly<Record<QueryKind, number>> = {
+  point: 10,
+  list: 10,
+  search: 10,
+  analytics: 50,
+};
