@@ -77,12 +77,14 @@ SELECT i, ${skewedContact(20)}, direction,
        (ARRAY['sms','sms','sms','sms','sms','sms','sms','whatsapp','whatsapp','email'])[1 + floor(10 * pg_temp.rnd($1, 22, i))::int],
        ${sentence(30, 14)},
        CASE WHEN direction = 'inbound' THEN (ARRAY['delivered','read','read'])[1 + floor(3 * pg_temp.rnd($1, 23, i))::int]
-            ELSE (ARRAY['sent','delivered','delivered','read','failed'])[1 + floor(5 * pg_temp.rnd($1, 23, i))::int] END,
+            ELSE (ARRAY['sent','delivered','delivered','read','failed','queued'])[1 + floor(CASE WHEN pg_temp.rnd($1, 47, i) < 0.001 THEN 6 ELSE 5 END * pg_temp.rnd($1, 23, i))::int] END,
        jsonb_strip_nulls(jsonb_build_object(
          'provider', (ARRAY['twilio','twilio','vonage','messagebird'])[1 + floor(4 * pg_temp.rnd($1, 24, i))::int],
          'segments', 1 + floor(3 * pg_temp.rnd($1, 25, i) ^ 3)::int,
          'sentiment', (ARRAY['positive','neutral','neutral','negative'])[1 + floor(4 * pg_temp.rnd($1, 26, i))::int],
-         'campaign', CASE WHEN pg_temp.rnd($1, 27, i) < 0.08 THEN (ARRAY['spring_promo','renewal_2026','winback','black_friday'])[1 + floor(4 * pg_temp.rnd($1, 28, i))::int] END)),
+         'campaign', CASE WHEN pg_temp.rnd($1, 27, i) < 0.08 THEN (ARRAY['spring_promo','renewal_2026','winback','black_friday'])[1 + floor(4 * pg_temp.rnd($1, 28, i))::int] END,
+         -- a support ticket this message belongs to (rare): looked up by the ticket view
+         'ticket_id', CASE WHEN pg_temp.rnd($1, 45, i) < 0.005 THEN 'T-' || (1 + floor(pg_temp.rnd($1, 46, i) * greatest(1, $5 / 3))::int) END)),
        ${historyTime(29)}
 FROM (SELECT i, CASE WHEN pg_temp.rnd($1, 21, i) < 0.55 THEN 'inbound' ELSE 'outbound' END AS direction
       FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
@@ -119,9 +121,12 @@ SELECT i, CASE WHEN pg_temp.rnd($1, 80, i) < 0.9 THEN ${skewedContact(81)} END,
        status, 1 + floor(5 * pg_temp.rnd($1, 105, i))::int,
        due_at,
        CASE WHEN status = 'completed' THEN least(due_at, $2::timestamptz) - interval '2 days' * pg_temp.rnd($1, 106, i) END,
-       jsonb_build_object('source', (ARRAY['manual','workflow','import'])[1 + floor(3 * pg_temp.rnd($1, 107, i))::int],
-                          'reminder', pg_temp.rnd($1, 108, i) < 0.4,
-                          'category', (ARRAY['follow_up','billing','support','sales','admin'])[1 + floor(5 * pg_temp.rnd($1, 109, i))::int]),
+       jsonb_strip_nulls(jsonb_build_object(
+         'source', (ARRAY['manual','workflow','import'])[1 + floor(3 * pg_temp.rnd($1, 107, i))::int],
+         'reminder', pg_temp.rnd($1, 108, i) < 0.4,
+         'category', (ARRAY['follow_up','billing','support','sales','admin'])[1 + floor(5 * pg_temp.rnd($1, 109, i))::int],
+         -- tasks a workflow created point back at it
+         'workflow_id', CASE WHEN floor(3 * pg_temp.rnd($1, 107, i)) = 1 THEN 1 + floor(pg_temp.rnd($1, 111, i) * greatest(1, $5 / 50))::int END)),
        due_at - interval '30 days', greatest(due_at - interval '30 days', least(due_at, $2::timestamptz) - interval '1 day' * pg_temp.rnd($1, 110, i))
 FROM (SELECT i,
              CASE WHEN r < 0.75 THEN 'completed' WHEN r < 0.85 THEN 'pending' WHEN r < 0.90 THEN 'in_progress' ELSE 'cancelled' END AS status,
@@ -186,11 +191,15 @@ SELECT i, ${pick(EVENT_TITLES, 170)} || ' ' || ${pick(LAST_NAMES, 171, 1.6)},
        s, s + interval '15 minutes' * (1 + floor(12 * pg_temp.rnd($1, 186, i) ^ 2)::int),
        CASE WHEN pg_temp.rnd($1, 187, i) < 0.6 THEN ${skewedContact(188)} END,
        CASE WHEN pg_temp.rnd($1, 189, i) < 0.3 THEN ${skewedPerson(190)} END,
-       jsonb_build_object('source', (ARRAY['google','outlook','manual'])[1 + floor(3 * pg_temp.rnd($1, 191, i))::int],
-                          'reminder_minutes', (ARRAY[5,10,15,30,60])[1 + floor(5 * pg_temp.rnd($1, 192, i))::int]),
+       jsonb_strip_nulls(jsonb_build_object(
+         'source', source,
+         'reminder_minutes', (ARRAY[5,10,15,30,60])[1 + floor(5 * pg_temp.rnd($1, 192, i))::int],
+         -- synced events carry the provider's id: calendar sync looks them up by it
+         'external_id', CASE WHEN source <> 'manual' THEN left(source, 1) || '_' || left(md5($1::text || ':evt:' || i::text), 16) END)),
        least(s, $2::timestamptz) - interval '14 days', least(s, $2::timestamptz) - interval '1 day'
 FROM (SELECT i, date_trunc('hour', $2::timestamptz - interval '365 days' + interval '545 days' * pg_temp.rnd($1, 193, i))
-                 + interval '15 minutes' * floor(4 * pg_temp.rnd($1, 194, i)) AS s
+                 + interval '15 minutes' * floor(4 * pg_temp.rnd($1, 194, i)) AS s,
+             (ARRAY['google','outlook','manual'])[1 + floor(3 * pg_temp.rnd($1, 191, i))::int] AS source
       FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
   },
 ];
