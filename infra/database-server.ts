@@ -1,0 +1,132 @@
+// The PostgreSQL server: image, data volume, container (configured from the
+// shared settings module) and a postgresql provider that connects to it only
+// once Docker reports the container healthy.
+import * as docker from "@pulumi/docker";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import { SERVER_SETTINGS, serverSettingsAsFlags, sharedMemoryBytes, type ServerSetting } from "../src/settings/server-settings.ts";
+import { dataPathFor } from "./config.ts";
+
+/** PostgreSQL's port inside the container. */
+export const CONTAINER_PORT = 5432;
+/** The image's superuser (POSTGRES_USER default); the provider and migrations connect as it. */
+export const SUPERUSER = "postgres";
+/** Docker label that records the explicit opt-in to a non-loopback bind (read by the policy pack). */
+export const NETWORK_BIND_OPT_IN_LABEL = "bollalabz-db.allow-network-bind";
+/** Seconds `pulumi up` waits for the healthcheck: first start runs initdb. */
+export const WAIT_TIMEOUT_SECONDS = 180;
+
+/**
+ * Settings that differ per target and so are not in the shared module: inside
+ * the container PostgreSQL listens on all interfaces; Docker publishes the
+ * port on bindAddress only.
+ */
+export const CONTAINER_ONLY_SETTINGS: readonly ServerSetting[] = [
+  { name: "listen_addresses", value: "*", reason: "Inside the container; reachability from outside is decided by the published port's bind address." },
+];
+
+/** The container's command: `postgres -c name=value ...` from the shared settings module. */
+export function postgresCommand(settings: readonly ServerSetting[] = SERVER_SETTINGS): string[] {
+  return ["postgres", ...serverSettingsAsFlags([...settings, ...CONTAINER_ONLY_SETTINGS])];
+}
+
+/** /dev/shm size in MB (the docker provider's unit) for shared_buffers plus headroom. */
+export function shmSizeMb(): number {
+  return Math.ceil(sharedMemoryBytes() / 1024 ** 2);
+}
+
+/** Where a client on this machine connects for a given bind address. */
+export function clientHostFor(bindAddress: string): string {
+  if (bindAddress === "" || bindAddress === "0.0.0.0") return "127.0.0.1";
+  if (bindAddress === "::" || bindAddress === "[::]") return "::1";
+  return bindAddress;
+}
+
+export interface DatabaseServerArgs {
+  /** Image reference with a version tag, e.g. postgres:17.10. */
+  readonly image: string;
+  readonly majorVersion: number;
+  readonly containerName: string;
+  readonly hostPort: number;
+  readonly bindAddress: string;
+  /** Set only when the stack config opts in to a non-loopback bind. */
+  readonly allowNetworkBind: boolean;
+  /** Password of the superuser `postgres`. */
+  readonly superuserPassword: pulumi.Input<string>;
+}
+
+export class DatabaseServer extends pulumi.ComponentResource {
+  readonly image: docker.RemoteImage;
+  readonly volume: docker.Volume;
+  readonly container: docker.Container;
+  /** Connects as the superuser to the `postgres` database; created after the container is healthy. */
+  readonly provider: postgresql.Provider;
+  /** Host and port a client on this machine uses (from the container's outputs). */
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+
+  constructor(name: string, args: DatabaseServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("bollalabz-db:index:DatabaseServer", name, {}, opts);
+    const child = { parent: this };
+
+    this.image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, child);
+
+    // A named volume outlives container replacements (image upgrades, setting changes).
+    this.volume = new docker.Volume(`${name}-data`, { name: `${args.containerName}-data` }, child);
+
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: args.containerName,
+        // imageId, not image.name: the container is replaced only when the pulled image changes.
+        image: this.image.imageId,
+        command: postgresCommand(),
+        envs: [pulumi.interpolate`POSTGRES_PASSWORD=${args.superuserPassword}`],
+        ports: [{ internal: CONTAINER_PORT, external: args.hostPort, ip: args.bindAddress }],
+        volumes: [{ volumeName: this.volume.name, containerPath: dataPathFor(args.majorVersion) }],
+        labels: args.allowNetworkBind ? [{ label: NETWORK_BIND_OPT_IN_LABEL, value: "true" }] : [],
+        // During first start the image runs a temporary server on the unix
+        // socket only: probing TCP reports healthy only once the real server
+        // accepts the connections the provider and the app will make.
+        healthcheck: {
+          tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(CONTAINER_PORT), "-U", SUPERUSER],
+          interval: "2s",
+          timeout: "5s",
+          retries: 5,
+          startPeriod: "120s",
+        },
+        wait: true,
+        waitTimeout: WAIT_TIMEOUT_SECONDS,
+        restart: "unless-stopped",
+        shmSize: shmSizeMb(),
+        // A clean shutdown (checkpoint) before the container is removed.
+        destroyGraceSeconds: 60,
+      },
+      // Fixed name and host port: the old container must go before the new one starts.
+      { ...child, deleteBeforeReplace: true },
+    );
+
+    const published = this.container.ports.apply((ports) => ports?.[0]);
+    this.host = published.apply((p) => clientHostFor(p?.ip ?? args.bindAddress));
+    this.port = published.apply((p) => p?.external ?? args.hostPort);
+
+    this.provider = new postgresql.Provider(
+      `${name}-postgresql`,
+      {
+        host: this.host,
+        port: this.port,
+        username: SUPERUSER,
+        password: args.superuserPassword,
+        database: "postgres",
+        superuser: true,
+        // A local container has no TLS certificate; the provider's default requires SSL.
+        sslmode: "disable",
+        connectTimeout: 30,
+        expectedVersion: String(args.majorVersion),
+      },
+      { ...child, dependsOn: [this.container] },
+    );
+
+    this.registerOutputs({ host: this.host, port: this.port, containerName: this.container.name, imageId: this.image.imageId });
+  }
+}
