@@ -5,7 +5,7 @@
 // SHADOW_DATABASE_URL, ROOT_DATABASE_URL). When DATABASE_URL is unset they
 // come from the embedded server's state file, so `npx graphile-migrate commit`
 // works against `npm run db:start` with no setup.
-const { readFileSync } = require("node:fs");
+const { existsSync, readFileSync } = require("node:fs");
 const path = require("node:path");
 
 function embeddedUrls() {
@@ -25,6 +25,13 @@ function embeddedUrls() {
 
 const embedded = process.env.DATABASE_URL ? {} : embeddedUrls();
 
+// Hook scripts are TypeScript: run them with the project-local Node 24 (npm
+// package `node`) whichever node runs graphile-migrate (an `npx` PATH puts it
+// first, a bare `graphile-migrate` on the system Node 20 would not).
+const localNode = path.join(__dirname, "node_modules", ".bin", "node");
+const hookNode = existsSync(localNode) ? localNode : process.execPath;
+const hookCommand = (script) => `"${hookNode}" "${path.join(__dirname, "scripts", script)}"`;
+
 module.exports = {
   connectionString: process.env.DATABASE_URL || embedded.connectionString,
   shadowConnectionString: process.env.SHADOW_DATABASE_URL || embedded.shadowConnectionString,
@@ -39,4 +46,15 @@ module.exports = {
   },
 
   migrationsFolder: path.join(__dirname, "migrations"),
+
+  // A failed or killed CREATE INDEX CONCURRENTLY leaves an INVALID index and
+  // no ledger row; a re-run would then skip it (IF NOT EXISTS) and record
+  // success over a broken index. Before pending migrations run, drop the
+  // INVALID indexes that performance migrations create (names read from the
+  // migration files), one DROP INDEX CONCURRENTLY at a time, so they are
+  // rebuilt. The command gets the database as GM_DBURL.
+  beforeAllMigrations: [{ _: "command", command: hookCommand("drop-invalid-indexes.ts") }],
+  // Fresh planner statistics for the tables that got new indexes
+  // (expression indexes need them to be costed at all).
+  afterAllMigrations: ["after-all-migrations.sql"],
 };

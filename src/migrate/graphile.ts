@@ -6,8 +6,9 @@ import path from "node:path";
 import { migrate, type Settings } from "graphile-migrate";
 import { Logger } from "@graphile/logger";
 import { EXIT, UserError } from "../cli/errors.ts";
-import { PROJECT_ROOT } from "../config/project.ts";
+import { MIGRATIONS_DIR, PROJECT_ROOT } from "../config/project.ts";
 import type { DatabaseTarget } from "../config/database-url.ts";
+import { readCommittedMigrations } from "./performance-migrations.ts";
 
 const require = createRequire(import.meta.url);
 // graphile-migrate keeps its pg pools open for a while after a command and
@@ -15,33 +16,84 @@ const require = createRequire(import.meta.url);
 // dropped or restarted). We close them as soon as our call is done.
 const { clearAllPools } = require("graphile-migrate/dist/pgReal.js") as { clearAllPools: () => void };
 
-export function migrationSettings(target: DatabaseTarget, log: (line: string) => void = () => {}): Settings {
+export interface ApplyOptions {
+  /** Another migrations folder (e.g. the base-only one of src/migrate/base-only.ts). */
+  readonly migrationsFolder?: string;
+  /** Session settings merged over .gmrc.cjs's pgSettings (e.g. a shorter lock_timeout in tests). */
+  readonly pgSettings?: Readonly<Record<string, string>>;
+  /** Run .gmrc.cjs's beforeAllMigrations / afterAllMigrations hooks (default: both). */
+  readonly hooks?: { readonly before?: boolean; readonly after?: boolean };
+  /** Called as graphile-migrate starts each committed migration (its file name). */
+  readonly onMigrationStart?: (file: string) => void;
+}
+
+export function migrationSettings(target: DatabaseTarget, log: (line: string) => void = () => {}, options: ApplyOptions = {}): Settings {
   const base = require(path.join(PROJECT_ROOT, ".gmrc.cjs")) as Settings;
   return {
     ...base,
     connectionString: target.url,
     shadowConnectionString: target.shadowUrl ?? base.shadowConnectionString,
     rootConnectionString: target.rootUrl ?? base.rootConnectionString,
+    ...(options.migrationsFolder ? { migrationsFolder: options.migrationsFolder } : {}),
+    pgSettings: { ...base.pgSettings, ...options.pgSettings },
+    ...(options.hooks?.before === false ? { beforeAllMigrations: [] } : {}),
+    ...(options.hooks?.after === false ? { afterAllMigrations: [] } : {}),
     logger: new Logger(() => (level, message) => {
-      if (level !== "debug") log(String(message));
+      const line = String(message);
+      const started = /Running migration '([^']+)'/.exec(line);
+      if (started) options.onMigrationStart?.(started[1]!);
+      if (level !== "debug") log(line);
     }),
   };
 }
 
 /** Apply every committed migration not yet applied (a no-op when up to date). */
-export async function applyMigrations(target: DatabaseTarget, log?: (line: string) => void): Promise<void> {
+export async function applyMigrations(target: DatabaseTarget, log?: (line: string) => void, options: ApplyOptions = {}): Promise<void> {
+  let current: string | undefined;
+  const settings = migrationSettings(target, log, {
+    ...options,
+    onMigrationStart(file) {
+      current = file;
+      options.onMigrationStart?.(file);
+    },
+  });
   try {
-    await migrate(migrationSettings(target, log));
+    await migrate(settings);
   } catch (error) {
-    const e = error as { code?: string; message?: string };
-    if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "28P01" || e.code === "3D000") {
-      throw new UserError(`Cannot migrate ${target.display}: ${e.message}. Check DATABASE_URL or run 'npm run db:start'.`, EXIT.unreachable);
-    }
-    if (e.code === "55P03") {
-      throw new UserError(`Migration stopped: could not get a lock within lock_timeout (${e.message}). A long transaction holds it; retry when it ends — a re-run resumes where this stopped.`, EXIT.failed);
-    }
-    throw new UserError(`Migration failed on ${target.display}: ${e.message ?? String(error)}${e.code ? ` (SQLSTATE ${e.code})` : ""}`, EXIT.failed);
+    throw await explainMigrationError(error, target, current, options.migrationsFolder ?? MIGRATIONS_DIR);
   } finally {
     clearAllPools();
   }
+}
+
+/** One message naming the migration (and the index it builds) that failed, and why. */
+async function explainMigrationError(error: unknown, target: DatabaseTarget, file: string | undefined, migrationsFolder: string): Promise<UserError> {
+  if (error instanceof UserError) return error;
+  const e = error as { code?: string | number; message?: string; cmd?: string; stderr?: string };
+  if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN" || e.code === "28P01" || e.code === "3D000") {
+    return new UserError(`Cannot migrate ${target.display}: ${e.message}. Check DATABASE_URL or run 'npm run db:start'.`, EXIT.unreachable);
+  }
+  if (typeof e.cmd === "string") {
+    const detail = (e.stderr ?? "").trim().replace(/^error: /, "") || e.message;
+    return new UserError(`A graphile-migrate hook failed (${path.basename(e.cmd.replace(/"/g, ""))}): ${detail}`, EXIT.failed);
+  }
+  if (e.message === "Failed to get exclusive lock") {
+    return new UserError(`Another graphile-migrate run holds the migration lock on ${target.display}; wait for it to finish and run again.`, EXIT.failed);
+  }
+  let what = "Migration";
+  if (file) {
+    const migration = await readCommittedMigrations(migrationsFolder).then((all) => all.find((m) => m.file === file), () => undefined);
+    what = migration?.index ? `Migration ${file} (index ${migration.index.name} on ${migration.index.table})` : `Migration ${file}`;
+  }
+  const resume = "Nothing else was applied after it; a re-run drops what the failed build left and resumes there.";
+  if (e.code === "55P03") {
+    return new UserError(`${what} stopped: could not get a lock within lock_timeout (${e.message}). A long transaction holds it; retry when it ends. ${resume}`, EXIT.failed);
+  }
+  if (e.code === "57014") {
+    return new UserError(`${what} was cancelled (${e.message}): statement_timeout reached or the build was cancelled. ${resume}`, EXIT.failed);
+  }
+  if (e.code === "42P01" && file) {
+    return new UserError(`${what} failed: ${e.message}. The base schema is missing although graphile_migrate.migrations records it; restore the schema (or recreate the database and run 'npm run migrate').`, EXIT.notReady);
+  }
+  return new UserError(`${what} failed on ${target.display}: ${e.message ?? String(error)}${e.code ? ` (SQLSTATE ${e.code})` : ""}`, EXIT.failed);
 }
