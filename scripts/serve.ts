@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// npm run serve — the health API (src/health) on 127.0.0.1:5000 against
+// DATABASE_URL or the embedded server. Settings come from the environment
+// (README "Health API"); Ctrl-C stops it.
+import { formatHelp, parseFlags } from "../src/cli/args.ts";
+import { runCommand } from "../src/cli/errors.ts";
+import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
+
+const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) {
+    console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see README "Health API")`);
+    return;
+  }
+  const server = await startHealthServer(process.env, { log: (line) => console.error(line) });
+  console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
+  for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+});

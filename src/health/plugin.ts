@@ -1,0 +1,158 @@
+// The health routes as a Fastify plugin: an application registers it under
+// its own prefix with its own database handle, e.g.
+//   app.register(healthPlugin, { prefix: "/api/v1", database, token })
+// GET <prefix>/health is public (orchestrators probe it) and returns no query
+// text; everything else needs the bearer token when one is configured.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
+import { cacheHitRatio, databaseSizeBytes, largestTables } from "../checks/database-health.ts";
+import { findInvalidIndexes, indexUsage } from "../checks/index-health.ts";
+import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
+import { resetStatementStats, topStatements } from "../checks/query-stats.ts";
+import { PROJECT_ROOT } from "../config/project.ts";
+import type { Database } from "../pool/create-database.ts";
+import { requireBearer } from "./auth.ts";
+
+export interface HealthPluginOptions {
+  readonly database: Database;
+  /** HEALTH_API_TOKEN; undefined = no authentication (bind loopback only). */
+  readonly token?: string;
+  /** Reported by GET /health (default: this package's version). */
+  readonly version?: string;
+  /** Deadline of the database probe in GET /health (default 2000 ms: the answer comes within 2.5 s). */
+  readonly pingTimeoutMs?: number;
+  /** Deadline of the database figures in GET /health/database (default 5000 ms). */
+  readonly detailTimeoutMs?: number;
+}
+
+export const PACKAGE_VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+})();
+
+const startedAt = Date.now();
+
+function memory() {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+}
+
+/** Reject after `ms` (the work keeps running; its connection slot frees when it ends). */
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function unavailable(reply: FastifyReply, error: unknown) {
+  const e = error as { code?: string; message?: string };
+  return reply.code(503).send({ status: "unavailable", error: { code: String(e.code ?? "UNKNOWN"), message: e.message ?? String(error) } });
+}
+
+export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, options) => {
+  const { database } = options;
+  const sql = database.sql;
+  const version = options.version ?? PACKAGE_VERSION;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
+  const detailTimeoutMs = options.detailTimeoutMs ?? 5_000;
+  const auth = requireBearer(options.token);
+
+  // Errors never carry query parameters into logs or answers: log code + message only.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation || error.statusCode === 400) {
+      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: error.message });
+    }
+    request.log.error({ code: error.code, err: { type: error.name, message: error.message } }, "health route failed");
+    return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "The health check failed unexpectedly; see the server log." });
+  });
+
+  app.get("/health", async (_request, reply) => {
+    const ping = await database.ping(pingTimeoutMs);
+    const body = {
+      status: ping.ok ? "ok" : "unavailable",
+      timestamp: new Date().toISOString(),
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      version,
+      database: { reachable: ping.ok, latencyMs: ping.latencyMs, ...(ping.error ? { error: ping.error } : {}) },
+      pool: database.poolStats(),
+      memory: memory(),
+    };
+    return reply.code(ping.ok ? 200 : 503).send(body);
+  });
+
+  app.get("/health/database", { onRequest: auth }, async (_request, reply) => {
+    try {
+      const [sizeBytes, tables, indexes, cache, invalid, server] = await withDeadline(
+        Promise.all([databaseSizeBytes(sql), largestTables(sql, 10), indexUsage(sql), cacheHitRatio(sql), findInvalidIndexes(sql), database.serverPoolStats()]),
+        detailTimeoutMs,
+        "the database figures",
+      );
+      return reply.send({
+        status: "ok",
+        timestamp: new Date().toISOString(),
+        queryStats: database.getQueryStats(),
+        database: { sizeBytes },
+        tables,
+        indexes: indexes.slice(0, 10),
+        cacheHitRatio: cache,
+        pool: { ...database.poolStats(), server },
+        invalidIndexes: { count: invalid.length, indexes: invalid.map((i) => `${i.table}.${i.index}`) },
+      });
+    } catch (error) {
+      return unavailable(reply, error);
+    }
+  });
+
+  app.post("/health/database/reset-stats", { onRequest: auth }, async (_request, reply) => {
+    database.resetQueryStats();
+    let pgStatStatements: { reset: boolean; reason?: string };
+    try {
+      pgStatStatements = await withDeadline(resetStatementStats(sql), detailTimeoutMs, "pg_stat_statements_reset()");
+    } catch (error) {
+      pgStatStatements = { reset: false, reason: `database error ${(error as { code?: string }).code ?? ""}`.trim() };
+    }
+    return reply.send({ reset: true, monitor: { since: database.getQueryStats().since }, pgStatStatements });
+  });
+
+  app.get<{ Querystring: { limit: number } }>(
+    "/health/database/slow-queries",
+    {
+      onRequest: auth,
+      schema: {
+        querystring: {
+          type: "object",
+          properties: { limit: { type: "integer", minimum: 1, maximum: 100, default: 10 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const limit = request.query.limit;
+      try {
+        const status = await withDeadline(checkPgStatStatements(sql), detailTimeoutMs, "the pg_stat_statements check");
+        const failed = status.steps.find((s) => !s.ok);
+        // Without pg_read_all_stats the role still sees its own statements: answer, with a warning.
+        if (failed && failed.step !== "readable") {
+          return reply.code(503).send({
+            statusCode: 503,
+            error: "pg_stat_statements unavailable",
+            message: `pg_stat_statements is not ready (${failed.step}): ${failed.detail}.`,
+            step: failed.step,
+            fix: failed.fix,
+          });
+        }
+        const [byMean, byTotal] = await withDeadline(Promise.all([topStatements(sql, "mean", limit), topStatements(sql, "total", limit)]), detailTimeoutMs, "the statement statistics");
+        return reply.send({ limit, byMeanTime: byMean, byTotalTime: byTotal, ...(failed ? { warning: `${failed.detail}. Fix: ${failed.fix}` } : {}) });
+      } catch (error) {
+        return unavailable(reply, error);
+      }
+    },
+  );
+};

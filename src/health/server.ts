@@ -1,0 +1,100 @@
+// The standalone health server (`npm run serve`): a thin Fastify app around
+// healthPlugin (under /api/v1) and metricsPlugin (/metrics).
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { EXIT, UserError } from "../cli/errors.ts";
+import { explainConnectionError } from "../config/database-url.ts";
+import { poolConfigFromEnv } from "../pool/config.ts";
+import { createDatabase, type Database } from "../pool/create-database.ts";
+import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./config.ts";
+import { metricsPlugin } from "./metrics.ts";
+import { healthPlugin } from "./plugin.ts";
+
+export const API_PREFIX = "/api/v1";
+
+export const ENDPOINTS = [
+  "GET /api/v1/health",
+  "GET /api/v1/health/database",
+  "POST /api/v1/health/database/reset-stats",
+  "GET /api/v1/health/database/slow-queries?limit=1..100",
+  "GET /metrics",
+] as const;
+
+/** Fastify logger options: pino at `level`, the Authorization header redacted. */
+export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions["logger"] {
+  return { level, redact: { paths: ["req.headers.authorization", 'req.headers["authorization"]'], censor: "[redacted]" }, ...(stream ? { stream } : {}) };
+}
+
+export interface BuildOptions {
+  /** Build the pool for this app (receives the app's pino logger for slow-query logs). */
+  readonly database: Database | ((logger: FastifyInstance["log"]) => Database);
+  readonly token?: string;
+  readonly logger?: FastifyServerOptions["logger"];
+  readonly pingTimeoutMs?: number;
+}
+
+/** The app, not listening yet (tests use app.inject or listen themselves). */
+export async function buildHealthApp(options: BuildOptions): Promise<{ app: FastifyInstance; database: Database }> {
+  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: false, return503OnClosing: true });
+  const database = typeof options.database === "function" ? options.database(app.log) : options.database;
+  await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
+  await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No route ${request.method} ${request.url.split("?")[0]}.`, endpoints: ENDPOINTS }),
+  );
+  return { app, database };
+}
+
+export interface RunningHealthServer {
+  readonly app: FastifyInstance;
+  readonly database: Database;
+  readonly settings: HealthServerSettings;
+  /** e.g. http://127.0.0.1:5000 */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** Refuse a public bind without a token (also checked by parseHealthServerSettings). */
+export function assertSafeBind(host: string, token: string | undefined): void {
+  if (!isLoopback(host) && token === undefined) throw new UserError(publicBindProblem(host), EXIT.usage);
+}
+
+/**
+ * Start from the environment: HOST, PORT, HEALTH_API_TOKEN, LOG_LEVEL, the
+ * POOL_* settings and DATABASE_URL (or the embedded server). Every setting
+ * problem is reported at once; an unreachable database does not stop the
+ * server (GET /api/v1/health answers 503 until it is back).
+ */
+export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, options: { logStream?: NodeJS.WritableStream; log?: (line: string) => void } = {}): Promise<RunningHealthServer> {
+  const { value: settings, problems } = parseHealthServerSettings(env);
+  const config = await poolConfigFromEnv(env, { extraProblems: problems, log: options.log });
+  assertSafeBind(settings.host, settings.token);
+  const { app, database } = await buildHealthApp({
+    database: (logger) => createDatabase(config, { logger }),
+    token: settings.token,
+    logger: loggerOptions(settings.logLevel, options.logStream),
+  });
+  const first = await database.ping(config.connectTimeoutSeconds * 1000 + 500);
+  if (!first.ok) app.log.warn({ database: config.target.display, code: first.error?.code }, `database not reachable yet (${explainConnectionError(first.error, { display: config.target.display, source: config.target.source }).message}); serving 503 until it is`);
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    await database.close({ timeoutSeconds: 1 });
+    const e = error as { code?: string; message?: string };
+    if (e.code === "EADDRINUSE") throw new UserError(`Port ${settings.port} on ${settings.host} is already in use. Stop what listens there or set PORT=<free port>.`, EXIT.usage);
+    if (e.code === "EADDRNOTAVAIL") throw new UserError(`Cannot bind ${settings.host}: no such address on this machine. Set HOST to one of its addresses (default 127.0.0.1).`, EXIT.usage);
+    throw error;
+  }
+  const bound = app.server.address();
+  const port = typeof bound === "object" && bound ? bound.port : settings.port;
+  const hostForUrl = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  return {
+    app,
+    database,
+    settings,
+    address: `http://${hostForUrl}:${port}`,
+    async close() {
+      await app.close();
+      await database.close({ timeoutSeconds: 2 });
+    },
+  };
+}
