@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// npm run verify (alias: npm run test:performance) — run the query catalog
+// against DATABASE_URL or the embedded server, check plans and the database,
+// grade the result and exit non-zero below --min-grade, so it can gate a deploy.
+import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
+import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { progressBar } from "../src/cli/progress.ts";
+import { connect, resolveDatabase } from "../src/config/database-url.ts";
+import { CATALOG } from "../src/verify/catalog.ts";
+import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";
+import { parseGrade } from "../src/verify/grade.ts";
+import { SEQ_SCAN_ROW_THRESHOLD } from "../src/verify/plan-analysis.ts";
+import { formatVerifyTable, writeVerifyReports } from "../src/verify/report.ts";
+import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
+import { verifyDatabase } from "../src/verify/verify.ts";
+
+const spec = {
+  usage: "npm run verify --",
+  options: {
+    runs: { type: "string" },
+    warmup: { type: "string" },
+    catalog: { type: "string" },
+    json: { type: "string" },
+    markdown: { type: "string" },
+    "min-grade": { type: "string" },
+    "seq-scan-rows": { type: "string" },
+  },
+  help: {
+    runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
+    warmup: `untimed warm-up runs before them (default ${DEFAULT_WARMUP})`,
+    catalog: "your own catalog, JSON or YAML (default: the built-in src/verify/catalog.ts)",
+    json: "also write the machine-readable report to this file",
+    markdown: "Markdown report path (default reports/verify-<timestamp>.md, chart beside it as .svg)",
+    "min-grade": "exit 5 below this grade: A+, A, B, C, D or F (default A)",
+    "seq-scan-rows": `a sequential scan on a table with at least this many rows fails a query (default ${SEQ_SCAN_ROW_THRESHOLD})`,
+  },
+} as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) {
+    console.log(formatHelp(spec));
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade or an invalid index");
+    return;
+  }
+  const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
+  const warmup = integerFlag("warmup", values.warmup, DEFAULT_WARMUP, 0, 10_000);
+  const seqScanRowThreshold = integerFlag("seq-scan-rows", values["seq-scan-rows"], SEQ_SCAN_ROW_THRESHOLD, 0);
+  const minGrade = parseGrade(values["min-grade"]);
+  const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
+
+  const target = await resolveDatabase({ log: (l) => console.error(l) });
+  // One connection: verify flushes and reads its own session's statistics.
+  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db verify" });
+  try {
+    console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
+    const bar = progressBar("verify", catalog.length, "queries");
+    const report = await verifyDatabase(sql, {
+      catalog,
+      catalogSource: values.catalog ?? "built-in (src/verify/catalog.ts)",
+      minGrade,
+      database: target.display,
+      runs,
+      warmup,
+      seqScanRowThreshold,
+      onProgress: (e) => bar.update(e.done),
+    });
+    bar.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
+    console.log(formatVerifyTable(report));
+    const written = writeVerifyReports(report, { json: values.json, markdown: values.markdown });
+    console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
+    return report.passed ? EXIT.ok : EXIT.failed;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+});

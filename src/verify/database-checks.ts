@@ -1,0 +1,130 @@
+// The database-wide checks of a verification run, each with its threshold
+// and, when it fails, the fix. Only `gating` checks can fail the run (exit 5);
+// the others are reported for the operator.
+import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
+import { CACHE_HIT_RATIO_MIN, cacheHitRatio } from "../checks/database-health.ts";
+import { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, statsResetAt } from "../checks/index-health.ts";
+import { settingsInEffect } from "../checks/plan-analysis.ts";
+import type { Sql } from "../config/database-url.ts";
+import { SERVER_SETTINGS } from "../settings/server-settings.ts";
+import type { WorkloadDelta } from "./run-catalog.ts";
+
+/** Spec "Verification Steps": index usage > 80% over the verification workload. */
+export const INDEX_USAGE_RATIO_MIN = 0.8;
+/** Fewer scans / buffer accesses than this and a ratio says nothing: "insufficient data". */
+export const MIN_SCANS_FOR_RATIO = 20;
+export const MIN_BLOCKS_FOR_RATIO = 100;
+
+export type CheckStatus = "pass" | "fail" | "warn" | "info" | "insufficient data";
+
+export interface DatabaseCheck {
+  readonly name: string;
+  readonly status: CheckStatus;
+  /** A failing gating check fails the run (exit 5). */
+  readonly gating: boolean;
+  readonly summary: string;
+  readonly value?: number | null;
+  readonly threshold?: string;
+  readonly fix?: string;
+  readonly details?: unknown;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Promise<DatabaseCheck[]> {
+  const checks: DatabaseCheck[] = [];
+
+  const stat = await checkPgStatStatements(sql);
+  checks.push({
+    name: "pg_stat_statements",
+    status: stat.ok ? "pass" : "fail",
+    gating: false,
+    summary: stat.ok ? "installed, preloaded, created and readable" : `not ready at step '${stat.failedStep}'`,
+    ...(stat.ok ? {} : { fix: stat.steps.find((s) => !s.ok)?.fix }),
+    details: stat.steps,
+  });
+
+  // Over the timed runs only (the warm-up happened before the snapshot).
+  const blocks = workload.heapHit + workload.heapRead + workload.idxHit + workload.idxRead;
+  const hitRatio = blocks === 0 ? null : (workload.heapHit + workload.idxHit) / blocks;
+  const sinceReset = await cacheHitRatio(sql);
+  checks.push({
+    name: "cache hit ratio",
+    status: hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO ? "insufficient data" : hitRatio > CACHE_HIT_RATIO_MIN ? "pass" : "warn",
+    gating: false,
+    value: hitRatio,
+    threshold: `> ${pct(CACHE_HIT_RATIO_MIN)}`,
+    summary:
+      hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO
+        ? `insufficient data: ${blocks} buffer accesses during the timed runs`
+        : `${pct(hitRatio)} of ${blocks.toLocaleString("en-US")} buffer accesses during the timed runs after warm-up (since the counters started: tables ${sinceReset.tables === null ? "-" : pct(sinceReset.tables)}, indexes ${sinceReset.indexes === null ? "-" : pct(sinceReset.indexes)})`,
+    ...(hitRatio !== null && hitRatio <= CACHE_HIT_RATIO_MIN ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
+    details: { workload: { heapHit: workload.heapHit, heapRead: workload.heapRead, idxHit: workload.idxHit, idxRead: workload.idxRead }, sinceReset },
+  });
+
+  const scans = workload.idxScans + workload.seqScans;
+  const usage = scans === 0 ? null : workload.idxScans / scans;
+  checks.push({
+    name: "index usage ratio",
+    status: usage === null || scans < MIN_SCANS_FOR_RATIO ? "insufficient data" : usage > INDEX_USAGE_RATIO_MIN ? "pass" : "warn",
+    gating: false,
+    value: usage,
+    threshold: `> ${pct(INDEX_USAGE_RATIO_MIN)} (idx_scan / (idx_scan + seq_scan))`,
+    summary:
+      usage === null || scans < MIN_SCANS_FOR_RATIO
+        ? `insufficient data: ${scans} table scans counted during the timed runs`
+        : `${pct(usage)}: ${workload.idxScans} index scans, ${workload.seqScans} sequential scans during the timed runs (counters are database-wide: other sessions add to them)`,
+    details: workload.tables,
+  });
+
+  const invalid = await findInvalidIndexes(sql);
+  checks.push({
+    name: "invalid indexes",
+    status: invalid.length === 0 ? "pass" : "fail",
+    gating: true,
+    value: invalid.length,
+    threshold: "0",
+    summary: invalid.length === 0 ? "none" : `${invalid.length}: ${invalid.map((i) => i.index).join(", ")}`,
+    ...(invalid.length > 0 ? { fix: "An interrupted CREATE INDEX CONCURRENTLY left them: DROP INDEX CONCURRENTLY IF EXISTS <name>; then 'npm run migrate' builds them again." } : {}),
+    details: invalid,
+  });
+
+  const unused = await findUnusedIndexes(sql);
+  const resetAt = await statsResetAt(sql);
+  checks.push({
+    name: "unused indexes",
+    status: unused.length === 0 ? "pass" : "info",
+    gating: false,
+    value: unused.length,
+    summary: unused.length === 0 ? "none" : `${unused.length} never scanned since ${resetAt ? resetAt.toISOString() : "the counters started"}: ${unused.map((u) => u.index).join(", ")}`,
+    details: unused,
+  });
+
+  const redundant = await findRedundantIndexes(sql);
+  checks.push({
+    name: "redundant indexes",
+    status: redundant.length === 0 ? "pass" : "warn",
+    gating: false,
+    value: redundant.length,
+    summary: redundant.length === 0 ? "none" : redundant.map((r) => `${r.index} (covered by ${r.coveredBy})`).join(", "),
+    ...(redundant.length > 0 ? { fix: "Drop the covered index in a migration (DROP INDEX CONCURRENTLY) after checking no query needs it." } : {}),
+    details: redundant,
+  });
+
+  const inEffect = await settingsInEffect(sql, SERVER_SETTINGS.map((s) => s.name));
+  const differing = SERVER_SETTINGS.flatMap((s) => {
+    const actual = inEffect.find((x) => x.name === s.name);
+    return actual?.value === s.value ? [] : [{ name: s.name, expected: s.value, actual: actual?.value ?? null, source: actual?.source ?? null }];
+  });
+  checks.push({
+    name: "server settings",
+    status: differing.length === 0 ? "pass" : "warn",
+    gating: false,
+    value: differing.length,
+    summary: differing.length === 0 ? `all ${SERVER_SETTINGS.length} match src/settings/server-settings.ts` : `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
+    ...(differing.length > 0 ? { fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed)." } : {}),
+    details: differing,
+  });
+
+  return checks;
+}

@@ -1,0 +1,146 @@
+// Output of a verification run: a readable terminal table, the JSON report
+// (top-level `grade`, `queries`, `checks`) and a Markdown report with an SVG
+// latency chart under reports/.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { REPORTS_DIR } from "../config/project.ts";
+import { barChartSvg } from "./chart.ts";
+import { describeScans } from "./plan-analysis.ts";
+import type { QueryResult } from "./run-catalog.ts";
+import { fmtMs } from "./stats.ts";
+import type { VerifyReport } from "./verify.ts";
+
+/** 2026-01-15T10-20-30Z: sortable and safe in file names. */
+export function fileTimestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+}
+
+export function defaultReportPath(prefix: string, ext: string, date = new Date()): string {
+  return path.join(REPORTS_DIR, `${prefix}-${fileTimestamp(date)}.${ext}`);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+function planCell(q: QueryResult): string {
+  const plans = q.variants.filter((v) => v.plan).map((v) => describeScans(v.plan!));
+  return [...new Set(plans)].join(" | ") || "-";
+}
+
+export function formatVerifyTable(report: VerifyReport): string {
+  const rows = report.queries.map((q) => [
+    q.name,
+    q.kind,
+    String(q.client.runs),
+    fmtMs(q.client.min),
+    fmtMs(q.client.median),
+    fmtMs(q.client.mean),
+    fmtMs(q.client.p95),
+    fmtMs(q.client.max),
+    fmtMs(q.server.median),
+    String(q.budgetMs),
+    q.pass ? "pass" : "FAIL",
+  ]);
+  const out = [
+    table(["query", "kind", "runs", "min", "median", "mean", "p95", "max", "server", "budget", "result"], rows, new Set([2, 3, 4, 5, 6, 7, 8, 9])),
+    `(client-side ms over all parameter variants; server = median EXPLAIN ANALYZE execution time; SELECT 1 round trip median ${fmtMs(report.roundTrip.median)} ms)`,
+  ];
+  const failing = report.queries.filter((q) => !q.pass);
+  if (failing.length > 0) {
+    out.push("", "failures:");
+    for (const q of failing) for (const f of q.failures) out.push(`  ${q.name}: ${f}`);
+  }
+  out.push("", "database checks:");
+  for (const c of report.checks) {
+    out.push(`  [${c.status}] ${c.name}: ${c.summary}${c.status === "fail" || c.status === "warn" ? (c.fix ? `\n      fix: ${c.fix}` : "") : ""}`);
+  }
+  const s = report.summary;
+  out.push(
+    "",
+    `grade ${report.grade}: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(0)}%), mean ${fmtMs(s.meanMs)} ms; minimum ${report.minGrade}: ${report.passed ? "OK" : "BELOW THE BAR"}`,
+  );
+  if (!report.meetsMinGrade && s.failing.length > 0) out.push(`failing queries: ${s.failing.join(", ")}`);
+  const gatingFailed = report.checks.filter((c) => c.gating && c.status === "fail");
+  if (gatingFailed.length > 0) out.push(`failed checks: ${gatingFailed.map((c) => c.name).join(", ")}`);
+  return out.join("\n");
+}
+
+export function verifyChartSvg(report: VerifyReport): string {
+  const ran = report.queries.filter((q) => q.client.runs > 0);
+  return barChartSvg(
+    `Query latency (client-side, ${report.database}, grade ${report.grade})`,
+    ran.map((q) => q.name),
+    [
+      { label: "median", color: "#4878d0", values: ran.map((q) => q.client.median) },
+      { label: "p95", color: "#ee854a", values: ran.map((q) => q.client.p95) },
+      { label: "budget", color: "#cccccc", values: ran.map((q) => q.budgetMs) },
+    ],
+  );
+}
+
+const mdEscape = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function markdownReport(report: VerifyReport, chartFile?: string): string {
+  const s = report.summary;
+  const out: string[] = [
+    `# Verification report: grade ${report.grade}`,
+    "",
+    `- database: \`${report.database}\` (PostgreSQL ${report.serverVersion})`,
+    `- generated: ${report.generatedAt}, took ${(report.durationMs / 1000).toFixed(1)} s`,
+    `- catalog: ${report.catalog.source} (${report.catalog.entries} queries); ${report.options.runs} timed runs per parameter variant after ${report.options.warmup} warm-up runs, ${report.options.explainRuns} EXPLAIN ANALYZE runs`,
+    `- result: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(1)}%), mean ${fmtMs(s.meanMs)} ms; minimum grade ${report.minGrade}: **${report.passed ? "OK" : "below the bar"}**`,
+    `- SELECT 1 round trip (the floor): median ${fmtMs(report.roundTrip.median)} ms, p95 ${fmtMs(report.roundTrip.p95)} ms`,
+    "",
+    "Grade: A+ every query passes and the mean is under 50 ms; A every query passes and the mean is under 100 ms; B at least 90% pass; C 80%; D 70%; F below. A query passes when every parameter variant uses its expected index(es), reads no large table sequentially (unless allowed) and keeps its client-side p95 within budget.",
+    "",
+    "## Queries (client-side ms)",
+    "",
+    "| query | kind | runs | min | median | mean | p95 | max | server median | budget | plan | result |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ...report.queries.map(
+      (q) =>
+        `| ${q.name} | ${q.kind} | ${q.client.runs} | ${fmtMs(q.client.min)} | ${fmtMs(q.client.median)} | ${fmtMs(q.client.mean)} | ${fmtMs(q.client.p95)} | ${fmtMs(q.client.max)} | ${fmtMs(q.server.median)} | ${q.budgetMs} | ${mdEscape(planCell(q))} | ${q.pass ? "pass" : "**FAIL**"} |`,
+    ),
+  ];
+  if (chartFile) out.push("", `![latency per query](${chartFile})`);
+  const failing = report.queries.filter((q) => !q.pass);
+  if (failing.length > 0) {
+    out.push("", "## Failures", "");
+    for (const q of failing) for (const f of q.failures) out.push(`- **${q.name}**: ${mdEscape(f)}`);
+  }
+  out.push("", "## Parameter variants", "", "| query | variant | params | median | p95 | server | indexes used | shared hit / read |", "| --- | --- | --- | ---: | ---: | ---: | --- | ---: |");
+  for (const q of report.queries) {
+    for (const v of q.variants) {
+      out.push(
+        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${fmtMs(v.client.median)} | ${fmtMs(v.client.p95)} | ${fmtMs(v.server.median)} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
+      );
+    }
+  }
+  out.push("", "## Database checks", "", "| check | status | result | fix |", "| --- | --- | --- | --- |");
+  for (const c of report.checks) out.push(`| ${c.name}${c.gating ? " (gating)" : ""} | ${c.status} | ${mdEscape(c.summary)} | ${mdEscape(c.status === "pass" ? "" : (c.fix ?? ""))} |`);
+  return `${out.join("\n")}\n`;
+}
+
+export interface WrittenReports {
+  readonly json?: string;
+  readonly markdown: string;
+  readonly chart: string;
+}
+
+export function writeVerifyReports(report: VerifyReport, files: { readonly json?: string; readonly markdown?: string }): WrittenReports {
+  const markdown = path.resolve(files.markdown ?? defaultReportPath("verify", "md"));
+  const chart = markdown.replace(/\.md$/i, "") + ".svg";
+  mkdirSync(path.dirname(markdown), { recursive: true });
+  writeFileSync(chart, verifyChartSvg(report));
+  writeFileSync(markdown, markdownReport(report, path.basename(chart)));
+  let json: string | undefined;
+  if (files.json) {
+    json = path.resolve(files.json);
+    mkdirSync(path.dirname(json), { recursive: true });
+    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return { ...(json ? { json } : {}), markdown, chart };
+}
