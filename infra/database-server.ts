@@ -6,13 +6,14 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVER_SETTINGS, serverSettingsAsFlags, sharedMemoryBytes, type ServerSetting } from "../src/settings/server-settings.ts";
 import { dataPathFor } from "./config.ts";
+import { NETWORK_BIND_OPT_IN_LABEL } from "./labels.ts";
+
+export { NETWORK_BIND_OPT_IN_LABEL };
 
 /** PostgreSQL's port inside the container. */
 export const CONTAINER_PORT = 5432;
 /** The image's superuser (POSTGRES_USER default); the provider and migrations connect as it. */
 export const SUPERUSER = "postgres";
-/** Docker label that records the explicit opt-in to a non-loopback bind (read by the policy pack). */
-export const NETWORK_BIND_OPT_IN_LABEL = "bollalabz-db.allow-network-bind";
 /** Seconds `pulumi up` waits for the healthcheck: first start runs initdb. */
 export const WAIT_TIMEOUT_SECONDS = 180;
 
