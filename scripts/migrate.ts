@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // npm run migrate — apply the committed migrations (graphile-migrate) to
-// DATABASE_URL or the embedded server.
+// DATABASE_URL or the embedded server: repair what an earlier failed index
+// build left, apply, ANALYZE, and report before/after figures (printed and
+// as JSON under reports/). Logic: src/migrate/run.ts.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
 import { connect, resolveDatabase } from "../src/config/database-url.ts";
-import { applyMigrations } from "../src/migrate/graphile.ts";
 import { assertServerReady } from "../src/checks/preflight.ts";
+import { formatReport, runMigrations } from "../src/migrate/run.ts";
 
-const spec = { usage: "npm run migrate --", options: {}, help: {} } as const;
+const spec = {
+  usage: "npm run migrate --",
+  options: { "no-report": { type: "boolean" } },
+  help: { "no-report": "do not write reports/migrate-<time>.json" },
+} as const;
 
 await runCommand(async () => {
   const { values } = parseFlags(spec);
@@ -19,5 +25,10 @@ await runCommand(async () => {
   } finally {
     await sql.end();
   }
-  await applyMigrations(target, (line) => console.log(line));
+  console.log(`migrating ${target.display}`);
+  await runMigrations(target, {
+    log: (line) => console.log(`  ${line}`),
+    writeReport: !values["no-report"],
+    onReport: (report) => console.log(formatReport(report)),
+  });
 });

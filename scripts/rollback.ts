@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// npm run rollback — drop exactly the indexes the performance migrations
+// create (names read from the migration files; the base schema's indexes
+// stay) and remove those migrations from graphile-migrate's ledger, so
+// `npm run migrate` builds them again. Logic: src/migrate/rollback.ts.
+import { formatHelp, parseFlags } from "../src/cli/args.ts";
+import { runCommand } from "../src/cli/errors.ts";
+import { formatMs } from "../src/cli/progress.ts";
+import { resolveDatabase } from "../src/config/database-url.ts";
+import { rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";
+
+const spec = { usage: "npm run rollback --", options: {}, help: {} } as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) return void console.log(formatHelp(spec));
+  const target = await resolveDatabase({ log: (l) => console.error(l) });
+  console.log(`rolling back the performance indexes on ${target.display}`);
+  const result = await rollbackPerformanceIndexes(target, { log: (line) => console.log(`  ${line}`) });
+  console.log(
+    `dropped ${result.dropped.length} index(es)` +
+      (result.absent.length > 0 ? `, ${result.absent.length} were not there` : "") +
+      `, forgot ${result.ledgerRowsRemoved.length} migration(s) in ${formatMs(result.ms)}; 'npm run migrate' restores them`,
+  );
+});

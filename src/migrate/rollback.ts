@@ -1,0 +1,134 @@
+// `npm run rollback`: undo the performance index migrations exactly.
+//
+// graphile-migrate is forward-only (no down migrations), so the rollback is
+// ours: the index names come from the performance migrations themselves
+// (src/migrate/performance-migrations.ts — never a LIKE 'idx_%' sweep, the
+// base schema has idx_* indexes too), and so do their ledger rows.
+//
+// Order matters for a rollback that is interrupted:
+//   1. delete the performance migrations' rows from graphile_migrate.migrations
+//      (one transaction), then
+//   2. DROP INDEX CONCURRENTLY IF EXISTS each index, one at a time, each with
+//      lock_timeout (writers are never blocked; a lock it cannot get fails
+//      that one drop and stops with a message).
+// Interrupted after 1: `npm run migrate` re-applies every migration (IF NOT
+// EXISTS keeps the surviving indexes), or `npm run rollback` again finishes
+// the drops. The reverse order could leave indexes gone while the ledger says
+// they exist, which `migrate` would never repair.
+import { EXIT, UserError } from "../cli/errors.ts";
+import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { MIGRATIONS_DIR } from "../config/project.ts";
+import { applyMigrations } from "./graphile.ts";
+import { baseOnlyMigrationsFolder } from "./migrations-folder.ts";
+import { readCommittedMigrations, type PerformanceMigration } from "./performance-migrations.ts";
+import { DROP_LOCK_TIMEOUT, quoteIdent } from "./recovery.ts";
+import { GRAPHILE_MIGRATE_LOCK } from "./run.ts";
+import { appliedLedgerFilenames } from "./stats.ts";
+
+export interface RollbackResult {
+  /** Indexes dropped, in drop order. */
+  readonly dropped: readonly string[];
+  /** Performance indexes that did not exist (never built, or already dropped). */
+  readonly absent: readonly string[];
+  /** graphile_migrate.migrations filenames removed. */
+  readonly ledgerRowsRemoved: readonly string[];
+  readonly ms: number;
+}
+
+export interface RollbackOptions {
+  readonly log?: (line: string) => void;
+  readonly migrationsFolder?: string;
+  readonly lockTimeout?: string;
+}
+
+/** Drop exactly the indexes the performance migrations create and forget those migrations, so `migrate` re-applies them. */
+export async function rollbackPerformanceIndexes(target: DatabaseTarget, options: RollbackOptions = {}): Promise<RollbackResult> {
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const committed = await readCommittedMigrations(options.migrationsFolder ?? MIGRATIONS_DIR);
+  const performance_ = committed.filter((m): m is PerformanceMigration => m.index !== undefined);
+  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db rollback" });
+  try {
+    const [{ locked }] = (await sql`SELECT pg_try_advisory_lock(${GRAPHILE_MIGRATE_LOCK}) AS locked`) as unknown as [{ locked: boolean }];
+    if (!locked) throw new UserError(`A migration is running on ${target.display} (graphile-migrate's lock is held); roll back when it has finished.`, EXIT.failed);
+    try {
+      const ledgerRowsRemoved = await forgetPerformanceMigrations(sql, committed, performance_);
+      if (ledgerRowsRemoved.length > 0) log(`removed ${ledgerRowsRemoved.length} performance migration(s) from graphile_migrate.migrations`);
+      await sql`SELECT set_config('lock_timeout', ${options.lockTimeout ?? DROP_LOCK_TIMEOUT}, false)`;
+      const existing = new Set(
+        (await sql<{ name: string }[]>`
+          SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = current_schema() AND c.relkind = 'i' AND c.relname = ANY(${performance_.map((m) => m.index.name)})`).map((r) => r.name),
+      );
+      const dropped: string[] = [];
+      const absent: string[] = [];
+      for (const m of [...performance_].reverse()) {
+        const name = m.index.name;
+        if (!existing.has(name)) {
+          absent.push(name);
+          continue;
+        }
+        try {
+          await sql.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(name)}`);
+        } catch (error) {
+          const e = error as { code?: string; message?: string };
+          const cause = e.code === "55P03" ? `could not get a lock on ${m.index.table} within lock_timeout (a long transaction holds it)` : `${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ""}`;
+          throw new UserError(
+            `Rollback stopped at index ${name}: ${cause}. ${dropped.length} index(es) were dropped; the ledger no longer lists the performance migrations, so 'npm run rollback' finishes the job and 'npm run migrate' restores everything.`,
+            EXIT.failed,
+          );
+        }
+        dropped.push(name);
+        log(`dropped ${name}`);
+      }
+      return { dropped, absent: absent.reverse(), ledgerRowsRemoved, ms: performance.now() - t0 };
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${GRAPHILE_MIGRATE_LOCK})`;
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Remove the performance migrations' ledger rows. graphile-migrate applies
+ * only migrations numbered after the last one recorded, so this is possible
+ * only while no other migration was applied after the first performance one.
+ */
+async function forgetPerformanceMigrations(sql: Sql, committed: readonly { file: string; ledgerFilename: string; index?: unknown }[], performance_: readonly PerformanceMigration[]): Promise<string[]> {
+  if (performance_.length === 0) return [];
+  const applied = await appliedLedgerFilenames(sql);
+  const first = performance_[0]!.ledgerFilename;
+  const performanceFiles = new Set(performance_.map((m) => m.ledgerFilename));
+  const blocking = applied.filter((f) => f > first && !performanceFiles.has(f));
+  if (blocking.length > 0) {
+    const names = blocking.map((f) => committed.find((m) => m.ledgerFilename === f)?.file ?? f);
+    throw new UserError(
+      `Cannot roll back the performance indexes: ${names.join(", ")} (not an index migration) was applied after them, and graphile-migrate only re-applies migrations after the last one recorded. Nothing was changed.`,
+      EXIT.failed,
+    );
+  }
+  const rows = await sql<{ filename: string }[]>`
+    DELETE FROM graphile_migrate.migrations WHERE filename = ANY(${[...performanceFiles]}) RETURNING filename`;
+  return rows.map((r) => r.filename).sort();
+}
+
+/**
+ * Apply only the base migrations (every committed migration before the first
+ * performance one), from a temporary migrations folder: graphile-migrate has
+ * no `migrate --to`. A later applyMigrations() applies the rest.
+ */
+export async function applyBaseSchema(target: DatabaseTarget, log?: (line: string) => void): Promise<void> {
+  const folder = await baseOnlyMigrationsFolder();
+  try {
+    await applyMigrations(target, log, { migrationsFolder: folder.folder, hooks: { before: false, after: false } });
+  } finally {
+    folder.remove();
+  }
+}
+
+/** Whatever state the database is in: base schema applied, no performance index, ready for `migrate` to build them all. */
+export async function ensureBaseSchemaOnly(target: DatabaseTarget, log?: (line: string) => void): Promise<RollbackResult> {
+  await applyBaseSchema(target, log);
+  return rollbackPerformanceIndexes(target, { log });
+}

@@ -1,0 +1,213 @@
+// `npm run migrate`: recover from an earlier failed build, apply the pending
+// migrations with graphile-migrate, time each one, ANALYZE the tables that
+// got indexes, and report before/after figures (printed and as JSON).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { EXIT, UserError } from "../cli/errors.ts";
+import { formatMs } from "../cli/progress.ts";
+import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
+import { applyMigrations } from "./graphile.ts";
+import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
+import { dropInvalidIndexes, quoteIdent } from "./recovery.ts";
+import { appliedLedgerFilenames, formatBytes, indexStates, missingTables, snapshotDatabase, type DatabaseSnapshot } from "./stats.ts";
+
+/** graphile-migrate's advisory lock key: we hold it while we repair, so no migration runs meanwhile. */
+export const GRAPHILE_MIGRATE_LOCK = "4727445306447283";
+
+export interface MigrationTiming {
+  readonly file: string;
+  readonly index: string | null;
+  readonly table: string | null;
+  readonly ms: number;
+  readonly bytes: number | null;
+  readonly valid: boolean | null;
+}
+
+export interface MigrationReport {
+  readonly status: "ok" | "failed";
+  readonly database: string;
+  readonly startedAt: string;
+  readonly before: DatabaseSnapshot;
+  readonly after: DatabaseSnapshot | null;
+  /** INVALID indexes dropped before the run (left by an earlier failed build). */
+  readonly recovered: readonly string[];
+  readonly applied: readonly MigrationTiming[];
+  readonly analyze: { readonly tables: readonly string[]; readonly ms: number } | null;
+  readonly totalMs: number;
+  readonly error: { readonly message: string; readonly migration: string | null; readonly index: string | null } | null;
+  readonly reportFile: string | null;
+}
+
+export interface RunOptions {
+  readonly log?: (line: string) => void;
+  /** Write reports/migrate-<time>.json (default true). */
+  readonly writeReport?: boolean;
+  readonly reportsDir?: string;
+  readonly migrationsFolder?: string;
+  readonly pgSettings?: Readonly<Record<string, string>>;
+  /** Called as each migration starts (e.g. to sample a concurrent writer per index). */
+  readonly onMigrationStart?: (file: string) => void;
+  /** Called with the report before runMigrations returns or throws (a failed run has one too). */
+  readonly onReport?: (report: MigrationReport) => void;
+}
+
+export async function runMigrations(target: DatabaseTarget, options: RunOptions = {}): Promise<MigrationReport> {
+  const log = options.log ?? (() => {});
+  const migrationsFolder = options.migrationsFolder ?? MIGRATIONS_DIR;
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const committed = await readCommittedMigrations(migrationsFolder);
+  const byFile = new Map(committed.map((m) => [m.file, m]));
+  const performanceNames = committed.flatMap((m) => (m.index ? [m.index.name] : []));
+
+  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db migrate" });
+  let before: DatabaseSnapshot;
+  let recovered: readonly string[];
+  const applied: { file: string; startedAt: number; ms: number }[] = [];
+  let analyze: MigrationReport["analyze"] = null;
+  let failure: UserError | undefined;
+  try {
+    const pending = await pendingMigrations(sql, committed);
+    await assertBaseSchemaPresent(sql, committed, pending);
+    before = await snapshotDatabase(sql);
+    recovered = await withMigrationLock(sql, target, async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
+    log(pending.length === 0 ? "no pending migrations" : `${pending.length} pending migration(s), ${pending.filter((m) => m.index).length} of them index builds`);
+
+    try {
+      await applyMigrations(target, log, {
+        migrationsFolder,
+        pgSettings: options.pgSettings,
+        // We just did the recovery under the migration lock, and we ANALYZE
+        // (timed) ourselves; the CLI path runs both as hooks.
+        hooks: { before: false, after: false },
+        onMigrationStart(file) {
+          const now = performance.now();
+          const previous = applied.at(-1);
+          if (previous && previous.ms < 0) previous.ms = now - previous.startedAt;
+          applied.push({ file, startedAt: now, ms: -1 });
+          options.onMigrationStart?.(file);
+        },
+      });
+      const last = applied.at(-1);
+      if (last && last.ms < 0) last.ms = performance.now() - last.startedAt;
+    } catch (error) {
+      const last = applied.at(-1);
+      if (last && last.ms < 0) last.ms = performance.now() - last.startedAt;
+      failure = error instanceof UserError ? error : new UserError(String(error), EXIT.failed);
+    }
+
+    const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
+    if (!failure && touched.length > 0) {
+      const a0 = performance.now();
+      await sql.unsafe(`ANALYZE ${touched.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
+      analyze = { tables: touched, ms: performance.now() - a0 };
+      log(`analyzed ${touched.join(", ")} in ${formatMs(analyze.ms)}`);
+    }
+
+    const after = await snapshotDatabase(sql);
+    const states = new Map((await indexStates(sql, performanceNames)).map((s) => [s.index, s]));
+    const timings: MigrationTiming[] = applied.map((a) => {
+      const index = byFile.get(a.file)?.index;
+      const state = index ? states.get(index.name) : undefined;
+      return { file: a.file, index: index?.name ?? null, table: index?.table ?? null, ms: a.ms, bytes: state?.bytes ?? null, valid: state ? state.valid : null };
+    });
+    const failedFile = failure ? (applied.at(-1)?.file ?? null) : null;
+    const report: MigrationReport = {
+      status: failure ? "failed" : "ok",
+      database: target.display,
+      startedAt: startedAt.toISOString(),
+      before,
+      after,
+      recovered,
+      applied: timings,
+      analyze,
+      totalMs: performance.now() - t0,
+      error: failure ? { message: failure.message, migration: failedFile, index: failedFile ? (byFile.get(failedFile)?.index?.name ?? null) : null } : null,
+      reportFile: null,
+    };
+    const written = options.writeReport === false ? report : writeReport(report, options.reportsDir ?? REPORTS_DIR);
+    options.onReport?.(written);
+    if (failure) throw failure;
+    const broken = [...states.values()].filter((s) => !s.valid);
+    if (broken.length > 0) {
+      throw new UserError(`After the migration these performance indexes are INVALID: ${broken.map((b) => b.index).join(", ")}. Run 'npm run migrate' again to rebuild them.`, EXIT.failed);
+    }
+    return written;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Committed migrations not yet in graphile_migrate.migrations (graphile-migrate runs those after the last applied one). */
+async function pendingMigrations(sql: Sql, committed: readonly CommittedMigration[]): Promise<CommittedMigration[]> {
+  const applied = await appliedLedgerFilenames(sql);
+  const last = applied.at(-1);
+  return committed.filter((m) => !last || m.ledgerFilename > last);
+}
+
+/**
+ * A database whose ledger says the base schema is applied but whose tables are
+ * gone cannot take the index migrations: say so before building anything.
+ */
+async function assertBaseSchemaPresent(sql: Sql, committed: readonly CommittedMigration[], pending: readonly CommittedMigration[]): Promise<void> {
+  const pendingIndexes = pending.filter((m) => m.index);
+  if (pendingIndexes.length === 0) return;
+  const firstPending = pending[0]!;
+  const baseAlreadyApplied = committed.filter((m) => !m.index && m.ledgerFilename < firstPending.ledgerFilename);
+  if (baseAlreadyApplied.length === 0) return; // the base migration runs first in this same run
+  const tables = [...new Set(pendingIndexes.map((m) => m.index!.table))];
+  const missing = await missingTables(sql, tables);
+  if (missing.length > 0) {
+    const first = pendingIndexes.find((m) => missing.includes(m.index!.table))!;
+    throw new UserError(
+      `Migration ${first.file} (index ${first.index!.name}) cannot run: the base schema is missing (no table ${missing.join(", ")}), although graphile_migrate.migrations records ${baseAlreadyApplied.map((m) => m.file).join(", ")}. ` +
+        `Restore the schema, or point DATABASE_URL at the right database (or recreate it and run 'npm run migrate').`,
+      EXIT.notReady,
+    );
+  }
+}
+
+async function withMigrationLock<T>(sql: Sql, target: DatabaseTarget, work: () => Promise<T>): Promise<T> {
+  const [{ locked }] = (await sql`SELECT pg_try_advisory_lock(${GRAPHILE_MIGRATE_LOCK}) AS locked`) as unknown as [{ locked: boolean }];
+  if (!locked) throw new UserError(`Another migration run holds graphile-migrate's lock on ${target.display}; wait for it to finish and run again.`, EXIT.failed);
+  try {
+    return await work();
+  } finally {
+    await sql`SELECT pg_advisory_unlock(${GRAPHILE_MIGRATE_LOCK})`;
+  }
+}
+
+function writeReport(report: MigrationReport, dir: string): MigrationReport {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `migrate-${report.startedAt.replace(/[:.]/g, "-")}.json`);
+  const withFile = { ...report, reportFile: file };
+  writeFileSync(file, `${JSON.stringify(withFile, null, 2)}\n`);
+  return withFile;
+}
+
+/** The report as text tables: indexes per table before/after, each applied migration, totals. */
+export function formatReport(report: MigrationReport): string {
+  const lines: string[] = [];
+  const after = new Map((report.after?.indexesPerTable ?? []).map((t) => [t.table, t]));
+  const tables = [...new Set([...report.before.indexesPerTable.map((t) => t.table), ...after.keys()])].sort();
+  lines.push("", "indexes per table         before   after   index size after");
+  for (const table of tables) {
+    const b = report.before.indexesPerTable.find((t) => t.table === table);
+    const a = after.get(table);
+    lines.push(`  ${table.padEnd(26)} ${String(b?.indexes ?? 0).padStart(5)} ${String(a?.indexes ?? "-").padStart(7)}   ${a ? formatBytes(a.indexBytes).padStart(10) : ""}`);
+  }
+  lines.push(`  ${"total".padEnd(26)} ${String(report.before.totalIndexes).padStart(5)} ${String(report.after?.totalIndexes ?? "-").padStart(7)}`);
+  lines.push("", `database size: ${formatBytes(report.before.databaseBytes)} -> ${report.after ? formatBytes(report.after.databaseBytes) : "?"}`);
+  if (report.recovered.length > 0) lines.push(`recovered (dropped INVALID, rebuilt): ${report.recovered.join(", ")}`);
+  if (report.applied.length > 0) {
+    lines.push("", "applied                                               build time        size  valid");
+    for (const a of report.applied) {
+      const failed = report.error?.migration === a.file;
+      lines.push(`  ${(a.index ?? a.file).padEnd(52)} ${formatMs(a.ms).padStart(9)} ${(a.bytes === null ? "" : formatBytes(a.bytes)).padStart(11)}  ${failed ? "FAILED" : a.valid === null ? "" : a.valid ? "yes" : "NO"}`);
+    }
+  }
+  if (report.analyze) lines.push(`ANALYZE ${report.analyze.tables.length} table(s): ${formatMs(report.analyze.ms)}`);
+  lines.push(`total: ${formatMs(report.totalMs)}${report.reportFile ? `   report: ${report.reportFile}` : ""}`);
+  return lines.join("\n");
+}
