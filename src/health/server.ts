@@ -34,7 +34,7 @@ export interface BuildOptions {
 
 /** The app, not listening yet (tests use app.inject or listen themselves). */
 export async function buildHealthApp(options: BuildOptions): Promise<{ app: FastifyInstance; database: Database }> {
-  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: false, return503OnClosing: true });
+  const app = Fastify({ logger: options.logger ?? false, return503OnClosing: true });
   const database = typeof options.database === "function" ? options.database(app.log) : options.database;
   await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
   await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });

@@ -44,6 +44,7 @@ export class AdmissionGate {
   private held = 0;
   private readonly queue = new Set<Waiter>();
   private closed = false;
+  private peaks = { busy: 0, waiting: 0, queued: 0 };
   readonly max: number;
   private readonly queueTimeoutMs: number;
 
@@ -60,6 +61,15 @@ export class AdmissionGate {
     return this.queue.size;
   }
 
+  /** Highest busy and waiting counts, and how many entries had to queue, since the last resetPeaks(). */
+  get peak(): { readonly busy: number; readonly waiting: number; readonly queued: number } {
+    return { ...this.peaks };
+  }
+
+  resetPeaks(): void {
+    this.peaks = { busy: this.held, waiting: this.queue.size, queued: 0 };
+  }
+
   enter(): Ticket {
     const asked = performance.now();
     let admittedAt: number | undefined;
@@ -73,6 +83,7 @@ export class AdmissionGate {
         state = "held";
         admittedAt = performance.now();
         this.held++;
+        if (this.held > this.peaks.busy) this.peaks.busy = this.held;
         resolve();
       };
       if (this.held < this.max && this.queue.size === 0) return admit();
@@ -90,6 +101,8 @@ export class AdmissionGate {
         },
       };
       this.queue.add(waiter);
+      this.peaks.queued++;
+      if (this.queue.size > this.peaks.waiting) this.peaks.waiting = this.queue.size;
       timer = setTimeout(() => waiter!.fail(new PoolQueueTimeoutError(this.max, this.queueTimeoutMs)), this.queueTimeoutMs);
     });
     // The caller may never look at `ready` (e.g. it gave up first).

@@ -26,6 +26,10 @@ export interface PoolStats {
   readonly idle: number;
   /** Queries waiting for a free slot (each waits at most queueTimeoutMs). */
   readonly waiting: number;
+  /** Since the last resetQueryStats(): highest busy / waiting, and how many queries had to wait at all. */
+  readonly peakBusy: number;
+  readonly peakWaiting: number;
+  readonly queuedTotal: number;
   readonly queueTimeoutMs: number;
   readonly applicationName: string;
 }
@@ -237,6 +241,9 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
       busy,
       idle: Math.max(0, open - busy),
       waiting: gate.waiting,
+      peakBusy: gate.peak.busy,
+      peakWaiting: gate.peak.waiting,
+      queuedTotal: gate.peak.queued,
       queueTimeoutMs: config.queueTimeoutMs,
       applicationName: config.applicationName,
     };
@@ -289,7 +296,10 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     sql,
     config,
     getQueryStats: () => monitor.stats(),
-    resetQueryStats: () => monitor.reset(),
+    resetQueryStats: () => {
+      monitor.reset();
+      gate.resetPeaks();
+    },
     poolStats,
     serverPoolStats,
     ping,

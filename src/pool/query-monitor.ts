@@ -124,7 +124,8 @@ export class QueryMonitor {
 
   /** Record how long a query waited for a free connection. */
   recordWait(ms: number): void {
-    if (ms <= 0) return;
+    // Admitted at once (a few µs of bookkeeping) is not waiting.
+    if (ms < 0.05) return;
     this.waited++;
     this.waitMs += ms;
     if (ms > this.waitMax) this.waitMax = ms;
