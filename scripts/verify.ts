@@ -4,7 +4,7 @@
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand } from "../src/cli/errors.ts";
-import { progressBar } from "../src/cli/progress.ts";
+import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { connect, resolveDatabase } from "../src/config/database-url.ts";
 import { CATALOG } from "../src/verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";
@@ -54,7 +54,8 @@ await runCommand(async () => {
   const sql = await connect(target, { max: 1, applicationName: "bollalabz-db verify" });
   try {
     console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
-    const bar = progressBar("verify", catalog.length, "queries");
+    // Created on the first progress event: readiness errors come before it.
+    let bar: ProgressBar | undefined;
     const report = await verifyDatabase(sql, {
       catalog,
       catalogSource: values.catalog ?? "built-in (src/verify/catalog.ts)",
@@ -63,9 +64,9 @@ await runCommand(async () => {
       runs,
       warmup,
       seqScanRowThreshold,
-      onProgress: (e) => bar.update(e.done),
+      onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
     });
-    bar.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
+    bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
     console.log(formatVerifyTable(report));
     const written = writeVerifyReports(report, { json: values.json, markdown: values.markdown });
     console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);

@@ -1,0 +1,101 @@
+// Plan analysis on real EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) output: the
+// same query fails as a sequential scan without its index and passes with it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { explainAnalyze, tableRowEstimates } from "../src/checks/plan-analysis.ts";
+import { openSql, type Sql } from "../src/config/database-url.ts";
+import type { CatalogEntry } from "../src/verify/catalog-types.ts";
+import { analyzePlan, planFailures } from "../src/verify/plan-analysis.ts";
+import { runCatalog } from "../src/verify/run-catalog.ts";
+import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+
+const INDEX = "test_messages_contact_created";
+const HISTORY: CatalogEntry = {
+  name: "message_history",
+  title: "Message history by contact",
+  kind: "list",
+  sql: "SELECT id, direction, content, created_at FROM conversation_messages WHERE contact_id = $1 ORDER BY created_at DESC LIMIT 50",
+  params: {
+    heavy_contact: "SELECT contact_id FROM conversation_messages GROUP BY contact_id ORDER BY count(*) DESC, contact_id LIMIT 1",
+    typical_contact: "SELECT contact_id FROM conversation_messages GROUP BY contact_id ORDER BY count(*), contact_id LIMIT 1",
+  },
+  expectIndexes: [INDEX],
+  budgetMs: 1000,
+  reason: "test",
+};
+
+describe("plan analysis", () => {
+  let db: TestDatabase;
+  let sql: Sql;
+  beforeAll(async () => {
+    db = await seededDatabase("verifyplan", 0.1);
+    sql = openSql(db, { max: 1 });
+  });
+  afterAll(async () => {
+    await sql.end({ timeout: 5 });
+    await db.drop();
+  });
+
+  it("flags the query without its index as a sequential scan that fails, and passes it with the index", async () => {
+    const [{ contact_id }] = (await sql.unsafe(HISTORY.params.heavy_contact!)) as unknown as [{ contact_id: number }];
+    const tableRows = await tableRowEstimates(sql);
+    expect(tableRows.get("conversation_messages")).toBeGreaterThan(10_000);
+
+    const without = analyzePlan(await explainAnalyze(sql, HISTORY.sql, [contact_id]), HISTORY, { tableRows });
+    expect(without.nodeTypes["Seq Scan"] ?? without.nodeTypes["Parallel Seq Scan"]).toBeGreaterThan(0);
+    expect(without.largeSeqScans.map((s) => s.table)).toEqual(["conversation_messages"]);
+    expect(without.expectedIndexUsed).toBe(false);
+    expect(without.executionMs).toBeGreaterThan(0);
+    expect(without.sharedHitBlocks + without.sharedReadBlocks).toBeGreaterThan(0);
+    const failures = planFailures(without, HISTORY, new Set());
+    expect(failures).toEqual([
+      expect.stringContaining(`expected index ${INDEX} not used; plan used no index (${INDEX} does not exist`),
+      expect.stringMatching(/^sequential scan on conversation_messages \(~[\d,]+ rows\)$/),
+    ]);
+    // Allowed sequential scans only drop the seq-scan failure.
+    expect(planFailures(without, { seqScanOk: true })).toHaveLength(1);
+
+    await sql.unsafe(`CREATE INDEX ${INDEX} ON conversation_messages (contact_id, created_at DESC)`);
+    await sql`ANALYZE conversation_messages`;
+    const withIndex = analyzePlan(await explainAnalyze(sql, HISTORY.sql, [contact_id]), HISTORY, { tableRows });
+    expect(withIndex.indexesUsed).toContain(INDEX);
+    expect(withIndex.largeSeqScans).toEqual([]);
+    expect(withIndex.expectedIndexUsed).toBe(true);
+    expect(planFailures(withIndex, HISTORY)).toEqual([]);
+    await sql.unsafe(`DROP INDEX ${INDEX}`);
+  });
+
+  it("expectMode any passes when one of the expected indexes is used", async () => {
+    const explain = await explainAnalyze(sql, "SELECT id FROM phone_contacts WHERE phone_number = $1", ["+12000000001"]);
+    const any = analyzePlan(explain, { expectIndexes: ["idx_phone_contacts_phone_number", "idx_missing"], expectMode: "any" }, { tableRows: new Map() });
+    expect(any.expectedIndexUsed).toBe(true);
+    const all = analyzePlan(explain, { expectIndexes: ["idx_phone_contacts_phone_number", "idx_missing"] }, { tableRows: new Map() });
+    expect(all.expectedIndexUsed).toBe(false);
+    expect(all.missingIndexes).toEqual(["idx_missing"]);
+  });
+
+  it("runs a catalog: per-variant figures, and a bad entry fails alone with the server's message", async () => {
+    const catalog: CatalogEntry[] = [
+      { ...HISTORY, name: "history_without_index" },
+      { ...HISTORY, name: "unknown_table", sql: "SELECT * FROM no_such_table WHERE id = $1", params: { one: "SELECT 1" } },
+      { ...HISTORY, name: "bad_picker", params: { broken: "SELEC 1" } },
+      { ...HISTORY, name: "contact_by_phone", sql: "SELECT id FROM phone_contacts WHERE phone_number = $1", params: { any: "SELECT phone_number FROM phone_contacts ORDER BY id LIMIT 1" }, expectIndexes: ["idx_phone_contacts_phone_number"] },
+    ];
+    const progress: string[] = [];
+    const run = await runCatalog(sql, catalog, { runs: 6, warmup: 1, explainRuns: 1, onProgress: (e) => progress.push(e.entry) });
+    expect(progress).toEqual(["history_without_index", "unknown_table", "bad_picker", "contact_by_phone", ""]);
+    const [history, unknown, badPicker, byPhone] = run.queries;
+    expect(history!.pass).toBe(false);
+    expect(history!.variants.map((v) => v.name)).toEqual(["heavy_contact", "typical_contact"]);
+    expect(history!.client.runs).toBe(12);
+    expect(history!.variants[0]!.client.runs).toBe(6);
+    expect(history!.failures.some((f) => f.startsWith("heavy_contact: sequential scan on conversation_messages"))).toBe(true);
+    expect(unknown!.pass).toBe(false);
+    expect(unknown!.error).toMatch(/^one: relation "no_such_table" does not exist \(SQLSTATE 42P01\)/);
+    expect(badPicker!.error).toMatch(/parameter picker 'broken' failed: syntax error at or near "SELEC"/);
+    expect(byPhone!.pass).toBe(true);
+    expect(byPhone!.variants[0]!.plan!.indexesUsed).toEqual(["idx_phone_contacts_phone_number"]);
+    // The workload counters saw this run's sequential scans on messages.
+    expect(run.workload.tables.find((t) => t.table === "conversation_messages")!.seqScans).toBeGreaterThanOrEqual(12);
+    expect(run.roundTrip.runs).toBeGreaterThanOrEqual(20);
+  });
+});
