@@ -112,13 +112,14 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
   });
 
   app.post("/health/database/reset-stats", { onRequest: auth }, async (_request, reply) => {
-    database.resetQueryStats();
     let pgStatStatements: { reset: boolean; reason?: string };
     try {
       pgStatStatements = await withDeadline(resetStatementStats(sql), detailTimeoutMs, "pg_stat_statements_reset()");
     } catch (error) {
       pgStatStatements = { reset: false, reason: `database error ${(error as { code?: string }).code ?? ""}`.trim() };
     }
+    // Last, so the monitor starts from zero (the reset call above went through the pool).
+    database.resetQueryStats();
     return reply.send({ reset: true, monitor: { since: database.getQueryStats().since }, pgStatStatements });
   });
 

@@ -1,0 +1,243 @@
+import { Writable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { isLoopback, parseHealthServerSettings } from "../src/health/config.ts";
+import { buildHealthApp, loggerOptions, startHealthServer, type RunningHealthServer } from "../src/health/server.ts";
+import { POOL_DEFAULTS, type PoolSettings } from "../src/pool/config.ts";
+import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { createDatabase as createTestDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+
+const TOKEN = "test-token-0123456789abcdef";
+const SECRET = "+1-555-0142-NEVER-LOG-ME";
+
+function pool(db: TestDatabase, overrides: Partial<PoolSettings> = {}): Database {
+  return createDatabase({ ...POOL_DEFAULTS, applicationName: `healthtest-${process.pid}`, ...overrides, target: db }, { logger: { warn() {}, error() {} } });
+}
+
+function memoryStream() {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk;
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+describe("health API", () => {
+  let db: TestDatabase;
+  let database: Database;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await seededDatabase("health", 0.02);
+    database = pool(db);
+    ({ app } = await buildHealthApp({ database }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+    await db?.drop();
+  });
+
+  it("GET /api/v1/health: 200 with latency, pool, memory, uptime, version and no query text", async () => {
+    const res = await app.inject({ method: "GET", url: "/api/v1/health" });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({
+      status: "ok",
+      version: expect.any(String),
+      uptimeSeconds: expect.any(Number),
+      database: { reachable: true, latencyMs: expect.any(Number) },
+      pool: { max: 20, min: 2, open: expect.any(Number), busy: expect.any(Number), idle: expect.any(Number), waiting: 0 },
+      memory: { rssBytes: expect.any(Number), heapUsedBytes: expect.any(Number) },
+    });
+    expect(res.body).not.toMatch(/SELECT/i);
+  });
+
+  it("GET /api/v1/health/database: query stats, size, top tables and indexes, cache hit ratio, pool, invalid indexes", async () => {
+    await database.sql`SELECT count(*) FROM conversation_messages WHERE content LIKE ${"%" + SECRET + "%"}`;
+    const res = await app.inject({ method: "GET", url: "/api/v1/health/database" });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.queryStats).toMatchObject({ totalQueries: expect.any(Number), meanDurationMs: expect.any(Number), p95Ms: expect.any(Number), slowQueryPercentage: expect.any(Number), errorsByCode: {} });
+    expect(body.queryStats.totalQueries).toBeGreaterThanOrEqual(1);
+    expect(body.database.sizeBytes).toBeGreaterThan(1_000_000);
+    expect(body.tables.length).toBeGreaterThan(3);
+    expect(body.tables.length).toBeLessThanOrEqual(10);
+    expect(body.tables[0]).toMatchObject({ table: "conversation_messages", totalBytes: expect.any(Number) });
+    expect(body.indexes.length).toBeLessThanOrEqual(10);
+    expect(body.indexes[0]).toMatchObject({ table: expect.any(String), index: expect.any(String), scans: expect.any(Number) });
+    expect(body.cacheHitRatio).toHaveProperty("tables");
+    expect(body.cacheHitRatio).toHaveProperty("indexes");
+    expect(body.pool.server.connections).toBeGreaterThanOrEqual(1);
+    expect(body.invalidIndexes).toEqual({ count: 0, indexes: [] });
+    expect(res.body).not.toContain(SECRET);
+  });
+
+  it("GET slow-queries: top statements by mean and total time; limit validated 1-100", async () => {
+    const res = await app.inject({ method: "GET", url: "/api/v1/health/database/slow-queries?limit=3" });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.limit).toBe(3);
+    expect(body.byMeanTime.length).toBeGreaterThan(0);
+    expect(body.byMeanTime.length).toBeLessThanOrEqual(3);
+    expect(body.byTotalTime.length).toBeLessThanOrEqual(3);
+    expect(body.byMeanTime[0]).toMatchObject({ query: expect.any(String), calls: expect.any(Number), meanMs: expect.any(Number), totalMs: expect.any(Number) });
+    const means = body.byMeanTime.map((s: { meanMs: number }) => s.meanMs);
+    expect(means).toEqual([...means].sort((a, b) => b - a));
+    expect((await app.inject({ url: "/api/v1/health/database/slow-queries" })).json().limit).toBe(10);
+
+    for (const [limit, reason] of [["0", /limit must be >= 1/], ["101", /limit must be <= 100/], ["abc", /limit must be integer/], ["2.5", /limit must be integer/]] as const) {
+      const bad = await app.inject({ url: `/api/v1/health/database/slow-queries?limit=${limit}` });
+      expect(bad.statusCode, limit).toBe(400);
+      expect(bad.json()).toMatchObject({ statusCode: 400, error: "Bad Request", message: expect.stringMatching(reason) });
+    }
+  });
+
+  it("POST reset-stats resets the monitor and pg_stat_statements", async () => {
+    await database.sql`SELECT 1`;
+    expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
+    const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true } });
+    expect(database.getQueryStats().totalQueries).toBe(0);
+    const rows = await db.sql<{ query: string }[]>`SELECT query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+    expect(rows.map((r) => r.query)).not.toContainEqual(expect.stringMatching(/FROM conversation_messages WHERE content LIKE/));
+  });
+
+  it("GET /metrics: Prometheus text with the same figures", async () => {
+    const res = await app.inject({ url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/text\/plain/);
+    expect(res.body).toMatch(/^bollalabz_db_up 1$/m);
+    expect(res.body).toMatch(/^bollalabz_db_pool_connections\{state="busy"\} \d+$/m);
+    expect(res.body).toMatch(/^bollalabz_db_pool_max 20$/m);
+    expect(res.body).toMatch(/^bollalabz_db_size_bytes \d+/m);
+    expect(res.body).toMatch(/^bollalabz_db_invalid_indexes 0$/m);
+    expect(res.body).toMatch(/^bollalabz_db_queries_total \d+$/m);
+  });
+
+  it("unknown routes get a 404 JSON listing the endpoints", async () => {
+    const res = await app.inject({ url: "/api/v1/nope" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ statusCode: 404, error: "Not Found", endpoints: expect.arrayContaining(["GET /api/v1/health"]) });
+    expect((await app.inject({ method: "DELETE", url: "/api/v1/health" })).statusCode).toBe(404);
+  });
+
+  it("200 concurrent HTTP requests against a pool of 20 all succeed, and requests waited for a connection", async () => {
+    const served = await buildHealthApp({ database });
+    try {
+      await served.app.listen({ host: "127.0.0.1", port: 0 });
+      const { port } = served.app.server.address() as { port: number };
+      database.resetQueryStats();
+      for (const path of ["/api/v1/health", "/api/v1/health/database"]) {
+        const statuses = await Promise.all(Array.from({ length: 200 }, () => fetch(`http://127.0.0.1:${port}${path}`).then(async (r) => (await r.arrayBuffer(), r.status))));
+        expect(statuses.filter((s) => s !== 200), path).toEqual([]);
+      }
+      const stats = database.poolStats();
+      expect(stats.peakWaiting).toBeGreaterThan(0);
+      expect(stats.queuedTotal).toBeGreaterThan(0);
+      expect(stats.peakBusy).toBeLessThanOrEqual(20);
+      expect(stats).toMatchObject({ busy: 0, waiting: 0 });
+    } finally {
+      await served.app.close();
+    }
+  });
+
+  it("slow-queries without pg_stat_statements: a clear error body with the fix, not a 500", async () => {
+    const bare = await createTestDatabase("health_nopss"); // no migration: extension not created
+    const bareDb = pool(bare);
+    const { app: bareApp } = await buildHealthApp({ database: bareDb });
+    try {
+      const res = await bareApp.inject({ url: "/api/v1/health/database/slow-queries" });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ error: "pg_stat_statements unavailable", step: "created", fix: expect.stringMatching(/CREATE EXTENSION pg_stat_statements/) });
+      const reset = await bareApp.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+      expect(reset.statusCode).toBe(200);
+      expect(reset.json()).toMatchObject({ reset: true, pgStatStatements: { reset: false, reason: expect.any(String) } });
+    } finally {
+      await bareApp.close();
+      await bareDb.close();
+      await bare.drop();
+    }
+  });
+});
+
+describe("health API security", () => {
+  let db: TestDatabase;
+  let server: RunningHealthServer;
+  const logs = memoryStream();
+  beforeAll(async () => {
+    db = await migratedDatabase("health_auth");
+    server = await startHealthServer(
+      { DATABASE_URL: db.url, HOST: "127.0.0.1", PORT: "0", HEALTH_API_TOKEN: TOKEN, LOG_LEVEL: "info", POOL_APPLICATION_NAME: `healthauth-${process.pid}`, SLOW_QUERY_MS: "20", VERY_SLOW_QUERY_MS: "60" },
+      { logStream: logs.stream },
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  it("with HEALTH_API_TOKEN, every endpoint but GET /api/v1/health needs the bearer token", async () => {
+    const get = (path: string, headers: Record<string, string> = {}, method = "GET") => fetch(`${server.address}${path}`, { method, headers });
+    expect((await get("/api/v1/health")).status).toBe(200);
+    const protectedRoutes: [string, string][] = [
+      ["GET", "/api/v1/health/database"],
+      ["POST", "/api/v1/health/database/reset-stats"],
+      ["GET", "/api/v1/health/database/slow-queries?limit=5"],
+      ["GET", "/metrics"],
+    ];
+    for (const [method, path] of protectedRoutes) {
+      const none = await get(path, {}, method);
+      expect(none.status, `${method} ${path} without token`).toBe(401);
+      expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(await none.json()).toMatchObject({ statusCode: 401, message: expect.stringMatching(/Authorization: Bearer/) });
+      expect((await get(path, { authorization: `Bearer ${TOKEN}x` }, method)).status, `${method} ${path} wrong token`).toBe(401);
+      expect((await get(path, { authorization: TOKEN }, method)).status, `${method} ${path} no scheme`).toBe(401);
+      expect((await get(path, { authorization: `Bearer ${TOKEN}` }, method)).status, `${method} ${path} right token`).toBe(200);
+    }
+  });
+
+  it("logs carry neither query parameters nor the token", async () => {
+    await server.database.sql`SELECT pg_sleep(0.1), ${SECRET}::text AS phone`;
+    await server.database.sql`SELECT (${SECRET}::text || s::text)::int FROM pg_sleep(0.07) s`.catch(() => {});
+    await fetch(`${server.address}/api/v1/health/database`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await fetch(`${server.address}/api/v1/health/database/slow-queries`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const text = logs.text();
+    expect(text).toMatch(/"msg":"very slow query \(> 60 ms\)"/); // the logs are really captured
+    expect(text).toMatch(/pg_sleep\(0\.1\), \$1::text AS phone/);
+    expect(text).toMatch(/"errorCode":"22P02"/);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain("NEVER-LOG-ME");
+    expect(text).not.toContain(TOKEN);
+  });
+
+  it("refuses to bind a public address without a token; every setting problem reported at once", async () => {
+    expect(parseHealthServerSettings({ HOST: "0.0.0.0" }).problems).toEqual([expect.stringMatching(/refusing to bind 0\.0\.0\.0 .* without HEALTH_API_TOKEN/)]);
+    expect(parseHealthServerSettings({ HOST: "0.0.0.0", HEALTH_API_TOKEN: TOKEN }).problems).toEqual([]);
+    expect(parseHealthServerSettings({ HEALTH_API_TOKEN: "short" }).problems).toEqual([expect.stringMatching(/Setting 'HEALTH_API_TOKEN': must be at least 16/)]);
+    expect([["127.0.0.1", true], ["127.1.2.3", true], ["::1", true], ["localhost", true], ["0.0.0.0", false], ["::", false], ["10.0.0.5", false]].every(([h, want]) => isLoopback(h as string) === want)).toBe(true);
+
+    const error = await startHealthServer({ DATABASE_URL: db.url, HOST: "0.0.0.0", PORT: "0" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(EXIT.usage);
+
+    const result = await runScript("serve.ts", [], { DATABASE_URL: db.url, HOST: "0.0.0.0", PORT: "0", HEALTH_API_TOKEN: "" }, 30_000);
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toMatch(/refusing to bind 0\.0\.0\.0/);
+    expect(looksLikeCleanError(result.stderr)).toBe(true);
+
+    const many = await runScript("serve.ts", [], { DATABASE_URL: db.url, PORT: "99999", POOL_MAX: "0", LOG_LEVEL: "loud" }, 30_000);
+    expect(many.code).toBe(EXIT.usage);
+    for (const key of ["PORT", "POOL_MAX", "LOG_LEVEL"]) expect(many.stderr).toContain(`Setting '${key}'`);
+  });
+
+  it("redacts the Authorization header in pino's request logs", () => {
+    const options = loggerOptions("info") as { redact: { paths: string[] } };
+    expect(options.redact.paths).toContain("req.headers.authorization");
+  });
+});
