@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// npm run migrate:bench — build the whole index set on realistic data in a
+// scratch database (<database>_migrate_bench) while a writer inserts and
+// updates rows; report total time, each index's build time and size, and the
+// writer's worst statement latency. Logic: src/migrate/bench.ts.
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
+import { runCommand } from "../src/cli/errors.ts";
+import { connect, resolveDatabase } from "../src/config/database-url.ts";
+import { assertServerReady } from "../src/checks/preflight.ts";
+import { formatBenchReport, runMigrationBench } from "../src/migrate/bench.ts";
+import { DEFAULT_SEED } from "../src/seed/cli.ts";
+
+const spec = {
+  usage: "npm run migrate:bench --",
+  options: { scale: { type: "string" }, seed: { type: "string" }, "writer-pause": { type: "string" }, keep: { type: "boolean" } },
+  help: {
+    scale: "seed scale of the scratch database (default 10: 100k contacts, 2M messages)",
+    seed: `random seed (default ${DEFAULT_SEED})`,
+    "writer-pause": "ms between the concurrent writer's statements (default 5)",
+    keep: "keep the scratch database afterwards",
+  },
+} as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) return void console.log(formatHelp(spec));
+  const scale = positiveNumberFlag("scale", values.scale, 10, 100);
+  const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
+  const writerPauseMs = integerFlag("writer-pause", values["writer-pause"], 5, 0, 10_000);
+  const target = await resolveDatabase({ log: (l) => console.error(l) });
+  const sql = await connect(target, { max: 1 });
+  try {
+    await assertServerReady(sql, target.display);
+  } finally {
+    await sql.end();
+  }
+  const report = await runMigrationBench(target, { scale, seed, writerPauseMs, keep: Boolean(values.keep), log: (line) => console.log(line) });
+  console.log(formatBenchReport(report));
+});
