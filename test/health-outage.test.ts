@@ -1,0 +1,71 @@
+// The database goes away and comes back: the health API answers 503 quickly
+// while it is down and 200 again afterwards, without a restart. Uses a
+// throwaway server of its own (the shared test server must stay up).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
+import { buildHealthApp } from "../src/health/server.ts";
+import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { createDatabase, type Database } from "../src/pool/create-database.ts";
+
+describe("database down, then back", () => {
+  let baseDir: string;
+  let port: number;
+  let database: Database;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-health-outage-"));
+    port = await findFreePort();
+    const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
+    database = createDatabase({ ...POOL_DEFAULTS, applicationName: "health-outage", target: { url: server.databaseUrl, display: "outage", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} } });
+    ({ app } = await buildHealthApp({ database }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close({ timeoutSeconds: 1 });
+    if (baseDir) {
+      destroyEmbedded(baseDir);
+      rmSync(baseDir, { recursive: true, force: true });
+    }
+  });
+
+  const health = async () => {
+    const started = performance.now();
+    const res = await app.inject({ url: "/api/v1/health" });
+    return { res, ms: performance.now() - started };
+  };
+
+  it("200 up, 503 within 3 s when stopped, 200 again after restart", async () => {
+    const up = await health();
+    expect(up.res.statusCode).toBe(200);
+
+    stopEmbedded(baseDir);
+    for (let i = 0; i < 3; i++) {
+      const down = await health();
+      expect(down.res.statusCode).toBe(503);
+      expect(down.ms).toBeLessThan(3_000);
+      expect(down.res.json()).toMatchObject({ status: "unavailable", database: { reachable: false, error: { code: expect.any(String) } }, pool: { max: 20 } });
+    }
+    const detail = await app.inject({ url: "/api/v1/health/database" });
+    expect(detail.statusCode).toBe(503);
+    expect(detail.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
+    const metrics = await app.inject({ url: "/metrics" });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(/^bollalabz_db_up 0$/m);
+
+    await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
+    let status = 0;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      status = (await health()).res.statusCode;
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe(200);
+    expect((await app.inject({ url: "/api/v1/health/database" })).statusCode).toBe(200);
+    expect(database.poolStats()).toMatchObject({ busy: 0, waiting: 0 });
+  }, 60_000);
+});
