@@ -78,7 +78,7 @@ export interface WorkloadDelta {
 
 export interface CatalogRun {
   readonly queries: readonly QueryResult[];
-  /** SELECT 1 measured the same way: the client round-trip floor. */
+  /** SELECT 1 measured the same way (20 runs up front, one between variants): the client round-trip floor. */
   readonly roundTrip: LatencyStats;
   /** Sum over every entry's timed runs. */
   readonly workload: WorkloadDelta;
@@ -222,6 +222,10 @@ export async function runCatalog(sql: Sql, catalog: readonly CatalogEntry[], opt
         params = await pickParams(sql, entry, variant, picker);
         // Warm-up happens inside runVariant, before the counters are read.
         for (let i = 0; i < opts.warmup; i++) await sql.unsafe(entry.sql, params as never[], { prepare: true });
+        // One more round-trip sample per variant: the floor over the whole run, not just its start.
+        const f0 = performance.now();
+        await sql`SELECT 1`;
+        floor.push(performance.now() - f0);
         const before = await counters(sql);
         const r = await runVariant(sql, entry, variant, params, { ...opts, warmup: 0 });
         workloads.push(delta(before, await counters(sql)));

@@ -1,0 +1,145 @@
+// npm run bench: one data set, the same run, before and after the index
+// migrations. A dedicated database (recreated each run) gets the base schema
+// only, the seed, the catalog (baseline) and the write-cost measurement; then
+// the committed migrations build the performance indexes and both are
+// measured again.
+import postgres from "postgres";
+import { EXIT, UserError } from "../cli/errors.ts";
+import { connect, maskUrl, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { existingIndexNames } from "../checks/plan-analysis.ts";
+import { applyMigrations } from "../migrate/graphile.ts";
+import { applyBaseSchema } from "../migrate/rollback.ts";
+import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
+import { SEED_TABLES } from "../seed/tables.ts";
+import type { CatalogEntry } from "../verify/catalog-types.ts";
+import { grade, type Grade } from "../verify/grade.ts";
+import { runCatalog, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
+import { measureWriteCost, type WriteCost } from "./write-cost.ts";
+
+export interface BenchOptions {
+  readonly scale: number;
+  readonly seed: number;
+  readonly catalog: readonly CatalogEntry[];
+  readonly runs: number;
+  readonly warmup: number;
+  readonly explainRuns: number;
+  readonly writeRows: number;
+  /** Keep the bench database afterwards (default: dropped). */
+  readonly keep?: boolean;
+  readonly log?: (line: string) => void;
+  readonly onSeedProgress?: (event: SeedProgress) => void;
+  readonly onCatalogProgress?: (phase: "baseline" | "indexed") => RunOptions["onProgress"];
+}
+
+export interface BenchPhase {
+  readonly name: "baseline" | "indexed";
+  readonly indexes: number;
+  readonly run: CatalogRun;
+  readonly grade: Grade;
+  readonly planFailures: number;
+  readonly writes: readonly WriteCost[];
+}
+
+export interface BenchResult {
+  readonly database: string;
+  readonly scale: number;
+  readonly seed: number;
+  readonly seedMs: number;
+  readonly migrateMs: number;
+  readonly phases: readonly [BenchPhase, BenchPhase];
+  readonly totalMs: number;
+}
+
+/** The bench database's name: the target's, with a _bench suffix (at most 63 bytes). */
+export function benchDatabaseName(target: Pick<DatabaseTarget, "url">): string {
+  const current = decodeURIComponent(new URL(target.url).pathname.replace(/^\//, "")) || "bollalabz";
+  return `${current.slice(0, 57)}_bench`;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+/** Drop (if present) and create the bench database on the target's server. */
+export async function recreateBenchDatabase(server: DatabaseTarget, name: string): Promise<DatabaseTarget> {
+  const admin = await connect(server, { max: 1, applicationName: "bollalabz-db bench" });
+  try {
+    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
+    await admin`CREATE DATABASE ${admin(name)}`;
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    if (e.code === "42501") {
+      throw new UserError(`The bench needs a database of its own and ${server.display}'s role may not create one (${e.message}). Grant CREATEDB to it, or run the bench against the embedded server (unset DATABASE_URL).`, EXIT.notReady);
+    }
+    throw error;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = withDatabase(server.url, name);
+  return { url, display: maskUrl(url), source: server.source, ...(server.rootUrl ? { rootUrl: server.rootUrl } : {}) };
+}
+
+export async function dropBenchDatabase(server: DatabaseTarget, name: string): Promise<void> {
+  const admin = postgres(server.url, { max: 1, onnotice: () => {} });
+  try {
+    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+async function vacuumAnalyze(sql: Sql): Promise<void> {
+  await sql.unsafe(`VACUUM (ANALYZE) ${SEED_TABLES.map((t) => t.table).join(", ")}`);
+}
+
+async function measurePhase(sql: Sql, name: BenchPhase["name"], options: BenchOptions): Promise<BenchPhase> {
+  const log = options.log ?? (() => {});
+  const indexes = (await existingIndexNames(sql)).size;
+  log(`${name}: ${indexes} indexes; running ${options.catalog.length} catalog queries`);
+  const run = await runCatalog(sql, options.catalog, {
+    runs: options.runs,
+    warmup: options.warmup,
+    explainRuns: options.explainRuns,
+    onProgress: options.onCatalogProgress?.(name),
+  });
+  log(`${name}: measuring write cost (${options.writeRows.toLocaleString("en-US")} rows per statement, rolled back)`);
+  const writes = await measureWriteCost(sql, { rows: options.writeRows });
+  const ran = run.queries.filter((q) => q.client.runs > 0);
+  const meanMs = ran.length === 0 ? Infinity : ran.reduce((s, q) => s + q.client.mean, 0) / ran.length;
+  const passed = run.queries.filter((q) => q.pass).length;
+  const planFailures = run.queries.filter((q) => q.variants.some((v) => v.failures.some((f) => !/^p95 /.test(f)))).length;
+  return { name, indexes, run, grade: grade({ total: run.queries.length, passed, meanMs }), planFailures, writes };
+}
+
+/** Runs the whole benchmark in a fresh database named `name` on `server`'s server. */
+export async function runBench(server: DatabaseTarget, name: string, options: BenchOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const target = await recreateBenchDatabase(server, name);
+  log(`bench database: ${target.display} (recreated)`);
+  try {
+    await applyBaseSchema(target, (line) => log(`  ${line}`));
+    const sql = await connect(target, { max: 1, applicationName: "bollalabz-db bench" });
+    try {
+      const s0 = performance.now();
+      await seedDatabase(sql, { scale: options.scale, seed: options.seed, onProgress: options.onSeedProgress });
+      const seedMs = performance.now() - s0;
+      const baseline = await measurePhase(sql, "baseline", options);
+
+      await vacuumAnalyze(sql); // the rolled-back writes left dead rows
+      log("applying the performance index migrations");
+      const m0 = performance.now();
+      await applyMigrations(target, (line) => log(`  ${line}`));
+      const migrateMs = performance.now() - m0;
+      await vacuumAnalyze(sql);
+      const indexed = await measurePhase(sql, "indexed", options);
+      return { database: target.display, scale: options.scale, seed: options.seed, seedMs, migrateMs, phases: [baseline, indexed], totalMs: performance.now() - started };
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  } finally {
+    if (!options.keep) await dropBenchDatabase(server, name).catch(() => {});
+  }
+}
