@@ -52,6 +52,24 @@ function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T>
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Single-flight: callers that arrive while a run is in flight share its
+ * result instead of starting another. Under load (hundreds of probes at once)
+ * the database sees one probe at a time, and every answer still comes from a
+ * run that was in progress when the request arrived.
+ */
+export function coalesce<T>(run: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    if (inFlight) return inFlight;
+    const current = run().finally(() => {
+      if (inFlight === current) inFlight = undefined;
+    });
+    inFlight = current;
+    return current;
+  };
+}
+
 function unavailable(reply: FastifyReply, error: unknown) {
   const e = error as { code?: string; message?: string };
   return reply.code(503).send({ status: "unavailable", error: { code: String(e.code ?? "UNKNOWN"), message: e.message ?? String(error) } });
@@ -64,6 +82,14 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
   const pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
   const detailTimeoutMs = options.detailTimeoutMs ?? 5_000;
   const auth = requireBearer(options.token);
+  const probe = coalesce(() => database.ping(pingTimeoutMs));
+  const figures = coalesce(() =>
+    withDeadline(
+      Promise.all([databaseSizeBytes(sql), largestTables(sql, 10), indexUsage(sql), cacheHitRatio(sql), findInvalidIndexes(sql), database.serverPoolStats()]),
+      detailTimeoutMs,
+      "the database figures",
+    ),
+  );
 
   // Errors never carry query parameters into logs or answers: log code + message only.
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -75,7 +101,7 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
   });
 
   app.get("/health", async (_request, reply) => {
-    const ping = await database.ping(pingTimeoutMs);
+    const ping = await probe();
     const body = {
       status: ping.ok ? "ok" : "unavailable",
       timestamp: new Date().toISOString(),
@@ -90,11 +116,7 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
 
   app.get("/health/database", { onRequest: auth }, async (_request, reply) => {
     try {
-      const [sizeBytes, tables, indexes, cache, invalid, server] = await withDeadline(
-        Promise.all([databaseSizeBytes(sql), largestTables(sql, 10), indexUsage(sql), cacheHitRatio(sql), findInvalidIndexes(sql), database.serverPoolStats()]),
-        detailTimeoutMs,
-        "the database figures",
-      );
+      const [sizeBytes, tables, indexes, cache, invalid, server] = await figures();
       return reply.send({
         status: "ok",
         timestamp: new Date().toISOString(),
