@@ -1,0 +1,194 @@
+// A concurrent index build that fails (lock timeout) or is cancelled midway
+// leaves an INVALID index and no ledger row; a plain re-run — `npm run
+// migrate` (the runner's own recovery) or a bare `graphile-migrate migrate`
+// (the beforeAllMigrations hook) — must end with every index valid.
+// Also: the faults of the issue (lock timeout, unreachable server, missing
+// base schema) give one clear message naming the index, and a non-zero exit.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import type postgres from "postgres";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { findInvalidIndexes } from "../src/checks/index-health.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { PROJECT_ROOT } from "../src/config/project.ts";
+import { readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
+import { applyBaseSchema } from "../src/migrate/rollback.ts";
+import { runMigrations } from "../src/migrate/run.ts";
+import { indexStates } from "../src/migrate/stats.ts";
+import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+
+let migrations: PerformanceMigration[];
+const dbs: TestDatabase[] = [];
+
+beforeAll(async () => {
+  migrations = await readPerformanceMigrations();
+});
+afterEach(async () => {
+  await Promise.all(dbs.splice(0).map((db) => db.drop()));
+});
+
+async function baseDatabase(prefix: string): Promise<TestDatabase> {
+  const db = await createDatabase(prefix);
+  dbs.push(db);
+  await applyBaseSchema(db);
+  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: todayUtc() });
+  return db;
+}
+
+/**
+ * A transaction holding an old snapshot: every CREATE INDEX CONCURRENTLY in
+ * the database waits for it (after creating its index entry, INVALID), so
+ * the build fails at lock_timeout or can be cancelled while it waits.
+ */
+async function holdOldSnapshot(db: TestDatabase): Promise<{ release(): Promise<void> }> {
+  const conn = (await db.sql.reserve()) as unknown as postgres.ReservedSql;
+  await conn`BEGIN ISOLATION LEVEL REPEATABLE READ`;
+  await conn`SELECT count(*) FROM phone_contacts`;
+  return {
+    async release() {
+      await conn`ROLLBACK`;
+      conn.release();
+    },
+  };
+}
+
+async function ledgerFiles(db: TestDatabase): Promise<string[]> {
+  return (await db.sql<{ filename: string }[]>`SELECT filename FROM graphile_migrate.migrations ORDER BY filename`).map((r) => r.filename);
+}
+
+async function expectAllPerformanceIndexesValid(db: TestDatabase): Promise<void> {
+  const states = await indexStates(db.sql, migrations.map((m) => m.index.name));
+  expect(states).toHaveLength(migrations.length);
+  expect(states.filter((s) => !s.valid).map((s) => s.index)).toEqual([]);
+  expect(await findInvalidIndexes(db.sql)).toEqual([]);
+  expect(await ledgerFiles(db)).toHaveLength(migrations.length + 1);
+}
+
+/** A user's shell PATH: whatever the test runner had, minus node_modules/.bin entries (npm run / npx add those). */
+const userPath = (process.env.PATH ?? "").split(":").filter((p) => !p.includes("node_modules")).join(":");
+
+/**
+ * The graphile-migrate CLI as a user runs it, with the project's .gmrc.cjs:
+ * "npx" = `npx graphile-migrate migrate` from a user's shell (npx puts
+ * node_modules/.bin first on PATH); "system-path" = the CLI started by the
+ * project's Node with only the system directories on PATH (a `node` there,
+ * if any, is not the project's).
+ */
+function graphileMigrateCli(db: TestDatabase, mode: "npx" | "system-path"): Promise<{ code: number | null; output: string }> {
+  const localNode = path.join(PROJECT_ROOT, "node_modules", ".bin", "node");
+  const [command, args, pathEnv] =
+    mode === "npx"
+      ? ["npx", ["--no-install", "graphile-migrate", "migrate"], userPath]
+      : [localNode, [path.join(PROJECT_ROOT, "node_modules", "graphile-migrate", "dist", "cli.js"), "migrate"], "/usr/local/bin:/usr/bin:/bin"];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PATH: pathEnv, DATABASE_URL: db.url, SHADOW_DATABASE_URL: "", ROOT_DATABASE_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 120_000,
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+describe("crash recovery", () => {
+  it("npm run migrate stopped by lock_timeout names the index; npx graphile-migrate migrate (hook) then repairs it", async () => {
+    const db = await baseDatabase("migrate_lock");
+    const first = migrations[0]!;
+    const blocker = await holdOldSnapshot(db);
+    let result;
+    try {
+      result = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: db.url });
+    } finally {
+      await blocker.release();
+    }
+    expect(result.code).toBe(EXIT.failed);
+    expect(looksLikeCleanError(result.stderr)).toBe(true);
+    expect(result.stderr).toContain(first.index.name);
+    expect(result.stderr).toContain("lock_timeout");
+    // What the crash left: the index INVALID, no ledger row for it.
+    expect((await findInvalidIndexes(db.sql)).map((i) => i.index)).toEqual([first.index.name]);
+    expect(await ledgerFiles(db)).toEqual(["000001.sql"]);
+
+    const cli = await graphileMigrateCli(db, "npx");
+    expect(cli.output).toContain(`dropping INVALID index ${first.index.name}`);
+    expect(cli.code, cli.output).toBe(0);
+    await expectAllPerformanceIndexesValid(db);
+  });
+
+  it("a build cancelled midway (pg_cancel_backend) is rebuilt by the runner's own recovery", async () => {
+    const db = await baseDatabase("migrate_cancel");
+    const first = migrations[0]!;
+    const blocker = await holdOldSnapshot(db);
+    const run = runMigrations(db, { writeReport: false });
+    const failed = run.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    try {
+      // Wait until the builder is inside CREATE INDEX CONCURRENTLY, then cancel it.
+      let cancelled = false;
+      for (let i = 0; i < 200 && !cancelled; i++) {
+        const [row] = await db.sql<{ cancelled: boolean }[]>`
+          SELECT pg_cancel_backend(pid) AS cancelled FROM pg_stat_progress_create_index WHERE datname = current_database() LIMIT 1`;
+        cancelled = Boolean(row?.cancelled);
+        if (!cancelled) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(cancelled).toBe(true);
+    } finally {
+      await blocker.release();
+    }
+    const error = await failed;
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(EXIT.failed);
+    expect((error as UserError).message).toContain(first.index.name);
+    expect((error as UserError).message).toContain("cancel");
+    expect((await findInvalidIndexes(db.sql)).map((i) => i.index)).toEqual([first.index.name]);
+
+    const report = await runMigrations(db, { writeReport: false });
+    expect(report.recovered).toEqual([first.index.name]);
+    expect(report.applied.map((a) => a.index)).toEqual(migrations.map((m) => m.index.name));
+    await expectAllPerformanceIndexesValid(db);
+  });
+
+  it("the hook does not depend on PATH: graphile-migrate with the system PATH (no project-local node) repairs too", async () => {
+    const db = await baseDatabase("migrate_path");
+    const blocker = await holdOldSnapshot(db);
+    try {
+      await expect(runMigrations(db, { writeReport: false, pgSettings: { lock_timeout: "500ms" } })).rejects.toThrow(migrations[0]!.index.name);
+    } finally {
+      await blocker.release();
+    }
+    expect(await findInvalidIndexes(db.sql)).toHaveLength(1);
+    const cli = await graphileMigrateCli(db, "system-path");
+    expect(cli.output).toContain(`dropping INVALID index ${migrations[0]!.index.name}`);
+    expect(cli.code, cli.output).toBe(0);
+    await expectAllPerformanceIndexesValid(db);
+  });
+});
+
+describe("faults", () => {
+  it("an unreachable server: exit 3, one clear line", async () => {
+    const result = await runScript("migrate.ts", [], { DATABASE_URL: "postgres://postgres:secret@127.0.0.1:1/nowhere" });
+    expect(result.code).toBe(EXIT.unreachable);
+    expect(looksLikeCleanError(result.stderr)).toBe(true);
+    expect(result.stderr).not.toContain("secret");
+  });
+
+  it("a database whose base schema is gone: names the first index, nothing is built", async () => {
+    const db = await baseDatabase("migrate_noschema");
+    await db.sql`DROP TABLE phone_contacts, conversation_messages, scheduled_tasks, relationship_interactions, workflow_triggers, people, call_costs, calendar_events CASCADE`;
+    const error = await runMigrations(db, { writeReport: false }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(EXIT.notReady);
+    expect((error as UserError).message).toContain(migrations[0]!.index.name);
+    expect((error as UserError).message).toContain("base schema is missing");
+    expect(await ledgerFiles(db)).toEqual(["000001.sql"]);
+  });
+});

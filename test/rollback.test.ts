@@ -1,0 +1,128 @@
+// npm run rollback: drops exactly the indexes the performance migrations
+// create (names from the migration files, not a LIKE 'idx_%' sweep), keeps
+// the base schema's and anyone else's indexes, forgets those migrations in
+// graphile-migrate's ledger, and a later migrate restores them.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findInvalidIndexes } from "../src/checks/index-health.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { applyMigrations } from "../src/migrate/graphile.ts";
+import { appendCommittedMigration, baseMigrationFiles, subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
+import { readCommittedMigrations, readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
+import { applyBaseSchema, ensureBaseSchemaOnly, rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";
+import { indexStates } from "../src/migrate/stats.ts";
+import { createDatabase, migratedDatabase, type TestDatabase } from "./support/databases.ts";
+import { runScript } from "./support/run-script.ts";
+
+let migrations: PerformanceMigration[];
+let names: string[];
+
+async function allIndexes(db: TestDatabase): Promise<string[]> {
+  return (await db.sql<{ name: string }[]>`SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`).map((r) => r.name);
+}
+async function ledgerFiles(db: TestDatabase): Promise<string[]> {
+  return (await db.sql<{ filename: string }[]>`SELECT filename FROM graphile_migrate.migrations ORDER BY filename`).map((r) => r.filename);
+}
+
+beforeAll(async () => {
+  migrations = await readPerformanceMigrations();
+  names = migrations.map((m) => m.index.name);
+});
+
+describe("rollbackPerformanceIndexes", () => {
+  let db: TestDatabase;
+  let baseIndexes: string[];
+  beforeAll(async () => {
+    db = await migratedDatabase("rollback");
+    // Somebody's own index with the same prefix: a LIKE 'idx_%' sweep would take it.
+    await db.sql`CREATE INDEX idx_phone_contacts_custom_keep ON phone_contacts (company, is_active)`;
+    baseIndexes = (await allIndexes(db)).filter((n) => !names.includes(n));
+  });
+  afterAll(() => db?.drop());
+
+  it("drops exactly the performance indexes and forgets exactly their migrations", async () => {
+    expect(baseIndexes).toEqual(expect.arrayContaining(["idx_phone_contacts_phone_number", "idx_call_costs_call_sid", "idx_phone_contacts_custom_keep", "phone_contacts_pkey"]));
+    const result = await rollbackPerformanceIndexes(db);
+    expect([...result.dropped].sort()).toEqual([...names].sort());
+    expect(result.absent).toEqual([]);
+    expect(result.ledgerRowsRemoved).toEqual(migrations.map((m) => m.ledgerFilename).sort());
+    expect(await allIndexes(db)).toEqual(baseIndexes);
+    const base = await readCommittedMigrations().then((all) => all.filter((m) => !m.index).map((m) => m.ledgerFilename));
+    expect(await ledgerFiles(db)).toEqual(base);
+  });
+
+  it("a second rollback changes nothing", async () => {
+    const result = await rollbackPerformanceIndexes(db);
+    expect(result.dropped).toEqual([]);
+    expect(result.absent).toEqual(names);
+    expect(result.ledgerRowsRemoved).toEqual([]);
+    expect(await allIndexes(db)).toEqual(baseIndexes);
+  });
+
+  it("a later migrate restores every index, valid", async () => {
+    await applyMigrations(db);
+    const states = await indexStates(db.sql, names);
+    expect(states).toHaveLength(names.length);
+    expect(states.every((s) => s.valid)).toBe(true);
+    expect(await findInvalidIndexes(db.sql)).toEqual([]);
+    expect(await ledgerFiles(db)).toHaveLength(migrations.length + 1);
+  });
+});
+
+describe("npm run rollback / npm run migrate round trip (the CLIs)", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await migratedDatabase("rollback_cli");
+  });
+  afterAll(() => db?.drop());
+
+  it("rollback then migrate", async () => {
+    const before = await allIndexes(db);
+    const rolled = await runScript("rollback.ts", [], { DATABASE_URL: db.url });
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stdout).toContain(`dropped ${names.length} index(es)`);
+    expect((await allIndexes(db)).filter((n) => names.includes(n))).toEqual([]);
+    const migrated = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: db.url });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toContain(names.at(-1));
+    expect(await allIndexes(db)).toEqual(before);
+  });
+});
+
+describe("base schema only", () => {
+  it("applyBaseSchema applies only the base migrations; migrate adds the rest", async () => {
+    const db = await createDatabase("rollback_base");
+    try {
+      await applyBaseSchema(db);
+      const base = (await baseMigrationFiles()).map((f) => `${f.slice(0, 6)}.sql`);
+      expect(await ledgerFiles(db)).toEqual(base);
+      expect(await indexStates(db.sql, names)).toEqual([]);
+      await applyMigrations(db);
+      expect(await indexStates(db.sql, names)).toHaveLength(names.length);
+      const result = await ensureBaseSchemaOnly(db);
+      expect(result.dropped).toHaveLength(names.length);
+      expect(await ledgerFiles(db)).toEqual(base);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("refuses (changing nothing) when another migration was applied after the index migrations", async () => {
+    const folder = await subsetMigrationsFolder(() => true);
+    const db = await createDatabase("rollback_refuse");
+    try {
+      await appendCommittedMigration(folder.folder, "CREATE TABLE IF NOT EXISTS later_feature (id bigint PRIMARY KEY);", "a later feature");
+      await applyMigrations(db, undefined, { migrationsFolder: folder.folder });
+      const indexes = await allIndexes(db);
+      const ledger = await ledgerFiles(db);
+      const error = await rollbackPerformanceIndexes(db, { migrationsFolder: folder.folder }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).exitCode).toBe(EXIT.failed);
+      expect((error as UserError).message).toContain("a-later-feature");
+      expect(await allIndexes(db)).toEqual(indexes);
+      expect(await ledgerFiles(db)).toEqual(ledger);
+    } finally {
+      folder.remove();
+      await db.drop();
+    }
+  });
+});
