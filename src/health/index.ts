@@ -1,0 +1,6 @@
+// The health API for applications: the Fastify plugins, the standalone server, its settings.
+export { healthPlugin, coalesce, PACKAGE_VERSION, type HealthPluginOptions } from "./plugin.ts";
+export { metricsPlugin, buildMetricsRegistry, type MetricsPluginOptions } from "./metrics.ts";
+export { buildHealthApp, startHealthServer, assertSafeBind, loggerOptions, API_PREFIX, ENDPOINTS, type BuildOptions, type RunningHealthServer } from "./server.ts";
+export { parseHealthServerSettings, isLoopback, HEALTH_SERVER_DEFAULTS, type HealthServerSettings } from "./config.ts";
+export { requireBearer, tokenMatches } from "./auth.ts";
