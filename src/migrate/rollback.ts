@@ -102,9 +102,14 @@ async function forgetPerformanceMigrations(sql: Sql, committed: readonly { file:
   const performanceFiles = new Set(performance_.map((m) => m.ledgerFilename));
   const blocking = applied.filter((f) => f > first && !performanceFiles.has(f));
   if (blocking.length > 0) {
-    const names = blocking.map((f) => committed.find((m) => m.ledgerFilename === f)?.file ?? f);
+    const known = blocking.flatMap((f) => committed.filter((m) => m.ledgerFilename === f).map((m) => m.file));
+    const unknown = blocking.filter((f) => !committed.some((m) => m.ledgerFilename === f));
+    const what = [
+      known.length > 0 ? `${known.join(", ")} (not an index migration)` : "",
+      unknown.length > 0 ? `${unknown.join(", ")} (recorded in graphile_migrate.migrations but not in this checkout's migrations/committed: applied from another checkout or branch?)` : "",
+    ].filter(Boolean);
     throw new UserError(
-      `Cannot roll back the performance indexes: ${names.join(", ")} (not an index migration) was applied after them, and graphile-migrate only re-applies migrations after the last one recorded. Nothing was changed.`,
+      `Cannot roll back the performance indexes: ${what.join(" and ")} came after them, and graphile-migrate only re-applies migrations numbered after the last one recorded. Nothing was changed.`,
       EXIT.failed,
     );
   }
