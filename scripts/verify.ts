@@ -5,14 +5,14 @@
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand } from "../src/cli/errors.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
-import { connect, resolveDatabase } from "../src/config/database-url.ts";
+import { resolveDatabase } from "../src/config/database-url.ts";
 import { CATALOG } from "../src/verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";
 import { parseGrade } from "../src/verify/grade.ts";
 import { SEQ_SCAN_ROW_THRESHOLD } from "../src/verify/plan-analysis.ts";
-import { formatVerifyTable, writeVerifyReports } from "../src/verify/report.ts";
+import { formatVerifyTable } from "../src/verify/report.ts";
 import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
-import { verifyDatabase } from "../src/verify/verify.ts";
+import { BUILT_IN_CATALOG, verifyTarget } from "../src/verify/verify.ts";
 
 const spec = {
   usage: "npm run verify --",
@@ -50,28 +50,22 @@ await runCommand(async () => {
   const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
 
   const target = await resolveDatabase({ log: (l) => console.error(l) });
-  // One connection: verify flushes and reads its own session's statistics.
-  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db verify" });
-  try {
-    console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
-    // Created on the first progress event: readiness errors come before it.
-    let bar: ProgressBar | undefined;
-    const report = await verifyDatabase(sql, {
-      catalog,
-      catalogSource: values.catalog ?? "built-in (src/verify/catalog.ts)",
-      minGrade,
-      database: target.display,
-      runs,
-      warmup,
-      seqScanRowThreshold,
-      onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
-    });
-    bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
-    console.log(formatVerifyTable(report));
-    const written = writeVerifyReports(report, { json: values.json, markdown: values.markdown });
-    console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
-    return report.passed ? EXIT.ok : EXIT.failed;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
+  // Created on the first progress event: readiness errors come before it.
+  let bar: ProgressBar | undefined;
+  const { report, written } = await verifyTarget(target, {
+    catalog,
+    catalogSource: values.catalog ?? BUILT_IN_CATALOG,
+    minGrade,
+    runs,
+    warmup,
+    seqScanRowThreshold,
+    json: values.json,
+    markdown: values.markdown,
+    onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
+  });
+  bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
+  console.log(formatVerifyTable(report));
+  console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
+  return report.passed ? EXIT.ok : EXIT.failed;
 });

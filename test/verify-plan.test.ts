@@ -6,7 +6,8 @@ import { openSql, type Sql } from "../src/config/database-url.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";
 import { analyzePlan, planFailures } from "../src/verify/plan-analysis.ts";
 import { runCatalog } from "../src/verify/run-catalog.ts";
-import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+import type { TestDatabase } from "./support/databases.ts";
+import { baseSeededDatabase } from "./verify-support.ts";
 
 const INDEX = "test_messages_contact_created";
 const HISTORY: CatalogEntry = {
@@ -27,7 +28,7 @@ describe("plan analysis", () => {
   let db: TestDatabase;
   let sql: Sql;
   beforeAll(async () => {
-    db = await seededDatabase("verifyplan", 0.1);
+    db = await baseSeededDatabase("verifyplan", 0.1);
     sql = openSql(db, { max: 1 });
   });
   afterAll(async () => {

@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
 import { findFreePort } from "../src/embedded/server.ts";
-import { createDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { baseSchemaDatabase, baseSeededDatabase } from "./verify-support.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
 const INDEX = "test_verify_messages_contact_created";
@@ -40,7 +41,7 @@ writeFileSync(
 describe("npm run verify", () => {
   let db: TestDatabase;
   beforeAll(async () => {
-    db = await seededDatabase("verifyscript", 0.1);
+    db = await baseSeededDatabase("verifyscript", 0.1);
   });
   afterAll(async () => {
     await db.drop();
@@ -150,7 +151,7 @@ describe("npm run verify", () => {
 
   it("no schema, no data or no pg_stat_statements exit 4 with the fix", async () => {
     const bare = await createDatabase("verifybare");
-    const empty = await migratedDatabase("verifyempty");
+    const empty = await baseSchemaDatabase("verifyempty");
     try {
       const noSchema = await runScript("verify.ts", ["--catalog", catalogFile], { DATABASE_URL: bare.url });
       expect(noSchema.code).toBe(EXIT.notReady);

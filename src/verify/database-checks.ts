@@ -44,7 +44,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
     details: stat.steps,
   });
 
-  // Over the timed runs only (the warm-up happened before the snapshot).
+  // Over the measured runs only (timed + EXPLAIN; the warm-up happened before the snapshot).
   const blocks = workload.heapHit + workload.heapRead + workload.idxHit + workload.idxRead;
   const hitRatio = blocks === 0 ? null : (workload.heapHit + workload.idxHit) / blocks;
   const sinceReset = await cacheHitRatio(sql);
@@ -56,8 +56,8 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
     threshold: `> ${pct(CACHE_HIT_RATIO_MIN)}`,
     summary:
       hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO
-        ? `insufficient data: ${blocks} buffer accesses during the timed runs`
-        : `${pct(hitRatio)} of ${blocks.toLocaleString("en-US")} buffer accesses during the timed runs after warm-up (since the counters started: tables ${sinceReset.tables === null ? "-" : pct(sinceReset.tables)}, indexes ${sinceReset.indexes === null ? "-" : pct(sinceReset.indexes)})`,
+        ? `insufficient data: ${blocks} buffer accesses during the measured runs`
+        : `${pct(hitRatio)} of ${blocks.toLocaleString("en-US")} buffer accesses during the measured runs after warm-up (since the counters started: tables ${sinceReset.tables === null ? "-" : pct(sinceReset.tables)}, indexes ${sinceReset.indexes === null ? "-" : pct(sinceReset.indexes)})`,
     ...(hitRatio !== null && hitRatio <= CACHE_HIT_RATIO_MIN ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
     details: { workload: { heapHit: workload.heapHit, heapRead: workload.heapRead, idxHit: workload.idxHit, idxRead: workload.idxRead }, sinceReset },
   });
@@ -72,8 +72,8 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
     threshold: `> ${pct(INDEX_USAGE_RATIO_MIN)} (idx_scan / (idx_scan + seq_scan))`,
     summary:
       usage === null || scans < MIN_SCANS_FOR_RATIO
-        ? `insufficient data: ${scans} table scans counted during the timed runs`
-        : `${pct(usage)}: ${workload.idxScans} index scans, ${workload.seqScans} sequential scans during the timed runs (counters are database-wide: other sessions add to them)`,
+        ? `insufficient data: ${scans} table scans counted during the measured runs`
+        : `${pct(usage)}: ${workload.idxScans} index scans, ${workload.seqScans} sequential scans during the measured runs (counters are database-wide: other sessions add to them)`,
     details: workload.tables,
   });
 

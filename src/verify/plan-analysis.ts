@@ -107,7 +107,7 @@ export function planFailures(summary: PlanSummary, entry: Pick<CatalogEntry, "se
     const absent = existingIndexes ? summary.missingIndexes.filter((i) => !existingIndexes.has(i)) : [];
     const what = summary.expectMode === "any" ? `none of the expected indexes (${summary.expectedIndexes.join(", ")}) was used` : `expected index ${summary.missingIndexes.join(", ")} not used`;
     const used = summary.indexesUsed.length > 0 ? `; plan used ${summary.indexesUsed.join(", ")}` : "; plan used no index";
-    const hint = absent.length > 0 ? ` (${absent.join(", ")} does not exist: apply the performance migrations with 'npm run migrate')` : "";
+    const hint = absent.length > 0 ? ` (${absent.join(", ")} does not exist: run 'npm run migrate')` : "";
     failures.push(`${what}${used}${hint}`);
   }
   if (!entry.seqScanOk) {

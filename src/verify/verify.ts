@@ -4,10 +4,13 @@ import { EXIT, UserError } from "../cli/errors.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { assertServerReady } from "../checks/preflight.ts";
 import { emptyTables } from "../checks/plan-analysis.ts";
-import type { Sql } from "../config/database-url.ts";
+import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
 import { assertSchemaPresent } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
+import { CATALOG } from "./catalog.ts";
+import { validateCatalog } from "./catalog-file.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
+import { writeVerifyReports, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks, type DatabaseCheck } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
 import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_WARMUP, runCatalog, type QueryResult, type RunOptions } from "./run-catalog.ts";
@@ -106,3 +109,33 @@ export async function verifyDatabase(sql: Sql, options: VerifyOptions): Promise<
     durationMs: performance.now() - started,
   };
 }
+
+export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "database">> {
+  /** Where to write reports (Markdown default: reports/verify-<timestamp>.md). */
+  readonly json?: string;
+  readonly markdown?: string;
+}
+
+/**
+ * Verify a database end to end on a connection of its own (one connection:
+ * the workload counters are flushed from that session) and write the reports.
+ * Used by scripts/verify.ts; `npm start` can call it for its closing grade:
+ *   const { report } = await verifyTarget(target); console.log(formatVerifyTable(report));
+ */
+export async function verifyTarget(target: DatabaseTarget, options: VerifyTargetOptions = {}): Promise<{ report: VerifyReport; written: WrittenReports }> {
+  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db verify" });
+  try {
+    const report = await verifyDatabase(sql, {
+      ...options,
+      catalog: options.catalog ?? validateCatalog(CATALOG, BUILT_IN_CATALOG),
+      catalogSource: options.catalogSource ?? BUILT_IN_CATALOG,
+      minGrade: options.minGrade ?? "A",
+      database: target.display,
+    });
+    return { report, written: writeVerifyReports(report, { json: options.json, markdown: options.markdown }) };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export const BUILT_IN_CATALOG = "built-in (src/verify/catalog.ts)";
