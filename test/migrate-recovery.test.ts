@@ -122,8 +122,11 @@ describe("crash recovery", () => {
     await expectAllPerformanceIndexesValid(db);
   });
 
-  it("a build cancelled midway (pg_cancel_backend) is rebuilt by the runner's own recovery", async () => {
-    const db = await baseDatabase("migrate_cancel");
+  it.each([
+    { how: "cancelled (pg_cancel_backend)", fn: "pg_cancel_backend", exit: EXIT.failed, says: "cancel" },
+    { how: "killed (pg_terminate_backend: its connection dies)", fn: "pg_terminate_backend", exit: EXIT.unreachable, says: "server went away" },
+  ])("a build $how midway is rebuilt by the runner's own recovery", async ({ fn, exit, says }) => {
+    const db = await baseDatabase("migrate_kill");
     const first = migrations[0]!;
     const blocker = await holdOldSnapshot(db);
     const run = runMigrations(db, { writeReport: false });
@@ -136,7 +139,8 @@ describe("crash recovery", () => {
       let cancelled = false;
       for (let i = 0; i < 200 && !cancelled; i++) {
         const [row] = await db.sql<{ cancelled: boolean }[]>`
-          SELECT pg_cancel_backend(pid) AS cancelled FROM pg_stat_progress_create_index WHERE datname = current_database() LIMIT 1`;
+          SELECT CASE WHEN ${fn} = 'pg_cancel_backend' THEN pg_cancel_backend(pid) ELSE pg_terminate_backend(pid) END AS cancelled
+          FROM pg_stat_progress_create_index WHERE datname = current_database() LIMIT 1`;
         cancelled = Boolean(row?.cancelled);
         if (!cancelled) await new Promise((r) => setTimeout(r, 50));
       }
@@ -146,9 +150,9 @@ describe("crash recovery", () => {
     }
     const error = await failed;
     expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).exitCode).toBe(EXIT.failed);
+    expect((error as UserError).exitCode).toBe(exit);
     expect((error as UserError).message).toContain(first.index.name);
-    expect((error as UserError).message).toContain("cancel");
+    expect((error as UserError).message).toContain(says);
     expect((await findInvalidIndexes(db.sql)).map((i) => i.index)).toEqual([first.index.name]);
 
     const report = await runMigrations(db, { writeReport: false });

@@ -16,6 +16,30 @@ const require = createRequire(import.meta.url);
 // dropped or restarted). We close them as soon as our call is done.
 const { clearAllPools } = require("graphile-migrate/dist/pgReal.js") as { clearAllPools: () => void };
 
+// When a migration's connection dies mid-statement (pg_terminate_backend, a
+// server restart), pg emits 'error' on the checked-out client, and
+// graphile-migrate has no listener there: the process would die of an
+// unhandled 'error' event instead of reporting which index failed. The
+// statement's promise rejects anyway, so a listener that ignores the event is
+// enough. Patched once, on the pg module graphile-migrate itself loads.
+type PgPoolPrototype = { connect: (...args: unknown[]) => unknown; __bollalabzErrorGuard?: true };
+const graphilePg = createRequire(require.resolve("graphile-migrate"))("pg") as { Pool: { prototype: PgPoolPrototype } };
+const poolPrototype = graphilePg.Pool.prototype;
+if (!poolPrototype.__bollalabzErrorGuard) {
+  const connect = poolPrototype.connect;
+  poolPrototype.connect = function (this: unknown, ...args: unknown[]) {
+    if (args.length > 0) return connect.apply(this, args);
+    return (connect.call(this) as Promise<{ on: (event: string, fn: () => void) => void; __bollalabzErrorGuard?: true }>).then((client) => {
+      if (!client.__bollalabzErrorGuard) {
+        client.on("error", () => {});
+        client.__bollalabzErrorGuard = true;
+      }
+      return client;
+    });
+  };
+  poolPrototype.__bollalabzErrorGuard = true;
+}
+
 export interface ApplyOptions {
   /** Another migrations folder (e.g. the base-only one of src/migrate/base-only.ts). */
   readonly migrationsFolder?: string;
@@ -86,6 +110,9 @@ async function explainMigrationError(error: unknown, target: DatabaseTarget, fil
     what = migration?.index ? `Migration ${file} (index ${migration.index.name} on ${migration.index.table})` : `Migration ${file}`;
   }
   const resume = "Nothing else was applied after it; a re-run drops what the failed build left and resumes there.";
+  if (["57P01", "57P02", "57P03", "ECONNRESET", "EPIPE"].includes(String(e.code)) || /Connection terminated|not queryable/i.test(e.message ?? "")) {
+    return new UserError(`${what} failed: the server went away (${e.message}). When ${target.display} is back, run the migration again. ${resume}`, EXIT.unreachable);
+  }
   if (e.code === "55P03") {
     return new UserError(`${what} stopped: could not get a lock within lock_timeout (${e.message}). A long transaction holds it; retry when it ends. ${resume}`, EXIT.failed);
   }
