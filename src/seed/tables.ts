@@ -5,9 +5,10 @@
 // a per-column stream number and the row id — so the data does not depend on
 // execution order: same seed, scale and anchor day -> identical rows.
 // Times are relative to the anchor ($2, midnight UTC of the run day unless
-// given), so "the last 30 days" always has data.
+// given), so "the last 30 days" always has data. Streams must not repeat within
+// one table (sentence(first, n) uses n + 1 streams from first).
 import {
-  COMPANIES, EMAIL_DOMAINS, EVENT_TITLES, FIRST_NAMES, LAST_NAMES, LOCATIONS, TAGS, WORDS, WORKFLOW_NAMES, sqlTextArray,
+  COMPANIES, EMAIL_DOMAINS, EVENT_TITLES, FIRST_NAMES, LAST_NAMES, LOCATIONS, RARE_WORDS, TAGS, WORDS, WORKFLOW_NAMES, sqlTextArray,
 } from "./vocabulary.ts";
 
 export interface SeedTable {
@@ -29,6 +30,9 @@ const sentence = (firstStream: number, maxWords: number) => {
   const words = Array.from({ length: maxWords }, (_, k) => pick(WORDS, firstStream + k, 2.2));
   return `array_to_string((ARRAY[${words.join(",")}])[1:4 + floor(${maxWords - 3} * pg_temp.rnd($1, ${firstStream + maxWords}, i))::int], ' ')`;
 };
+
+/** About 1 row in 200 gets a rare word appended (a search term that exists but is rare). */
+const maybeRare = (stream: number) => `CASE WHEN pg_temp.rnd($1, ${stream}, i) < 0.005 THEN ' ' || ${pick(RARE_WORDS, stream + 1)} ELSE '' END`;
 
 /** A contact id skewed Zipf-like (a few contacts get thousands of rows) and scattered over the id range. */
 const skewedContact = (stream: number) => `1 + (floor($5 * pg_temp.rnd($1, ${stream}, i) ^ 3)::bigint * 7919) % $5`;
@@ -54,7 +58,7 @@ SELECT i, first || ' ' || last,
        '+1' || (2000000000 + i)::text,
        CASE WHEN pg_temp.rnd($1, 5, i) < 0.6 THEN ${pick(COMPANIES, 6)} END,
        pg_temp.rnd($1, 7, i) < 0.85,
-       CASE WHEN pg_temp.rnd($1, 8, i) < 0.5 THEN ARRAY[${pick(TAGS, 9)}] ELSE '{}' END,
+       CASE WHEN pg_temp.rnd($1, 8, i) < 0.5 THEN ARRAY[${pick(TAGS, 9, 3)}] ELSE '{}' END,
        jsonb_build_object('source', (ARRAY['import','web_form','inbound_call','referral'])[1 + floor(4 * pg_temp.rnd($1, 10, i))::int],
                           'lifecycle', (ARRAY['lead','customer','customer','customer','churned'])[1 + floor(5 * pg_temp.rnd($1, 11, i))::int],
                           'vip', pg_temp.rnd($1, 12, i) < 0.03),
@@ -75,7 +79,7 @@ INSERT INTO conversation_messages (id, contact_id, direction, channel, content, 
 OVERRIDING SYSTEM VALUE
 SELECT i, ${skewedContact(20)}, direction,
        (ARRAY['sms','sms','sms','sms','sms','sms','sms','whatsapp','whatsapp','email'])[1 + floor(10 * pg_temp.rnd($1, 22, i))::int],
-       ${sentence(30, 14)},
+       ${sentence(30, 14)} || ${maybeRare(48)},
        CASE WHEN direction = 'inbound' THEN (ARRAY['delivered','read','read'])[1 + floor(3 * pg_temp.rnd($1, 23, i))::int]
             ELSE (ARRAY['sent','delivered','delivered','read','failed','queued'])[1 + floor(CASE WHEN pg_temp.rnd($1, 47, i) < 0.001 THEN 6 ELSE 5 END * pg_temp.rnd($1, 23, i))::int] END,
        jsonb_strip_nulls(jsonb_build_object(
@@ -103,7 +107,7 @@ SELECT i, first || ' ' || last,
                           'language', (ARRAY['en','en','en','es','fr','de','ja'])[1 + floor(7 * pg_temp.rnd($1, 57, i))::int],
                           'newsletter', pg_temp.rnd($1, 58, i) < 0.3,
                           'quiet_hours', pg_temp.rnd($1, 59, i) < 0.2),
-       CASE WHEN pg_temp.rnd($1, 60, i) < 0.4 THEN ${sentence(61, 8)} END,
+       CASE WHEN pg_temp.rnd($1, 60, i) < 0.4 THEN ${sentence(61, 8)} || ${maybeRare(72)} END,
        created_at, created_at + ($2::timestamptz - created_at) * pg_temp.rnd($1, 70, i)
 FROM (SELECT i, ${pick(FIRST_NAMES, 50, 1.6)} AS first, ${pick(LAST_NAMES, 51, 1.6)} AS last,
              $2::timestamptz - interval '1095 days' * pg_temp.rnd($1, 71, i) AS created_at
@@ -116,8 +120,8 @@ FROM (SELECT i, ${pick(FIRST_NAMES, 50, 1.6)} AS first, ${pick(LAST_NAMES, 51, 1
 INSERT INTO scheduled_tasks (id, contact_id, title, description, status, priority, due_at, completed_at, metadata, created_at, updated_at)
 OVERRIDING SYSTEM VALUE
 SELECT i, CASE WHEN pg_temp.rnd($1, 80, i) < 0.9 THEN ${skewedContact(81)} END,
-       initcap(${sentence(82, 6)}),
-       CASE WHEN pg_temp.rnd($1, 90, i) < 0.5 THEN ${sentence(91, 12)} END,
+       initcap(${sentence(82, 6)}) || ${maybeRare(112)},
+       CASE WHEN pg_temp.rnd($1, 90, i) < 0.5 THEN ${sentence(200, 12)} END,
        status, 1 + floor(5 * pg_temp.rnd($1, 105, i))::int,
        due_at,
        CASE WHEN status = 'completed' THEN least(due_at, $2::timestamptz) - interval '2 days' * pg_temp.rnd($1, 106, i) END,
@@ -144,7 +148,7 @@ OVERRIDING SYSTEM VALUE
 SELECT i, ${skewedPerson(120)},
        (ARRAY['call','message','message','meeting','email','note'])[1 + floor(6 * pg_temp.rnd($1, 121, i))::int],
        d, floor(5 * pg_temp.rnd($1, 122, i))::int - 2,
-       CASE WHEN pg_temp.rnd($1, 123, i) < 0.6 THEN ${sentence(124, 10)} END,
+       CASE WHEN pg_temp.rnd($1, 123, i) < 0.6 THEN ${sentence(220, 10)} || ${maybeRare(135)} END,
        d
 FROM (SELECT i, ${historyTime(125)} AS d FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
   },

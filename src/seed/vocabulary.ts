@@ -41,6 +41,18 @@ export const WORDS = [
   "prescription", "veterinary", "orthodontist", "quarantine", "saxophone", "kaleidoscope", "xylophone", "zeppelin",
 ] as const;
 
+/**
+ * Rare words: about 1 row in 200 of each text column gets one of these, so each
+ * word matches ~0.01% of rows — the "rare term" a search box sees.
+ */
+export const RARE_WORDS = [
+  "aardvark", "bassoon", "cormorant", "dulcimer", "escarpment", "flamingo", "gazebo", "harpsichord", "iguana", "jacaranda",
+  "kumquat", "labyrinth", "marzipan", "narwhal", "obsidian", "pangolin", "quokka", "rhubarb", "sassafras", "tamarind",
+  "ukulele", "vermilion", "wombat", "yodeling", "zucchini", "albatross", "bergamot", "chinchilla", "dromedary", "edelweiss",
+  "fennel", "gargoyle", "hibiscus", "ibex", "juniper", "kiwifruit", "lemming", "mongoose", "nutmeg", "ocelot",
+  "papyrus", "quince", "rosemary", "salamander", "tapir", "umbrella", "vicuna", "walrus", "yarrow", "zeppelin",
+] as const;
+
 export const LOCATIONS = ["Office", "Zoom", "Client site", "Cafe Luna", "Phone", "Board room", "Warehouse", "Downtown HQ"] as const;
 
 export const EVENT_TITLES = ["Sales call", "Onboarding", "Quarterly review", "Site visit", "Demo", "Lunch", "Support follow-up", "Contract signing", "Check-in", "Workshop"] as const;
