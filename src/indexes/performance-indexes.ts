@@ -1,0 +1,133 @@
+// The performance index set as data: each index with its category (the spec's
+// A-F), its definition, and what it serves — verification catalog entries
+// (src/verify/catalog.ts) or a foreign key the app joins or deletes through.
+//
+// The committed migrations (migrations/committed/000002+) were generated from
+// this list, one CREATE INDEX CONCURRENTLY per migration; a test checks that
+// the two agree. Rollback reads the names from the migration files themselves.
+//
+// Corrections to the spec, names kept:
+// - *_pattern indexes are trigram GIN (gin_trgm_ops), which serve unanchored
+//   ILIKE '%term%'; a text_pattern_ops btree only serves case-sensitive LIKE 'abc%'.
+// - idx_scheduled_tasks_overdue cannot use now() (index predicates must be
+//   immutable): it indexes due_at for open statuses; the query keeps due_at < now().
+// - idx_calendar_events_start_end is a GiST index on tstzrange(start, end): an
+//   overlap test on a btree (start_time, end_time) scans every earlier event.
+
+export type IndexCategory = "A" | "B" | "C" | "D" | "E" | "F";
+
+export const CATEGORY_NAMES: Readonly<Record<IndexCategory, string>> = {
+  A: "pattern / search (trigram GIN)",
+  B: "composite / foreign key",
+  C: "partial",
+  D: "JSONB / array GIN",
+  E: "time-series",
+  F: "covering (INCLUDE, index-only scans)",
+};
+
+export interface PerformanceIndex {
+  readonly name: string;
+  readonly table: string;
+  readonly category: IndexCategory;
+  /** Everything after `ON table`: method, keys, INCLUDE, WHERE. */
+  readonly definition: string;
+  /** Catalog entry names, and/or "fk:<table>.<column>" for a foreign key access path. */
+  readonly serves: readonly string[];
+  /** Why it exists beyond what `serves` says (e.g. overlap with another index). */
+  readonly note?: string;
+}
+
+export const PERFORMANCE_INDEXES: readonly PerformanceIndex[] = [
+  // ---- phone_contacts ---------------------------------------------------------
+  { name: "idx_phone_contacts_name_pattern", table: "phone_contacts", category: "A", definition: "USING gin (contact_name gin_trgm_ops)", serves: ["contact_search", "contact_search_rare"] },
+  { name: "idx_phone_contacts_email_pattern", table: "phone_contacts", category: "A", definition: "USING gin (email gin_trgm_ops)", serves: ["contact_search", "contact_search_rare"] },
+  { name: "idx_phone_contacts_name_alpha", table: "phone_contacts", category: "C", definition: "(lower(contact_name), id) WHERE is_active", serves: ["contact_list_alphabetical"] },
+  { name: "idx_phone_contacts_active_updated", table: "phone_contacts", category: "B", definition: "(is_active, updated_at DESC)", serves: ["contact_list_archived"], note: "Serves the archived (is_active = false) list; the active list uses the covering partial index." },
+  { name: "idx_phone_contacts_list_covering", table: "phone_contacts", category: "F", definition: "(updated_at DESC) INCLUDE (id, contact_name, email, phone_number, company) WHERE is_active", serves: ["contact_list"] },
+  { name: "idx_phone_contacts_updated_at_desc", table: "phone_contacts", category: "E", definition: "(updated_at DESC)", serves: ["contacts_changed_since", "contact_search"], note: "Incremental sync reads every contact changed since a time, active or not; a search for a common term walks it newest-first." },
+  { name: "idx_phone_contacts_email_lower", table: "phone_contacts", category: "B", definition: "(lower(email))", serves: ["contact_by_email"] },
+  { name: "idx_phone_contacts_tags", table: "phone_contacts", category: "D", definition: "USING gin (tags)", serves: ["contacts_by_tag"] },
+  { name: "idx_phone_contacts_metadata", table: "phone_contacts", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["contacts_vip"] },
+  { name: "idx_phone_contacts_last_contacted", table: "phone_contacts", category: "C", definition: "(last_contacted_at DESC) WHERE is_active", serves: ["contacts_recently_contacted"] },
+  { name: "idx_phone_contacts_company_name", table: "phone_contacts", category: "B", definition: "(company, contact_name)", serves: ["contacts_of_company"] },
+  { name: "idx_phone_contacts_created_at", table: "phone_contacts", category: "E", definition: "(created_at DESC)", serves: ["contacts_new"] },
+  { name: "idx_phone_contacts_phone_pattern", table: "phone_contacts", category: "A", definition: "USING gin (phone_number gin_trgm_ops)", serves: ["contact_phone_search"], note: "Partial-number search ('...5551234'); exact lookups use the base schema's unique btree." },
+
+  // ---- conversation_messages --------------------------------------------------
+  { name: "idx_conversation_messages_content_pattern", table: "conversation_messages", category: "A", definition: "USING gin (content gin_trgm_ops)", serves: ["message_content_search"] },
+  { name: "idx_conversation_messages_contact_created", table: "conversation_messages", category: "B", definition: "(contact_id, created_at DESC)", serves: ["message_history", "fk:conversation_messages.contact_id"] },
+  { name: "idx_conversation_messages_inbound", table: "conversation_messages", category: "C", definition: "(created_at DESC) WHERE direction = 'inbound'", serves: ["inbox_recent_inbound"] },
+  { name: "idx_conversation_messages_metadata", table: "conversation_messages", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["messages_by_metadata"] },
+  { name: "idx_conversation_messages_created_covering", table: "conversation_messages", category: "F", definition: "(created_at) INCLUDE (direction, contact_id)", serves: ["daily_message_breakdown", "top_contacts_by_volume", "message_content_search"] },
+  { name: "idx_conversation_messages_failed", table: "conversation_messages", category: "C", definition: "(created_at DESC) WHERE status = 'failed'", serves: ["messages_failed_recent"] },
+  { name: "idx_conversation_messages_unread", table: "conversation_messages", category: "C", definition: "(contact_id) WHERE direction = 'inbound' AND status = 'delivered'", serves: ["messages_unread_count"] },
+  { name: "idx_conversation_messages_channel_created", table: "conversation_messages", category: "B", definition: "(channel, created_at DESC)", serves: ["messages_by_channel"] },
+  { name: "idx_conversation_messages_campaign_created", table: "conversation_messages", category: "C", definition: "((metadata ->> 'campaign'), created_at DESC) WHERE metadata ? 'campaign'", serves: ["campaign_messages"], note: "Only the ~8% of messages sent by a campaign are indexed." },
+  { name: "idx_conversation_messages_queued", table: "conversation_messages", category: "C", definition: "(created_at) WHERE status = 'queued'", serves: ["messages_send_queue"] },
+
+  // ---- scheduled_tasks --------------------------------------------------------
+  { name: "idx_scheduled_tasks_status_priority", table: "scheduled_tasks", category: "B", definition: "(status, priority, due_at)", serves: ["task_list"] },
+  { name: "idx_scheduled_tasks_pending", table: "scheduled_tasks", category: "C", definition: "(contact_id, due_at) WHERE status = 'pending'", serves: ["contact_pending_tasks"] },
+  { name: "idx_scheduled_tasks_overdue", table: "scheduled_tasks", category: "C", definition: "(due_at) WHERE status IN ('pending', 'in_progress')", serves: ["overdue_tasks"] },
+  { name: "idx_scheduled_tasks_metadata", table: "scheduled_tasks", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["tasks_by_workflow"] },
+  { name: "idx_scheduled_tasks_contact_due", table: "scheduled_tasks", category: "B", definition: "(contact_id, due_at DESC)", serves: ["contact_task_history", "fk:scheduled_tasks.contact_id"] },
+  { name: "idx_scheduled_tasks_completed_at", table: "scheduled_tasks", category: "C", definition: "(completed_at DESC) WHERE status = 'completed'", serves: ["tasks_recently_completed"] },
+  { name: "idx_scheduled_tasks_title_pattern", table: "scheduled_tasks", category: "A", definition: "USING gin (title gin_trgm_ops)", serves: ["task_search"] },
+  { name: "idx_scheduled_tasks_due_at", table: "scheduled_tasks", category: "E", definition: "(due_at)", serves: ["tasks_due_in_range"] },
+  { name: "idx_scheduled_tasks_updated_at", table: "scheduled_tasks", category: "E", definition: "(updated_at DESC)", serves: ["tasks_changed_since"] },
+  { name: "idx_scheduled_tasks_in_progress", table: "scheduled_tasks", category: "C", definition: "(updated_at DESC) WHERE status = 'in_progress'", serves: ["tasks_in_progress"] },
+
+  // ---- people -----------------------------------------------------------------
+  { name: "idx_people_name_pattern", table: "people", category: "A", definition: "USING gin (name gin_trgm_ops)", serves: ["people_search"] },
+  { name: "idx_people_preferences", table: "people", category: "D", definition: "USING gin (preferences jsonb_path_ops)", serves: ["people_by_preferences"] },
+  { name: "idx_people_phone_contact_id", table: "people", category: "B", definition: "(phone_contact_id)", serves: ["people_of_contact", "fk:people.phone_contact_id"] },
+  { name: "idx_people_email_lower", table: "people", category: "B", definition: "(lower(email))", serves: ["person_by_email"] },
+  { name: "idx_people_relationship_updated", table: "people", category: "B", definition: "(relationship_type, updated_at DESC)", serves: ["people_by_relationship"] },
+  { name: "idx_people_notes_pattern", table: "people", category: "A", definition: "USING gin (notes gin_trgm_ops)", serves: ["people_notes_search"] },
+  { name: "idx_people_created_at", table: "people", category: "E", definition: "(created_at DESC)", serves: ["people_new"] },
+
+  // ---- relationship_interactions ----------------------------------------------
+  { name: "idx_relationship_interactions_person_date", table: "relationship_interactions", category: "B", definition: "(person_id, interaction_date DESC)", serves: ["person_interactions", "fk:relationship_interactions.person_id"] },
+  { name: "idx_relationship_interactions_date", table: "relationship_interactions", category: "E", definition: "(interaction_date DESC)", serves: ["interactions_recent"] },
+  { name: "idx_relationship_interactions_type_date", table: "relationship_interactions", category: "B", definition: "(interaction_type, interaction_date DESC)", serves: ["interactions_by_type"] },
+  { name: "idx_relationship_interactions_notes_pattern", table: "relationship_interactions", category: "A", definition: "USING gin (notes gin_trgm_ops)", serves: ["interaction_notes_search"] },
+  { name: "idx_relationship_interactions_negative", table: "relationship_interactions", category: "C", definition: "(interaction_date DESC) WHERE sentiment < 0", serves: ["interactions_negative_recent"] },
+
+  // ---- workflow_triggers ------------------------------------------------------
+  { name: "idx_workflow_triggers_active_updated", table: "workflow_triggers", category: "C", definition: "(updated_at DESC) WHERE is_active", serves: ["workflows_active_list"] },
+  { name: "idx_workflow_triggers_conditions", table: "workflow_triggers", category: "D", definition: "USING gin (conditions jsonb_path_ops)", serves: ["workflows_matching_keyword"] },
+  { name: "idx_workflow_triggers_type_active", table: "workflow_triggers", category: "C", definition: "(trigger_type) WHERE is_active", serves: ["workflows_for_event"] },
+  { name: "idx_workflow_triggers_actions", table: "workflow_triggers", category: "D", definition: "USING gin (actions jsonb_path_ops)", serves: ["workflows_with_action"] },
+  { name: "idx_workflow_triggers_last_triggered", table: "workflow_triggers", category: "C", definition: "(last_triggered_at DESC) WHERE is_active AND last_triggered_at IS NOT NULL", serves: ["workflows_recently_fired"] },
+
+  // ---- call_costs -------------------------------------------------------------
+  { name: "idx_call_costs_billing_date_desc", table: "call_costs", category: "E", definition: "(billing_date DESC) INCLUDE (cost, duration_seconds)", serves: ["call_cost_daily"] },
+  { name: "idx_call_costs_contact_date", table: "call_costs", category: "B", definition: "(contact_id, billing_date DESC)", serves: ["contact_call_costs", "fk:call_costs.contact_id"] },
+  { name: "idx_call_costs_direction_date", table: "call_costs", category: "F", definition: "(direction, billing_date DESC) INCLUDE (cost)", serves: ["call_cost_by_direction"] },
+  { name: "idx_call_costs_created_at", table: "call_costs", category: "E", definition: "(created_at DESC)", serves: ["calls_recent"] },
+  { name: "idx_call_costs_long_calls", table: "call_costs", category: "C", definition: "(billing_date DESC) WHERE duration_seconds >= 600", serves: ["calls_long_recent"] },
+
+  // ---- calendar_events --------------------------------------------------------
+  { name: "idx_calendar_events_start_end", table: "calendar_events", category: "E", definition: "USING gist (tstzrange(start_time, end_time))", serves: ["calendar_range"] },
+  { name: "idx_calendar_events_contact_start", table: "calendar_events", category: "B", definition: "(contact_id, start_time DESC)", serves: ["contact_events", "fk:calendar_events.contact_id"] },
+  { name: "idx_calendar_events_person_start", table: "calendar_events", category: "B", definition: "(person_id, start_time DESC)", serves: ["person_events", "fk:calendar_events.person_id"] },
+  { name: "idx_calendar_events_start_time", table: "calendar_events", category: "E", definition: "(start_time)", serves: ["calendar_upcoming"] },
+  { name: "idx_calendar_events_title_pattern", table: "calendar_events", category: "A", definition: "USING gin (title gin_trgm_ops)", serves: ["calendar_search"] },
+  { name: "idx_calendar_events_metadata", table: "calendar_events", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["calendar_by_external_id"] },
+];
+
+/** The statement a migration runs for one index. */
+export function createIndexStatement(index: PerformanceIndex): string {
+  return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index.name} ON ${index.table} ${index.definition};`;
+}
+
+/** The names the spec lists; every one must exist (test). */
+export const SPEC_INDEX_NAMES = [
+  "idx_phone_contacts_name_pattern", "idx_phone_contacts_email_pattern", "idx_conversation_messages_content_pattern",
+  "idx_people_name_pattern", "idx_phone_contacts_active_updated", "idx_conversation_messages_contact_created",
+  "idx_scheduled_tasks_status_priority", "idx_relationship_interactions_person_date", "idx_scheduled_tasks_pending",
+  "idx_scheduled_tasks_overdue", "idx_conversation_messages_inbound", "idx_workflow_triggers_active_updated",
+  "idx_conversation_messages_metadata", "idx_scheduled_tasks_metadata", "idx_workflow_triggers_conditions",
+  "idx_people_preferences", "idx_call_costs_billing_date_desc", "idx_calendar_events_start_end",
+  "idx_relationship_interactions_date", "idx_phone_contacts_list_covering", "idx_phone_contacts_updated_at_desc",
+] as const;
