@@ -31,10 +31,16 @@ export interface CatalogEntry {
   readonly reason: string;
 }
 
-/** Budgets by kind, so entries state intent rather than magic numbers. */
+/**
+ * Budgets by kind (the pass/fail bar of `verify`), so entries state intent
+ * rather than magic numbers. The spec's bar is API responses under 200 ms: a
+ * page query may use 10 ms of that, a dashboard aggregate 100 ms. The tighter
+ * performance targets (1-2 ms, 20 ms for analytics) are reported by
+ * `npm run bench`, not gated on.
+ */
 export const BUDGET_MS: Readonly<Record<QueryKind, number>> = {
   point: 10,
   list: 10,
   search: 10,
-  analytics: 50,
+  analytics: 100,
 };
