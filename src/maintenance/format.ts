@@ -1,0 +1,101 @@
+// The maintenance report for a terminal: one short section per check, each
+// finding with what to do about it.
+import { formatBytes } from "../migrate/stats.ts";
+import type { MaintenanceReport } from "./run.ts";
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => "  " + cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), "  " + widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+const pct = (fraction: number) => `${(fraction * 100).toFixed(fraction < 0.01 ? 2 : 1)}%`;
+const when = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, "Z") : "never");
+
+export function formatMaintenanceReport(r: MaintenanceReport): string {
+  const out: string[] = [`maintenance of ${r.database} (PostgreSQL ${r.serverVersion}, ${formatBytes(r.databaseBytes)})`, ""];
+
+  const a = r.analyze;
+  out.push(
+    a.mode === "none"
+      ? "ANALYZE: skipped (--analyze none)"
+      : `ANALYZE (${a.mode}): ${a.analyzed.length} of ${a.tablesChecked} table(s) in ${a.ms.toFixed(0)} ms${a.analyzed.length ? `: ${a.analyzed.map((t) => `${t.table} (${t.reason})`).join(", ")}` : a.mode === "stale" ? " (all statistics fresh)" : ""}`,
+  );
+
+  if (r.reindex.requested) {
+    out.push("", `REINDEX CONCURRENTLY (bloat >= ${r.bloat.threshold.percent}% and >= ${formatBytes(r.bloat.threshold.bytes)}, lock_timeout ${r.reindex.lockTimeout}):`);
+    if (r.reindex.results.length === 0) out.push("  no index passes the threshold");
+    else
+      out.push(
+        table(
+          ["index", "table", "result", "before", "after", "time"],
+          r.reindex.results.map((x) => [x.index, x.table, x.status, formatBytes(x.bytesBefore), x.bytesAfter === null ? "-" : formatBytes(x.bytesAfter), `${x.ms.toFixed(0)} ms`]),
+          new Set([3, 4, 5]),
+        ),
+      );
+    for (const x of r.reindex.results) {
+      if (x.detail && x.status !== "skipped") out.push(`  ${x.index}: ${x.detail}`);
+      if (x.droppedLeftovers.length) out.push(`  dropped the INVALID leftover(s) of the failed REINDEX: ${x.droppedLeftovers.join(", ")}`);
+      for (const left of x.remainingLeftovers) out.push(`  INVALID leftover ${left} could not be dropped yet. Fix: DROP INDEX CONCURRENTLY "${left}";`);
+    }
+  }
+
+  out.push("", "invalid indexes:");
+  if (r.invalid.length === 0) out.push("  none");
+  for (const i of r.invalid) out.push(`  ${i.index} on ${i.table} — never used by queries, still written on every change. Fix: DROP INDEX CONCURRENTLY "${i.index}"; then recreate it (npm run migrate rebuilds the project's own)`);
+
+  const u = r.unused;
+  out.push("", `unused indexes (zero scans since ${when(u.counters.since)}, ${u.counters.source}):`);
+  if (u.verdict === "not-enough-data") {
+    out.push(`  not enough data yet: ${u.reason}`);
+    const names = u.indexes.map((i) => i.index);
+    if (names.length) out.push(`  ${names.length} index(es) have no scans so far (not judged): ${names.slice(0, 8).join(", ")}${names.length > 8 ? `, ... (all in --json)` : ""}`);
+  } else if (u.indexes.length === 0) out.push("  none");
+  else {
+    out.push(table(["index", "table", "size"], u.indexes.map((i) => [i.index, i.table, formatBytes(i.indexBytes)]), new Set([2])));
+    out.push("  (unique and primary keys are never listed; an index that serves a rare monthly job can still look unused)");
+  }
+
+  out.push("", "redundant indexes:");
+  if (r.redundant.length === 0) out.push("  none");
+  else out.push(table(["index", "table", "covered by", "size"], r.redundant.map((x) => [x.index, x.table, x.coveredBy, formatBytes(x.indexBytes)]), new Set([3])));
+
+  const flagged = r.bloat.indexes.filter((b) => b.bloatPercent >= r.bloat.threshold.percent && b.bloatBytes > 0).slice(0, 15);
+  out.push("", `estimated btree bloat (>= ${r.bloat.threshold.percent}%; REINDEX candidates also >= ${formatBytes(r.bloat.threshold.bytes)}):`);
+  if (flagged.length === 0) out.push(`  none of ${r.bloat.indexes.length} btree indexes`);
+  else
+    out.push(
+      table(
+        ["index", "table", "size", "bloat", "%", "reindex?"],
+        flagged.map((b) => [b.index, b.table, formatBytes(b.indexBytes), formatBytes(b.bloatBytes), `${b.bloatPercent.toFixed(1)}`, b.reindexCandidate ? "yes" : b.unreliable ? "no (estimate unreliable)" : "no (small)"]),
+        new Set([2, 3, 4]),
+      ),
+    );
+
+  out.push("", "tables with many dead tuples:");
+  if (r.deadTuples.length === 0) out.push("  none");
+  else {
+    out.push(table(["table", "live", "dead", "dead %", "last vacuum"], r.deadTuples.map((t) => [t.table, String(t.liveRows), String(t.deadRows), pct(t.deadFraction), when(t.lastVacuum)]), new Set([1, 2, 3])));
+    out.push("  (autovacuum is behind: VACUUM (ANALYZE) <table>; or lower autovacuum_vacuum_scale_factor for it)");
+  }
+
+  out.push("", `sequences near overflow (>= ${pct(r.sequences.warnAtFraction)} of the column's range):`);
+  if (r.sequences.nearOverflow.length === 0) out.push("  none");
+  else out.push(table(["sequence", "column", "last value", "max", "used"], r.sequences.nearOverflow.map((s) => [s.sequence, `${s.column ?? "-"} ${s.columnType ?? ""}`, String(s.lastValue), String(s.maxValue), pct(s.usedFraction)]), new Set([2, 3, 4])));
+
+  out.push("", `largest tables:`);
+  out.push(table(["table", "total", "table", "indexes", "rows (est.)"], r.largestTables.map((t) => [t.table, formatBytes(t.totalBytes), formatBytes(t.tableBytes), formatBytes(t.indexBytes), String(t.estimatedRows)]), new Set([1, 2, 3, 4])));
+  out.push("", `largest indexes:`);
+  out.push(table(["index", "table", "size", "scans"], r.largestIndexes.map((i) => [i.index, i.table, formatBytes(i.indexBytes), String(i.scans)]), new Set([2, 3])));
+
+  if (!r.pgStatStatements.ok) {
+    const failed = r.pgStatStatements.steps.find((s) => !s.ok);
+    out.push("", `pg_stat_statements not ready (${failed?.step}): ${failed?.detail}. Fix: ${failed?.fix}`);
+  }
+  const problems = [
+    ...(r.invalid.length ? [`${r.invalid.length} invalid index(es)`] : []),
+    ...(r.reindex.requested && r.reindex.stopped ? ["REINDEX stopped before it finished"] : []),
+  ];
+  out.push("", problems.length ? `result: ${problems.join("; ")} (exit ${r.exitCode})` : `result: ok (${(r.durationMs / 1000).toFixed(1)} s)`);
+  return out.join("\n");
+}

@@ -1,0 +1,128 @@
+// The maintenance routine (spec "Monitoring & Maintenance", weekly/monthly):
+// ANALYZE -> (optional) REINDEX CONCURRENTLY of bloated indexes -> a report of
+// everything a person should look at. Reads only, except ANALYZE, the
+// requested REINDEX and dropping the transient leftovers of a failed REINDEX.
+import { writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
+import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN, estimateBtreeBloat, needsReindex, type BloatThreshold, type IndexBloat } from "../checks/bloat.ts";
+import { databaseSizeBytes, largestTables, refreshStatsSnapshot, type TableSize } from "../checks/database-health.ts";
+import { findInvalidIndexes, findRedundantIndexes, indexUsage, type IndexUsage, type InvalidIndex, type RedundantIndex } from "../checks/index-health.ts";
+import { checkPgStatStatements, type StatStatementsStatus } from "../checks/pg-stat-statements.ts";
+import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
+import { findSequencesNearOverflow, SEQUENCE_USED_FRACTION_WARN, type SequenceUsage } from "../checks/sequences.ts";
+import { findDeadTupleTables, tableStatistics, type DeadTupleTable } from "../checks/table-maintenance.ts";
+import { analyzeTables, type AnalyzeMode, type AnalyzeResult } from "./analyze.ts";
+import { CLEANUP_LOCK_TIMEOUT, REINDEX_LOCK_TIMEOUT, reindexConcurrently, type ReindexOutcome } from "./reindex.ts";
+import { reportUnusedIndexes, UNUSED_MIN_STATS_DAYS, type UnusedIndexReport } from "./unused-indexes.ts";
+
+/** How many tables and indexes the size lists show. */
+export const TOP_N = 10;
+
+export interface MaintenanceOptions {
+  readonly analyze?: AnalyzeMode;
+  readonly reindex?: boolean;
+  readonly bloat?: BloatThreshold;
+  readonly lockTimeout?: string;
+  readonly cleanupLockTimeout?: string;
+  readonly minStatsDays?: number;
+  readonly schema?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface MaintenanceReport {
+  readonly database: string;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly serverVersion: string;
+  readonly databaseBytes: number;
+  readonly analyze: AnalyzeResult;
+  readonly pgStatStatements: StatStatementsStatus;
+  readonly unused: UnusedIndexReport;
+  readonly redundant: readonly RedundantIndex[];
+  readonly invalid: readonly InvalidIndex[];
+  readonly bloat: { readonly threshold: BloatThreshold; readonly indexes: readonly (IndexBloat & { readonly reindexCandidate: boolean })[] };
+  readonly reindex: (ReindexOutcome & { readonly requested: true; readonly lockTimeout: string }) | { readonly requested: false };
+  readonly deadTuples: readonly DeadTupleTable[];
+  readonly sequences: { readonly warnAtFraction: number; readonly nearOverflow: readonly SequenceUsage[] };
+  readonly largestTables: readonly TableSize[];
+  readonly largestIndexes: readonly IndexUsage[];
+  /** 5 when an invalid index remains or a requested REINDEX stopped; else 0. */
+  readonly exitCode: ExitCode;
+}
+
+/** Run the routine on an open client (not inside a transaction). */
+export async function runMaintenance(sql: Sql, database: string, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+  const started = new Date();
+  const schema = options.schema ?? "public";
+  const log = options.log;
+  const [{ num, version }] = (await sql`
+    SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`) as unknown as [{ num: number; version: string }];
+  if (num < MIN_SERVER_VERSION_NUM) throw new UserError(`${database} runs PostgreSQL ${version}; maintenance needs 15 or newer.`, EXIT.notReady);
+
+  const analyze = await analyzeTables(sql, options.analyze ?? "stale", { schema, log });
+  const threshold = options.bloat ?? { percent: BLOAT_PERCENT_MIN, bytes: BLOAT_BYTES_MIN };
+  const bloatBefore = await estimateBtreeBloat(sql, schema);
+
+  let reindex: MaintenanceReport["reindex"] = { requested: false };
+  if (options.reindex) {
+    const candidates = bloatBefore.filter((b) => needsReindex(b, threshold));
+    log?.(candidates.length === 0 ? "REINDEX: no index passes the bloat threshold" : `REINDEX: ${candidates.length} index(es) pass the bloat threshold`);
+    const lockTimeout = options.lockTimeout ?? REINDEX_LOCK_TIMEOUT;
+    const outcome = await reindexConcurrently(sql, candidates, { lockTimeout, cleanupLockTimeout: options.cleanupLockTimeout ?? CLEANUP_LOCK_TIMEOUT, log });
+    reindex = { requested: true, lockTimeout, ...outcome };
+  }
+
+  // The state after ANALYZE and REINDEX.
+  await refreshStatsSnapshot(sql);
+  const bloat = options.reindex ? await estimateBtreeBloat(sql, schema) : bloatBefore;
+  const pgStatStatements = await checkPgStatStatements(sql);
+  const [unused, redundant, invalid, tables, sequences, largest, usage, databaseBytes] = await Promise.all([
+    reportUnusedIndexes(sql, pgStatStatements, { schema, minDays: options.minStatsDays ?? UNUSED_MIN_STATS_DAYS }),
+    findRedundantIndexes(sql, schema),
+    findInvalidIndexes(sql, schema),
+    tableStatistics(sql, schema),
+    findSequencesNearOverflow(sql, schema),
+    largestTables(sql, TOP_N, schema),
+    indexUsage(sql, schema),
+    databaseSizeBytes(sql),
+  ]);
+  const reindexStopped = reindex.requested && reindex.stopped;
+  return {
+    database,
+    startedAt: started,
+    durationMs: Date.now() - started.getTime(),
+    serverVersion: version,
+    databaseBytes,
+    analyze,
+    pgStatStatements,
+    unused,
+    redundant,
+    invalid,
+    bloat: { threshold, indexes: bloat.map((b) => ({ ...b, reindexCandidate: needsReindex(b, threshold) })) },
+    reindex,
+    deadTuples: findDeadTupleTables(tables),
+    sequences: { warnAtFraction: SEQUENCE_USED_FRACTION_WARN, nearOverflow: sequences },
+    largestTables: largest,
+    largestIndexes: [...usage].sort((a, b) => b.indexBytes - a.indexBytes || a.index.localeCompare(b.index)).slice(0, TOP_N),
+    exitCode: invalid.length > 0 || reindexStopped ? EXIT.failed : EXIT.ok,
+  };
+}
+
+/** Connect to a target (exit 3 when unreachable), run, close. */
+export async function maintainTarget(target: DatabaseTarget, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+  const sql = await connect(target, { max: 4, applicationName: "bollalabz-maintenance" });
+  try {
+    return await runMaintenance(sql, target.display, options);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export function writeMaintenanceJson(report: MaintenanceReport, file: string): string {
+  const resolved = path.resolve(file);
+  mkdirSync(path.dirname(resolved), { recursive: true });
+  writeFileSync(resolved, `${JSON.stringify(report, null, 2)}\n`);
+  return resolved;
+}
