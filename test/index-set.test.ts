@@ -73,3 +73,11 @@ describe("performance index set", () => {
     }
   });
 });
+
+describe("migrations/README.md index table", () => {
+  it("is the table generated from the index set (run scripts/dev/write-index-table.ts after changing it)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { indexCatalogMarkdown } = await import("../src/indexes/markdown.ts");
+    expect(readFileSync(new URL("../migrations/README.md", import.meta.url), "utf8")).toContain(indexCatalogMarkdown());
+  });
+});
