@@ -1,0 +1,10 @@
+// The database checks as a library (package export "./checks"): each a plain
+// function of a postgres.js client, its SQL and threshold beside it. Used by
+// verify, the health API and maintenance.
+export { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, indexUsage, statsResetAt, type InvalidIndex, type RedundantIndex, type IndexUsage } from "./index-health.ts";
+export { databaseSizeBytes, largestTables, cacheHitRatio, scanCounters, refreshStatsSnapshot, CACHE_HIT_RATIO_MIN, type TableSize, type CacheHitRatio, type ScanCounters } from "./database-health.ts";
+export { checkPgStatStatements, describeStatStatementsProblem, type StatStatementsStatus, type StatStatementsStep } from "./pg-stat-statements.ts";
+export { topStatements, resetStatementStats, STATEMENT_TEXT_MAX, type TopStatement, type StatementOrder, type StatementsResetResult } from "./query-stats.ts";
+export { estimateBtreeBloat, needsReindex, BLOAT_PERCENT_MIN, BLOAT_BYTES_MIN, type IndexBloat, type BloatThreshold } from "./bloat.ts";
+export { tableStatistics, findStaleTables, findDeadTupleTables, staleReason, STALE_STATS_FRACTION, DEAD_TUPLES_MIN, DEAD_TUPLES_FRACTION, type TableStatistics, type StaleTable, type DeadTupleTable } from "./table-maintenance.ts";
+export { sequenceUsage, findSequencesNearOverflow, SEQUENCE_USED_FRACTION_WARN, type SequenceUsage } from "./sequences.ts";
