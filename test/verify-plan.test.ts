@@ -1,7 +1,7 @@
 // Plan analysis on real EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) output: the
 // same query fails as a sequential scan without its index and passes with it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { explainAnalyze, tableRowEstimates } from "../src/checks/plan-analysis.ts";
+import { CUSTOM_PLAN_EXECUTIONS, explainAnalyze, isGenericPlan, prepareForExplain, tableRowEstimates } from "../src/checks/plan-analysis.ts";
 import { openSql, type Sql } from "../src/config/database-url.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";
 import { analyzePlan, planFailures } from "../src/verify/plan-analysis.ts";
@@ -72,6 +72,21 @@ describe("plan analysis", () => {
     const all = analyzePlan(explain, { expectIndexes: ["idx_phone_contacts_phone_number", "idx_missing"] }, { tableRows: new Map() });
     expect(all.expectedIndexUsed).toBe(false);
     expect(all.missingIndexes).toEqual(["idx_missing"]);
+  });
+
+  it("explains the plan a prepared statement really uses: generic after five executions", async () => {
+    const query = "SELECT id FROM phone_contacts WHERE phone_number = $1";
+    expect(isGenericPlan(await explainAnalyze(sql, query, ["+12000000001"]))).toBe(false);
+    const prepared = await prepareForExplain(sql, query, 1);
+    try {
+      expect(isGenericPlan(await prepared.explain(["+12000000001"]))).toBe(false);
+      for (let i = 0; i < CUSTOM_PLAN_EXECUTIONS; i++) await prepared.execute(["+12000000001"]);
+      const explain = await prepared.explain(["+12000000001"]);
+      expect(isGenericPlan(explain)).toBe(true);
+      expect(analyzePlan(explain, { expectIndexes: ["idx_phone_contacts_phone_number"] }, { tableRows: new Map() }).expectedIndexUsed).toBe(true);
+    } finally {
+      await prepared.deallocate();
+    }
   });
 
   it("runs a catalog: per-variant figures, and a bad entry fails alone with the server's message", async () => {

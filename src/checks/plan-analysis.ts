@@ -109,3 +109,62 @@ export async function settingsInEffect(sql: Sql, names: readonly string[]): Prom
   }
   return result;
 }
+
+/**
+ * A server-side prepared statement, explained the way the app runs it. A
+ * driver that prepares statements (postgres.js does by default) gets custom
+ * plans for the first five executions, then PostgreSQL's plan cache may
+ * switch to a generic plan (parameters unknown at planning time) for good.
+ * EXPLAIN of the bare query always shows a custom plan; EXPLAIN EXECUTE after
+ * five executions shows the plan the app's timed runs actually use.
+ */
+export interface PreparedExplain {
+  execute(params: readonly unknown[]): Promise<void>;
+  explain(params: readonly unknown[]): Promise<ExplainResult>;
+  deallocate(): Promise<void>;
+}
+
+/** Executions after which the plan cache may choose a generic plan (PostgreSQL's plancache.c). */
+export const CUSTOM_PLAN_EXECUTIONS = 5;
+
+let preparedCounter = 0;
+
+export async function prepareForExplain(sql: Sql, query: string, parameterCount: number): Promise<PreparedExplain> {
+  const name = `bollalabz_verify_${process.pid}_${++preparedCounter}`;
+  // Simple protocol: the server infers the parameter types as for the app's own prepare.
+  await sql.unsafe(`PREPARE ${name} AS ${query}`).simple();
+  // EXECUTE's arguments cannot be bind parameters (the server does not infer
+  // their types): pass them as literals, quoted by the server from values
+  // typed as the prepared statement's parameters.
+  const [row] = await sql<{ types: string[] }[]>`
+    SELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = ${name}`;
+  const types = row?.types ?? [];
+  const argsFor = async (params: readonly unknown[]): Promise<string> => {
+    if (parameterCount === 0) return "";
+    const literals: string[] = [];
+    for (let i = 0; i < parameterCount; i++) {
+      const type = types[i] ?? "text";
+      const [lit] = await sql.unsafe(`SELECT quote_nullable(($1::${type})::text) AS lit`, [params[i]] as never[], { prepare: false });
+      literals.push(`${(lit as unknown as { lit: string }).lit}::${type}`);
+    }
+    return `(${literals.join(", ")})`;
+  };
+  return {
+    async execute(params) {
+      await sql.unsafe(`EXECUTE ${name}${await argsFor(params)}`, [], { prepare: false });
+    },
+    async explain(params) {
+      const rows = await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}${await argsFor(params)}`, [], { prepare: false });
+      const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
+      return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
+    },
+    async deallocate() {
+      await sql.unsafe(`DEALLOCATE ${name}`, [], { prepare: false }).catch(() => {});
+    },
+  };
+}
+
+/** A generic plan still refers to its parameters ($1...) where a custom plan has the values. */
+export function isGenericPlan(explain: ExplainResult): boolean {
+  return /\$\d+/.test(JSON.stringify(explain.Plan));
+}

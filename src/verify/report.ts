@@ -111,11 +111,11 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
     out.push("", "## Failures", "");
     for (const q of failing) for (const f of q.failures) out.push(`- **${q.name}**: ${mdEscape(f)}`);
   }
-  out.push("", "## Parameter variants", "", "| query | variant | params | median | p95 | server | indexes used | shared hit / read |", "| --- | --- | --- | ---: | ---: | ---: | --- | ---: |");
+  out.push("", "## Parameter variants", "", "| query | variant | params | median | p95 | server | plan | indexes used | shared hit / read |", "| --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: |");
   for (const q of report.queries) {
     for (const v of q.variants) {
       out.push(
-        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${fmtMs(v.client.median)} | ${fmtMs(v.client.p95)} | ${fmtMs(v.server.median)} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
+        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${fmtMs(v.client.median)} | ${fmtMs(v.client.p95)} | ${fmtMs(v.server.median)} | ${v.plan ? (v.genericPlan ? "generic" : "custom") : "-"} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
       );
     }
   }
