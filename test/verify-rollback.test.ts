@@ -1,0 +1,70 @@
+// End to end with the real catalog and the real index migrations: verify
+// passes on the migrated database, fails (naming the queries) after
+// `npm run rollback`, and passes again after `npm run migrate`.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../src/cli/errors.ts";
+import { MIGRATIONS_DIR } from "../src/config/project.ts";
+import { baseMigrationFiles } from "../src/migrate/migrations-folder.ts";
+import { readPerformanceMigrations } from "../src/migrate/performance-migrations.ts";
+import { CATALOG } from "../src/verify/catalog.ts";
+import { validateCatalog } from "../src/verify/catalog-file.ts";
+import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { runScript } from "./support/run-script.ts";
+
+const performanceMigrations = await readPerformanceMigrations();
+
+describe("the built-in catalog", () => {
+  it("passes the catalog file validation", () => {
+    expect(validateCatalog(CATALOG, "src/verify/catalog.ts").length).toBe(CATALOG.length);
+  });
+
+  it("expects only indexes that the performance migrations or the base schema create", async () => {
+    const created = new Set(performanceMigrations.map((m) => m.index.name));
+    const base = new Set<string>();
+    for (const file of await baseMigrationFiles()) {
+      for (const m of readFileSync(path.join(MIGRATIONS_DIR, "committed", file), "utf8").matchAll(/CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?(?:IF NOT EXISTS )?(\w+)/gi)) base.add(m[1]!);
+    }
+    const unknown = CATALOG.flatMap((e) => e.expectIndexes.filter((i) => !created.has(i) && !base.has(i)).map((i) => `${e.name}: ${i}`));
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe.skipIf(performanceMigrations.length === 0)("verify against the real index migrations", () => {
+  let db: TestDatabase;
+  const dir = mkdtempSync(path.join(tmpdir(), "verify-rollback-"));
+  beforeAll(async () => {
+    // Scale 0.5: 5k contacts / 100k messages, enough rows for every picker.
+    db = await seededDatabase("verifyrollback", 0.5);
+  }, 600_000);
+  afterAll(async () => {
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const verify = (name: string) =>
+    runScript("verify.ts", ["--runs", "5", "--warmup", "1", "--json", path.join(dir, `${name}.json`), "--markdown", path.join(dir, `${name}.md`)], { DATABASE_URL: db.url }, 300_000);
+
+  it("exits non-zero after the performance indexes are rolled back and zero after they are restored", async () => {
+    const rollback = await runScript("rollback.ts", [], { DATABASE_URL: db.url }, 300_000);
+    expect(rollback.code, rollback.stderr).toBe(EXIT.ok);
+    const below = await verify("rolled-back");
+    expect(below.code, below.stderr).toBe(EXIT.failed);
+    const belowReport = JSON.parse(readFileSync(path.join(dir, "rolled-back.json"), "utf8"));
+    expect(belowReport.passed).toBe(false);
+    expect(belowReport.summary.failing).toEqual(expect.arrayContaining(["message_history", "contact_search"]));
+    expect(below.stdout).toMatch(/failing queries: .*message_history/);
+
+    const migrate = await runScript("migrate.ts", [], { DATABASE_URL: db.url }, 300_000);
+    expect(migrate.code, migrate.stderr).toBe(EXIT.ok);
+    const restored = await verify("restored");
+    const report = JSON.parse(readFileSync(path.join(dir, "restored.json"), "utf8"));
+    const failures = report.queries.filter((q: { pass: boolean }) => !q.pass).map((q: { name: string; failures: string[] }) => `${q.name}: ${q.failures.join("; ")}`);
+    expect(failures).toEqual([]);
+    expect(restored.code, restored.stdout.slice(-2000)).toBe(EXIT.ok);
+    expect(["A+", "A"]).toContain(report.grade);
+    for (const q of report.queries) for (const v of q.variants) expect(v.plan.expectedIndexUsed, `${q.name}/${v.name}`).toBe(true);
+  }, 900_000);
+});
