@@ -41,12 +41,12 @@ describe("catalog files", () => {
     const message = problemsOf([
       { ...good, name: "Bad Name", kind: "slow", budgetMs: -1 },
       { ...good, sql: "", params: {}, expectIndexes: "idx_x", expectMode: "some" },
-      { ...good, name: "message_history", seqScanOk: "yes", expectIndex: ["typo"] },
+      { ...good, name: "message_history", seqScanOk: "yes", prepared: 0, expectIndex: ["typo"] },
       { ...good, name: "dup" },
       { ...good, name: "dup", expectIndexes: [] },
       "not an object",
     ]);
-    expect(message).toMatch(/^my-catalog\.yaml has 13 problems:/);
+    expect(message).toMatch(/^my-catalog\.yaml has 14 problems:/);
     for (const expected of [
       "entry 1 'Bad Name': field 'name' must be a snake_case identifier",
       "entry 1 'Bad Name': field 'kind' must be one of point, list, search, analytics, got \"slow\"",
@@ -57,6 +57,7 @@ describe("catalog files", () => {
       "entry 2 'message_history': field 'expectMode' must be \"all\" or \"any\"",
       "entry 3 'message_history': field 'name' duplicates entry 2",
       "entry 3 'message_history': field 'seqScanOk' must be true or false",
+      "entry 3 'message_history': field 'prepared' must be true or false",
       "entry 3 'message_history': field 'expectIndex' is not a catalog field",
       "entry 5 'dup': field 'name' duplicates entry 4",
       "entry 6: expected an object",

@@ -74,6 +74,47 @@ describe("plan analysis", () => {
     expect(all.missingIndexes).toEqual(["idx_missing"]);
   });
 
+  it("waives the expected index on a table below the row threshold (a seq scan is the cheaper plan there), not above it", async () => {
+    await sql`CREATE TABLE tiny_lookup (id int PRIMARY KEY, tag text)`;
+    await sql`INSERT INTO tiny_lookup SELECT g, 'tag' || g FROM generate_series(1, 50) g`;
+    await sql`CREATE INDEX tiny_lookup_tag ON tiny_lookup (tag)`;
+    await sql`ANALYZE tiny_lookup`;
+    try {
+      const tableRows = await tableRowEstimates(sql);
+      const entry = { expectIndexes: ["tiny_lookup_tag"], seqScanOk: false } as const;
+      const explain = await explainAnalyze(sql, "SELECT id FROM tiny_lookup WHERE tag LIKE $1", ["tag%"]);
+      const small = analyzePlan(explain, entry, { tableRows });
+      expect(small.indexesUsed).toEqual([]);
+      expect(small.expectedIndexUsed).toBe(false);
+      expect(small.expectationWaived).toBe(true);
+      expect(planFailures(small, entry)).toEqual([]);
+      // The same plan on a table counted as large fails.
+      const large = analyzePlan(explain, entry, { tableRows, seqScanRowThreshold: 10 });
+      expect(large.expectationWaived).toBe(false);
+      expect(planFailures(large, entry)).toHaveLength(2);
+    } finally {
+      await sql`DROP TABLE tiny_lookup`;
+    }
+  });
+
+  it("an unprepared entry is planned with its values every time: a rare search term keeps its trigram index", async () => {
+    await sql`CREATE INDEX test_content_trgm ON conversation_messages USING gin (content gin_trgm_ops)`;
+    await sql`ANALYZE conversation_messages`;
+    try {
+      const search: CatalogEntry = {
+        name: "content_search", title: "t", kind: "search", reason: "test", budgetMs: 1000,
+        sql: "SELECT id FROM conversation_messages WHERE content ILIKE $1 LIMIT 20",
+        params: { rare: "SELECT '%pangolin%'::text" },
+        expectIndexes: ["test_content_trgm"],
+      };
+      const unprepared = await runCatalog(sql, [{ ...search, prepared: false }], { runs: 6, warmup: 1, explainRuns: 1 });
+      expect(unprepared.queries[0]!.variants[0]!.genericPlan).toBe(false);
+      expect(unprepared.queries[0]!.variants[0]!.plan!.indexesUsed).toContain("test_content_trgm");
+    } finally {
+      await sql`DROP INDEX test_content_trgm`;
+    }
+  });
+
   it("explains the plan a prepared statement really uses: generic after five executions", async () => {
     const query = "SELECT id FROM phone_contacts WHERE phone_number = $1";
     expect(isGenericPlan(await explainAnalyze(sql, query, ["+12000000001"]))).toBe(false);

@@ -7,6 +7,8 @@ import { applyBaseSchema } from "../migrate/rollback.ts";
 import { runMigrations } from "../migrate/run.ts";
 import { printSeedSummary } from "../seed/cli.ts";
 import { seedDatabase, tableRowCounts } from "../seed/generate.ts";
+import { formatVerifyTable } from "../verify/report.ts";
+import { verifyTarget } from "../verify/verify.ts";
 
 export interface StartOptions {
   readonly scale: number;
@@ -48,6 +50,16 @@ export async function runStart(options: StartOptions): Promise<number> {
     const migrated = await timed("index migrations", () => runMigrations(target, { log: (line) => console.log(`  ${line}`) }));
     console.log(`  ${migrated.applied.length} migration(s) applied; ${migrated.after?.totalIndexes ?? "?"} indexes; report ${migrated.reportFile ?? "-"}`);
     const counts = await tableRowCounts(sql);
+    let bar2: ProgressBar | undefined;
+    const verified = await timed("verify", () =>
+      verifyTarget(target, {
+        onProgress(p) {
+          bar2 ??= progressBar("  verify", p.total, "queries");
+          bar2.update(p.done);
+        },
+      }),
+    );
+    bar2?.finish(`  verified ${verified.report.summary.queries} catalog queries`);
 
     console.log("\n== bollalabz-db: summary ==");
     for (const { step, ms } of steps) console.log(`  ${step.padEnd(16)} ${formatMs(ms).padStart(9)}`);
@@ -56,7 +68,11 @@ export async function runStart(options: StartOptions): Promise<number> {
     for (const [table, n] of Object.entries(counts)) console.log(`    ${table.padEnd(26)} ${n.toLocaleString("en-US").padStart(10)}`);
     console.log(`  url: ${target.display}`);
     if (target.source === "embedded") console.log("  full URL: npm run -s db:status -- --url    stop: npm run db:stop");
-    return EXIT.ok;
+
+    console.log("\n== verification (npm run verify) ==");
+    console.log(formatVerifyTable(verified.report));
+    console.log(`report: ${verified.written.markdown}`);
+    return verified.report.passed ? EXIT.ok : EXIT.failed;
   } finally {
     await sql.end({ timeout: 5 });
   }

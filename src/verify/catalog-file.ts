@@ -8,7 +8,7 @@ import { EXIT, UserError } from "../cli/errors.ts";
 import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./catalog-types.ts";
 
 const KINDS: readonly QueryKind[] = ["point", "list", "search", "analytics"];
-const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "seqScanOk", "reason"]);
+const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "seqScanOk", "prepared", "reason"]);
 const NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Highest $n in a query (0 when it has no parameters); quoted text is skipped. */
@@ -67,6 +67,7 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
     if (e.expectMode !== undefined && e.expectMode !== "all" && e.expectMode !== "any") problem("expectMode", `must be "all" or "any", got ${describe(e.expectMode)}`);
     if (e.budgetMs !== undefined && (typeof e.budgetMs !== "number" || !Number.isFinite(e.budgetMs) || e.budgetMs <= 0)) problem("budgetMs", `must be a number of milliseconds greater than 0, got ${describe(e.budgetMs)}`);
     if (e.seqScanOk !== undefined && typeof e.seqScanOk !== "boolean") problem("seqScanOk", `must be true or false, got ${describe(e.seqScanOk)}`);
+    if (e.prepared !== undefined && typeof e.prepared !== "boolean") problem("prepared", `must be true or false, got ${describe(e.prepared)}`);
     if (e.reason !== undefined && typeof e.reason !== "string") problem("reason", `must be a string, got ${describe(e.reason)}`);
 
     const kind = e.kind as QueryKind;
@@ -80,6 +81,7 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
       ...(e.expectMode !== undefined ? { expectMode: e.expectMode as "all" | "any" } : {}),
       budgetMs: typeof e.budgetMs === "number" ? e.budgetMs : (BUDGET_MS[kind] ?? BUDGET_MS.list),
       ...(e.seqScanOk !== undefined ? { seqScanOk: e.seqScanOk as boolean } : {}),
+      ...(e.prepared !== undefined ? { prepared: e.prepared as boolean } : {}),
       reason: typeof e.reason === "string" ? e.reason : "",
     });
   });

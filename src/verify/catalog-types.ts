@@ -27,6 +27,15 @@ export interface CatalogEntry {
   readonly budgetMs: number;
   /** A sequential scan is acceptable here (e.g. a tiny table); otherwise one on a large table fails the entry. */
   readonly seqScanOk?: boolean;
+  /**
+   * false: the app sends this query unprepared (postgres.js `prepare: false`),
+   * so every execution is planned with its parameter values. For searches
+   * whose best plan depends on the term: a prepared statement switches to a
+   * generic plan after five executions, and the generic plan of
+   * `ILIKE $1 ... LIMIT n` walks the whole table for a rare term.
+   * Default true (postgres.js prepares every query).
+   */
+  readonly prepared?: boolean;
   /** Why the query matters / why the expectation holds. */
   readonly reason: string;
 }

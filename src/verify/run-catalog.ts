@@ -9,7 +9,7 @@
 // Give it a client with ONE connection (`max: 1`): the scan and buffer
 // counters are flushed from that session around the timed runs, so the
 // workload's own index usage and cache hit ratio can be measured.
-import { CUSTOM_PLAN_EXECUTIONS, bufferCounters, existingIndexNames, flushSessionStats, isGenericPlan, prepareForExplain, tableRowEstimates, type BufferCounters } from "../checks/plan-analysis.ts";
+import { CUSTOM_PLAN_EXECUTIONS, bufferCounters, existingIndexNames, explainAnalyze, flushSessionStats, isGenericPlan, prepareForExplain, tableRowEstimates, type BufferCounters, type PreparedExplain } from "../checks/plan-analysis.ts";
 import { scanCounters, type ScanCounters } from "../checks/database-health.ts";
 import type { Sql } from "../config/database-url.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
@@ -162,8 +162,20 @@ async function pickParams(sql: Sql, entry: CatalogEntry, variant: string, picker
   return values;
 }
 
+/** The same interface as prepareForExplain, for a query the app sends unprepared (planned with its values every time). */
+function unpreparedExplain(sql: Sql, query: string): PreparedExplain {
+  return {
+    async execute(params) {
+      await sql.unsafe(query, params as never[], { prepare: false });
+    },
+    explain: (params) => explainAnalyze(sql, query, params),
+    async deallocate() {},
+  };
+}
+
 async function runVariant(sql: Sql, entry: CatalogEntry, variant: string, params: unknown[], options: Required<Pick<RunOptions, "runs" | "warmup" | "explainRuns" | "maxMsPerVariant">> & { tableRows: Map<string, number>; indexes: Set<string>; seqScanRowThreshold?: number }) {
-  const exec = () => sql.unsafe(entry.sql, params as never[], { prepare: true });
+  const prepare = entry.prepared ?? true;
+  const exec = () => sql.unsafe(entry.sql, params as never[], { prepare });
   for (let i = 0; i < options.warmup; i++) await exec();
   const samples: number[] = [];
   let spent = 0;
@@ -175,12 +187,13 @@ async function runVariant(sql: Sql, entry: CatalogEntry, variant: string, params
     spent += ms;
     if (samples.length >= MIN_RUNS && spent > options.maxMsPerVariant) break;
   }
-  // The plan the timed runs use: a prepared statement after the plan cache's
-  // five custom-plan executions (it may have switched to a generic plan).
+  // The plan the timed runs use: for a prepared query, the prepared statement
+  // after the plan cache's five custom-plan executions (it may have switched
+  // to a generic plan); for an unprepared one, a plan made with the values.
   const serverSamples: number[] = [];
   let plan: PlanSummary | null = null;
   let generic = false;
-  const prepared = await prepareForExplain(sql, entry.sql, params.length);
+  const prepared = prepare ? await prepareForExplain(sql, entry.sql, params.length) : unpreparedExplain(sql, entry.sql);
   try {
     for (let i = 0; i < CUSTOM_PLAN_EXECUTIONS; i++) await prepared.execute(params);
     let explainSpent = 0;
@@ -243,7 +256,7 @@ export async function runCatalog(sql: Sql, catalog: readonly CatalogEntry[], opt
       try {
         params = await pickParams(sql, entry, variant, picker);
         // Warm-up happens inside runVariant, before the counters are read.
-        for (let i = 0; i < opts.warmup; i++) await sql.unsafe(entry.sql, params as never[], { prepare: true });
+        for (let i = 0; i < opts.warmup; i++) await sql.unsafe(entry.sql, params as never[], { prepare: entry.prepared ?? true });
         // One more round-trip sample per variant: the floor over the whole run, not just its start.
         const f0 = performance.now();
         await sql`SELECT 1`;
