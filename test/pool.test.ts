@@ -224,3 +224,28 @@ describe("createDatabase against PostgreSQL", () => {
     expect(error.code).toBe("POOL_CLOSED");
   });
 });
+
+describe("postgres.js array-type fetch", () => {
+  it("happens once per pool, then new connections skip it (no unguarded fetch during an outage)", async () => {
+    const { createDatabase: create } = await import("../src/pool/create-database.ts");
+    const { POOL_DEFAULTS: defaults } = await import("../src/pool/config.ts");
+    const { rootTarget } = await import("./support/databases.ts");
+    const { isArrayTypeFetchFailure } = await import("../src/pool/type-fetch-guard.ts");
+    const db = create({ ...defaults, max: 3, target: rootTarget() }, { logger: { warn() {}, error() {} } });
+    try {
+      const options = (db.sql as unknown as { options: { fetch_types: boolean } }).options;
+      expect(options.fetch_types).toBe(true);
+      const [row] = await db.sql`SELECT ${["a", "b"]}::text[] AS tags`;
+      expect(row!.tags).toEqual(["a", "b"]);
+      expect(options.fetch_types).toBe(false);
+      // Arrays still parse and serialize on connections opened after that.
+      const rows = await Promise.all([1, 2, 3].map((n) => db.sql`SELECT ${[`x${n}`]}::text[] AS tags, pg_sleep(0.05)`));
+      expect(rows.map((r) => r[0]!.tags)).toEqual([["x1"], ["x2"], ["x3"]]);
+    } finally {
+      await db.close({ timeoutSeconds: 1 });
+    }
+    expect(isArrayTypeFetchFailure({ code: "CONNECTION_CLOSED", query: "\n      select b.oid, b.typarray\n      from pg_catalog.pg_type a\n      left join pg_catalog.pg_type b on b.oid = a.typelem\n" })).toBe(true);
+    expect(isArrayTypeFetchFailure({ code: "CONNECTION_CLOSED", query: "SELECT 1" })).toBe(false);
+    expect(isArrayTypeFetchFailure(new Error("x"))).toBe(false);
+  });
+});

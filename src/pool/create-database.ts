@@ -12,6 +12,7 @@ import type { Sql } from "../config/database-url.ts";
 import { AdmissionGate, PoolClosedError, type Ticket } from "./admission.ts";
 import type { PoolConfig } from "./config.ts";
 import { QueryMonitor, stderrLogger, type PoolLogger, type QueryStats } from "./query-monitor.ts";
+import { guardArrayTypeFetch } from "./type-fetch-guard.ts";
 
 /** Same int8 handling as the scripts' clients (openSql): counts and sizes as numbers. */
 const INT8_AS_NUMBER = { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) };
@@ -89,12 +90,24 @@ function templateText(strings: readonly string[]): string {
   return strings.reduce((text, part, i) => (i === 0 ? part : `${text}$${i}${part}`), "");
 }
 
+/**
+ * postgres.js fetches the array types again on every new connection, from a
+ * code path that leaves the promise unhandled if the server goes away in that
+ * moment (see type-fetch-guard.ts). Once one connection has fetched them they
+ * are in the shared options: later connections need not fetch them again.
+ */
+function stopFetchingArrayTypes(raw: RawSql): void {
+  const options = (raw as unknown as { options?: { fetch_types?: boolean; shared?: { typeArrayMap?: Record<string, number> } } }).options;
+  if (options?.fetch_types && Object.keys(options.shared?.typeArrayMap ?? {}).length > 0) options.fetch_types = false;
+}
+
 function isQuery(x: unknown): x is RawQuery {
   return x instanceof Promise && typeof (x as RawQuery).handler === "function";
 }
 
 export function createDatabase(config: PoolConfig, options: CreateDatabaseOptions = {}): Database {
   const logger = options.logger ?? stderrLogger;
+  guardArrayTypeFetch(logger);
   const monitor = new QueryMonitor({ slowMs: config.slowQueryMs, verySlowMs: config.verySlowQueryMs }, logger);
   const gate = new AdmissionGate(config.max, config.queueTimeoutMs);
   /** backend pid -> last time a query finished on it. */
@@ -148,6 +161,7 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     q.handler = run;
     const settle = (error?: unknown) => {
       ticket?.done();
+      if (error === undefined) stopFetchingArrayTypes(raw);
       const pid = q.state?.pid;
       if (pid) connections.set(pid, Date.now());
       if (!counted) return;
