@@ -5,8 +5,7 @@
 // writer's worst statement latency. Logic: src/migrate/bench.ts.
 import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { connect, resolveDatabase } from "../src/config/database-url.ts";
-import { assertServerReady } from "../src/checks/preflight.ts";
+import { resolveReadyDatabase } from "../src/checks/preflight.ts";
 import { formatBenchReport, runMigrationBench } from "../src/migrate/bench.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";
 
@@ -27,13 +26,7 @@ await runCommand(async () => {
   const scale = positiveNumberFlag("scale", values.scale, 10, 100);
   const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
   const writerPauseMs = integerFlag("writer-pause", values["writer-pause"], 5, 0, 10_000);
-  const target = await resolveDatabase({ log: (l) => console.error(l) });
-  const sql = await connect(target, { max: 1 });
-  try {
-    await assertServerReady(sql, target.display);
-  } finally {
-    await sql.end();
-  }
+  const target = await resolveReadyDatabase({ log: (l) => console.error(l) });
   const report = await runMigrationBench(target, { scale, seed, writerPauseMs, keep: Boolean(values.keep), log: (line) => console.log(line) });
   console.log(formatBenchReport(report));
 });

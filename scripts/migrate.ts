@@ -5,8 +5,7 @@
 // as JSON under reports/). Logic: src/migrate/run.ts.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { connect, resolveDatabase } from "../src/config/database-url.ts";
-import { assertServerReady } from "../src/checks/preflight.ts";
+import { resolveReadyDatabase } from "../src/checks/preflight.ts";
 import { formatReport, runMigrations } from "../src/migrate/run.ts";
 
 const spec = {
@@ -18,13 +17,7 @@ const spec = {
 await runCommand(async () => {
   const { values } = parseFlags(spec);
   if (values.help) return void console.log(formatHelp(spec));
-  const target = await resolveDatabase({ log: (l) => console.error(l) });
-  const sql = await connect(target, { max: 1 });
-  try {
-    await assertServerReady(sql, target.display);
-  } finally {
-    await sql.end();
-  }
+  const target = await resolveReadyDatabase({ log: (l) => console.error(l) });
   console.log(`migrating ${target.display}`);
   await runMigrations(target, {
     log: (line) => console.log(`  ${line}`),
