@@ -75,9 +75,17 @@ describe("performance index set", () => {
 });
 
 describe("migrations/README.md index table", () => {
-  it("is the table generated from the index set (run scripts/dev/write-index-table.ts after changing it)", async () => {
+  it("is the table generated from the index set (run scripts/dev/write-doc-tables.ts after changing it)", async () => {
     const { readFileSync } = await import("node:fs");
     const { indexCatalogMarkdown } = await import("../src/indexes/markdown.ts");
     expect(readFileSync(new URL("../migrations/README.md", import.meta.url), "utf8")).toContain(indexCatalogMarkdown());
+  });
+});
+
+describe("docs/PERFORMANCE.md settings table", () => {
+  it("is the table generated from the settings module (run scripts/dev/write-doc-tables.ts after changing it)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { serverSettingsMarkdown } = await import("../src/settings/markdown.ts");
+    expect(readFileSync(new URL("../docs/PERFORMANCE.md", import.meta.url), "utf8")).toContain(serverSettingsMarkdown());
   });
 });
