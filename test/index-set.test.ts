@@ -89,3 +89,14 @@ describe("docs/PERFORMANCE.md settings table", () => {
     expect(readFileSync(new URL("../docs/PERFORMANCE.md", import.meta.url), "utf8")).toContain(serverSettingsMarkdown());
   });
 });
+
+describe("search column statistics", () => {
+  it("the afterAllMigrations hook sets the statistics target of every trigram-searched column", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { searchStatisticsStatements } = await import("../src/indexes/performance-indexes.ts");
+    const hook = readFileSync(new URL("../migrations/after-all-migrations.sql", import.meta.url), "utf8");
+    const statements = searchStatisticsStatements();
+    expect(statements.length).toBe(PERFORMANCE_INDEXES.filter((i) => i.definition.includes("gin_trgm_ops")).length);
+    for (const s of statements) expect(hook).toContain(s);
+  });
+});

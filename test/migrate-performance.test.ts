@@ -77,6 +77,13 @@ describe("performance index migrations: applied by npm run migrate's runner", ()
     expect(states.length).toBeGreaterThanOrEqual(60);
   });
 
+  it("raises the statistics target of the trigram-searched columns (ILIKE estimates)", async () => {
+    const rows = await db.sql<{ col: string; target: number }[]>`
+      SELECT attrelid::regclass || '.' || attname AS col, attstattarget::int AS target
+      FROM pg_attribute WHERE attrelid = 'conversation_messages'::regclass AND attname = 'content'`;
+    expect(rows).toEqual([{ col: "conversation_messages.content", target: 1000 }]);
+  });
+
   it("includes every index the spec names", () => {
     expect(SPEC_NAMES.filter((n) => !names.includes(n))).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { formatMs } from "../cli/progress.ts";
 import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
 import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
+import { searchStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes, quoteIdent } from "./recovery.ts";
 import { appliedLedgerFilenames, formatBytes, indexStates, missingTables, snapshotDatabase, type DatabaseSnapshot } from "./stats.ts";
@@ -100,6 +101,8 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
     if (!failure && touched.length > 0) {
       const a0 = performance.now();
+      // The same as migrations/after-all-migrations.sql, for the tables this run touched.
+      for (const statement of searchStatisticsStatements(touched)) await sql.unsafe(statement);
       await sql.unsafe(`ANALYZE ${touched.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
       analyze = { tables: touched, ms: performance.now() - a0 };
       log(`analyzed ${touched.join(", ")} in ${formatMs(analyze.ms)}`);
