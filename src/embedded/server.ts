@@ -64,10 +64,21 @@ export function stateFile(baseDir: string): string {
 export function readState(baseDir: string): EmbeddedState | undefined {
   const file = stateFile(baseDir);
   if (!existsSync(file)) return undefined;
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as EmbeddedState;
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `Cannot read the embedded server's state file ${file} (${code}). It belongs to the user who started the server: ` +
+        `run the commands as that user, or set EMBEDDED_PG_DIR to a folder of your own for a separate embedded server.`,
+      EXIT.notReady,
+    );
+  }
+  try {
+    return JSON.parse(text) as EmbeddedState;
   } catch {
-    throw new UserError(`The embedded server's state file ${file} is not valid JSON. Delete ${baseDir} to start over (this deletes the embedded data).`);
+    throw new UserError(`The embedded server's state file ${file} is not valid JSON. Delete ${baseDir} to start over (this deletes the embedded data).`, EXIT.notReady);
   }
 }
 
