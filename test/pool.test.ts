@@ -90,7 +90,9 @@ describe("createDatabase against PostgreSQL", () => {
   });
 
   it("applies the server-side settings and warms up `min` connections", async () => {
-    const database = open({ min: 2 });
+    // Only the awaited warm-up: the one at creation would still be opening
+    // connections while the counts below are read.
+    const database = open({ min: 2 }, undefined, true);
     await database.warmUp();
     const [row] = await database.sql<{ timeout: string; app: string }[]>`SELECT current_setting('statement_timeout') AS timeout, current_setting('application_name') AS app`;
     expect(row).toEqual({ timeout: "10s", app: database.config.applicationName });
