@@ -10,11 +10,12 @@ import { seedDatabase } from "../src/seed/generate.ts";
 
 const spec = {
   usage: "npm run seed --",
-  options: { scale: { type: "string" }, seed: { type: "string" }, anchor: { type: "string" } },
+  options: { scale: { type: "string" }, seed: { type: "string" }, anchor: { type: "string" }, "replace-data": { type: "boolean" } },
   help: {
     scale: "size: 1 = 10k contacts / 200k messages, 10 = benchmark scale (default 1; decimals allowed, max 100)",
     seed: `random seed, same seed + scale + anchor = identical data (default ${DEFAULT_SEED})`,
     anchor: "day the data is relative to, YYYY-MM-DD (default today, UTC)",
+    "replace-data": "delete rows the generator did not write (refused by default: exit 4)",
   },
 } as const;
 
@@ -31,6 +32,7 @@ await runCommand(async () => {
     let bar: ProgressBar | undefined;
     const result = await seedDatabase(sql, {
       scale, seed, anchor,
+      replaceForeignData: Boolean(values["replace-data"]),
       onProgress(e) {
         if (e.kind === "table-start") bar = progressBar(`[${e.index + 1}/${e.total}] ${e.table}`, e.rows);
         else if (e.kind === "chunk") bar?.update(e.done);

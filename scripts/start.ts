@@ -8,10 +8,11 @@ import { DEFAULT_SEED } from "../src/seed/cli.ts";
 
 const spec = {
   usage: "npm start --",
-  options: { scale: { type: "string" }, seed: { type: "string" } },
+  options: { scale: { type: "string" }, seed: { type: "string" }, "replace-data": { type: "boolean" } },
   help: {
     scale: "seed scale (default 1: 10k contacts, 200k messages; 10 is the benchmark scale)",
     seed: `random seed (default ${DEFAULT_SEED})`,
+    "replace-data": "with DATABASE_URL: delete rows the generator did not write (refused by default)",
   },
 } as const;
 
@@ -21,5 +22,6 @@ await runCommand(async () => {
   return runStart({
     scale: positiveNumberFlag("scale", values.scale, 1, 100),
     seed: integerFlag("seed", values.seed, DEFAULT_SEED),
+    replaceForeignData: Boolean(values["replace-data"]),
   });
 });

@@ -8,7 +8,7 @@ import { parseDatabaseUrl } from "../src/config/database-url.ts";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../src/embedded/server.ts";
 import { tableChecksums } from "../src/seed/generate.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
-import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 
 describe("bad input gets one clear error and changes nothing", () => {
   let db: TestDatabase;
@@ -53,6 +53,27 @@ describe("bad input gets one clear error and changes nothing", () => {
       expect(result.stderr).toMatch(/connection refused/);
       expect(result.stderr).not.toContain("s3cretpw");
       expect(looksLikeCleanError(result.stderr)).toBe(true);
+    }
+  });
+
+  it("seeding refuses to delete rows the generator did not write, unless --replace-data", async () => {
+    const real = await migratedDatabase("realdata");
+    try {
+      await real.sql`INSERT INTO phone_contacts (contact_name, phone_number) VALUES ('Real Customer', '+15550009999')`;
+      const refused = await runScript("seed.ts", ["--scale", "0.01"], { DATABASE_URL: real.url });
+      expect(refused.code).toBe(EXIT.notReady);
+      expect(refused.stderr).toMatch(/already holds data the generator did not write \(phone_contacts\).*--replace-data/);
+      expect(looksLikeCleanError(refused.stderr)).toBe(true);
+      const [kept] = await real.sql`SELECT count(*)::int AS n FROM phone_contacts WHERE contact_name = 'Real Customer'`;
+      expect(kept!.n).toBe(1);
+
+      const replaced = await runScript("seed.ts", ["--scale", "0.01", "--replace-data"], { DATABASE_URL: real.url });
+      expect(replaced.code, replaced.stderr).toBe(EXIT.ok);
+      // Now it is the generator's data set: a plain re-seed may replace it.
+      const again = await runScript("seed.ts", ["--scale", "0.01"], { DATABASE_URL: real.url });
+      expect(again.code, again.stderr).toBe(EXIT.ok);
+    } finally {
+      await real.drop();
     }
   });
 

@@ -14,7 +14,38 @@ export interface SeedOptions {
   /** Rows per INSERT chunk (progress granularity). */
   readonly chunkRows?: number;
   readonly onProgress?: (event: SeedProgress) => void;
+  /**
+   * Replace rows the generator did not write (default false: refuse). The
+   * seed empties all eight tables; on a database holding real data that
+   * must be a deliberate choice.
+   */
+  readonly replaceForeignData?: boolean;
 }
+
+/** Marks a data set as the generator's (COMMENT ON TABLE phone_contacts), so a re-seed may replace it. */
+export const SEED_MARKER = "bollalabz-db generated data";
+
+/**
+ * Refuse to empty tables that hold rows the generator did not write: a
+ * DATABASE_URL pointing at a real database must not lose its data to a seed.
+ */
+export async function assertReplaceable(sql: Sql): Promise<void> {
+  const [{ marker }] = (await sql`SELECT obj_description('phone_contacts'::regclass, 'pg_class') AS marker`) as unknown as [{ marker: string | null }];
+  if (marker?.startsWith(SEED_MARKER)) return;
+  const withRows: string[] = [];
+  for (const { table } of SEED_TABLES) {
+    const [row] = await sql.unsafe(`SELECT EXISTS (SELECT 1 FROM ${table}) AS has`);
+    if ((row as unknown as { has: boolean }).has) withRows.push(table);
+  }
+  if (withRows.length > 0) {
+    throw new UserError(
+      `The database already holds data the generator did not write (${withRows.join(", ")}); seeding would delete it. ` +
+        "Point DATABASE_URL at an empty or generated database, or pass --replace-data to delete it on purpose.",
+      EXIT.notReady,
+    );
+  }
+}
+
 
 export type SeedProgress =
   | { readonly kind: "table-start"; readonly table: string; readonly rows: number; readonly index: number; readonly total: number }
@@ -55,6 +86,7 @@ export async function assertSchemaPresent(sql: Sql): Promise<void> {
 
 export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
   await assertSchemaPresent(sql);
+  if (!options.replaceForeignData) await assertReplaceable(sql);
   const anchor = options.anchor ?? todayUtc();
   const chunkRows = options.chunkRows ?? 250_000;
   const contacts = rowsAt(seedTable("phone_contacts"), options.scale);
@@ -70,6 +102,7 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     const [{ superuser }] = (await tx`SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`) as unknown as [{ superuser: boolean }];
     if (superuser) await tx`SET LOCAL session_replication_role = replica`;
     await tx.unsafe(`TRUNCATE ${SEED_TABLES.map((t) => t.table).join(", ")} RESTART IDENTITY CASCADE`);
+    await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}'`);
 
     for (const [index, table] of SEED_TABLES.entries()) {
       const rows = rowsAt(table, options.scale);

@@ -13,6 +13,7 @@ import { verifyTarget } from "../verify/verify.ts";
 export interface StartOptions {
   readonly scale: number;
   readonly seed: number;
+  readonly replaceForeignData?: boolean;
 }
 
 export async function runStart(options: StartOptions): Promise<number> {
@@ -39,6 +40,7 @@ export async function runStart(options: StartOptions): Promise<number> {
       seedDatabase(sql, {
         scale: options.scale,
         seed: options.seed,
+        replaceForeignData: options.replaceForeignData,
         onProgress(e) {
           if (e.kind === "table-start") bar = progressBar(`  seed ${e.table}`, e.rows);
           else if (e.kind === "chunk") bar?.update(e.done);
