@@ -77,6 +77,21 @@ describe("bad input gets one clear error and changes nothing", () => {
     }
   });
 
+  it("seeding never empties a table outside the eight that references them", async () => {
+    const other = await seededDatabase("outsidefk", 0.01);
+    try {
+      await other.sql`CREATE TABLE app_audit (id serial PRIMARY KEY, note text NOT NULL, contact_id bigint REFERENCES phone_contacts (id) ON DELETE SET NULL)`;
+      await other.sql`INSERT INTO app_audit (note) VALUES ('real user data')`;
+      const result = await runScript("seed.ts", ["--scale", "0.01"], { DATABASE_URL: other.url });
+      expect(result.code).toBe(EXIT.notReady);
+      expect(result.stderr).toMatch(/Cannot empty the eight tables: .*app_audit/);
+      const [row] = await other.sql`SELECT count(*)::int AS n FROM app_audit`;
+      expect(row!.n).toBe(1);
+    } finally {
+      await other.drop();
+    }
+  });
+
   it("seeding a database without the schema says to migrate first", async () => {
     const url = new URL(db.url);
     url.pathname = "/postgres";

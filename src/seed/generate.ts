@@ -86,7 +86,6 @@ export async function assertSchemaPresent(sql: Sql): Promise<void> {
 
 export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
   await assertSchemaPresent(sql);
-  if (!options.replaceForeignData) await assertReplaceable(sql);
   const anchor = options.anchor ?? todayUtc();
   const chunkRows = options.chunkRows ?? 250_000;
   const contacts = rowsAt(seedTable("phone_contacts"), options.scale);
@@ -101,7 +100,24 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     // the normal checks (slower, same result).
     const [{ superuser }] = (await tx`SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`) as unknown as [{ superuser: boolean }];
     if (superuser) await tx`SET LOCAL session_replication_role = replica`;
-    await tx.unsafe(`TRUNCATE ${SEED_TABLES.map((t) => t.table).join(", ")} RESTART IDENTITY CASCADE`);
+    // Check and empty under one lock, so no row can arrive in between.
+    const tableList = SEED_TABLES.map((t) => t.table).join(", ");
+    await tx.unsafe(`LOCK TABLE ${tableList} IN ACCESS EXCLUSIVE MODE`);
+    if (!options.replaceForeignData) await assertReplaceable(tx as unknown as Sql);
+    // No CASCADE: a table outside these eight that references them would be
+    // emptied too. Such a table makes the TRUNCATE fail instead (below).
+    try {
+      await tx.unsafe(`TRUNCATE ${tableList} RESTART IDENTITY`);
+    } catch (error) {
+      if ((error as { code?: string }).code === "0A000") {
+        throw new UserError(
+          `Cannot empty the eight tables: ${(error as Error).message} (${(error as { detail?: string }).detail ?? "another table references them"}). ` +
+            "seeding would have to empty it too. Seed a database that holds only the bollalabz-db schema.",
+          EXIT.notReady,
+        );
+      }
+      throw error;
+    }
     await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}'`);
 
     for (const [index, table] of SEED_TABLES.entries()) {
