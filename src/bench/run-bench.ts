@@ -4,6 +4,7 @@
 // the committed migrations build the performance indexes and both are
 // measured again.
 import postgres from "postgres";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { connect, maskUrl, type DatabaseTarget, type Sql } from "../config/database-url.ts";
 import { existingIndexNames } from "../checks/plan-analysis.ts";
@@ -53,7 +54,7 @@ export interface BenchResult {
 /** The bench database's name: the target's, with a _bench suffix (at most 63 bytes). */
 export function benchDatabaseName(target: Pick<DatabaseTarget, "url">): string {
   const current = decodeURIComponent(new URL(target.url).pathname.replace(/^\//, "")) || "bollalabz";
-  return `${current.slice(0, 57)}_bench`;
+  return scratchDatabaseName(current, "bench");
 }
 
 function withDatabase(url: string, database: string): string {
@@ -66,8 +67,7 @@ function withDatabase(url: string, database: string): string {
 export async function recreateBenchDatabase(server: DatabaseTarget, name: string): Promise<DatabaseTarget> {
   const admin = await connect(server, { max: 1, applicationName: "bollalabz-db bench" });
   try {
-    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
-    await admin`CREATE DATABASE ${admin(name)}`;
+    await recreateScratchDatabase(admin, name);
   } catch (error) {
     const e = error as { code?: string; message?: string };
     if (e.code === "42501") {
@@ -84,7 +84,7 @@ export async function recreateBenchDatabase(server: DatabaseTarget, name: string
 export async function dropBenchDatabase(server: DatabaseTarget, name: string): Promise<void> {
   const admin = postgres(server.url, { max: 1, onnotice: () => {} });
   try {
-    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
+    await dropScratchDatabase(admin as unknown as Sql, name);
   } finally {
     await admin.end({ timeout: 5 });
   }

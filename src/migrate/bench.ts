@@ -6,9 +6,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { formatMs } from "../cli/progress.ts";
-import { explainConnectionError, maskUrl, openSql, type DatabaseTarget } from "../config/database-url.ts";
+import { explainConnectionError, maskUrl, openSql, type DatabaseTarget, type Sql } from "../config/database-url.ts";
 import { REPORTS_DIR } from "../config/project.ts";
 import { seedDatabase, todayUtc, type SeedResult } from "../seed/generate.ts";
 import { applyBaseSchema } from "./rollback.ts";
@@ -43,15 +44,15 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
     throw new UserError("The migration bench creates a scratch database and needs a superuser connection: set ROOT_DATABASE_URL (the embedded server provides one).", EXIT.usage);
   }
   const url = new URL(target.url);
-  const name = `${decodeURIComponent(url.pathname.slice(1))}_migrate_bench`;
+  const name = scratchDatabaseName(decodeURIComponent(url.pathname.slice(1)), "migrate_bench");
   url.pathname = `/${name}`;
   const bench: DatabaseTarget = { url: url.toString(), display: maskUrl(url.toString()), source: target.source };
 
   const root = postgres(rootUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   try {
-    await root`DROP DATABASE IF EXISTS ${root(name)} WITH (FORCE)`;
-    await root`CREATE DATABASE ${root(name)}`;
+    await recreateScratchDatabase(root as unknown as Sql, name);
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw explainConnectionError(error, { display: maskUrl(rootUrl), source: target.source });
   } finally {
     await root.end({ timeout: 5 });
@@ -99,7 +100,7 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
   } finally {
     if (!options.keep) {
       const cleanup = postgres(rootUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-      await cleanup`DROP DATABASE IF EXISTS ${cleanup(name)} WITH (FORCE)`.catch(() => {});
+      await dropScratchDatabase(cleanup as unknown as Sql, name).catch(() => {});
       await cleanup.end({ timeout: 5 });
     }
   }
