@@ -115,6 +115,25 @@ describe("plan analysis", () => {
     }
   });
 
+  it("runs the catalog read-only: an entry that writes fails alone and changes nothing", async () => {
+    const [before] = await sql`SELECT count(*)::int AS n FROM phone_contacts`;
+    const writer: CatalogEntry = {
+      ...HISTORY, name: "sneaky_delete",
+      sql: "WITH d AS (DELETE FROM phone_contacts WHERE id = $1 RETURNING id) SELECT count(*) FROM d",
+      params: { one: "SELECT min(id) FROM phone_contacts" },
+      expectIndexes: ["phone_contacts_pkey"],
+    };
+    const run = await runCatalog(sql, [writer, { ...HISTORY, name: "still_runs", params: { h: HISTORY.params.heavy_contact! } }], { runs: 5, warmup: 0, explainRuns: 1 });
+    expect(run.queries[0]!.pass).toBe(false);
+    expect(run.queries[0]!.error).toMatch(/read-only transaction \(SQLSTATE 25006\)/);
+    expect(run.queries[1]!.variants).toHaveLength(1);
+    const [after] = await sql`SELECT count(*)::int AS n FROM phone_contacts`;
+    expect(after!.n).toBe(before!.n);
+    // The session is writable again afterwards.
+    const [mode] = await sql`SHOW default_transaction_read_only`;
+    expect(mode!.default_transaction_read_only).toBe("off");
+  });
+
   it("explains the plan a prepared statement really uses: generic after five executions", async () => {
     const query = "SELECT id FROM phone_contacts WHERE phone_number = $1";
     expect(isGenericPlan(await explainAnalyze(sql, query, ["+12000000001"]))).toBe(false);

@@ -232,6 +232,26 @@ export async function runCatalog(sql: Sql, catalog: readonly CatalogEntry[], opt
     indexes: await existingIndexNames(sql),
   };
   await sql.unsafe(`SET statement_timeout = ${Math.round(options.statementTimeoutMs ?? 60_000)}`);
+  // Catalog queries (and their parameter pickers) run dozens of times, also
+  // under EXPLAIN ANALYZE, often against production right after a deploy: a
+  // catalog entry that writes must fail alone (SQLSTATE 25006), not change
+  // data. (The session is the caller's single connection: max 1.)
+  await sql`SET default_transaction_read_only = on`;
+  try {
+    return await measureCatalog(sql, catalog, options, opts, started, startedAt);
+  } finally {
+    await sql`SET default_transaction_read_only = off`.catch(() => {});
+  }
+}
+
+async function measureCatalog(
+  sql: Sql,
+  catalog: readonly CatalogEntry[],
+  options: RunOptions,
+  opts: Required<Pick<RunOptions, "runs" | "warmup" | "explainRuns" | "maxMsPerVariant">> & { seqScanRowThreshold?: number; tableRows: Map<string, number>; indexes: Set<string> },
+  started: number,
+  startedAt: string,
+): Promise<CatalogRun> {
 
   // The floor: a round trip that does no work.
   for (let i = 0; i < opts.warmup; i++) await sql`SELECT 1`;
