@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
-import { parseDatabaseUrl } from "../src/config/database-url.ts";
+import { maskUrl, parseDatabaseUrl } from "../src/config/database-url.ts";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../src/embedded/server.ts";
 import { tableChecksums } from "../src/seed/generate.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
@@ -43,6 +43,23 @@ describe("bad input gets one clear error and changes nothing", () => {
     expect(result.stderr).not.toContain("s3cretpw");
     expect(() => parseDatabaseUrl("postgres://u:p@h:5432/")).toThrow(/database name is missing/);
     expect(() => parseDatabaseUrl("not a url")).toThrow(/not a valid URL/);
+    expect(maskUrl("postgres://u@h/db?password=pw1&sslmode=disable")).toBe("postgres://u@h/db?password=****&sslmode=disable");
+    expect(maskUrl("postgres://u:pw2@h/db")).toBe("postgres://u:****@h/db");
+  });
+
+  it("a peer that accepts and closes the connection (not PostgreSQL) exits 3 within seconds, never hangs", async () => {
+    const liar = net.createServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    const port = await new Promise<number>((resolve) => liar.listen(0, "127.0.0.1", () => resolve((liar.address() as net.AddressInfo).port)));
+    try {
+      const result = await runScript("migrate.ts", [], { DATABASE_URL: `postgres://u:s3cretpw@127.0.0.1:${port}/db?sslpassword=k3y` }, 30_000);
+      expect(result.code).toBe(EXIT.unreachable);
+      expect(result.ms).toBeLessThan(15_000);
+      expect(result.stderr).toMatch(/Cannot connect to .*timed out/);
+      expect(result.stderr).not.toContain("s3cretpw");
+      expect(result.stderr).not.toContain("k3y");
+    } finally {
+      liar.close();
+    }
   });
 
   it("an unreachable server exits 3 quickly with the fix", async () => {

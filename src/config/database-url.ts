@@ -22,6 +22,10 @@ export function maskUrl(raw: string): string {
   try {
     const url = new URL(raw);
     if (url.password) url.password = "****";
+    // libpq and node-postgres also take the password as a query parameter.
+    for (const key of [...url.searchParams.keys()]) {
+      if (/^(ssl)?password$/i.test(key)) url.searchParams.set(key, "****");
+    }
     return url.toString();
   } catch {
     return "<unparsable URL>";
@@ -138,11 +142,21 @@ export function explainConnectionError(error: unknown, target: Pick<DatabaseTarg
 /** Open a client and prove the server answers; expected failures become UserErrors. */
 export async function connect(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Sql> {
   const sql = openSql(target, options);
+  // postgres.js cancels its connect timeout when the peer closes the socket
+  // (an HTTP port, a proxy without backends) and then retries forever: keep
+  // our own deadline so every command fails in seconds, never hangs.
+  const seconds = (options.connectTimeoutSeconds ?? 5) + 1;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no PostgreSQL answer within ${seconds} s`), { code: "CONNECT_TIMEOUT" })), seconds * 1000);
+  });
   try {
-    await sql`SELECT 1`;
+    await Promise.race([sql`SELECT 1`, deadline]);
   } catch (error) {
-    await sql.end({ timeout: 1 }).catch(() => {});
+    await sql.end({ timeout: 0 }).catch(() => {});
     throw explainConnectionError(error, target);
+  } finally {
+    clearTimeout(timer);
   }
   return sql;
 }
