@@ -3,7 +3,7 @@
 // (<database>_bench on the same server, recreated), seed one data set on the
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
 import { EXIT, UserError, runCommand } from "../src/cli/errors.ts";
 import { formatMs, progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { resolveDatabase } from "../src/config/database-url.ts";
@@ -60,6 +60,9 @@ await runCommand(async () => {
     throw new UserError(`--database must be a lower-case identifier (letters, digits, _; at most 63), got '${values.database}'. Example: --database bollalabz_bench`);
   }
 
+  const json = outputFileFlag("json", values.json);
+  const markdown = outputFileFlag("markdown", values.markdown);
+
   const server = await resolveDatabase({ log: (l) => console.error(l) });
   const name = values.database ?? benchDatabaseName(server);
   let bar: ProgressBar | undefined;
@@ -83,7 +86,7 @@ await runCommand(async () => {
   });
   const report = buildBenchReport(result, { runs, warmup, explainRuns, writeRows }, values.note ?? "single run; other processes on the machine were not controlled");
   console.log(formatBenchTable(report));
-  const written = writeBenchReports(report, { json: values.json, markdown: values.markdown });
+  const written = writeBenchReports(report, { json, markdown });
   console.log(`\nreport: ${written.markdown}\njson:   ${written.json}`);
   return EXIT.ok;
 });

@@ -2,7 +2,7 @@
 // npm run verify (alias: npm run test:performance) — run the query catalog
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand } from "../src/cli/errors.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { resolveDatabase } from "../src/config/database-url.ts";
@@ -48,6 +48,8 @@ await runCommand(async () => {
   const seqScanRowThreshold = integerFlag("seq-scan-rows", values["seq-scan-rows"], SEQ_SCAN_ROW_THRESHOLD, 0);
   const minGrade = parseGrade(values["min-grade"]);
   const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
+  const json = outputFileFlag("json", values.json);
+  const markdown = outputFileFlag("markdown", values.markdown);
 
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
@@ -60,8 +62,8 @@ await runCommand(async () => {
     runs,
     warmup,
     seqScanRowThreshold,
-    json: values.json,
-    markdown: values.markdown,
+    json,
+    markdown,
     onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
   });
   bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
 import { maskUrl, parseDatabaseUrl } from "../src/config/database-url.ts";
-import { destroyEmbedded, findFreePort, startEmbedded } from "../src/embedded/server.ts";
+import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { tableChecksums } from "../src/seed/generate.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
@@ -33,6 +33,13 @@ describe("bad input gets one clear error and changes nothing", () => {
     const result = await runScript("seed.ts", args, { DATABASE_URL: db.url });
     expect(result.code).toBe(EXIT.usage);
     expect(result.stderr).toMatch(message);
+    expect(looksLikeCleanError(result.stderr)).toBe(true);
+  });
+
+  it.each([["verify.ts"], ["maintenance.ts"], ["bench.ts"]])("%s with an unwritable --json path exits 2 before any work", async (script) => {
+    const result = await runScript(script, ["--json", "/proc/no-such-dir/out.json"], { DATABASE_URL: db.url });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toMatch(/--json \/proc\/no-such-dir\/out.json: cannot write there/);
     expect(looksLikeCleanError(result.stderr)).toBe(true);
   });
 
@@ -143,6 +150,16 @@ describe("embedded server edge cases", () => {
     expect(result.code).toBe(EXIT.notReady);
     expect(result.stderr).toMatch(/pg_stat_statements is not ready \(preloaded\).*shared_preload_libraries/);
     expect(looksLikeCleanError(result.stderr)).toBe(true);
+  });
+
+  it("a lost data directory is reported, not silently replaced by an empty cluster", async () => {
+    const dir = scratch();
+    const server = await startEmbedded({ baseDir: dir, port: await findFreePort(), noSync: true });
+    stopEmbedded(dir);
+    rmSync(server.dataDir, { recursive: true, force: true });
+    const result = await runScript("db-start.ts", [], { EMBEDDED_PG_DIR: dir });
+    expect(result.code).toBe(EXIT.notReady);
+    expect(result.stderr).toMatch(/data directory .* is gone.*delete .*embedded.json/);
   });
 
   it("a busy port: picks a free one, or refuses clearly when the port was asked for", async () => {

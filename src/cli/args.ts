@@ -1,5 +1,7 @@
 // Flag parsing for the scripts: node's parseArgs, with its errors turned into
 // one clear UserError that lists the accepted flags.
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
+import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "./errors.ts";
 
@@ -54,4 +56,37 @@ export function integerFlag(name: string, raw: string | undefined, fallback: num
     throw new UserError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'. Example: --${name} ${fallback}`);
   }
   return value;
+}
+
+/**
+ * An output file flag (--json FILE, --markdown FILE), checked before any work
+ * starts: its folder is created and the file opened for appending (which
+ * changes nothing in an existing file), so a bad path is a usage error in the
+ * first second, not a crash after minutes of measuring.
+ */
+export function outputFileFlag(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const file = path.resolve(raw);
+  try {
+    if (existsSync(file) && statSync(file).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    makeFolders(path.dirname(file));
+    closeSync(openSync(file, "a"));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UserError(`--${name} ${raw}: cannot write there (${e.code ?? e.message}). Give a file path in a writable folder, e.g. --${name} reports/out.${name === "markdown" ? "md" : "json"}`);
+  }
+  return file;
+}
+
+/** mkdir -p without { recursive: true }, which loops forever on some paths (e.g. under /proc) in Node 24. */
+function makeFolders(folder: string): void {
+  const missing: string[] = [];
+  let current = folder;
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const dir of missing) mkdirSync(dir);
 }

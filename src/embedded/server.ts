@@ -255,6 +255,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     }
   }
 
+  if (previous && !existsSync(path.join(previous.clusterDir, "pgdata", "PG_VERSION"))) {
+    // The state says a cluster exists, but its data directory is gone (deleted
+    // by hand, or a temp-dir cleaner when it lives in $TMPDIR): do not quietly
+    // start an empty one in its place.
+    throw new UserError(
+      `The embedded server's data directory ${path.join(previous.clusterDir, "pgdata")} is gone, so its data is lost. ` +
+        `To start a new, empty server delete ${stateFile(options.baseDir)} and run the command again.`,
+      EXIT.notReady,
+    );
+  }
   const clusterDir = previous?.clusterDir ?? chooseClusterDir(options.baseDir, runAs);
   const port = await choosePort(options, previous?.port);
   const state: EmbeddedState = {

@@ -1,5 +1,5 @@
 // Flags of `npm run maintenance`, validated all at once (every bad flag in one message, exit 2).
-import { formatHelp, parseFlags } from "../cli/args.ts";
+import { formatHelp, outputFileFlag, parseFlags } from "../cli/args.ts";
 import { UserError } from "../cli/errors.ts";
 import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN } from "../checks/bloat.ts";
 import { ANALYZE_MODES, type AnalyzeMode } from "./analyze.ts";
@@ -63,7 +63,7 @@ export function parseMaintenanceFlags(argv: string[] = process.argv.slice(2)): P
   if (problems.length > 0) throw new UserError(`${problems.join("\n")}\n${formatHelp(MAINTENANCE_SPEC)}`);
   return {
     help: false,
-    json: values.json,
+    json: problems.length === 0 ? outputFileFlag("json", values.json) : undefined,
     options: {
       analyze: (values.analyze as AnalyzeMode | undefined) ?? "stale",
       reindex: values.reindex ?? false,
