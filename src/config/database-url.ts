@@ -97,7 +97,7 @@ export async function resolveDatabase(options: ResolveOptions = {}): Promise<Dat
 export type Sql = postgres.Sql;
 
 /** Counts and sizes (int8) as JS numbers: they stay far below 2^53. */
-const INT8_AS_NUMBER = { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) };
+export const INT8_AS_NUMBER = { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) };
 
 export interface ConnectOptions {
   readonly max?: number;

@@ -8,14 +8,11 @@
 // unlike Query#then, does not start the query). Queries stay lazy and keep
 // every Query method (.values(), .cursor(), .cancel() ...).
 import postgres from "postgres";
-import type { Sql } from "../config/database-url.ts";
+import { INT8_AS_NUMBER, type Sql } from "../config/database-url.ts";
 import { AdmissionGate, PoolClosedError, type Ticket } from "./admission.ts";
 import type { PoolConfig } from "./config.ts";
 import { QueryMonitor, stderrLogger, type PoolLogger, type QueryStats } from "./query-monitor.ts";
 import { guardArrayTypeFetch } from "./type-fetch-guard.ts";
-
-/** Same int8 handling as the scripts' clients (openSql): counts and sizes as numbers. */
-const INT8_AS_NUMBER = { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) };
 
 export interface PoolStats {
   readonly max: number;
