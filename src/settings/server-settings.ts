@@ -137,6 +137,28 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     reason: "Full-page images after checkpoints shrink several-fold for the text-heavy message rows (pglz: the npm binaries are built without lz4).",
   },
 
+  // --- Replication (primary side; the standby-only ones are STANDBY_SETTINGS) --
+  {
+    name: "wal_level",
+    value: "replica",
+    reason: "Streaming replicas and base backups need WAL at replica level (minimal would skip WAL for bulk loads and index builds).",
+  },
+  {
+    name: "max_wal_senders",
+    value: "10",
+    reason: "One WAL sender per streaming replica plus room for a base backup; replicas need at least the primary's value.",
+  },
+  {
+    name: "max_replication_slots",
+    value: "10",
+    reason: "One physical slot per replica keeps the WAL it still needs; spare slots for a new replica's base backup.",
+  },
+  {
+    name: "max_slot_wal_keep_size",
+    value: "10GB",
+    reason: "A replica that is gone for good must not fill the disk: past 10GB of retained WAL its slot is invalidated (maintenance reports inactive slots long before).",
+  },
+
   // --- Autovacuum ------------------------------------------------------------
   {
     name: "autovacuum_vacuum_scale_factor",
@@ -176,6 +198,24 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
     name: "timezone",
     value: "UTC",
     reason: "Day buckets in the analytics queries and billing dates must not depend on the server's location.",
+  },
+];
+
+/**
+ * Settings that belong on a hot standby only, on top of SERVER_SETTINGS (a
+ * standby must run with the primary's max_connections, max_wal_senders, ...
+ * or higher, so it gets the same list plus these).
+ */
+export const STANDBY_SETTINGS: readonly ServerSetting[] = [
+  {
+    name: "hot_standby",
+    value: "on",
+    reason: "A standby answers read-only queries while it replays WAL: that is what a read replica is for.",
+  },
+  {
+    name: "hot_standby_feedback",
+    value: "on",
+    reason: "The standby tells the primary which rows its queries still see, so VACUUM on the primary does not cancel long replica reads (costs some bloat on the primary while they run).",
   },
 ];
 
