@@ -226,69 +226,6 @@ export const STANDBY_SETTINGS: readonly ServerSetting[] = [
 // - listen_addresses: per target (embedded: 127.0.0.1; container: all
 //   interfaces inside the container, published on bindAddress by Docker).
 
-// --- Streaming replication ----------------------------------------------------
-// Applied only when a deployment has replicas (Pulumi `bollalabz-db:replicas`,
-// `npm run db:start -- --replicas N`): the primary gets the `primary` ones, each
-// hot standby the `standby` ones, on top of SERVER_SETTINGS (a standby runs
-// with the same settings as its primary: PostgreSQL refuses to start a standby
-// whose max_connections or max_wal_senders is below the primary's).
-
-/** Which node of a replicated deployment a replication setting belongs on. */
-export type ReplicationNode = "primary" | "standby";
-
-export interface ReplicationSetting extends ServerSetting {
-  readonly nodes: readonly ReplicationNode[];
-}
-
-/** Replicas one primary can serve while one more is being cloned (see max_wal_senders below). */
-export const MAX_REPLICAS = 8;
-/** Connections one clone takes from max_wal_senders: pg_basebackup's own plus its WAL stream (-X stream). */
-export const WAL_SENDERS_PER_CLONE = 2;
-
-export const REPLICATION_SETTINGS: readonly ReplicationSetting[] = [
-  {
-    name: "wal_level",
-    value: "replica",
-    nodes: ["primary", "standby"],
-    reason: "Writes the WAL a physical standby replays (the default, stated so a switch to 'minimal' cannot silently break the replicas).",
-  },
-  {
-    name: "max_wal_senders",
-    value: String(MAX_REPLICAS + WAL_SENDERS_PER_CLONE),
-    nodes: ["primary", "standby"],
-    reason: `One WAL sender per streaming replica (up to ${MAX_REPLICAS}) plus ${WAL_SENDERS_PER_CLONE} for a pg_basebackup cloning a new one; a standby must not have fewer than its primary.`,
-  },
-  {
-    name: "max_replication_slots",
-    value: String(MAX_REPLICAS + WAL_SENDERS_PER_CLONE),
-    nodes: ["primary", "standby"],
-    reason: "One physical slot per replica, so the primary keeps the WAL a replica has not received yet (restart, network cut), with room to spare.",
-  },
-  {
-    name: "max_slot_wal_keep_size",
-    value: "8GB",
-    nodes: ["primary"],
-    reason: "A replica that is down may hold back at most 2 x max_wal_size of WAL; past that its slot is invalidated (re-clone the replica) instead of the primary's disk filling up.",
-  },
-  {
-    name: "hot_standby",
-    value: "on",
-    nodes: ["standby"],
-    reason: "The standby answers read-only queries while it replays: that is what a read replica is for (the default, stated).",
-  },
-  {
-    name: "hot_standby_feedback",
-    value: "on",
-    nodes: ["standby"],
-    reason: "The standby tells the primary which rows its running reads still need, so vacuum on the primary does not cancel them (cost: vacuum waits for long replica queries).",
-  },
-];
-
-/** The replication settings for one node of a replicated deployment (add them to SERVER_SETTINGS). */
-export function replicationSettingsFor(node: ReplicationNode): ServerSetting[] {
-  return REPLICATION_SETTINGS.filter((s) => s.nodes.includes(node)).map(({ name, value, reason }) => ({ name, value, reason }));
-}
-
 /** Settings as `-c name=value` argument pairs for `postgres` or `pg_ctl -o`. */
 export function serverSettingsAsFlags(settings: readonly ServerSetting[] = SERVER_SETTINGS): string[] {
   return settings.flatMap((s) => ["-c", `${s.name}=${s.value}`]);
