@@ -239,8 +239,19 @@ describe("health API security", () => {
     await server.database.sql`SELECT (${SECRET}::text || s::text)::int FROM pg_sleep(0.07) s`.catch(() => {});
     await fetch(`${server.address}/api/v1/health/database`, { headers: { authorization: `Bearer ${TOKEN}` } });
     await fetch(`${server.address}/api/v1/health/database/slow-queries`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    // A token (or anything else) in a query string: refused, and only the path is logged.
+    const QUERY_SECRET = "QUERY-STRING-SECRET-4711";
+    expect((await fetch(`${server.address}/api/v1/health/database?token=${QUERY_SECRET}`)).status).toBe(401);
+    expect((await fetch(`${server.address}/api/v1/health?token=${QUERY_SECRET}&x=1`)).status).toBe(200);
+    const notFound = await fetch(`${server.address}/api/v1/nothing-here?token=${QUERY_SECRET}`);
+    expect(notFound.status).toBe(404);
+    expect(await notFound.text()).not.toContain(QUERY_SECRET);
     const text = logs.text();
     expect(text).toMatch(/"msg":"very slow query \(> 60 ms\)"/); // the logs are really captured
+    expect(text).toContain('"url":"/api/v1/health/database"'); // request logs are captured too, by path
+    expect(text).toContain('"url":"/api/v1/nothing-here"');
+    expect(text).not.toContain(QUERY_SECRET);
+    expect(text).not.toContain("?token=");
     expect(text).toMatch(/pg_sleep\(0\.1\), \$1::text AS phone/);
     expect(text).toMatch(/"errorCode":"22P02"/);
     expect(text).not.toContain(SECRET);

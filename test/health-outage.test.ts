@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
-import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { createDatabase, RECONNECT_BACKOFF_MAX_SECONDS, reconnectBackoffSeconds, type Database } from "../src/pool/create-database.ts";
+import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
 
 describe("database down, then back", () => {
   let baseDir: string;
@@ -52,6 +53,12 @@ describe("database down, then back", () => {
     const detail = await app.inject({ url: "/api/v1/health/database" });
     expect(detail.statusCode).toBe(503);
     expect(detail.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
+    // A reset that cannot reach the database resets nothing and says so.
+    const sinceBefore = database.getQueryStats().since;
+    const reset = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    expect(reset.statusCode).toBe(503);
+    expect(reset.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
+    expect(database.getQueryStats().since).toBe(sinceBefore);
     const metrics = await app.inject({ url: "/metrics" });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(/^bollalabz_db_up 0$/m);
@@ -62,10 +69,32 @@ describe("database down, then back", () => {
     while (Date.now() < deadline) {
       status = (await health()).res.statusCode;
       if (status === 200) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 50));
     }
     expect(status).toBe(200);
+    const resetBack = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    expect(resetBack.statusCode).toBe(200);
+    expect(resetBack.json()).toMatchObject({ reset: true });
     expect((await app.inject({ url: "/api/v1/health/database" })).statusCode).toBe(200);
     expect(database.poolStats()).toMatchObject({ busy: 0, waiting: 0 });
   }, 60_000);
+
+  it("after a long outage (many failed connects) the health probe reconnects as soon as the server is back", async () => {
+    // postgres.js's default backoff grows with every failed connect (to 20 s);
+    // the pool caps it (reconnectBackoffSeconds). Timing is measured, not
+    // asserted: the test waits on the state (200) with a generous deadline and
+    // prints the figure; `npm run bench:health-recovery` reports it per round.
+    expect(reconnectBackoffSeconds(50)).toBeLessThanOrEqual(RECONNECT_BACKOFF_MAX_SECONDS);
+    const m = await measureHealthRecovery(
+      {
+        stop: () => void stopEmbedded(baseDir),
+        start: async () => void (await startEmbedded({ baseDir, port, portExplicit: true, noSync: true })),
+        health: async () => (await app.inject({ url: "/api/v1/health" })).statusCode,
+      },
+      { downForMs: 4_000, deadlineMs: 30_000 },
+    );
+    console.log(`health 200 again ${m.recoveryMs.toFixed(0)} ms after the server accepted connections (${m.downAnswers} answers 503 while down)`);
+    expect(m.downAnswers).toBeGreaterThan(5);
+    expect(m.recovered).toBe(true);
+  }, 90_000);
 });

@@ -171,9 +171,11 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
   app.post("/health/database/reset-stats", { onRequest: auth }, async (_request, reply) => {
     let pgStatStatements: { reset: boolean; reason?: string };
     try {
+      // Answers { reset: false, reason } when pg_stat_statements is missing or not allowed;
+      // throws when the database did not answer: then nothing is reset and the caller gets a 503.
       pgStatStatements = await withDeadline(resetStatementStats(sql), detailTimeoutMs, "pg_stat_statements_reset()");
     } catch (error) {
-      pgStatStatements = { reset: false, reason: `database error ${(error as { code?: string }).code ?? ""}`.trim() };
+      return unavailable(reply, error);
     }
     // Last, so the monitor starts from zero (the reset call above went through the pool).
     database.resetQueryStats();

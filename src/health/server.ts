@@ -19,9 +19,33 @@ export const ENDPOINTS = [
   "GET /metrics",
 ] as const;
 
-/** Fastify logger options: pino at `level`, the Authorization header redacted. */
+/** The request path without its query string (a client may put a token or personal data there). */
+export function pathOnly(url: string | undefined): string {
+  const raw = url ?? "";
+  const cut = raw.search(/[?#]/);
+  return cut === -1 ? raw : raw.slice(0, cut);
+}
+
+/**
+ * Fastify logger options: pino at `level`, the Authorization header redacted,
+ * and the request logged by its path only (Fastify's own serializer logs the
+ * full URL, query string included: `?token=...` would land in the log).
+ */
 export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions["logger"] {
-  return { level, redact: { paths: ["req.headers.authorization", 'req.headers["authorization"]'], censor: "[redacted]" }, ...(stream ? { stream } : {}) };
+  return {
+    level,
+    redact: { paths: ["req.headers.authorization", 'req.headers["authorization"]'], censor: "[redacted]" },
+    serializers: {
+      req: (request: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        method: request.method,
+        url: pathOnly(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
+    ...(stream ? { stream } : {}),
+  };
 }
 
 export interface BuildOptions {
@@ -39,7 +63,7 @@ export async function buildHealthApp(options: BuildOptions): Promise<{ app: Fast
   await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
   await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No route ${request.method} ${request.url.split("?")[0]}.`, endpoints: ENDPOINTS }),
+    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No route ${request.method} ${pathOnly(request.url)}.`, endpoints: ENDPOINTS }),
   );
   return { app, database };
 }

@@ -98,6 +98,19 @@ function stopFetchingArrayTypes(raw: RawSql): void {
   if (options?.fetch_types && Object.keys(options.shared?.typeArrayMap ?? {}).length > 0) options.fetch_types = false;
 }
 
+/**
+ * Seconds a closed connection waits before its next connect attempt.
+ * postgres.js's default grows with every failed attempt in the pool (0.5-1 x
+ * 3^n / 100 s, up to 20 s): after a few seconds of outage the first attempt
+ * once the server is back comes 3-8 s late, and the health API stays 503 that
+ * long. A refused connect is cheap, so we retry soon: at most 0.25 s, which
+ * keeps recovery under a second while bounding attempts to 4/s per slot.
+ */
+export const RECONNECT_BACKOFF_MAX_SECONDS = 0.25;
+export function reconnectBackoffSeconds(retries: number): number {
+  return Math.min(RECONNECT_BACKOFF_MAX_SECONDS, 0.01 * 2 ** retries);
+}
+
 function isQuery(x: unknown): x is RawQuery {
   return x instanceof Promise && typeof (x as RawQuery).handler === "function";
 }
@@ -115,6 +128,7 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     idle_timeout: config.idleTimeoutSeconds,
     connect_timeout: config.connectTimeoutSeconds,
     keep_alive: config.keepAliveSeconds,
+    backoff: reconnectBackoffSeconds,
     onnotice: () => {},
     // Server-side limits travel as startup parameters: the server cancels an
     // over-long statement itself (SQLSTATE 57014), even if this process stalls.
