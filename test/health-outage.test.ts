@@ -19,8 +19,9 @@ describe("database down, then back", () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-health-outage-"));
-    port = await findFreePort();
-    const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
+    const server = await startEmbedded({ baseDir, port: await findFreePort(), noSync: true });
+    // The restart below must come back on the same port (the pool's URL names it).
+    port = server.port;
     database = createDatabase({ ...POOL_DEFAULTS, applicationName: "health-outage", target: { url: server.databaseUrl, display: "outage", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} } });
     ({ app } = await buildHealthApp({ database }));
   });

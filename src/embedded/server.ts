@@ -9,7 +9,7 @@
 // postgres user cannot reach <baseDir>.
 import { spawnSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -35,6 +35,11 @@ export interface EmbeddedOptions {
   /** initdb --no-sync: faster, for throwaway clusters. */
   readonly noSync?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * Called with the chosen port just before the server tries to bind it. Tests
+   * occupy the port here to reproduce another process winning it in between.
+   */
+  readonly beforeBind?: (port: number) => Promise<void> | void;
 }
 
 export interface EmbeddedState {
@@ -212,19 +217,38 @@ function postgresOptions(port: number, settings: readonly ServerSetting[]): stri
   return parts.join(" ");
 }
 
+function pinnedPortBusy(port: number): UserError {
+  return new UserError(
+    `Port ${port} on 127.0.0.1 is already in use, and EMBEDDED_PG_PORT asks for exactly that port. ` +
+      `Stop what listens there, or unset EMBEDDED_PG_PORT to let the embedded server pick a free port.`,
+    EXIT.notReady,
+  );
+}
+
 async function choosePort(options: EmbeddedOptions, previous: number | undefined): Promise<number> {
   const wanted = options.port ?? previous ?? DEFAULT_EMBEDDED_PORT;
   if (await isPortFree(wanted)) return wanted;
-  if (options.portExplicit) {
-    throw new UserError(
-      `Port ${wanted} on 127.0.0.1 is already in use, and EMBEDDED_PG_PORT asks for exactly that port. ` +
-        `Stop what listens there, or unset EMBEDDED_PG_PORT to let the embedded server pick a free port.`,
-      EXIT.notReady,
-    );
-  }
+  if (options.portExplicit) throw pinnedPortBusy(wanted);
   const port = await findFreePort();
   options.log?.(`port ${wanted} is busy; using free port ${port}`);
   return port;
+}
+
+// A port found free can be taken before the postmaster binds it (initdb alone
+// takes seconds, and a second `npm start` may pick the same default port), so
+// the bind itself is the only atomic test: on this failure we pick another
+// free port and start again.
+const PORT_TAKEN = /could not bind IPv[46] address .*Address already in use|Is another postmaster already running on port/;
+const BIND_ATTEMPTS = 8;
+
+/** What the server wrote to its log since `offset` (this start attempt only). */
+function logSince(logFile: string, offset: number): string {
+  if (!existsSync(logFile)) return "";
+  return readFileSync(logFile).subarray(offset).toString("utf8");
+}
+
+function logSize(logFile: string): number {
+  return existsSync(logFile) ? statSync(logFile).size : 0;
 }
 
 async function ensureDatabases(server: EmbeddedServer): Promise<void> {
@@ -266,9 +290,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     );
   }
   const clusterDir = previous?.clusterDir ?? chooseClusterDir(options.baseDir, runAs);
-  const port = await choosePort(options, previous?.port);
-  const state: EmbeddedState = {
-    port,
+  let state: EmbeddedState = {
+    port: await choosePort(options, previous?.port),
     password: previous?.password ?? randomBytes(18).toString("base64url"),
     clusterDir,
     database,
@@ -279,13 +302,26 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     options.log?.(`initialising a new PostgreSQL ${bin.version.split("-")[0]} cluster in ${dataDir}`);
     initCluster(bin, state, runAs, options.noSync ?? false);
   }
-  writeState(options.baseDir, state);
 
-  const server = describe(state, undefined);
   const settings = [...SERVER_SETTINGS, ...(options.extraSettings ?? [])];
-  const result = run(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(port, settings)], runAs);
-  if (result.status !== 0) {
-    const tail = existsSync(server.logFile) ? readFileSync(server.logFile, "utf8").trim().split("\n").slice(-5).join("\n") : "";
+  for (let attempt = 1; ; attempt++) {
+    writeState(options.baseDir, state);
+    const server = describe(state, undefined);
+    await options.beforeBind?.(state.port);
+    const offset = logSize(server.logFile);
+    const result = run(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(state.port, settings)], runAs);
+    if (result.status === 0) break;
+    const log = logSince(server.logFile, offset);
+    if (PORT_TAKEN.test(log)) {
+      if (options.portExplicit) throw pinnedPortBusy(state.port);
+      if (attempt < BIND_ATTEMPTS) {
+        const next = await findFreePort();
+        options.log?.(`port ${state.port} was taken by another process while the server started; retrying on free port ${next}`);
+        state = { ...state, port: next };
+        continue;
+      }
+    }
+    const tail = log.trim().split("\n").slice(-5).join("\n");
     throw new UserError(
       `The embedded PostgreSQL did not start (pg_ctl exit ${result.status}). Server log ${server.logFile}:\n${tail || result.stderr.trim()}`,
       EXIT.notReady,

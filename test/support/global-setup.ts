@@ -39,8 +39,9 @@ export default async function setup(project: TestProject) {
   const baseDir = path.join(tmpdir(), `${PREFIX}${process.pid}`);
   const server = await startEmbedded({
     baseDir,
+    // A wish, not a pin: if another process takes it before the server binds
+    // it, the server retries on another free port.
     port: await findFreePort(),
-    portExplicit: true,
     database: "bollalabz_test",
     noSync: true,
     extraSettings: [
