@@ -6,6 +6,7 @@
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
 import { resolveReadyDatabase } from "../src/checks/preflight.ts";
+import { migrationProgressDisplay } from "../src/migrate/progress.ts";
 import { formatReport, runMigrations } from "../src/migrate/run.ts";
 
 const spec = {
@@ -22,6 +23,7 @@ await runCommand(async () => {
   await runMigrations(target, {
     log: (line) => console.log(`  ${line}`),
     writeReport: !values["no-report"],
+    onProgress: migrationProgressDisplay(),
     onReport: (report) => console.log(formatReport(report)),
   });
 });

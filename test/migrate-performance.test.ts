@@ -9,7 +9,7 @@ import { MIGRATIONS_DIR } from "../src/config/project.ts";
 import { PERFORMANCE_INDEXES } from "../src/indexes/performance-indexes.ts";
 import { performanceMigrationProblems, readCommittedMigrations, readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
-import { formatReport, runMigrations, type MigrationReport } from "../src/migrate/run.ts";
+import { formatReport, runMigrations, type MigrationProgress, type MigrationReport } from "../src/migrate/run.ts";
 import { indexStates } from "../src/migrate/stats.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
@@ -65,9 +65,19 @@ describe("performance index migrations: applied by npm run migrate's runner", ()
     db = await createDatabase("migrate_perf");
     await applyBaseSchema(db);
     await seedDatabase(db.sql, { scale: 0.05, seed: 3, anchor: todayUtc() });
-    report = await runMigrations(db, { writeReport: false });
+    report = await runMigrations(db, { writeReport: false, onProgress: (e) => progress.push(e) });
   });
   afterAll(() => db?.drop());
+  const progress: MigrationProgress[] = [];
+
+  it("reports progress over the pending set: start, each migration with its index, end", () => {
+    const total = report.applied.length;
+    expect(progress[0]).toEqual({ kind: "start", total });
+    const steps = progress.filter((e) => e.kind === "migration");
+    expect(steps.map((e) => e.done)).toEqual([...Array(total).keys()]);
+    expect(steps.map((e) => e.index)).toEqual(report.applied.map((a) => a.index));
+    expect(progress.at(-1)).toEqual({ kind: "end", done: total, total, failed: null });
+  });
 
   it("builds every performance index, all valid", async () => {
     const states = await indexStates(db.sql, names);

@@ -84,6 +84,10 @@ describe("npm run rollback / npm run migrate round trip (the CLIs)", () => {
     const migrated = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: db.url });
     expect(migrated.code, migrated.stderr).toBe(0);
     expect(migrated.stdout).toContain(names.at(-1));
+    // The set is ONE progress display (plain lines here: not a terminal), not a line per migration.
+    expect(migrated.stdout + migrated.stderr).not.toContain("Running migration");
+    expect(migrated.stderr).toContain("migrations ...");
+    expect(migrated.stderr).toMatch(new RegExp(`migrations: ${names.length}/${names.length} applied in `));
     expect(await allIndexes(db)).toEqual(before);
   });
 });

@@ -13,6 +13,7 @@ import { explainConnectionError, maskUrl, openSql, type DatabaseTarget, type Sql
 import { REPORTS_DIR } from "../config/project.ts";
 import { seedDatabase, todayUtc, type SeedResult } from "../seed/generate.ts";
 import { applyBaseSchema } from "./rollback.ts";
+import { migrationProgressDisplay } from "./progress.ts";
 import { formatReport, runMigrations, type MigrationReport } from "./run.ts";
 import { startWriter, type WriterStats } from "./writer.ts";
 
@@ -75,7 +76,7 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
     let migration: MigrationReport;
     let writerStats: WriterStats;
     try {
-      migration = await runMigrations(bench, { log: (line) => options.log(`  ${line}`) });
+      migration = await runMigrations(bench, { log: (line) => options.log(`  ${line}`), onProgress: migrationProgressDisplay("  index migrations") });
     } finally {
       writerStats = await writer.stop();
     }

@@ -62,10 +62,16 @@ export function migrationSettings(target: DatabaseTarget, log: (line: string) =>
     pgSettings: { ...base.pgSettings, ...options.pgSettings },
     ...(options.hooks?.before === false ? { beforeAllMigrations: [] } : {}),
     ...(options.hooks?.after === false ? { afterAllMigrations: [] } : {}),
+    // graphile-migrate reports through @graphile/logger. Its per-migration
+    // "Running migration '...'" lines become onMigrationStart calls (the
+    // callers show ONE progress display for the set, not 61 lines), and its
+    // failure dump (the error's stack) is left out: explainMigrationError
+    // reports the failure once, naming the migration and its index.
     logger: new Logger(() => (level, message) => {
       const line = String(message);
       const started = /Running migration '([^']+)'/.exec(line);
-      if (started) options.onMigrationStart?.(started[1]!);
+      if (started) return void options.onMigrationStart?.(started[1]!);
+      if (/Error occurred whilst processing migration/.test(line)) return;
       if (level !== "debug") log(line);
     }),
   };

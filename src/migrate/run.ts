@@ -51,7 +51,15 @@ export interface RunOptions {
   readonly onMigrationStart?: (file: string) => void;
   /** Called with the report before runMigrations returns or throws (a failed run has one too). */
   readonly onReport?: (report: MigrationReport) => void;
+  /** Progress over the pending set (see src/migrate/progress.ts for the display). */
+  readonly onProgress?: (event: MigrationProgress) => void;
 }
+
+export type MigrationProgress =
+  | { readonly kind: "start"; readonly total: number }
+  /** Migration `done + 1` of `total` has started. */
+  | { readonly kind: "migration"; readonly done: number; readonly total: number; readonly file: string; readonly index: string | null }
+  | { readonly kind: "end"; readonly done: number; readonly total: number; readonly failed: { readonly file: string; readonly index: string | null } | null };
 
 export async function runMigrations(target: DatabaseTarget, options: RunOptions = {}): Promise<MigrationReport> {
   const log = options.log ?? (() => {});
@@ -74,6 +82,8 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     before = await snapshotDatabase(sql);
     recovered = await withMigrationLock(sql, target, async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
     log(pending.length === 0 ? "no pending migrations" : `${pending.length} pending migration(s), ${pending.filter((m) => m.index).length} of them index builds`);
+    const total = pending.length;
+    if (total > 0) options.onProgress?.({ kind: "start", total });
 
     try {
       await applyMigrations(target, log, {
@@ -87,6 +97,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
           const previous = applied.at(-1);
           if (previous && previous.ms < 0) previous.ms = now - previous.startedAt;
           applied.push({ file, startedAt: now, ms: -1 });
+          options.onProgress?.({ kind: "migration", done: applied.length - 1, total, file, index: byFile.get(file)?.index?.name ?? null });
           options.onMigrationStart?.(file);
         },
       });
@@ -96,6 +107,15 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
       const last = applied.at(-1);
       if (last && last.ms < 0) last.ms = performance.now() - last.startedAt;
       failure = error instanceof UserError ? error : new UserError(String(error), EXIT.failed);
+    }
+    if (total > 0) {
+      const failedAt = failure ? applied.at(-1) : undefined;
+      options.onProgress?.({
+        kind: "end",
+        done: failedAt ? applied.length - 1 : applied.length,
+        total,
+        failed: failedAt ? { file: failedAt.file, index: byFile.get(failedAt.file)?.index?.name ?? null } : failure ? { file: "(before the first migration)", index: null } : null,
+      });
     }
 
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();

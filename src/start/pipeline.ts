@@ -4,6 +4,7 @@ import { formatMs, progressBar, type ProgressBar } from "../cli/progress.ts";
 import { connect, resolveDatabase } from "../config/database-url.ts";
 import { assertServerReady } from "../checks/preflight.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
+import { migrationProgressDisplay } from "../migrate/progress.ts";
 import { runMigrations } from "../migrate/run.ts";
 import { printSeedSummary } from "../seed/cli.ts";
 import { seedDatabase, tableRowCounts } from "../seed/generate.ts";
@@ -49,7 +50,7 @@ export async function runStart(options: StartOptions): Promise<number> {
       }),
     );
     printSeedSummary(seeded);
-    const migrated = await timed("index migrations", () => runMigrations(target, { log: (line) => console.log(`  ${line}`) }));
+    const migrated = await timed("index migrations", () => runMigrations(target, { log: (line) => console.log(`  ${line}`), onProgress: migrationProgressDisplay("  index migrations") }));
     console.log(`  ${migrated.applied.length} migration(s) applied; ${migrated.after?.totalIndexes ?? "?"} indexes; report ${migrated.reportFile ?? "-"}`);
     const counts = await tableRowCounts(sql);
     let bar2: ProgressBar | undefined;
