@@ -1,20 +1,37 @@
 #!/usr/bin/env node
-// npm run db:start — start the embedded PostgreSQL (initialising it on first use).
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+// npm run db:start [-- --replicas N] — start the embedded PostgreSQL
+// (initialising it on first use) and its local hot standbys: with --replicas N
+// exactly N (missing ones are created from a base backup, extra ones removed);
+// without it, the replicas it already has.
+import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
+import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
-import { resolveDatabase } from "../src/config/database-url.ts";
+import { maskUrl, resolveDatabase } from "../src/config/database-url.ts";
+import { ensureReplicas } from "../src/embedded/replicas.ts";
 
-const spec = { usage: "npm run db:start --", options: {}, help: {} } as const;
+const spec = {
+  usage: "npm run db:start --",
+  options: { replicas: { type: "string" } },
+  help: { replicas: "run exactly N local streaming replicas (hot standbys) of the embedded server; 0 removes them (default: keep the ones it has)" },
+} as const;
 
 await runCommand(async () => {
   const { values } = parseFlags(spec);
   if (values.help) return void console.log(formatHelp(spec));
+  const count = values.replicas === undefined ? undefined : integerFlag("replicas", values.replicas, 1, 0, 8);
   if (process.env.DATABASE_URL) {
+    if (count !== undefined) {
+      throw new UserError("--replicas makes local replicas of the embedded server, but DATABASE_URL is set (commands use that server). Unset DATABASE_URL, or give your own replicas to verify/maintenance with --replica URL.", EXIT.usage);
+    }
     console.log("DATABASE_URL is set: the commands use that server, so the embedded one is not started. Unset DATABASE_URL to use the embedded server.");
     return;
   }
+  const baseDir = embeddedBaseDir();
   const target = await resolveDatabase({ log: (line) => console.log(line) });
   console.log(`embedded PostgreSQL is running: ${target.display}`);
-  console.log(`state and credentials: ${embeddedBaseDir()}/embedded.json (print the full URL with 'npm run db:status -- --url')`);
+  const change = await ensureReplicas({ baseDir, count, log: (line) => console.log(line) });
+  for (const c of change.created) console.log(`created ${c.replica.name} on port ${c.replica.port} in ${(c.ms / 1000).toFixed(1)} s (${(c.copiedBytes / 1024 / 1024).toFixed(0)} MB copied)`);
+  for (const r of change.started) console.log(`started ${r.name} on port ${r.port}`);
+  for (const r of change.replicas) console.log(`replica ${r.name} (hot standby, read-only): ${maskUrl(r.databaseUrl)}`);
+  console.log(`state and credentials: ${baseDir}/embedded.json (full URLs: 'npm run db:status -- --url [--node NAME]', 'npm run db:status -- --replica-urls')`);
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run db:stop — stop the embedded PostgreSQL (its data is kept).
+// npm run db:stop — stop the embedded PostgreSQL, its replicas first (data kept).
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
@@ -10,6 +10,6 @@ const spec = { usage: "npm run db:stop --", options: {}, help: {} } as const;
 await runCommand(async () => {
   const { values } = parseFlags(spec);
   if (values.help) return void console.log(formatHelp(spec));
-  const stopped = stopEmbedded(embeddedBaseDir());
+  const stopped = stopEmbedded(embeddedBaseDir(), { log: (line) => console.log(line) });
   console.log(stopped ? "embedded PostgreSQL stopped (data kept)" : "embedded PostgreSQL was not running");
 });

@@ -48,6 +48,20 @@ export interface EmbeddedState {
   readonly clusterDir: string;
   readonly database: string;
   readonly version: string;
+  /** Password of the replication role (src/embedded/replicas.ts); set once a replica exists. */
+  readonly replicationPassword?: string;
+  /** Local hot standbys streaming from this server, in creation order. */
+  readonly replicas?: readonly EmbeddedReplicaState[];
+}
+
+export interface EmbeddedReplicaState {
+  /** replica-1, replica-2, ... (also its application_name on the primary) */
+  readonly name: string;
+  readonly port: number;
+  /** Its physical replication slot on the primary. */
+  readonly slot: string;
+  /** Holds pgdata/ and postgres.log, inside the primary's cluster dir. */
+  readonly dir: string;
 }
 
 export interface EmbeddedServer extends EmbeddedState {
@@ -87,7 +101,7 @@ export function readState(baseDir: string): EmbeddedState | undefined {
   }
 }
 
-function writeState(baseDir: string, state: EmbeddedState): void {
+export function writeState(baseDir: string, state: EmbeddedState): void {
   mkdirSync(baseDir, { recursive: true });
   const file = stateFile(baseDir);
   writeFileSync(file, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
@@ -142,7 +156,7 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-function run(cmd: string, args: string[], runAs: RunAs | undefined, env: NodeJS.ProcessEnv = {}) {
+export function runServerCommand(cmd: string, args: string[], runAs: RunAs | undefined, env: NodeJS.ProcessEnv = {}) {
   return spawnSync(cmd, args, {
     encoding: "utf8",
     uid: runAs?.uid,
@@ -178,7 +192,7 @@ function initCluster(bin: PostgresBinaries, state: EmbeddedState, runAs: RunAs |
   writeFileSync(pwFile, state.password + "\n", { mode: 0o600 });
   if (runAs) chownSync(pwFile, runAs.uid, runAs.gid);
   try {
-    const result = run(
+    const result = runServerCommand(
       bin.initdb,
       [
         `--pgdata=${dataDir}`,
@@ -200,7 +214,7 @@ function initCluster(bin: PostgresBinaries, state: EmbeddedState, runAs: RunAs |
   }
 }
 
-function postgresOptions(port: number, settings: readonly ServerSetting[]): string {
+export function postgresOptions(port: number, settings: readonly ServerSetting[]): string {
   // pg_ctl passes -o through /bin/sh; values are plain tokens (checked below).
   const byName = new Map<string, string>();
   for (const s of settings) byName.set(s.name, s.value);
@@ -291,6 +305,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   }
   const clusterDir = previous?.clusterDir ?? chooseClusterDir(options.baseDir, runAs);
   let state: EmbeddedState = {
+    // Keeps what other modules record (replicas, the replication password).
+    ...previous,
     port: await choosePort(options, previous?.port),
     password: previous?.password ?? randomBytes(18).toString("base64url"),
     clusterDir,
@@ -309,7 +325,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     const server = describe(state, undefined);
     await options.beforeBind?.(state.port);
     const offset = logSize(server.logFile);
-    const result = run(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(state.port, settings)], runAs);
+    const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(state.port, settings)], runAs);
     if (result.status === 0) break;
     const log = logSince(server.logFile, offset);
     if (PORT_TAKEN.test(log)) {
@@ -332,19 +348,31 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   return { ...started, alreadyRunning: false };
 }
 
-/** Stop the embedded server; returns false when it was not running. */
-export function stopEmbedded(baseDir: string): boolean {
-  const state = readState(baseDir);
-  if (!state) return false;
-  const dataDir = path.join(state.clusterDir, "pgdata");
+/** Stop the server whose data directory this is; returns false when it was not running. */
+export function stopCluster(dataDir: string): boolean {
   if (runningPid(dataDir) === undefined) return false;
   const runAs = serverRunAs();
   const bin = postgresBinaries(runAs);
-  const result = run(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"], runAs);
+  const result = runServerCommand(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"], runAs);
   if (result.status !== 0) {
     throw new UserError(`pg_ctl stop failed for ${dataDir}: ${result.stderr.trim()}`, EXIT.notReady);
   }
   return true;
+}
+
+export const replicaDataDir = (replica: EmbeddedReplicaState) => path.join(replica.dir, "pgdata");
+
+/**
+ * Stop the embedded server, its replicas first (a primary stopped first would
+ * leave them retrying to connect); returns false when the primary was not running.
+ */
+export function stopEmbedded(baseDir: string, options: { log?: (line: string) => void } = {}): boolean {
+  const state = readState(baseDir);
+  if (!state) return false;
+  for (const replica of state.replicas ?? []) {
+    if (stopCluster(replicaDataDir(replica))) options.log?.(`stopped ${replica.name} (port ${replica.port})`);
+  }
+  return stopCluster(path.join(state.clusterDir, "pgdata"));
 }
 
 export interface EmbeddedStatus {
