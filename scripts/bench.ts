@@ -5,8 +5,9 @@
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
 import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
 import { EXIT, UserError, runCommand } from "../src/cli/errors.ts";
-import { formatMs, progressBar, type ProgressBar } from "../src/cli/progress.ts";
-import { resolveDatabase } from "../src/config/database-url.ts";
+import { formatMs } from "../src/cli/format.ts";
+import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";
 import { CATALOG } from "../src/verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";

@@ -6,7 +6,8 @@
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
-import { maskUrl, resolveDatabase } from "../src/config/database-url.ts";
+import { maskUrl } from "../src/db/index.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { ensureReplicas } from "../src/embedded/replicas.ts";
 
 const spec = {

@@ -5,7 +5,7 @@
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
-import { maskUrl } from "../src/config/database-url.ts";
+import { maskUrl } from "../src/db/index.ts";
 import { embeddedNodes, formatNodes } from "../src/embedded/nodes.ts";
 import { embeddedReplicas } from "../src/embedded/replicas.ts";
 import { embeddedStatus } from "../src/embedded/server.ts";

@@ -6,7 +6,7 @@
 // a dummy on purpose). Also usable by hand: DATABASE_URL=... node scripts/drop-invalid-indexes.ts
 import { runCommand, EXIT, UserError } from "../src/cli/errors.ts";
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { connect, maskUrl, parseDatabaseUrl } from "../src/config/database-url.ts";
+import { withSql, maskUrl, parseDatabaseUrl } from "../src/db/index.ts";
 import { performanceIndexNames } from "../src/migrate/performance-migrations.ts";
 import { dropInvalidIndexes } from "../src/migrate/recovery.ts";
 
@@ -19,11 +19,8 @@ await runCommand(async () => {
   if (!url || url.includes("@GM_DBURL/")) throw new UserError("No database: set GM_DBURL (graphile-migrate does) or DATABASE_URL.", EXIT.usage);
   parseDatabaseUrl(url, process.env.GM_DBURL ? "GM_DBURL" : "DATABASE_URL");
   const target = { url, display: maskUrl(url), source: "DATABASE_URL" as const };
-  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db drop-invalid-indexes" });
-  try {
+  return withSql(target, async (sql) => {
     const { dropped } = await dropInvalidIndexes(sql, await performanceIndexNames(), { log: (line) => console.log(line) });
     if (dropped.length > 0) console.log(`dropped ${dropped.length} INVALID index(es); the migrations rebuild them`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 1, applicationName: "bollalabz-db drop-invalid-indexes" });
 });

@@ -6,7 +6,7 @@
 // Logic: src/maintenance. Exit codes: README "Maintenance".
 import { formatHelp } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { resolveDatabase } from "../src/config/database-url.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../src/maintenance/index.ts";
 
 await runCommand(async () => {

@@ -2,11 +2,11 @@
 // npm run migrate:bench — build the whole index set on realistic data in a
 // scratch database (<database>_migrate_bench) while a writer inserts and
 // updates rows; report total time, each index's build time and size, and the
-// writer's worst statement latency. Logic: src/migrate/bench.ts.
+// writer's worst statement latency. Logic: src/bench/migrate-bench.ts.
 import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { resolveReadyDatabase } from "../src/checks/preflight.ts";
-import { formatBenchReport, runMigrationBench } from "../src/migrate/bench.ts";
+import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
+import { formatBenchReport, runMigrationBench } from "../src/bench/migrate-bench.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";
 
 const spec = {

@@ -5,7 +5,7 @@
 // as JSON under reports/). Logic: src/migrate/run.ts.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { resolveReadyDatabase } from "../src/checks/preflight.ts";
+import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
 import { migrationProgressDisplay } from "../src/migrate/progress.ts";
 import { formatReport, runMigrations } from "../src/migrate/run.ts";
 

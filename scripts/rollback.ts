@@ -5,8 +5,8 @@
 // `npm run migrate` builds them again. Logic: src/migrate/rollback.ts.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { formatMs } from "../src/cli/progress.ts";
-import { resolveDatabase } from "../src/config/database-url.ts";
+import { formatMs } from "../src/cli/format.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";
 
 const spec = { usage: "npm run rollback --", options: {}, help: {} } as const;

@@ -3,8 +3,10 @@
 // Replaces the data in the eight tables with a deterministic, realistic data set.
 import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { formatMs, progressBar, type ProgressBar } from "../src/cli/progress.ts";
-import { connect, resolveDatabase } from "../src/config/database-url.ts";
+import { formatMs } from "../src/cli/format.ts";
+import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
+import { withSql } from "../src/db/index.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { parseAnchor, printSeedSummary, DEFAULT_SEED } from "../src/seed/cli.ts";
 import { seedDatabase } from "../src/seed/generate.ts";
 
@@ -26,8 +28,7 @@ await runCommand(async () => {
   const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
   const anchor = parseAnchor(values.anchor);
   const target = await resolveDatabase({ log: (l) => console.error(l) });
-  const sql = await connect(target, { max: 2, applicationName: "bollalabz-db seed" });
-  try {
+  return withSql(target, async (sql) => {
     console.error(`seeding ${target.display} at scale ${scale} (seed ${seed})`);
     let bar: ProgressBar | undefined;
     const result = await seedDatabase(sql, {
@@ -42,7 +43,5 @@ await runCommand(async () => {
       },
     });
     printSeedSummary(result);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 2, applicationName: "bollalabz-db seed" });
 });

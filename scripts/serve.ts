@@ -4,6 +4,7 @@
 // (README "Health API"); Ctrl-C stops it.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
 
 const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
@@ -14,7 +15,9 @@ await runCommand(async () => {
     console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see README "Health API")`);
     return;
   }
-  const server = await startHealthServer(process.env, { log: (line) => console.error(line) });
+  // The command, not the library, decides to start the embedded server.
+  const target = process.env.DATABASE_URL?.trim() ? undefined : await resolveDatabase({ log: (line) => console.error(line) });
+  const server = await startHealthServer(process.env, { target });
   console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
   for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
   await new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@
 import { formatHelp, integerFlag, outputFileFlag, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand } from "../src/cli/errors.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
-import { resolveDatabase } from "../src/config/database-url.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { CATALOG } from "../src/verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";
 import { parseGrade } from "../src/verify/grade.ts";

@@ -5,4 +5,4 @@
 export * from "./pool/index.ts";
 export { healthPlugin, metricsPlugin, PACKAGE_VERSION, type HealthPluginOptions, type MetricsPluginOptions } from "./health/index.ts";
 export * from "./checks/index.ts";
-export { maskUrl, openSql, connect, resolveDatabase, type DatabaseTarget, type Sql } from "./config/database-url.ts";
+export { maskUrl, openSql, connect, withSql, targetFromUrl, classifyConnectionError, type DatabaseTarget, type Sql } from "./db/index.ts";

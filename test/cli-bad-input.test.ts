@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
-import { maskUrl, parseDatabaseUrl } from "../src/config/database-url.ts";
+import { maskUrl, parseDatabaseUrl } from "../src/db/index.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { tableChecksums } from "../src/seed/generate.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";

@@ -3,7 +3,7 @@
 // vacuum caught in progress, invalid constraints, sequences near their limit.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sql } from "../src/config/database-url.ts";
+import type { Sql } from "../src/db/index.ts";
 import { findInvalidConstraints } from "../src/checks/constraints.ts";
 import { findSequencesNearOverflow, sequenceUsage } from "../src/checks/sequences.ts";
 import { findOverdueVacuum, vacuumProgress, vacuumThresholds } from "../src/checks/vacuum.ts";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPerformanceMigrations } from "../src/migrate/performance-migrations.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
-import { startWriter, type WriterStats } from "../src/migrate/writer.ts";
+import { startWriter, type WriterStats } from "../src/bench/concurrent-writer.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 

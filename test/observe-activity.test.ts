@@ -3,7 +3,7 @@
 // rules hold. Every wait polls the server's state with a generous deadline.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sql } from "../src/config/database-url.ts";
+import type { Sql } from "../src/db/index.ts";
 import { activity, blockedStatements, connectionSummary, idleInTransaction, runningStatements } from "../src/observe/activity.ts";
 import { isValidPid, signalBackend } from "../src/observe/backend-control.ts";
 import { normalizeStatement } from "../src/observe/normalize-sql.ts";

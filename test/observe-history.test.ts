@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openSql, type Sql } from "../src/config/database-url.ts";
+import { openSql, type Sql } from "../src/db/index.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { pruneHistory, runCapture } from "../src/observe/capture.ts";
 import { MONITOR_SCHEMA, monitorSchemaReady } from "../src/observe/monitor-schema.ts";

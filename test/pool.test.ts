@@ -39,7 +39,7 @@ describe("pool configuration", () => {
 
   it("reports every problem at once, each naming its setting", async () => {
     const env = { POOL_MAX: "0", POOL_IDLE_TIMEOUT_SECONDS: "abc", POOL_CONNECT_TIMEOUT_SECONDS: "1.5", SLOW_QUERY_MS: "600", POOL_APPLICATION_NAME: "x".repeat(70), DATABASE_URL: "mysql://u:pw@h/db" };
-    const error = await poolConfigFromEnv(env).catch((e: unknown) => e);
+    const error = thrown(() => poolConfigFromEnv(env));
     expect(error).toBeInstanceOf(UserError);
     const message = (error as UserError).message;
     for (const key of ["POOL_MAX", "POOL_IDLE_TIMEOUT_SECONDS", "POOL_CONNECT_TIMEOUT_SECONDS", "VERY_SLOW_QUERY_MS", "POOL_APPLICATION_NAME", "DATABASE_URL"]) {
@@ -49,6 +49,28 @@ describe("pool configuration", () => {
     expect(parsePoolSettings({ POOL_MIN: "30" }).problems).toEqual([expect.stringMatching(/Setting 'POOL_MIN': must not exceed POOL_MAX \(20\)/)]);
   });
 });
+
+describe("pool configuration never starts a server", () => {
+  it("without DATABASE_URL or a resolved target it says what to set (the library starts nothing)", () => {
+    const error = thrown(() => poolConfigFromEnv({}));
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/Setting 'DATABASE_URL': not set/);
+  });
+
+  it("takes the target a command resolved when DATABASE_URL is unset", () => {
+    const target = { url: "postgres://u:pw@127.0.0.1:5/db", display: "postgres://u:****@127.0.0.1:5/db", source: "embedded" };
+    expect(poolConfigFromEnv({}, { target }).target).toBe(target);
+  });
+});
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 describe("query monitor pieces", () => {
   it("classifies against the thresholds (strictly greater)", () => {

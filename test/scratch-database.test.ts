@@ -4,7 +4,7 @@ import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
 import { SCRATCH_MARK, dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../src/config/scratch-database.ts";
-import type { Sql } from "../src/config/database-url.ts";
+import type { Sql } from "../src/db/index.ts";
 import { createDatabase, rootTarget } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
 

@@ -1,8 +1,9 @@
 // Plan analysis on real EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) output: the
 // same query fails as a sequential scan without its index and passes with it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CUSTOM_PLAN_EXECUTIONS, explainAnalyze, isGenericPlan, prepareForExplain, tableRowEstimates } from "../src/checks/plan-analysis.ts";
-import { openSql, type Sql } from "../src/config/database-url.ts";
+import { CUSTOM_PLAN_EXECUTIONS, explainAnalyze, isGenericPlan, prepareForExplain } from "../src/verify/explain.ts";
+import { tableRowEstimates } from "../src/verify/workload-counters.ts";
+import { openSql, type Sql } from "../src/db/index.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";
 import { analyzePlan, planFailures } from "../src/verify/plan-analysis.ts";
 import { runCatalog } from "../src/verify/run-catalog.ts";

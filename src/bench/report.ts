@@ -1,11 +1,10 @@
 // The measured before/after table (replacing the spec's "Expected
 // Performance Improvements"), the write cost, and the targets of issue 4,
 // as a terminal table, JSON and Markdown (+ SVG chart) under reports/.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { barChartSvg } from "../verify/chart.ts";
-import { defaultReportPath } from "../verify/report.ts";
+import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
 import type { QueryResult } from "../verify/run-catalog.ts";
 import { fmtMs, type LatencyStats } from "../verify/stats.ts";
 import type { BenchResult } from "./run-bench.ts";
@@ -221,9 +220,8 @@ export function writeBenchReports(report: BenchReport, files: { readonly json?: 
   const json = path.resolve(files.json ?? defaultReportPath("bench", "json", now));
   const markdown = path.resolve(files.markdown ?? defaultReportPath("bench", "md", now));
   const chart = markdown.replace(/\.md$/i, "") + ".svg";
-  for (const f of [json, markdown]) mkdirSync(path.dirname(f), { recursive: true });
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(chart, benchChartSvg(report));
-  writeFileSync(markdown, benchMarkdown(report, path.basename(chart)));
+  writeReportFile(json, report);
+  writeReportFile(chart, benchChartSvg(report));
+  writeReportFile(markdown, benchMarkdown(report, path.basename(chart)));
   return { json, markdown, chart };
 }

@@ -3,11 +3,10 @@
 // only, the seed, the catalog (baseline) and the write-cost measurement; then
 // the committed migrations build the performance indexes and both are
 // measured again.
-import postgres from "postgres";
 import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
 import { EXIT, UserError } from "../cli/errors.ts";
-import { connect, maskUrl, type DatabaseTarget, type Sql } from "../config/database-url.ts";
-import { existingIndexNames } from "../checks/plan-analysis.ts";
+import { withDatabase, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
+import { existingIndexNames } from "../verify/workload-counters.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
@@ -57,37 +56,24 @@ export function benchDatabaseName(target: Pick<DatabaseTarget, "url">): string {
   return scratchDatabaseName(current, "bench");
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
 /** Drop (if present) and create the bench database on the target's server. */
 export async function recreateBenchDatabase(server: DatabaseTarget, name: string): Promise<DatabaseTarget> {
-  const admin = await connect(server, { max: 1, applicationName: "bollalabz-db bench" });
-  try {
-    await recreateScratchDatabase(admin, name);
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    if (e.code === "42501") {
-      throw new UserError(`The bench needs a database of its own and ${server.display}'s role may not create one (${e.message}). Grant CREATEDB to it, or run the bench against the embedded server (unset DATABASE_URL).`, EXIT.notReady);
-    }
-    throw error;
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = withDatabase(server.url, name);
-  return { url, display: maskUrl(url), source: server.source, ...(server.rootUrl ? { rootUrl: server.rootUrl } : {}) };
+  await withSql(
+    server,
+    (admin) =>
+      recreateScratchDatabase(admin, name).catch((error: { code?: string; message?: string }) => {
+        if (error.code === "42501") {
+          throw new UserError(`The bench needs a database of its own and ${server.display}'s role may not create one (${error.message}). Grant CREATEDB to it, or run the bench against the embedded server (unset DATABASE_URL).`, EXIT.notReady);
+        }
+        throw error;
+      }),
+    { max: 1, applicationName: "bollalabz-db bench" },
+  );
+  return { ...withDatabase(server, name), ...(server.rootUrl ? { rootUrl: server.rootUrl } : {}) };
 }
 
 export async function dropBenchDatabase(server: DatabaseTarget, name: string): Promise<void> {
-  const admin = postgres(server.url, { max: 1, onnotice: () => {} });
-  try {
-    await dropScratchDatabase(admin as unknown as Sql, name);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
+  await withSql(server, (admin) => dropScratchDatabase(admin, name), { max: 1 });
 }
 
 async function vacuumAnalyze(sql: Sql): Promise<void> {
@@ -121,8 +107,7 @@ export async function runBench(server: DatabaseTarget, name: string, options: Be
   log(`bench database: ${target.display} (recreated)`);
   try {
     await applyBaseSchema(target, (line) => log(`  ${line}`));
-    const sql = await connect(target, { max: 1, applicationName: "bollalabz-db bench" });
-    try {
+    return await withSql(target, async (sql) => {
       const s0 = performance.now();
       await seedDatabase(sql, { scale: options.scale, seed: options.seed, onProgress: options.onSeedProgress });
       const seedMs = performance.now() - s0;
@@ -136,9 +121,7 @@ export async function runBench(server: DatabaseTarget, name: string, options: Be
       await vacuumAnalyze(sql);
       const indexed = await measurePhase(sql, "indexed", options);
       return { database: target.display, scale: options.scale, seed: options.seed, seedMs, migrateMs, phases: [baseline, indexed], totalMs: performance.now() - started };
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
+    }, { max: 1, applicationName: "bollalabz-db bench" });
   } finally {
     if (!options.keep) await dropBenchDatabase(server, name).catch(() => {});
   }

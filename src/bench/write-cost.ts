@@ -5,7 +5,7 @@
 // the timed repeats is reported. Index
 // maintenance is per row, so a batch isolates it from per-statement and
 // commit overhead.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { latencyStats } from "../verify/stats.ts";
 
 export interface WriteCost {

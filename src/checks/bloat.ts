@@ -5,7 +5,7 @@
 // fillfactor, from the average width of its key columns, and compares that
 // with its real size. An estimate: it needs fresh statistics (ANALYZE first),
 // and is unreliable for indexes on `name` columns (flagged).
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 /** Rebuild only when at least this share of the index is estimated bloat... */
 export const BLOAT_PERCENT_MIN = 30;

@@ -2,7 +2,7 @@
 // = false): the table may hold rows that break them, and the planner cannot
 // rely on them. ALTER TABLE ... VALIDATE CONSTRAINT takes only a SHARE UPDATE
 // EXCLUSIVE lock, so fixing one does not block writers.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export interface InvalidConstraint {
   readonly schema: string;

@@ -1,6 +1,6 @@
 // Database-wide health figures shared by verify, the health API and
 // maintenance: sizes, cache hit ratios, sequential vs index scans.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 /** Below this the working set does not fit in shared_buffers (spec: > 95%). */
 export const CACHE_HIT_RATIO_MIN = 0.95;

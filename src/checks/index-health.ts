@@ -1,6 +1,6 @@
 // Index checks shared by verify, the health API, maintenance and the tests:
 // invalid indexes, redundant indexes, unused indexes. One topic, its SQL beside it.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export interface InvalidIndex {
   readonly schema: string;

@@ -1,6 +1,6 @@
 // pg_stat_statements readiness, PgHero style: available? -> preloaded? ->
 // created? -> readable? Each step that fails says exactly what to do.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export type StatStatementsStep = "available" | "preloaded" | "created" | "readable";
 

@@ -1,7 +1,7 @@
 // What every command that changes or measures the database needs from the
 // server before it starts: a supported version and pg_stat_statements loaded.
 import { EXIT, UserError } from "../cli/errors.ts";
-import { connect, resolveDatabase, type DatabaseTarget, type ResolveOptions, type Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "./pg-stat-statements.ts";
 
 export const MIN_SERVER_VERSION_NUM = 150000;
@@ -17,15 +17,4 @@ export async function assertServerReady(sql: Sql, where: string): Promise<{ serv
     throw new UserError(`${where}: ${describeStatStatementsProblem(status)}`, EXIT.notReady);
   }
   return { serverVersion: version };
-}
-
-/** The database of this command (DATABASE_URL or the embedded server), proven reachable and ready. */
-export async function resolveReadyDatabase(options: ResolveOptions = {}): Promise<DatabaseTarget & { serverVersion: string }> {
-  const target = await resolveDatabase(options);
-  const sql = await connect(target, { max: 1 });
-  try {
-    return { ...target, ...(await assertServerReady(sql, target.display)) };
-  } finally {
-    await sql.end();
-  }
 }

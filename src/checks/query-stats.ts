@@ -1,7 +1,7 @@
 // Top statements from pg_stat_statements (this database only), by mean or
 // total execution time. Shared by the health API and maintenance. Call
 // checkPgStatStatements first: this assumes the extension is ready.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export type StatementOrder = "mean" | "total";
 

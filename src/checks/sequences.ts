@@ -2,7 +2,7 @@
 // max_value and the range of the column it feeds (a bigint sequence behind an
 // integer column fails at 2^31 - 1, not at 2^63 - 1). A schema of null
 // covers every user schema.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 /** Report a sequence once it has used this share of its range. */
 export const SEQUENCE_USED_FRACTION_WARN = 0.5;

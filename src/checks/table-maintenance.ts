@@ -1,7 +1,7 @@
 // Per-table maintenance state from the cumulative statistics: planner
 // statistics that are stale (many changes since the last ANALYZE, or none
 // ever) and tables carrying many dead tuples (VACUUM behind).
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 /**
  * Statistics are stale when the rows changed since the last ANALYZE exceed

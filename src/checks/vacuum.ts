@@ -6,7 +6,7 @@
 // A table past its threshold is normal for a moment (autovacuum wakes every
 // autovacuum_naptime); past it by OVERDUE_FACTOR, or with autovacuum disabled,
 // autovacuum is not keeping up.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 /** Report a table when its dead (or inserted) tuples exceed this many times the trigger threshold. */
 export const VACUUM_OVERDUE_FACTOR = 2;

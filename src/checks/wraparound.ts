@@ -5,7 +5,7 @@
 // limit means autovacuum cannot keep up (blocked by a long transaction, a
 // prepared transaction or a replication slot holding the xmin horizon); at
 // about 2^31 the server stops assigning transaction IDs altogether.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 /** Report a database or table once its age reaches this share of the freeze limit. */
 export const FREEZE_AGE_WARN_FRACTION = 0.75;

@@ -3,6 +3,7 @@
 // seconds (count, current item, elapsed) so a long verify or seed is never
 // minutes of silence, then the finish line.
 import cliProgress from "cli-progress";
+import { formatMs } from "./format.ts";
 
 export interface ProgressBar {
   /** `current` names what is being worked on now (e.g. the index being built). */
@@ -67,8 +68,4 @@ function plainProgress(label: string, total: number, unit: string, stream: NodeJ
       stream.write(`${message}\n`);
     },
   };
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }

@@ -3,7 +3,7 @@
 // must never reach a database someone else made: we mark ours
 // (COMMENT ON DATABASE) and refuse to drop one without the mark.
 import { EXIT, UserError } from "../cli/errors.ts";
-import type { Sql } from "./database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export const SCRATCH_MARK = "bollalabz-db scratch database (dropped and recreated by its benchmarks)";
 

@@ -3,7 +3,7 @@
 // child processes' environment (DATABASE_URL), never in argv or output.
 import { $ } from "zx";
 import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
-import { maskUrl } from "../config/database-url.ts";
+import { maskUrl } from "../db/index.ts";
 import { describeMissingTools, findMissingTools, systemProbe, type ToolProbe } from "./tools.ts";
 import { parseStackOutputs } from "./stack-outputs.ts";
 

@@ -1,6 +1,6 @@
 // Every node of the embedded setup (the primary and its local replicas) with
 // its role, port and replication figures, for `npm run db:status`.
-import { maskUrl, openSql, type Sql } from "../config/database-url.ts";
+import { maskUrl, openSql, type Sql } from "../db/index.ts";
 import { replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
 import { describeReplica } from "./replicas.ts";
 import { embeddedStatus } from "./server.ts";

@@ -2,7 +2,7 @@
 // healthPlugin (under /api/v1) and metricsPlugin (/metrics).
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { EXIT, UserError } from "../cli/errors.ts";
-import { explainConnectionError } from "../config/database-url.ts";
+import { classifyConnectionError, type DatabaseTarget } from "../db/index.ts";
 import { poolConfigFromEnv } from "../pool/config.ts";
 import { createDatabase, type Database } from "../pool/create-database.ts";
 import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./config.ts";
@@ -84,13 +84,14 @@ export function assertSafeBind(host: string, token: string | undefined): void {
 
 /**
  * Start from the environment: HOST, PORT, HEALTH_API_TOKEN, LOG_LEVEL, the
- * POOL_* settings and DATABASE_URL (or the embedded server). Every setting
+ * POOL_* settings and DATABASE_URL (or `options.target`, which `npm run serve`
+ * resolves to the embedded server when DATABASE_URL is unset). Every setting
  * problem is reported at once; an unreachable database does not stop the
  * server (GET /api/v1/health answers 503 until it is back).
  */
-export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, options: { logStream?: NodeJS.WritableStream; log?: (line: string) => void } = {}): Promise<RunningHealthServer> {
+export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, options: { logStream?: NodeJS.WritableStream; target?: DatabaseTarget } = {}): Promise<RunningHealthServer> {
   const { value: settings, problems } = parseHealthServerSettings(env);
-  const config = await poolConfigFromEnv(env, { extraProblems: problems, log: options.log });
+  const config = poolConfigFromEnv(env, { extraProblems: problems, target: options.target });
   assertSafeBind(settings.host, settings.token);
   const { app, database } = await buildHealthApp({
     database: (logger) => createDatabase(config, { logger }),
@@ -98,7 +99,7 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
     logger: loggerOptions(settings.logLevel, options.logStream),
   });
   const first = await database.ping(config.connectTimeoutSeconds * 1000 + 500);
-  if (!first.ok) app.log.warn({ database: config.target.display, code: first.error?.code }, `database not reachable yet (${explainConnectionError(first.error, { display: config.target.display, source: config.target.source }).message}); serving 503 until it is`);
+  if (!first.ok) app.log.warn({ database: config.target.display, code: first.error?.code }, `database ${config.target.display} not reachable yet (${classifyConnectionError(first.error)?.short ?? first.error?.message}); serving 503 until it is`);
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {

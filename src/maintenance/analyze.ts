@@ -1,9 +1,8 @@
 // Step 1 of the routine: refresh planner statistics. `stale` (the default)
 // analyzes only the tables whose statistics are missing or out of date
 // (src/checks/table-maintenance.ts), `all` every table, `none` nothing.
-import type { Sql } from "../config/database-url.ts";
+import { quoteIdent, type Sql } from "../db/index.ts";
 import { findStaleTables, tableStatistics } from "../checks/table-maintenance.ts";
-import { quoteIdent } from "../migrate/recovery.ts";
 
 export const ANALYZE_MODES = ["all", "stale", "none"] as const;
 export type AnalyzeMode = (typeof ANALYZE_MODES)[number];

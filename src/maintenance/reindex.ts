@@ -4,9 +4,8 @@
 // index behind INVALID (<name>_ccnew, or <name>_ccold when it failed after the
 // swap): those leftovers — and only those — are dropped concurrently. On a
 // lock timeout the run stops: the rest is left for the next run.
-import type { Sql } from "../config/database-url.ts";
+import { quoteIdent, type Sql } from "../db/index.ts";
 import type { IndexBloat } from "../checks/bloat.ts";
-import { quoteIdent } from "../migrate/recovery.ts";
 
 /** How long each REINDEX may wait for a lock (also SET lock_timeout syntax: 500ms, 5s, 1min). */
 export const REINDEX_LOCK_TIMEOUT = "5s";

@@ -2,10 +2,9 @@
 // ANALYZE -> (optional) REINDEX CONCURRENTLY of bloated indexes -> a report of
 // everything a person should look at. Reads only, except ANALYZE, the
 // requested REINDEX and dropping the transient leftovers of a failed REINDEX.
-import { writeFileSync, mkdirSync } from "node:fs";
-import path from "node:path";
+import { writeReportFile } from "../cli/report-file.ts";
 import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
-import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN, estimateBtreeBloat, needsReindex, type BloatThreshold, type IndexBloat } from "../checks/bloat.ts";
 import { databaseSizeBytes, largestTables, refreshStatsSnapshot, type TableSize } from "../checks/database-health.ts";
 import { findInvalidIndexes, findRedundantIndexes, indexUsage, type IndexUsage, type InvalidIndex, type RedundantIndex } from "../checks/index-health.ts";
@@ -112,17 +111,11 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
 
 /** Connect to a target (exit 3 when unreachable), run, close. */
 export async function maintainTarget(target: DatabaseTarget, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-  const sql = await connect(target, { max: 4, applicationName: "bollalabz-maintenance" });
-  try {
+  return withSql(target, async (sql) => {
     return await runMaintenance(sql, target.display, options);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 4, applicationName: "bollalabz-maintenance" });
 }
 
 export function writeMaintenanceJson(report: MaintenanceReport, file: string): string {
-  const resolved = path.resolve(file);
-  mkdirSync(path.dirname(resolved), { recursive: true });
-  writeFileSync(resolved, `${JSON.stringify(report, null, 2)}\n`);
-  return resolved;
+  return writeReportFile(file, report);
 }

@@ -3,7 +3,7 @@
 // (track_counts off), or when the monitoring it relies on (pg_stat_statements)
 // is not set up. In those cases the report says what it cannot judge and
 // lists the zero-scan indexes only as candidates, never as unused.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { findUnusedIndexes, statsResetAt, type IndexUsage } from "../checks/index-health.ts";
 import type { StatStatementsStatus } from "../checks/pg-stat-statements.ts";
 

@@ -7,7 +7,7 @@ import { migrate, type Settings } from "graphile-migrate";
 import { Logger } from "@graphile/logger";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { MIGRATIONS_DIR, PROJECT_ROOT } from "../config/project.ts";
-import type { DatabaseTarget } from "../config/database-url.ts";
+import { classifyConnectionError, connectionUserError, type DatabaseTarget } from "../db/index.ts";
 import { readCommittedMigrations } from "./performance-migrations.ts";
 
 const require = createRequire(import.meta.url);
@@ -100,9 +100,9 @@ export async function applyMigrations(target: DatabaseTarget, log?: (line: strin
 async function explainMigrationError(error: unknown, target: DatabaseTarget, file: string | undefined, migrationsFolder: string): Promise<UserError> {
   if (error instanceof UserError) return error;
   const e = error as { code?: string | number; message?: string; cmd?: string; stderr?: string };
-  if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN" || e.code === "28P01" || e.code === "3D000") {
-    return new UserError(`Cannot migrate ${target.display}: ${e.message}. Check DATABASE_URL or run 'npm run db:start'.`, EXIT.unreachable);
-  }
+  const fault = classifyConnectionError(error);
+  // Before any migration started, a connection fault is "cannot reach"; during one, "went away" (below).
+  if (fault && (fault.kind !== "lost" || !file)) return connectionUserError(error, target, "migrate");
   if (typeof e.cmd === "string") {
     const detail = (e.stderr ?? "").trim().replace(/^error: /, "") || e.message;
     return new UserError(`A graphile-migrate hook failed (${path.basename(e.cmd.replace(/"/g, ""))}): ${detail}`, EXIT.failed);
@@ -116,7 +116,7 @@ async function explainMigrationError(error: unknown, target: DatabaseTarget, fil
     what = migration?.index ? `Migration ${file} (index ${migration.index.name} on ${migration.index.table})` : `Migration ${file}`;
   }
   const resume = "Nothing else was applied after it; a re-run drops what the failed build left and resumes there.";
-  if (["57P01", "57P02", "57P03", "ECONNRESET", "EPIPE"].includes(String(e.code)) || /Connection terminated|not queryable/i.test(e.message ?? "")) {
+  if (fault?.kind === "lost") {
     return new UserError(`${what} failed: the server went away (${e.message}). When ${target.display} is back, run the migration again. ${resume}`, EXIT.unreachable);
   }
   if (e.code === "55P03") {

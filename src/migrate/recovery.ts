@@ -8,7 +8,7 @@
 // Runs as graphile-migrate's beforeAllMigrations hook
 // (scripts/drop-invalid-indexes.ts) and from `npm run migrate` itself.
 import { EXIT, UserError } from "../cli/errors.ts";
-import type { Sql } from "../config/database-url.ts";
+import { quoteIdent, type Sql } from "../db/index.ts";
 
 /** How long one DROP INDEX CONCURRENTLY may wait for its lock (same as the migrations). */
 export const DROP_LOCK_TIMEOUT = "5s";
@@ -78,8 +78,4 @@ export async function dropInvalidIndexes(
     reserved.release();
   }
   return { dropped };
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

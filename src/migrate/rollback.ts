@@ -16,12 +16,12 @@
 // the drops. The reverse order could leave indexes gone while the ledger says
 // they exist, which `migrate` would never repair.
 import { EXIT, UserError } from "../cli/errors.ts";
-import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { withSql, quoteIdent, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { MIGRATIONS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
 import { baseOnlyMigrationsFolder } from "./migrations-folder.ts";
 import { readCommittedMigrations, type PerformanceMigration } from "./performance-migrations.ts";
-import { DROP_LOCK_TIMEOUT, quoteIdent } from "./recovery.ts";
+import { DROP_LOCK_TIMEOUT } from "./recovery.ts";
 import { GRAPHILE_MIGRATE_LOCK } from "./run.ts";
 import { appliedLedgerFilenames } from "./stats.ts";
 
@@ -47,8 +47,7 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
   const log = options.log ?? (() => {});
   const committed = await readCommittedMigrations(options.migrationsFolder ?? MIGRATIONS_DIR);
   const performance_ = committed.filter((m): m is PerformanceMigration => m.index !== undefined);
-  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db rollback" });
-  try {
+  return withSql(target, async (sql) => {
     const [{ locked }] = (await sql`SELECT pg_try_advisory_lock(${GRAPHILE_MIGRATE_LOCK}) AS locked`) as unknown as [{ locked: boolean }];
     if (!locked) throw new UserError(`A migration is running on ${target.display} (graphile-migrate's lock is held); roll back when it has finished.`, EXIT.failed);
     try {
@@ -85,9 +84,7 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
     } finally {
       await sql`SELECT pg_advisory_unlock(${GRAPHILE_MIGRATE_LOCK})`;
     }
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 1, applicationName: "bollalabz-db rollback" });
 }
 
 /**

@@ -1,17 +1,17 @@
 // `npm run migrate`: recover from an earlier failed build, apply the pending
 // migrations with graphile-migrate, time each one, ANALYZE the tables that
 // got indexes, and report before/after figures (printed and as JSON).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
 import path from "node:path";
 import { EXIT, UserError } from "../cli/errors.ts";
-import { formatMs } from "../cli/progress.ts";
-import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { formatBytes, formatMs } from "../cli/format.ts";
+import { quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
-import { dropInvalidIndexes, quoteIdent } from "./recovery.ts";
-import { appliedLedgerFilenames, formatBytes, indexStates, missingTables, snapshotDatabase, type DatabaseSnapshot } from "./stats.ts";
+import { dropInvalidIndexes } from "./recovery.ts";
+import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, type DatabaseSnapshot } from "./stats.ts";
 
 /** graphile-migrate's advisory lock key: we hold it while we repair, so no migration runs meanwhile. */
 export const GRAPHILE_MIGRATE_LOCK = "4727445306447283";
@@ -70,17 +70,14 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
   const byFile = new Map(committed.map((m) => [m.file, m]));
   const performanceNames = committed.flatMap((m) => (m.index ? [m.index.name] : []));
 
-  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db migrate" });
-  let before: DatabaseSnapshot;
-  let recovered: readonly string[];
-  const applied: { file: string; startedAt: number; ms: number }[] = [];
-  let analyze: MigrationReport["analyze"] = null;
-  let failure: UserError | undefined;
-  try {
+  return withSql(target, async (sql) => {
+    let analyze: MigrationReport["analyze"] = null;
+    let failure: UserError | undefined;
+    const applied: { file: string; startedAt: number; ms: number }[] = [];
     const pending = await pendingMigrations(sql, committed);
     await assertBaseSchemaPresent(sql, committed, pending);
-    before = await snapshotDatabase(sql);
-    recovered = await withMigrationLock(sql, target, async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
+    const before = await snapshotDatabase(sql);
+    const recovered = await withMigrationLock(sql, target, async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
     log(pending.length === 0 ? "no pending migrations" : `${pending.length} pending migration(s), ${pending.filter((m) => m.index).length} of them index builds`);
     const total = pending.length;
     if (total > 0) options.onProgress?.({ kind: "start", total });
@@ -157,9 +154,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
       throw new UserError(`After the migration these performance indexes are INVALID: ${broken.map((b) => b.index).join(", ")}. Run 'npm run migrate' again to rebuild them.`, EXIT.failed);
     }
     return written;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 1, applicationName: "bollalabz-db migrate" });
 }
 
 /** Committed migrations not yet in graphile_migrate.migrations (graphile-migrate runs those after the last applied one). */
@@ -202,10 +197,8 @@ async function withMigrationLock<T>(sql: Sql, target: DatabaseTarget, work: () =
 }
 
 function writeReport(report: MigrationReport, dir: string): MigrationReport {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `migrate-${report.startedAt.replace(/[:.]/g, "-")}.json`);
-  const withFile = { ...report, reportFile: file };
-  writeFileSync(file, `${JSON.stringify(withFile, null, 2)}\n`);
+  const withFile = { ...report, reportFile: path.resolve(defaultReportPath("migrate", "json", new Date(report.startedAt), dir)) };
+  writeReportFile(withFile.reportFile, withFile);
   return withFile;
 }
 

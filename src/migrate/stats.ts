@@ -1,6 +1,6 @@
 // Before/after figures of a migration run: indexes per table, database size,
 // the performance indexes present (size, validity), the ledger.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { databaseSizeBytes } from "../checks/database-health.ts";
 
 export interface IndexCount {
@@ -73,11 +73,4 @@ export async function missingTables(sql: Sql, tables: readonly string[]): Promis
   const rows = await sql<{ name: string }[]>`
     SELECT name FROM unnest(${tables as string[]}::text[]) AS name WHERE to_regclass(name) IS NULL ORDER BY name`;
   return rows.map((r) => r.name);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} kB`;
-  return `${bytes} B`;
 }

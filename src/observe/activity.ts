@@ -3,7 +3,7 @@
 // those of the current database; connection counts are server-wide (the
 // limit is). Query text is normalized (literals -> $n, see normalize-sql.ts):
 // answers never carry the values a client sent.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { normalizeStatement } from "./normalize-sql.ts";
 
 /** A statement is "long running" from this many ms on (PgHero: 1 min). */

@@ -5,7 +5,7 @@
 // and the API's own pool connections (application_name) or this session.
 // The check and the signal run in ONE statement, so a pid that changes hands
 // between a lookup and the signal cannot be hit by mistake.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export type BackendAction = "cancel" | "terminate";
 

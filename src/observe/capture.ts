@@ -1,7 +1,7 @@
 // The monitor's capture as one call (`npm run capture`, and every
 // CAPTURE_INTERVAL in `npm run serve`): statement deltas every time, sizes
 // once per UTC day, then history past its retention is pruned.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { MONITOR_SCHEMA } from "./monitor-schema.ts";
 import { captureSpace, spaceCapturedOn, utcDay, type SpaceCaptureResult } from "./space-history.ts";

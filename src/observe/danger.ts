@@ -2,7 +2,7 @@
 // dashboard): wraparound, vacuum behind or running, sequences near their
 // limit, constraints never validated. Each part's SQL and threshold live in
 // its own src/checks/<topic>.ts.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { findInvalidConstraints, type InvalidConstraint } from "../checks/constraints.ts";
 import { sequenceUsage, type SequenceUsage } from "../checks/sequences.ts";
 import { findOverdueVacuum, vacuumProgress, vacuumThresholds, VACUUM_OVERDUE_FACTOR, type OverdueTable, type VacuumProgress } from "../checks/vacuum.ts";

@@ -4,7 +4,7 @@
 // it must exist wherever the monitor points (a database whose migrations are
 // managed elsewhere, a replica's primary), and dropping it loses only history.
 // SCHEMA_VERSION guards future changes: an older layout is upgraded here.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export const MONITOR_SCHEMA = "bollalabz_monitor";
 export const MONITOR_SCHEMA_VERSION = 1;

@@ -1,6 +1,6 @@
 // Table and index sizes, one snapshot per day (PgHero's space stats), and the
 // growth of each table over the last days from them.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { MONITOR_SCHEMA, ensureMonitorSchema, monitorSchemaReady } from "./monitor-schema.ts";
 
 /** Growth is reported over this many days by default. */

@@ -22,7 +22,7 @@
 //   GREATEST(0, ...) is a last guard; no branch above can produce a negative.
 // The first capture of a database only records the baseline: counters
 // accumulated before it belong to no known interval.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { MONITOR_LOCK_KEY, MONITOR_SCHEMA, ensureMonitorSchema } from "./monitor-schema.ts";
 
 const S = MONITOR_SCHEMA;

@@ -1,6 +1,6 @@
 // Slow queries over a window, from the captured deltas (statement-capture.ts):
 // the sum of the deltas of every capture that ended inside the window.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { STATEMENT_TEXT_MAX } from "../checks/query-stats.ts";
 import { MONITOR_SCHEMA, monitorSchemaReady } from "./monitor-schema.ts";
 import type { HistoryWindow } from "./window.ts";

@@ -2,7 +2,7 @@
 // overridable from the environment, validated all at once (every problem is
 // reported in one error, each naming the setting to fix).
 import { EXIT, UserError } from "../cli/errors.ts";
-import { parseDatabaseUrl, resolveDatabase, type DatabaseTarget } from "../config/database-url.ts";
+import { databaseUrlProblems, maskUrl, type DatabaseTarget } from "../db/index.ts";
 import { POOL_MAX } from "../settings/pool-sizing.ts";
 
 export interface PoolSettings {
@@ -116,21 +116,23 @@ export function throwIfProblems(problems: readonly string[], what = "The pool co
 
 /**
  * The pool configuration from the environment: the settings above plus the
- * database (DATABASE_URL, or the embedded server, started if needed).
- * Every setting problem, and a malformed DATABASE_URL, are reported together.
+ * database — DATABASE_URL, or `options.target` when the caller resolved one
+ * (`npm run serve` passes the embedded server's). Library code never starts a
+ * server. Every setting problem, and a malformed or missing DATABASE_URL, are
+ * reported together.
  */
-export async function poolConfigFromEnv(env: NodeJS.ProcessEnv = process.env, options: { log?: (line: string) => void; extraProblems?: readonly string[] } = {}): Promise<PoolConfig> {
+export function poolConfigFromEnv(env: NodeJS.ProcessEnv = process.env, options: { target?: DatabaseTarget; extraProblems?: readonly string[] } = {}): PoolConfig {
   const { value, problems } = parsePoolSettings(env);
   const all = [...(options.extraProblems ?? []), ...problems];
   const url = env.DATABASE_URL?.trim();
+  let target = options.target;
   if (url) {
-    try {
-      parseDatabaseUrl(url);
-    } catch (error) {
-      all.unshift(`Setting 'DATABASE_URL': ${(error as Error).message.replace(/^DATABASE_URL /, "")}`);
-    }
+    const urlProblems = databaseUrlProblems(url);
+    if (urlProblems.length > 0) all.unshift(`Setting 'DATABASE_URL': (${maskUrl(url)}) ${urlProblems.join("; ")}. Expected postgres://USER:PASSWORD@HOST:PORT/DATABASE`);
+    else target ??= { url, display: maskUrl(url), source: "DATABASE_URL" };
+  } else if (!target) {
+    all.unshift("Setting 'DATABASE_URL': not set. Set it to postgres://USER:PASSWORD@HOST:PORT/DATABASE (npm run serve uses the embedded server when it is unset)");
   }
   throwIfProblems(all, "The configuration");
-  const target = await resolveDatabase({ env, log: options.log });
-  return { ...value, target };
+  return { ...value, target: target! };
 }

@@ -8,7 +8,7 @@
 // unlike Query#then, does not start the query). Queries stay lazy and keep
 // every Query method (.values(), .cursor(), .cancel() ...).
 import postgres from "postgres";
-import { INT8_AS_NUMBER, type Sql } from "../config/database-url.ts";
+import { classifyConnectionError, INT8_AS_NUMBER, type Sql } from "../db/index.ts";
 import { AdmissionGate, PoolClosedError, type Ticket } from "./admission.ts";
 import type { PoolConfig } from "./config.ts";
 import { QueryMonitor, stderrLogger, type PoolLogger, type QueryStats } from "./query-monitor.ts";
@@ -335,27 +335,8 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
 
 /** A short reason for a failed query without values from the statement (safe for unauthenticated answers). */
 function describeFailure(e: { code?: string; message?: string }): string {
-  switch (e.code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "CONNECT_TIMEOUT":
-      return "connection attempt timed out";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "database host does not resolve";
-    case "28P01":
-    case "28000":
-      return "authentication failed";
-    case "POOL_QUEUE_TIMEOUT":
-      return "no free connection in the pool";
-    case "CONNECTION_CLOSED":
-    case "CONNECTION_ENDED":
-    case "CONNECTION_DESTROYED":
-    case "57P01":
-      return "connection closed by the server";
-    default:
-      return e.code === undefined ? "query failed" : `query failed with code ${e.code}`;
-  }
+  if (e.code === "POOL_QUEUE_TIMEOUT") return "no free connection in the pool";
+  return classifyConnectionError(e)?.short ?? (e.code === undefined ? "query failed" : `query failed with code ${e.code}`);
 }
 
 export { PoolClosedError };

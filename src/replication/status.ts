@@ -6,7 +6,7 @@
 // - on the primary, pg_stat_replication per connected standby and
 //   pg_replication_slots per slot, with the WAL each slot holds back
 //   (postgres_exporter's `pg_replication_slots_pg_wal_lsn_diff`).
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export type NodeRole = "primary" | "standby";
 

@@ -2,7 +2,7 @@
 // DATABASE_REPLICA_URLS (comma-separated). Every URL is validated and all
 // problems are reported in one message.
 import { EXIT, UserError } from "../cli/errors.ts";
-import { maskUrl, parseDatabaseUrl, type DatabaseTarget } from "../config/database-url.ts";
+import { maskUrl, parseDatabaseUrl, type DatabaseTarget } from "../db/index.ts";
 
 export const REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS";
 

@@ -1,6 +1,6 @@
 // Waiting on replication STATE (never on elapsed time): until a standby has
 // replayed the primary's WAL up to a given position.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export interface WaitForReplayOptions {
   /** Give up after this long (default 60 s): a clear error names the positions. */

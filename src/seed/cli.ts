@@ -1,6 +1,6 @@
 // Shared by `npm run seed` and `npm start`.
 import { UserError } from "../cli/errors.ts";
-import { formatMs } from "../cli/progress.ts";
+import { formatMs } from "../cli/format.ts";
 import type { SeedResult } from "./generate.ts";
 
 export const DEFAULT_SEED = 42;

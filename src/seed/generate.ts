@@ -3,7 +3,7 @@
 // or Ctrl-C rolls everything back: no partial data. Afterwards VACUUM ANALYZE
 // sets the visibility map (index-only scans) and fresh planner statistics.
 import { EXIT, UserError } from "../cli/errors.ts";
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { RND_FUNCTION_SQL, SEED_TABLES, rowsAt, seedTable } from "./tables.ts";
 
 export interface SeedOptions {

@@ -1,7 +1,9 @@
 // The steps of `npm start`, each timed, then one summary.
 import { EXIT } from "../cli/errors.ts";
-import { formatMs, progressBar, type ProgressBar } from "../cli/progress.ts";
-import { connect, resolveDatabase } from "../config/database-url.ts";
+import { formatMs } from "../cli/format.ts";
+import { progressBar, type ProgressBar } from "../cli/progress.ts";
+import { withSql } from "../db/index.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
 import { assertServerReady } from "../checks/preflight.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { migrationProgressDisplay } from "../migrate/progress.ts";
@@ -28,8 +30,7 @@ export async function runStart(options: StartOptions): Promise<number> {
 
   const target = await timed("start server", () => resolveDatabase({ log: (l) => console.log(l) }));
   console.log(`database: ${target.display} (${target.source})`);
-  const sql = await connect(target, { max: 2, applicationName: "bollalabz-db start" });
-  try {
+  return withSql(target, async (sql) => {
     const { serverVersion } = await assertServerReady(sql, target.display);
     console.log(`PostgreSQL ${serverVersion}`);
     // Base schema first, data next, then the performance indexes: the index
@@ -76,7 +77,5 @@ export async function runStart(options: StartOptions): Promise<number> {
     console.log(formatVerifyTable(verified.report));
     console.log(`report: ${verified.written.markdown}`);
     return verified.report.passed ? EXIT.ok : EXIT.failed;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 2, applicationName: "bollalabz-db start" });
 }

@@ -4,8 +4,8 @@
 import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
 import { CACHE_HIT_RATIO_MIN, cacheHitRatio } from "../checks/database-health.ts";
 import { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, statsResetAt } from "../checks/index-health.ts";
-import { settingsInEffect } from "../checks/plan-analysis.ts";
-import type { Sql } from "../config/database-url.ts";
+import { findSettingsDrift } from "../checks/settings-drift.ts";
+import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
 import type { WorkloadDelta } from "./run-catalog.ts";
 
@@ -111,11 +111,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
     details: redundant,
   });
 
-  const inEffect = await settingsInEffect(sql, SERVER_SETTINGS.map((s) => s.name));
-  const differing = SERVER_SETTINGS.flatMap((s) => {
-    const actual = inEffect.find((x) => x.name === s.name);
-    return actual?.value === s.value ? [] : [{ name: s.name, expected: s.value, actual: actual?.value ?? null, source: actual?.source ?? null }];
-  });
+  const differing = await findSettingsDrift(sql);
   checks.push({
     name: "server settings",
     status: differing.length === 0 ? "pass" : "warn",

@@ -1,7 +1,7 @@
 // Reads an EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) plan: which scans ran on
 // which tables and indexes, whether a large table was read sequentially, and
 // whether the indexes a catalog entry expects were used.
-import type { ExplainResult, PlanNode } from "../checks/plan-analysis.ts";
+import type { ExplainResult, PlanNode } from "./explain.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 
 /**

@@ -1,22 +1,43 @@
 // Output of a verification run: a readable terminal table, the JSON report
 // (top-level `grade`, `queries`, `checks`) and a Markdown report with an SVG
 // latency chart under reports/.
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPORTS_DIR } from "../config/project.ts";
+import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
 import { barChartSvg } from "./chart.ts";
 import { describeScans } from "./plan-analysis.ts";
 import type { QueryResult } from "./run-catalog.ts";
 import { fmtMs } from "./stats.ts";
-import type { VerifyReport } from "./verify.ts";
+import type { DatabaseCheck } from "./database-checks.ts";
+import type { Grade } from "./grade.ts";
+import type { LatencyStats } from "./stats.ts";
 
-/** 2026-01-15T10-20-30Z: sortable and safe in file names. */
-export function fileTimestamp(date = new Date()): string {
-  return date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
-}
 
-export function defaultReportPath(prefix: string, ext: string, date = new Date()): string {
-  return path.join(REPORTS_DIR, `${prefix}-${fileTimestamp(date)}.${ext}`);
+/** What one verification run found (src/verify/verify.ts builds it; this module prints and writes it). */
+export interface VerifyReport {
+  readonly tool: "bollalabz-db verify";
+  readonly generatedAt: string;
+  readonly database: string;
+  readonly serverVersion: string;
+  readonly catalog: { readonly source: string; readonly entries: number };
+  readonly options: { readonly runs: number; readonly warmup: number; readonly explainRuns: number; readonly seqScanRowThreshold: number | null };
+  readonly grade: Grade;
+  readonly minGrade: Grade;
+  readonly meetsMinGrade: boolean;
+  /** Grade at or above the minimum and no gating database check failed: exit 0. */
+  readonly passed: boolean;
+  readonly summary: {
+    readonly queries: number;
+    readonly passed: number;
+    readonly failed: number;
+    readonly passRate: number;
+    /** Mean over the queries that ran of their mean client-side time (ms): the grade's "mean". */
+    readonly meanMs: number;
+    readonly failing: readonly string[];
+  };
+  readonly roundTrip: LatencyStats;
+  readonly queries: readonly QueryResult[];
+  readonly checks: readonly DatabaseCheck[];
+  readonly durationMs: number;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
@@ -133,14 +154,8 @@ export interface WrittenReports {
 export function writeVerifyReports(report: VerifyReport, files: { readonly json?: string; readonly markdown?: string }): WrittenReports {
   const markdown = path.resolve(files.markdown ?? defaultReportPath("verify", "md"));
   const chart = markdown.replace(/\.md$/i, "") + ".svg";
-  mkdirSync(path.dirname(markdown), { recursive: true });
-  writeFileSync(chart, verifyChartSvg(report));
-  writeFileSync(markdown, markdownReport(report, path.basename(chart)));
-  let json: string | undefined;
-  if (files.json) {
-    json = path.resolve(files.json);
-    mkdirSync(path.dirname(json), { recursive: true });
-    writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  }
+  writeReportFile(chart, verifyChartSvg(report));
+  writeReportFile(markdown, markdownReport(report, path.basename(chart)));
+  const json = files.json ? writeReportFile(files.json, report) : undefined;
   return { ...(json ? { json } : {}), markdown, chart };
 }

@@ -9,9 +9,10 @@
 // Give it a client with ONE connection (`max: 1`): the scan and buffer
 // counters are flushed from that session around the timed runs, so the
 // workload's own index usage and cache hit ratio can be measured.
-import { CUSTOM_PLAN_EXECUTIONS, bufferCounters, existingIndexNames, explainAnalyze, flushSessionStats, isGenericPlan, prepareForExplain, tableRowEstimates, type BufferCounters, type PreparedExplain } from "../checks/plan-analysis.ts";
+import { CUSTOM_PLAN_EXECUTIONS, explainAnalyze, isGenericPlan, prepareForExplain, type PreparedExplain } from "./explain.ts";
+import { bufferCounters, existingIndexNames, flushSessionStats, tableRowEstimates, type BufferCounters } from "./workload-counters.ts";
 import { scanCounters, type ScanCounters } from "../checks/database-health.ts";
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { parameterCount } from "./catalog-file.ts";
 import { analyzePlan, planFailures, type PlanSummary } from "./plan-analysis.ts";

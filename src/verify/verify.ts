@@ -3,45 +3,17 @@
 import { EXIT, UserError } from "../cli/errors.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { assertServerReady } from "../checks/preflight.ts";
-import { emptyTables } from "../checks/plan-analysis.ts";
-import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { emptyTables } from "./workload-counters.ts";
+import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { assertSchemaPresent } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
 import { CATALOG } from "./catalog.ts";
 import { validateCatalog } from "./catalog-file.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
-import { writeVerifyReports, type WrittenReports } from "./report.ts";
-import { runDatabaseChecks, type DatabaseCheck } from "./database-checks.ts";
+import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
+import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
-import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_WARMUP, runCatalog, type QueryResult, type RunOptions } from "./run-catalog.ts";
-import type { LatencyStats } from "./stats.ts";
-
-export interface VerifyReport {
-  readonly tool: "bollalabz-db verify";
-  readonly generatedAt: string;
-  readonly database: string;
-  readonly serverVersion: string;
-  readonly catalog: { readonly source: string; readonly entries: number };
-  readonly options: { readonly runs: number; readonly warmup: number; readonly explainRuns: number; readonly seqScanRowThreshold: number | null };
-  readonly grade: Grade;
-  readonly minGrade: Grade;
-  readonly meetsMinGrade: boolean;
-  /** Grade at or above the minimum and no gating database check failed: exit 0. */
-  readonly passed: boolean;
-  readonly summary: {
-    readonly queries: number;
-    readonly passed: number;
-    readonly failed: number;
-    readonly passRate: number;
-    /** Mean over the queries that ran of their mean client-side time (ms): the grade's "mean". */
-    readonly meanMs: number;
-    readonly failing: readonly string[];
-  };
-  readonly roundTrip: LatencyStats;
-  readonly queries: readonly QueryResult[];
-  readonly checks: readonly DatabaseCheck[];
-  readonly durationMs: number;
-}
+import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
 
 export interface VerifyOptions extends RunOptions {
   readonly catalog: readonly CatalogEntry[];
@@ -123,8 +95,7 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
  *   const { report } = await verifyTarget(target); console.log(formatVerifyTable(report));
  */
 export async function verifyTarget(target: DatabaseTarget, options: VerifyTargetOptions = {}): Promise<{ report: VerifyReport; written: WrittenReports }> {
-  const sql = await connect(target, { max: 1, applicationName: "bollalabz-db verify" });
-  try {
+  return withSql(target, async (sql) => {
     const report = await verifyDatabase(sql, {
       ...options,
       catalog: options.catalog ?? validateCatalog(CATALOG, BUILT_IN_CATALOG),
@@ -133,9 +104,7 @@ export async function verifyTarget(target: DatabaseTarget, options: VerifyTarget
       database: target.display,
     });
     return { report, written: writeVerifyReports(report, { json: options.json, markdown: options.markdown }) };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 1, applicationName: "bollalabz-db verify" });
 }
 
 export const BUILT_IN_CATALOG = "built-in (src/verify/catalog.ts)";

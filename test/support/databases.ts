@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
-import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/config/database-url.ts";
+import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/db/index.ts";
 import { applyMigrations } from "../../src/migrate/graphile.ts";
 import { seedDatabase, todayUtc } from "../../src/seed/generate.ts";
 

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/config/database-url.ts";
+import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/db/index.ts";
 import { createReplica, embeddedReplicas, startReplicas, type EmbeddedReplica } from "../../src/embedded/replicas.ts";
 import { destroyEmbedded, findFreePort, replicaDataDir, startEmbedded, stopCluster, type EmbeddedServer } from "../../src/embedded/server.ts";
 import { waitForCatchUp } from "../../src/replication/wait.ts";

@@ -3,7 +3,7 @@
 // statement's latency. A plain CREATE INDEX holds a SHARE lock that blocks
 // every write to its table for the whole build; CREATE INDEX CONCURRENTLY
 // does not, so the writer's worst latency tells the two apart.
-import { openSql, type DatabaseTarget } from "../config/database-url.ts";
+import { openSql, type DatabaseTarget } from "../db/index.ts";
 
 export interface WriterSample {
   /** ms since the writer started */

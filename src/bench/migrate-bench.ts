@@ -3,19 +3,17 @@
 // of its own (<database>_migrate_bench on the same server), never in yours:
 // base schema only -> seed at --scale -> start the writer -> npm run migrate's
 // runner -> stop the writer -> report. A report, not a pass/fail test.
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
 import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
 import { EXIT, UserError } from "../cli/errors.ts";
-import { formatMs } from "../cli/progress.ts";
-import { explainConnectionError, maskUrl, openSql, type DatabaseTarget, type Sql } from "../config/database-url.ts";
-import { REPORTS_DIR } from "../config/project.ts";
+import { formatMs } from "../cli/format.ts";
+import { maskUrl, withSql, type DatabaseTarget } from "../db/index.ts";
+import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
 import { seedDatabase, todayUtc, type SeedResult } from "../seed/generate.ts";
-import { applyBaseSchema } from "./rollback.ts";
-import { migrationProgressDisplay } from "./progress.ts";
-import { formatReport, runMigrations, type MigrationReport } from "./run.ts";
-import { startWriter, type WriterStats } from "./writer.ts";
+import { applyBaseSchema } from "../migrate/rollback.ts";
+import { migrationProgressDisplay } from "../migrate/progress.ts";
+import { formatReport, runMigrations, type MigrationReport } from "../migrate/run.ts";
+import { startWriter, type WriterStats } from "./concurrent-writer.ts";
 
 /** Goals of the issue: the whole set within 5 minutes at scale 10, a writer never waiting more than 200 ms. */
 export const BENCH_GOALS = { totalMs: 5 * 60_000, writerWorstMs: 200 } as const;
@@ -49,28 +47,15 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
   url.pathname = `/${name}`;
   const bench: DatabaseTarget = { url: url.toString(), display: maskUrl(url.toString()), source: target.source };
 
-  const root = postgres(rootUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    await recreateScratchDatabase(root as unknown as Sql, name);
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw explainConnectionError(error, { display: maskUrl(rootUrl), source: target.source });
-  } finally {
-    await root.end({ timeout: 5 });
-  }
+  const root: DatabaseTarget = { url: rootUrl, display: maskUrl(rootUrl), source: target.rootUrl ? target.source : "ROOT_DATABASE_URL" };
+  await withSql(root, (sql) => recreateScratchDatabase(sql, name), { max: 1 });
   options.log(`scratch database ${bench.display}`);
 
   try {
     await applyBaseSchema(bench);
-    const sql = openSql(bench, { max: 1 });
-    let seeded: SeedResult;
-    try {
-      options.log(`seeding at scale ${options.scale} ...`);
-      seeded = await seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() });
-      options.log(`seeded in ${formatMs(seeded.totalMs)}`);
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
+    options.log(`seeding at scale ${options.scale} ...`);
+    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 });
+    options.log(`seeded in ${formatMs(seeded.totalMs)}`);
 
     const writer = await startWriter(bench, { pauseMs: options.writerPauseMs });
     let migration: MigrationReport;
@@ -85,8 +70,7 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
       totalMet: migration.totalMs <= BENCH_GOALS.totalMs,
       writerMet: writerStats.worstMs <= BENCH_GOALS.writerWorstMs,
     };
-    mkdirSync(REPORTS_DIR, { recursive: true });
-    const reportFile = path.join(REPORTS_DIR, `migrate-bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+    const reportFile = path.resolve(defaultReportPath("migrate-bench", "json"));
     const report: BenchReport = {
       scale: options.scale,
       database: bench.display,
@@ -96,13 +80,11 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
       goals,
       reportFile,
     };
-    writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+    writeReportFile(reportFile, report);
     return report;
   } finally {
     if (!options.keep) {
-      const cleanup = postgres(rootUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-      await dropScratchDatabase(cleanup as unknown as Sql, name).catch(() => {});
-      await cleanup.end({ timeout: 5 });
+      await withSql(root, (sql) => dropScratchDatabase(sql, name), { max: 1 }).catch(() => {});
     }
   }
 }

@@ -3,7 +3,7 @@
 // the index-only scan the app uses today, a daily rollup table, and a
 // periodically refreshed materialized view. Everything it creates lives in a
 // scratch schema that is dropped afterwards; the app's tables are only read.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 const SCRATCH = "bollalabz_analytics_options";
 

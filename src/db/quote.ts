@@ -1,0 +1,8 @@
+// Identifiers that cannot travel as parameters (DDL: index and table names).
+// Only for names the project owns or read from the catalog, never for input
+// to be trusted as SQL.
+
+/** Double-quote an SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
