@@ -3,6 +3,7 @@
 // key and the command that fixes it, before any resource is declared.
 import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
+import { serverSetting } from "../src/settings/server-settings.ts";
 
 export const CONFIG_NAMESPACE = "bollalabz-db";
 
@@ -17,6 +18,15 @@ export const DEFAULT_APP_ROLE = "bollalabz_app";
 /** The project needs PostgreSQL 15+ (same bar as src/checks/preflight.ts). */
 export const MIN_MAJOR_VERSION = 15;
 export const MIN_PASSWORD_LENGTH = 12;
+export const DEFAULT_REPLICAS = 0;
+export const DEFAULT_REPLICATION_ROLE = "bollalabz_replicator";
+/** WAL senders one new replica's clone holds: pg_basebackup's connection plus its WAL stream (-X stream). */
+export const WAL_SENDERS_PER_CLONE = 2;
+/**
+ * Replicas the primary's settings can serve: each streams through one WAL
+ * sender and one slot, and one more replica must still be able to clone.
+ */
+export const MAX_REPLICAS = Math.min(Number(serverSetting("max_wal_senders")) - WAL_SENDERS_PER_CLONE, Number(serverSetting("max_replication_slots")) - 1);
 
 /** Every key the program reads; anything else in the namespace is a typo. */
 export const CONFIG_KEYS = [
@@ -29,6 +39,8 @@ export const CONFIG_KEYS = [
   "containerName",
   "databaseName",
   "appRole",
+  "replicas",
+  "replicationRole",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export const SECRET_KEYS: readonly ConfigKey[] = ["postgresPassword", "appPassword"];
@@ -47,6 +59,10 @@ export interface PlainInfraConfig {
   readonly containerName: string;
   readonly databaseName: string;
   readonly appRole: string;
+  /** Hot standbys streaming from the container (0: a single server, as before). */
+  readonly replicas: number;
+  /** Role the replicas clone and stream as (REPLICATION, a random password Pulumi generates). */
+  readonly replicationRole: string;
 }
 
 export interface InfraConfig extends PlainInfraConfig {
@@ -180,8 +196,29 @@ export function validateInfraConfig(raw: RawConfig, unknownKeys: readonly string
     problems.push(`${key("appRole")} is '${appRole}'; 'postgres' is the superuser (used for migrations) and 'pg_' names are reserved. Pick another, e.g. ${DEFAULT_APP_ROLE}`);
   }
 
+  let replicas = DEFAULT_REPLICAS;
+  const rawReplicas = value("replicas");
+  if (rawReplicas !== undefined) {
+    replicas = Number(rawReplicas);
+    if (!/^\d+$/.test(rawReplicas) || replicas > MAX_REPLICAS) {
+      problems.push(
+        `${key("replicas")} is '${rawReplicas}'; expected a whole number from 0 to ${MAX_REPLICAS} (max_wal_senders and max_replication_slots in src/settings/server-settings.ts leave room for that many plus one clone). Set it: ${setCmd("replicas", "2")}`,
+      );
+    } else if (hostPort >= 1 && hostPort <= 65535) {
+      // Replica i publishes on hostPort + i.
+      if (hostPort + replicas > 65535) problems.push(`${key("replicas")} is ${replicas}: replica ports hostPort + 1 .. hostPort + ${replicas} would pass 65535 (hostPort is ${hostPort}); lower ${key("hostPort")}`);
+    }
+  }
+
+  const replicationRole = value("replicationRole") ?? DEFAULT_REPLICATION_ROLE;
+  if (!SQL_IDENTIFIER.test(replicationRole)) {
+    problems.push(`${key("replicationRole")} is '${replicationRole}'; expected a lower-case identifier (a-z, 0-9, _; at most 63 characters)`);
+  } else if (replicationRole === "postgres" || replicationRole.startsWith("pg_") || replicationRole === appRole) {
+    problems.push(`${key("replicationRole")} is '${replicationRole}'; it must be a role of its own (not 'postgres', a 'pg_' name or the app role). Pick another, e.g. ${DEFAULT_REPLICATION_ROLE}`);
+  }
+
   if (problems.length > 0) throw new InfraConfigError(problems);
-  return { image, majorVersion: majorVersion!, hostPort, bindAddress, allowNetworkBind, containerName, databaseName, appRole };
+  return { image, majorVersion: majorVersion!, hostPort, bindAddress, allowNetworkBind, containerName, databaseName, appRole, replicas, replicationRole };
 }
 
 /** Read this stack's config; throws InfraConfigError listing every problem. */

@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVER_SETTINGS, serverSettingsAsFlags, sharedMemoryBytes, type ServerSetting } from "../src/settings/server-settings.ts";
+import { CONTAINER_HBA_FILE, containerPgHba } from "../src/container/pg-hba.ts";
 import { dataPathFor } from "./config.ts";
 import { NETWORK_BIND_OPT_IN_LABEL } from "./labels.ts";
 
@@ -26,9 +27,35 @@ export const CONTAINER_ONLY_SETTINGS: readonly ServerSetting[] = [
   { name: "listen_addresses", value: "*", reason: "Inside the container; reachability from outside is decided by the published port's bind address." },
 ];
 
+/**
+ * Only in a replicated deployment: every node reads the generated pg_hba.conf
+ * (src/container/pg-hba.ts) that lets the replication role in.
+ */
+export const REPLICATION_HBA_SETTING: ServerSetting = {
+  name: "hba_file",
+  value: CONTAINER_HBA_FILE,
+  reason: "The uploaded rules apply to an existing data volume too (the image writes PGDATA/pg_hba.conf only on first start).",
+};
+
 /** The container's command: `postgres -c name=value ...` from the shared settings module. */
-export function postgresCommand(settings: readonly ServerSetting[] = SERVER_SETTINGS): string[] {
-  return ["postgres", ...serverSettingsAsFlags([...settings, ...CONTAINER_ONLY_SETTINGS])];
+export function postgresCommand(settings: readonly ServerSetting[] = SERVER_SETTINGS, extra: readonly ServerSetting[] = []): string[] {
+  return ["postgres", ...serverSettingsAsFlags([...settings, ...CONTAINER_ONLY_SETTINGS, ...extra])];
+}
+
+/** pg_isready over TCP (see the primary's container for why TCP). */
+export function postgresHealthcheck(startPeriod: string) {
+  return {
+    tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(CONTAINER_PORT), "-U", SUPERUSER],
+    interval: "2s",
+    timeout: "5s",
+    retries: 5,
+    startPeriod,
+  };
+}
+
+/** The uploaded pg_hba.conf (no secret in it: role names and methods only). */
+export function hbaUpload(replicationRole: string) {
+  return { file: CONTAINER_HBA_FILE, content: containerPgHba(replicationRole), permissions: "0644" };
 }
 
 /** /dev/shm size in MB (the docker provider's unit) for shared_buffers plus headroom. */
@@ -54,6 +81,12 @@ export interface DatabaseServerArgs {
   readonly allowNetworkBind: boolean;
   /** Password of the superuser `postgres`. */
   readonly superuserPassword: pulumi.Input<string>;
+  /**
+   * Set when replicas stream from this server: it joins a Docker network of
+   * its own (the replicas reach it there by its container name) and reads the
+   * generated pg_hba.conf that admits the replication role.
+   */
+  readonly replication?: { readonly role: string };
 }
 
 export class DatabaseServer extends pulumi.ComponentResource {
@@ -65,6 +98,8 @@ export class DatabaseServer extends pulumi.ComponentResource {
   /** Host and port a client on this machine uses (from the container's outputs). */
   readonly host: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
+  /** Only with `replication`: the network the replicas join. */
+  readonly replicationNetwork?: docker.Network;
 
   constructor(name: string, args: DatabaseServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("bollalabz-db:index:DatabaseServer", name, {}, opts);
@@ -75,13 +110,19 @@ export class DatabaseServer extends pulumi.ComponentResource {
     // A named volume outlives container replacements (image upgrades, setting changes).
     this.volume = new docker.Volume(`${name}-data`, { name: `${args.containerName}-data` }, child);
 
+    // A user-defined network: Docker's default bridge has no name resolution
+    // between containers. Not internal: the published port needs the bridge.
+    if (args.replication) {
+      this.replicationNetwork = new docker.Network(`${name}-replication`, { name: `${args.containerName}-replication`, driver: "bridge" }, child);
+    }
+
     this.container = new docker.Container(
       `${name}-container`,
       {
         name: args.containerName,
         // imageId, not image.name: the container is replaced only when the pulled image changes.
         image: this.image.imageId,
-        command: postgresCommand(),
+        command: postgresCommand(SERVER_SETTINGS, args.replication ? [REPLICATION_HBA_SETTING] : []),
         envs: [pulumi.interpolate`POSTGRES_PASSWORD=${args.superuserPassword}`],
         ports: [{ internal: CONTAINER_PORT, external: args.hostPort, ip: args.bindAddress }],
         volumes: [{ volumeName: this.volume.name, containerPath: dataPathFor(args.majorVersion) }],
@@ -89,13 +130,13 @@ export class DatabaseServer extends pulumi.ComponentResource {
         // During first start the image runs a temporary server on the unix
         // socket only: probing TCP reports healthy only once the real server
         // accepts the connections the provider and the app will make.
-        healthcheck: {
-          tests: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", String(CONTAINER_PORT), "-U", SUPERUSER],
-          interval: "2s",
-          timeout: "5s",
-          retries: 5,
-          startPeriod: "120s",
-        },
+        healthcheck: postgresHealthcheck("120s"),
+        ...(args.replication && this.replicationNetwork
+          ? {
+              uploads: [hbaUpload(args.replication.role)],
+              networksAdvanced: [{ name: this.replicationNetwork.name, aliases: [args.containerName] }],
+            }
+          : {}),
         wait: true,
         waitTimeout: WAIT_TIMEOUT_SECONDS,
         restart: "unless-stopped",

@@ -6,6 +6,8 @@ import { loadInfraConfig } from "./config.ts";
 import { AppDatabase } from "./app-database.ts";
 import { connectionUrl } from "./connection-url.ts";
 import { DatabaseServer, SUPERUSER } from "./database-server.ts";
+import { Replicas } from "./replicas.ts";
+import * as pulumi from "@pulumi/pulumi";
 
 const config = loadInfraConfig();
 
@@ -17,7 +19,24 @@ const server = new DatabaseServer("postgres", {
   bindAddress: config.bindAddress,
   allowNetworkBind: config.allowNetworkBind,
   superuserPassword: config.postgresPassword,
+  // Only with replicas: otherwise the container stays exactly as before
+  // (turning replicas on replaces it once: new command, hba file, network).
+  ...(config.replicas > 0 ? { replication: { role: config.replicationRole } } : {}),
 });
+
+const replicas =
+  config.replicas > 0
+    ? new Replicas("replica", {
+        count: config.replicas,
+        primary: server,
+        majorVersion: config.majorVersion,
+        primaryContainerName: config.containerName,
+        hostPort: config.hostPort,
+        bindAddress: config.bindAddress,
+        allowNetworkBind: config.allowNetworkBind,
+        replicationRole: config.replicationRole,
+      })
+    : undefined;
 
 const app = new AppDatabase("app", {
   provider: server.provider,
@@ -36,3 +55,17 @@ export const containerName = server.container.name;
 export const appUrl = connectionUrl({ user: app.role.name, password: config.appPassword, host, port, database: databaseName });
 /** For `npm run migrate` and `npm run verify` (the superuser, which owns the schema). Secret. */
 export const migrationUrl = connectionUrl({ user: SUPERUSER, password: config.postgresPassword, host, port, database: databaseName });
+
+// Replicas (empty lists without `bollalabz-db:replicas`). The app and the
+// migration roles exist on every replica: a physical replica is a copy of the primary.
+export const replicaContainerNames = pulumi.output(replicas?.containers.map((c) => c.name) ?? []);
+export const replicaPorts = pulumi.output(replicas?.ports ?? []);
+export const replicationSlots = pulumi.output(replicas?.slots.map((s) => s.name) ?? []);
+/** For the app's read pool (DATABASE_REPLICA_URLS, comma-separated). Secret. */
+export const replicaUrls = pulumi.secret(
+  pulumi.all((replicas?.hosts ?? []).map((h, i) => connectionUrl({ user: app.role.name, password: config.appPassword, host: h, port: replicas!.ports[i]!, database: databaseName }))),
+);
+/** For `npm run verify -- --replica <url>` and maintenance (the superuser). Secret. */
+export const replicaAdminUrls = pulumi.secret(
+  pulumi.all((replicas?.hosts ?? []).map((h, i) => connectionUrl({ user: SUPERUSER, password: config.postgresPassword, host: h, port: replicas!.ports[i]!, database: databaseName }))),
+);

@@ -2,7 +2,8 @@
 // naming its key and the fix; secrets never echoed.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE, InfraConfigError, dataPathFor, imageMajorVersion, loadInfraConfig, validateInfraConfig } from "../infra/config.ts";
+import { serverSetting } from "../src/settings/server-settings.ts";
+import { DEFAULT_IMAGE, InfraConfigError, MAX_REPLICAS, dataPathFor, imageMajorVersion, loadInfraConfig, validateInfraConfig } from "../infra/config.ts";
 
 const secrets = { postgresPassword: "superuser-password-1", appPassword: "app-role-password-1" };
 
@@ -30,6 +31,8 @@ describe("stack config", () => {
       containerName: "bollalabz-db-postgres",
       databaseName: "bollalabz",
       appRole: "bollalabz_app",
+      replicas: 0,
+      replicationRole: "bollalabz_replicator",
     });
     expect(DEFAULT_IMAGE).toMatch(/^postgres:17\.\d+$/);
   });
@@ -64,6 +67,24 @@ describe("stack config", () => {
   ])("rejects %j", (override, message) => {
     const problems = problemsOf(() => validateInfraConfig({ ...secrets, ...override }));
     expect(problems.join("\n")).toMatch(message);
+  });
+
+  it("replicas: a whole number up to what max_wal_senders / max_replication_slots leave room for, ports inside 65535", () => {
+    expect(MAX_REPLICAS).toBe(Math.min(Number(serverSetting("max_wal_senders")) - 2, Number(serverSetting("max_replication_slots")) - 1));
+    expect(MAX_REPLICAS).toBeGreaterThanOrEqual(2);
+    expect(validateInfraConfig({ ...secrets, replicas: "2" })).toMatchObject({ replicas: 2, replicationRole: "bollalabz_replicator" });
+    expect(validateInfraConfig({ ...secrets, replicas: String(MAX_REPLICAS) }).replicas).toBe(MAX_REPLICAS);
+    const problems = problemsOf(() =>
+      validateInfraConfig({ ...secrets, replicas: String(MAX_REPLICAS + 1), replicationRole: "bollalabz_app" }),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(new RegExp(`'bollalabz-db:replicas' is '${MAX_REPLICAS + 1}'; expected a whole number from 0 to ${MAX_REPLICAS}.*pulumi config set bollalabz-db:replicas 2`));
+    expect(problems[1]).toMatch(/'bollalabz-db:replicationRole' is 'bollalabz_app'; it must be a role of its own/);
+    for (const bad of ["-1", "two", "1.5"]) expect(problemsOf(() => validateInfraConfig({ ...secrets, replicas: bad })).join("\n")).toMatch(/'bollalabz-db:replicas' is/);
+    expect(problemsOf(() => validateInfraConfig({ ...secrets, hostPort: "65534", replicas: "2" })).join("\n")).toMatch(/replica ports hostPort \+ 1 \.\. hostPort \+ 2 would pass 65535/);
+    // An invalid hostPort is reported once, not again through the replica ports.
+    expect(problemsOf(() => validateInfraConfig({ ...secrets, hostPort: "70000", replicas: "2" }))).toHaveLength(1);
+    expect(problemsOf(() => validateInfraConfig({ ...secrets, replicationRole: "pg_repl" })).join("\n")).toMatch(/replicationRole/);
   });
 
   it("accepts a non-loopback bind only with the explicit opt-in", () => {

@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 const types = [];
 pulumi.runtime.setAllConfig(JSON.parse(process.env.HARNESS_CONFIG), ["bollalabz-db:postgresPassword", "bollalabz-db:appPassword"]);
 await pulumi.runtime.setMocks({
-  newResource: (a) => { types.push(a.type); return { id: a.name + "-id", state: { ...a.inputs, imageId: "sha256:1" } }; },
+  newResource: (a) => { types.push(a.type); return { id: a.name + "-id", state: { ...a.inputs, imageId: "sha256:1", ...(a.type.startsWith("random:") ? { result: "random-password-1" } : {}) } }; },
   call: (a) => a.inputs,
 }, "bollalabz-db", "dev", false);
 const program = await import(pathToFileURL(realpathSync(process.env.HARNESS_MAIN)).href);
@@ -52,6 +52,28 @@ describe("the program loads like `pulumi up` loads it", () => {
       databaseName: { secret: false, plain: "bollalabz" },
       appUrl: { secret: true },
       migrationUrl: { secret: true },
+    });
+    expect(stdout).not.toContain("password-1");
+  });
+
+  it("with `bollalabz-db:replicas: 2` too: role, slots, replica containers, secret replica URLs", async () => {
+    const nodeArgs = project.runtime.options.nodeargs.split(/\s+/);
+    const devConfig = (parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, string> }).config;
+    const config = { ...devConfig, "bollalabz-db:replicas": "2", "bollalabz-db:postgresPassword": "superuser-password-1", "bollalabz-db:appPassword": "app-role-password-1" };
+    const { stdout } = await run(process.execPath, [...nodeArgs, "--input-type=module", "-e", HARNESS], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, HARNESS_CONFIG: JSON.stringify(config), HARNESS_MAIN: path.join(PROJECT_ROOT, project.main), PULUMI_NODEJS_TYPESCRIPT: String(project.runtime.options.typescript) },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { types: string[]; outputs: Record<string, { secret: boolean; plain?: unknown }> };
+    expect(result.types).toEqual(
+      expect.arrayContaining(["random:index/randomPassword:RandomPassword", "postgresql:index/physicalReplicationSlot:PhysicalReplicationSlot", "docker:index/network:Network"]),
+    );
+    expect(result.outputs).toMatchObject({
+      replicaPorts: { secret: false, plain: [55433, 55434] },
+      replicationSlots: { secret: false, plain: ["bollalabz_replica_1", "bollalabz_replica_2"] },
+      replicaUrls: { secret: true },
+      replicaAdminUrls: { secret: true },
     });
     expect(stdout).not.toContain("password-1");
   });

@@ -157,6 +157,19 @@ describe("the database objects", () => {
   });
 });
 
+describe("without replicas (the dev stack's default)", () => {
+  it("declares no replication resources and leaves the container as it was: no hba file, no extra network", async () => {
+    expect(registered.filter((r) => /random:|physicalReplicationSlot|network:Network/.test(r.type))).toEqual([]);
+    expect(ofType("docker:index/container:Container")).toHaveLength(1);
+    const container = one("docker:index/container:Container").inputs;
+    expect(JSON.stringify(container.command)).not.toContain("hba_file");
+    expect(container.uploads ?? []).toEqual([]);
+    expect(container.networksAdvanced ?? []).toEqual([]);
+    expect(await resolve(program.replicaUrls)).toEqual([]);
+    expect(await resolve(program.replicaPorts)).toEqual([]);
+  });
+});
+
 describe("stack outputs", () => {
   it("host, port and database name are plain; the URLs are secret and complete", async () => {
     expect(await resolve(program.host)).toBe("127.0.0.1");
@@ -173,7 +186,10 @@ describe("stack outputs", () => {
 
   it("no plain (non-secret) output carries a password", async () => {
     const outputs = Object.entries(program).filter(([, v]) => pulumi.Output.isInstance(v)) as Array<[string, pulumi.Output<unknown>]>;
-    expect(outputs.map(([k]) => k).sort()).toEqual(["appRole", "appUrl", "containerName", "databaseName", "host", "migrationUrl", "port"]);
+    expect(outputs.map(([k]) => k).sort()).toEqual([
+      "appRole", "appUrl", "containerName", "databaseName", "host", "migrationUrl", "port",
+      "replicaAdminUrls", "replicaContainerNames", "replicaPorts", "replicaUrls", "replicationSlots",
+    ]);
     for (const [name, output] of outputs) {
       if (await pulumi.isSecret(output)) continue;
       const text = JSON.stringify(await resolve(output));

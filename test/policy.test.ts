@@ -8,31 +8,11 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/config/project.ts";
 import type { ResourceValidationArgs } from "@pulumi/policy";
+import { NotApplicable, argsFor } from "./support/policy-args.ts";
 import { NETWORK_BIND_OPT_IN_LABEL, POLICIES, isLoopbackBind, noNetworkExposedPorts } from "../policy/policies.ts";
 import { NETWORK_BIND_OPT_IN_LABEL as PROGRAM_LABEL } from "../infra/database-server.ts";
 
 const CONTAINER = "docker:index/container:Container";
-
-class NotApplicable extends Error {}
-
-/** Mirrors @pulumi/policy's server: isType compares the class's __pulumiType with the resource type. */
-function argsFor(type: string, props: Record<string, unknown>): ResourceValidationArgs {
-  const isType = (cls: unknown) => (cls as { __pulumiType?: string }).__pulumiType === type;
-  return {
-    type,
-    props,
-    urn: `urn:pulumi:dev::bollalabz-db::${type}::pg`,
-    name: "pg",
-    opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } } as never,
-    stackTags: new Map(),
-    isType: isType as ResourceValidationArgs["isType"],
-    asType: ((cls: unknown) => (isType(cls) ? props : undefined)) as ResourceValidationArgs["asType"],
-    getConfig: <T extends object>() => ({}) as T,
-    notApplicable: (reason?: string): never => {
-      throw new NotApplicable(reason);
-    },
-  };
-}
 
 async function violations(props: Record<string, unknown>, type = CONTAINER): Promise<string[]> {
   const found: string[] = [];
