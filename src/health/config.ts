@@ -9,6 +9,8 @@ export interface HealthServerSettings {
   /** Bearer token for every endpoint except GET /api/v1/health; undefined = no auth (loopback only). */
   readonly token: string | undefined;
   readonly logLevel: string;
+  /** HEALTH_DASHBOARD_SECURE_COOKIE: mark the dashboard's session cookie Secure (users reach the server over TLS, e.g. behind a proxy). */
+  readonly secureCookie: boolean;
 }
 
 export const HEALTH_SERVER_DEFAULTS = { host: "127.0.0.1", port: 5000, logLevel: "info" } as const;
@@ -44,8 +46,13 @@ export function parseHealthServerSettings(env: NodeJS.ProcessEnv = process.env):
   }
   const logLevel = env.LOG_LEVEL?.trim() || HEALTH_SERVER_DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`Setting 'LOG_LEVEL': must be one of ${LOG_LEVELS.join(", ")}, got '${logLevel}'`);
+  const rawSecure = env.HEALTH_DASHBOARD_SECURE_COOKIE?.trim().toLowerCase() ?? "";
+  const secureCookie = ["1", "true", "yes", "on"].includes(rawSecure);
+  if (rawSecure !== "" && !secureCookie && !["0", "false", "no", "off"].includes(rawSecure)) {
+    problems.push(`Setting 'HEALTH_DASHBOARD_SECURE_COOKIE': must be true or false, got '${env.HEALTH_DASHBOARD_SECURE_COOKIE}'`);
+  }
   if (problems.length === 0 && !isLoopback(host) && token === undefined) problems.push(publicBindProblem(host));
-  return { value: { host, port, token, logLevel }, problems };
+  return { value: { host, port, token, logLevel, secureCookie }, problems };
 }
 
 export function publicBindProblem(host: string): string {

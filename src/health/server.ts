@@ -6,8 +6,10 @@ import { classifyConnectionError, type DatabaseTarget } from "../db/index.ts";
 import { poolConfigFromEnv } from "../pool/config.ts";
 import { createDatabase, type Database } from "../pool/create-database.ts";
 import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./config.ts";
+import { DASHBOARD_PREFIX } from "./dashboard/layout.ts";
+import { dashboardPlugin } from "./dashboard/plugin.ts";
 import { metricsPlugin } from "./metrics.ts";
-import { healthPlugin } from "./plugin.ts";
+import { healthPlugin, PACKAGE_VERSION } from "./plugin.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -17,6 +19,7 @@ export const ENDPOINTS = [
   "POST /api/v1/health/database/reset-stats",
   "GET /api/v1/health/database/slow-queries?limit=1..100",
   "GET /metrics",
+  "GET /dashboard (sign in with the token in a browser)",
 ] as const;
 
 /** The request path without its query string (a client may put a token or personal data there). */
@@ -54,6 +57,10 @@ export interface BuildOptions {
   readonly token?: string;
   readonly logger?: FastifyServerOptions["logger"];
   readonly pingTimeoutMs?: number;
+  /** The dashboard's session cookie gets the Secure attribute (served over TLS). */
+  readonly secureCookie?: boolean;
+  /** Where the dashboard reads verify reports (default reports/). */
+  readonly reportsDir?: string;
 }
 
 /** The app, not listening yet (tests use app.inject or listen themselves). */
@@ -62,6 +69,7 @@ export async function buildHealthApp(options: BuildOptions): Promise<{ app: Fast
   const database = typeof options.database === "function" ? options.database(app.log) : options.database;
   await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
   await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
+  await app.register(dashboardPlugin, { prefix: DASHBOARD_PREFIX, database, token: options.token, secureCookie: options.secureCookie, reportsDir: options.reportsDir, version: PACKAGE_VERSION });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No route ${request.method} ${pathOnly(request.url)}.`, endpoints: ENDPOINTS }),
   );
@@ -96,6 +104,7 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
   const { app, database } = await buildHealthApp({
     database: (logger) => createDatabase(config, { logger }),
     token: settings.token,
+    secureCookie: settings.secureCookie,
     logger: loggerOptions(settings.logLevel, options.logStream),
   });
   const first = await database.ping(config.connectTimeoutSeconds * 1000 + 500);

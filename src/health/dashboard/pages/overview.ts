@@ -1,0 +1,89 @@
+// Overview: is the database up, how full is the pool, how fast are queries,
+// and the headline figures of the other pages.
+import { cacheHitRatio, CACHE_HIT_RATIO_MIN, databaseSizeBytes } from "../../../checks/database-health.ts";
+import { findInvalidIndexes } from "../../../checks/index-health.ts";
+import { barChart, meter } from "../charts.ts";
+import { html, type SafeHtml } from "../html.ts";
+import { badge, bytes, card, count, duration, figures, load, ms, percent } from "../sections.ts";
+import { latestVerifyReport, type LatestVerifyReport } from "../verify-report.ts";
+import type { PageContext } from "./context.ts";
+
+function verifyBadge(latest: LatestVerifyReport): SafeHtml {
+  if (latest.kind === "json") return badge(latest.report.passed ? "ok" : "bad", `grade ${latest.report.grade}`);
+  const grade = /grade (\S+)/.exec(latest.title)?.[1] ?? "?";
+  return badge(latest.facts.some((f) => /below the bar/i.test(f)) ? "bad" : "ok", `grade ${grade}`);
+}
+
+export async function overviewPage(ctx: PageContext): Promise<SafeHtml> {
+  const { database, deadlineMs } = ctx;
+  const sql = database.sql;
+  const [ping, size, cache, server, invalid, verify] = await Promise.all([
+    database.ping(Math.min(deadlineMs, 2000)),
+    load("database size", () => databaseSizeBytes(sql), deadlineMs),
+    load("cache hit ratio", () => cacheHitRatio(sql), deadlineMs),
+    load("server-side pool view", () => database.serverPoolStats(), deadlineMs),
+    load("invalid indexes", () => findInvalidIndexes(sql), deadlineMs),
+    load("verify report", () => latestVerifyReport(ctx.reportsDir), deadlineMs),
+  ]);
+  const pool = database.poolStats();
+  const stats = database.getQueryStats();
+  const cacheTone = (r: number | null) => (r === null ? "info" : r >= CACHE_HIT_RATIO_MIN ? "ok" : "warn");
+
+  const health = html`<section class="card" id="health"><h2>Health</h2>${figures([
+    ["database", ping.ok ? badge("ok", "reachable") : badge("bad", "unreachable")],
+    ["latency", ms(ping.latencyMs)],
+    ["version", ctx.version],
+    ["uptime", duration((Date.now() - ctx.startedAt) / 1000)],
+    ["size", size.ok ? bytes(size.value) : "-"],
+    ["invalid indexes", invalid.ok ? (invalid.value.length === 0 ? badge("ok", "0") : badge("bad", String(invalid.value.length))) : "-"],
+    ["last verify", verify.ok && verify.value ? verifyBadge(verify.value) : "-"],
+  ])}${ping.ok ? "" : html`<p class="flash error">${ping.error?.code ?? ""} ${ping.error?.message ?? ""}</p>`}</section>`;
+
+  const poolCard = html`<section class="card" id="pool"><h2>Connection pool (this process)</h2>${meter({
+    title: "Pool connections against the pool maximum",
+    parts: [
+      { value: pool.busy, tone: "s0", label: "busy" },
+      { value: pool.idle, tone: "s1", label: "idle" },
+      { value: pool.waiting, tone: "bad", label: "waiting" },
+    ],
+    limit: pool.max,
+    limitLabel: "pool max",
+  })}${figures([
+    ["open", count(pool.open)],
+    ["peak busy", count(pool.peakBusy)],
+    ["peak waiting", count(pool.peakWaiting)],
+    ["queued in total", count(pool.queuedTotal)],
+    ["queue timeout", ms(pool.queueTimeoutMs)],
+  ])}${
+    server.ok
+      ? html`<p class="muted">pg_stat_activity for application ${pool.applicationName}: ${server.value.ours} connections (${server.value.active} active, ${server.value.idle} idle, ${server.value.idleInTransaction} idle in transaction); ${server.value.connections} on the server in all.</p>`
+      : html`<p class="flash error">${server.problem}</p>`
+  }</section>`;
+
+  const latency = html`<section class="card" id="latency"><h2>Query latency (this process, since ${stats.since})</h2>${barChart({
+    title: "Query latency percentiles",
+    rows: [
+      { label: "p50", segments: [{ value: stats.p50Ms ?? 0, tone: "s1" }] },
+      { label: "p95", segments: [{ value: stats.p95Ms ?? 0, tone: "s0" }] },
+      { label: "p99", segments: [{ value: stats.p99Ms ?? 0, tone: "s3" }] },
+      { label: "max", segments: [{ value: stats.maxDurationMs ?? 0, tone: "s2" }] },
+    ],
+    format: (v) => ms(v),
+  })}${figures([
+    ["queries", count(stats.totalQueries)],
+    ["slow", `${count(stats.slowQueries)} (${stats.slowQueryPercentage.toFixed(2)}%)`],
+    ["very slow", count(stats.verySlowQueries)],
+    ["errors", count(stats.errors)],
+    ["waited for a connection", count(stats.queueWait.waited)],
+  ])}</section>`;
+
+  const cacheCard = card("Cache hit ratio (since the statistics reset)", cache, (c) =>
+    figures([
+      ["tables", badge(cacheTone(c.tables), percent(c.tables, 2))],
+      ["indexes", badge(cacheTone(c.indexes), percent(c.indexes, 2))],
+      ["goal", `≥ ${percent(CACHE_HIT_RATIO_MIN, 0)}`],
+    ]),
+    "cache",
+  );
+  return html`<div class="grid">${health}${cacheCard}</div>${poolCard}${latency}`;
+}

@@ -1,0 +1,167 @@
+// The dashboard in a real browser: Debian's Chromium driven by puppeteer-core
+// against a real health server (listening on loopback) and a real, seeded
+// database with a real verify report. Signs in, opens every page, checks the
+// charts are there, that nothing logged an error or violated the CSP, and
+// writes a screenshot of each page to reports/dashboard-<page>.png.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Browser, Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPORTS_DIR } from "../src/config/project.ts";
+import { DASHBOARD_PAGES } from "../src/health/dashboard/layout.ts";
+import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts";
+import { buildHealthApp } from "../src/health/server.ts";
+import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { verifyTarget } from "../src/verify/verify.ts";
+import { launchChromium } from "./support/browser.ts";
+import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+
+// Browser-side globals used inside page.evaluate callbacks: the project compiles
+// without the DOM library, so these few are declared for this file alone.
+declare const window: { __cspViolations: string[] };
+declare const document: {
+  addEventListener(type: "securitypolicyviolation", listener: (e: { violatedDirective: string; blockedURI: string }) => void): void;
+  body: { insertAdjacentHTML(position: "beforeend", html: string): void };
+};
+declare function getComputedStyle(element: unknown): { backgroundColor: string; color: string };
+
+const TOKEN = "browser-token-0123456789abcdef";
+const WAIT = { timeout: 60_000 };
+
+interface PageProblems {
+  console: string[];
+  pageErrors: string[];
+  failedRequests: string[];
+}
+
+/** Everything the page reports that a person would call broken. */
+function watch(page: Page): PageProblems {
+  const problems: PageProblems = { console: [], pageErrors: [], failedRequests: [] };
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warn") problems.console.push(`${msg.type()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => problems.pageErrors.push(String(error)));
+  page.on("requestfailed", (request) => problems.failedRequests.push(`${request.url()}: ${request.failure()?.errorText}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.failedRequests.push(`${response.url()}: HTTP ${response.status()}`);
+  });
+  return problems;
+}
+
+/** CSP violations, as the page itself sees them (recorded by a DevTools-injected listener, which the CSP does not govern). */
+async function recordCspViolations(page: Page): Promise<void> {
+  await page.evaluateOnNewDocument(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI || "inline"}`));
+  });
+}
+
+const cspViolations = (page: Page) => page.evaluate(() => window.__cspViolations);
+
+describe("dashboard in Chromium", () => {
+  let db: TestDatabase;
+  let database: Database;
+  let app: FastifyInstance;
+  let base: string;
+  let browser: Browser;
+  let closeBrowser: () => Promise<void>;
+  let reportsDir: string;
+  let page: Page;
+  let problems: PageProblems;
+
+  beforeAll(async () => {
+    db = await seededDatabase("dashbrowser", 0.02);
+    // A real verify report for the verify page (few runs: its figures are not what is tested here).
+    reportsDir = mkdtempSync(path.join(tmpdir(), "dashboard-browser-reports-"));
+    await verifyTarget(db, { runs: 2, warmup: 0, explainRuns: 1, minGrade: "F", json: path.join(reportsDir, "verify-browser.json"), markdown: path.join(reportsDir, "verify-browser.md") });
+    database = createDatabase({ ...POOL_DEFAULTS, applicationName: `dashbrowser-${process.pid}`, target: db }, { logger: { warn() {}, error() {} } });
+    ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir }));
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    ({ browser, close: closeBrowser } = await launchChromium());
+    page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    page.setDefaultTimeout(WAIT.timeout);
+    page.setDefaultNavigationTimeout(WAIT.timeout);
+    await recordCspViolations(page);
+    problems = watch(page);
+    mkdirSync(REPORTS_DIR, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await app?.close();
+    await database?.close();
+    await db?.drop();
+    if (reportsDir) rmSync(reportsDir, { recursive: true, force: true });
+  });
+
+  it("signs in with the API token and gets an HttpOnly, SameSite=Strict session cookie without the token in it", async () => {
+    const first = await page.goto(`${base}/dashboard`);
+    expect(page.url()).toBe(`${base}/dashboard/login`);
+    expect(first?.headers()["content-security-policy"]).toBe(DASHBOARD_CSP);
+    await page.type("#token", TOKEN);
+    await Promise.all([page.waitForNavigation(WAIT), page.click("button[type=submit]")]);
+    expect(page.url(), JSON.stringify(problems) + (await page.content())).toBe(`${base}/dashboard`);
+    expect(await page.$eval("main h1", (h) => h.textContent)).toBe("Overview");
+    const cookie = (await browser.cookies()).find((c) => c.name === SESSION_COOKIE);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/dashboard" });
+    expect(cookie?.value).not.toContain(TOKEN);
+  });
+
+  it("renders every page with its charts, and nothing logs an error or violates the CSP", async () => {
+    for (const { path: pagePath, title } of DASHBOARD_PAGES) {
+      const response = await page.goto(`${base}/dashboard${pagePath}`);
+      expect(response?.status(), pagePath).toBe(200);
+      expect(response?.headers()["content-security-policy"]).toBe(DASHBOARD_CSP);
+      await page.waitForSelector("main h1");
+      expect(await page.$eval("main h1", (h) => h.textContent)).toBe(title);
+      // Every section loaded (a failed one shows a .flash.error notice in its card).
+      expect(await page.$$eval("section.card .flash.error", (els) => els.map((e) => e.textContent)), pagePath).toEqual([]);
+      const charts = await page.$$eval("svg.chart", (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
+      expect(charts.length, `${pagePath}: svg charts`).toBeGreaterThan(0);
+      expect(Math.min(...charts), `${pagePath}: charts are laid out`).toBeGreaterThan(100);
+      // The stylesheet applied (the CSP allows it from 'self'): the header is dark.
+      expect(await page.$eval("header", (h) => getComputedStyle(h).backgroundColor)).toBe("rgb(29, 35, 48)");
+      const slug = pagePath === "" ? "overview" : pagePath.slice(1);
+      await page.screenshot({ path: path.join(REPORTS_DIR, `dashboard-${slug}.png`) as `${string}.png`, fullPage: true });
+    }
+    // The navigation works by clicking too.
+    await Promise.all([page.waitForNavigation(WAIT), page.click('header nav a[href="/dashboard/indexes"]')]);
+    expect(await page.$eval("main h1", (h) => h.textContent)).toBe("Indexes");
+    expect(await page.$$eval("#verify, #usage", (els) => els.length)).toBe(1);
+    expect(await cspViolations(page)).toEqual([]);
+    expect(problems).toEqual({ console: [], pageErrors: [], failedRequests: [] });
+  });
+
+  it("the verify page shows the latest report's grade and one bar per query", async () => {
+    await page.goto(`${base}/dashboard/verify`);
+    const bars = await page.$$eval("#verify svg.chart rect.bar", (rects) => rects.length);
+    expect(bars).toBe(62);
+    expect(await page.$eval("#verify .figures", (f) => f.textContent)).toMatch(/grade/);
+  });
+
+  it("would notice a CSP violation: an inline style added to the page is blocked and reported", async () => {
+    const control = await browser.newPage();
+    await recordCspViolations(control);
+    await control.goto(`${base}/dashboard/space`);
+    await control.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<p id="inline-style" style="color: red">x</p>'));
+    await control.waitForFunction(() => window.__cspViolations.length > 0, WAIT);
+    expect((await cspViolations(control))[0]).toMatch(/^style-src/);
+    expect(await control.$eval("#inline-style", (p) => getComputedStyle(p).color)).not.toBe("rgb(255, 0, 0)");
+    await control.close();
+  });
+
+  it("signs out with the page's form and is asked to sign in again", async () => {
+    await page.goto(`${base}/dashboard`);
+    await Promise.all([page.waitForNavigation(WAIT), page.click("#sign-out")]);
+    expect(page.url()).toBe(`${base}/dashboard/login?signedOut`);
+    expect(await page.$eval("[role=status]", (p) => p.textContent)).toBe("Signed out.");
+    await page.goto(`${base}/dashboard/space`);
+    expect(page.url()).toBe(`${base}/dashboard/login`);
+  });
+});

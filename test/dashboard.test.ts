@@ -1,0 +1,252 @@
+// The dashboard over HTTP (Fastify inject) against a real database: sign-in,
+// cookie attributes, CSP and security headers, CSRF and cross-origin refusal,
+// escaping of database-supplied names, 4xx pages. The browser test
+// (dashboard-browser.test.ts) covers rendering in Chromium.
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseHealthServerSettings } from "../src/health/config.ts";
+import { barChart, lineChart, meter } from "../src/health/dashboard/charts.ts";
+import { escapeHtml, html } from "../src/health/dashboard/html.ts";
+import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts";
+import { SessionStore } from "../src/health/dashboard/sessions.ts";
+import { latestVerifyReport } from "../src/health/dashboard/verify-report.ts";
+import { buildHealthApp } from "../src/health/server.ts";
+import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
+
+const TOKEN = "dashboard-token-0123456789abcdef";
+const HOSTILE = `<img src=x onerror=alert(1)>`;
+
+function cookieFrom(res: LightMyRequestResponse): string {
+  const header = res.headers["set-cookie"];
+  const line = (Array.isArray(header) ? header : [header]).find((h) => h?.startsWith(`${SESSION_COOKIE}=`));
+  if (!line) throw new Error(`no session cookie in ${JSON.stringify(header)}`);
+  return line.split(";")[0]!;
+}
+
+function csrfFrom(body: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(body);
+  if (!m) throw new Error("no CSRF field on the page");
+  return m[1]!;
+}
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+
+describe("dashboard building blocks", () => {
+  it("html`` escapes every interpolated string, nested lists too, and passes SafeHtml through", () => {
+    const inner = html`<b>${"<i>"}</b>`;
+    expect(html`<p title="${`"x" & 'y'`}">${[HOSTILE, inner, 3, null, false]}</p>`.value).toBe(
+      `<p title="&quot;x&quot; &amp; &#39;y&#39;">&lt;img src=x onerror=alert(1)&gt;<b>&lt;i&gt;</b>3</p>`,
+    );
+    expect(escapeHtml(`</script>`)).toBe("&lt;/script&gt;");
+  });
+
+  it("charts draw one rect per non-empty segment and escape their labels", () => {
+    const chart = barChart({
+      title: HOSTILE,
+      rows: [
+        { label: HOSTILE, segments: [{ value: 5, tone: "s0" }, { value: 2, tone: "s1" }] },
+        { label: "b", segments: [{ value: 1, tone: "s0" }] },
+      ],
+      format: String,
+    }).value;
+    expect(chart.match(/<rect class="bar /g)).toHaveLength(3);
+    expect(chart).not.toContain("<img");
+    expect(chart).toContain("&lt;img");
+    expect(barChart({ title: "t", rows: [], format: String }).value).toContain("nothing to show yet");
+    expect(meter({ title: "m", parts: [{ value: 3, tone: "s0", label: "busy" }], limit: 10, limitLabel: "max" }).value).toContain("busy: 3");
+    const line = lineChart({ title: "l", series: [{ label: "x", tone: "s0", points: [{ at: new Date(0), value: 1 }, { at: new Date(60_000), value: 4 }] }], format: String }).value;
+    expect(line.match(/<circle/g)).toHaveLength(2);
+    expect(line).toContain("<polyline");
+  });
+
+  it("HEALTH_DASHBOARD_SECURE_COOKIE takes true/false and names the setting otherwise", () => {
+    expect(parseHealthServerSettings({ HEALTH_DASHBOARD_SECURE_COOKIE: "true" }).value.secureCookie).toBe(true);
+    expect(parseHealthServerSettings({}).value.secureCookie).toBe(false);
+    expect(parseHealthServerSettings({ HEALTH_DASHBOARD_SECURE_COOKIE: "sometimes" }).problems).toEqual([expect.stringMatching(/^Setting 'HEALTH_DASHBOARD_SECURE_COOKIE': must be true or false, got 'sometimes'/)]);
+  });
+
+  it("sessions expire after their time to live", () => {
+    let now = 1_000;
+    const store = new SessionStore(500, () => now);
+    const s = store.create();
+    expect(store.get(s.id)).toBe(s);
+    now += 499;
+    expect(store.get(s.id)).toBe(s);
+    now += 1;
+    expect(store.get(s.id)).toBeUndefined();
+    expect(store.get("unknown")).toBeUndefined();
+  });
+
+  it("the verify report reader takes the newest file that is a verify report", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dashboard-reports-"));
+    try {
+      expect(await latestVerifyReport(dir)).toBeNull();
+      expect(await latestVerifyReport(path.join(dir, "missing"))).toBeNull();
+      const report = { tool: "bollalabz-db verify", grade: "B", passed: false, summary: { queries: 1, passed: 0, failed: 1, meanMs: 3 }, queries: [{ name: HOSTILE, pass: false, failures: ["slow"], client: { median: 3 } }], checks: [] };
+      writeFileSync(path.join(dir, "verify-a.json"), JSON.stringify(report));
+      writeFileSync(path.join(dir, "verify-b.json"), "{ half written");
+      writeFileSync(path.join(dir, "verify-c.json"), JSON.stringify({ tool: "something else" }));
+      utimesSync(path.join(dir, "verify-a.json"), new Date(1_000_000), new Date(1_000_000));
+      const latest = await latestVerifyReport(dir);
+      expect(latest?.file).toBe(path.join(dir, "verify-a.json"));
+      expect(latest?.kind === "json" && latest.report).toMatchObject({ grade: "B", passed: false, queries: [{ name: HOSTILE, pass: false, budgetMs: NaN }] });
+      // Plain `npm run verify` writes Markdown and an SVG chart beside it.
+      writeFileSync(path.join(dir, "verify-d.md"), "# Verification report: grade A+\n\n- database: `x`\n- result: **OK**\n\nGrade: ...\n");
+      writeFileSync(path.join(dir, "verify-d.svg"), "<svg/>");
+      utimesSync(path.join(dir, "verify-d.md"), new Date(2_000_000), new Date(2_000_000));
+      expect(await latestVerifyReport(dir)).toMatchObject({ kind: "markdown", title: "Verification report: grade A+", facts: ["database: x", "result: OK"], chart: "verify-d.svg" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("dashboard over HTTP", () => {
+  let db: TestDatabase;
+  let database: Database;
+  let app: FastifyInstance;
+  let open: FastifyInstance;
+  let reportsDir: string;
+
+  beforeAll(async () => {
+    db = await migratedDatabase("dashboard");
+    // A table whose name is markup: it must reach the page as text.
+    await db.sql`CREATE TABLE ${db.sql(HOSTILE)} (id int PRIMARY KEY, note text)`;
+    await db.sql`INSERT INTO ${db.sql(HOSTILE)} SELECT g, repeat('x', 100) FROM generate_series(1, 500) g`;
+    database = createDatabase({ ...POOL_DEFAULTS, applicationName: `dashboardtest-${process.pid}`, target: db }, { logger: { warn() {}, error() {} } });
+    reportsDir = mkdtempSync(path.join(tmpdir(), "dashboard-reports-"));
+    ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir }));
+    ({ app: open } = await buildHealthApp({ database, secureCookie: true, reportsDir }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await open?.close();
+    await database?.close();
+    await db?.drop();
+    rmSync(reportsDir, { recursive: true, force: true });
+  });
+
+  async function signIn(): Promise<string> {
+    const res = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }) });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe("/dashboard");
+    return cookieFrom(res);
+  }
+
+  it("sends a signed-out visitor to the sign-in form, which has the strict CSP and no script", async () => {
+    const res = await app.inject({ url: "/dashboard" });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe("/dashboard/login");
+    const login = await app.inject({ url: "/dashboard/login" });
+    expect(login.statusCode).toBe(200);
+    expect(login.headers["content-security-policy"]).toBe(DASHBOARD_CSP);
+    expect(DASHBOARD_CSP).toContain("default-src 'none'");
+    expect(DASHBOARD_CSP).not.toContain("unsafe-inline");
+    expect(login.headers["x-content-type-options"]).toBe("nosniff");
+    expect(login.headers["cache-control"]).toBe("no-store");
+    expect(login.body).toContain('name="token"');
+    expect(login.body).not.toMatch(/<script|style=/i);
+  });
+
+  it("refuses a wrong or empty token with 401 and no cookie", async () => {
+    for (const token of ["wrong-token-0123456789abcdef", ""]) {
+      const res = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token }) });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers["set-cookie"]).toBeUndefined();
+      expect(res.body).toMatch(/not valid|Enter the API token/);
+    }
+  });
+
+  it("exchanges the token for an HttpOnly SameSite=Strict cookie that does not contain the token", async () => {
+    const res = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }) });
+    const header = String(res.headers["set-cookie"]);
+    expect(header).toMatch(/HttpOnly/);
+    expect(header).toMatch(/SameSite=Strict/);
+    expect(header).toMatch(/Path=\/dashboard/);
+    expect(header).not.toMatch(/Secure/);
+    expect(header).not.toContain(TOKEN);
+  });
+
+  it("renders every page with charts for a signed-in session, escaping names that come from the database", async () => {
+    const cookie = await signIn();
+    for (const url of ["/dashboard", "/dashboard/queries", "/dashboard/indexes", "/dashboard/space", "/dashboard/verify"]) {
+      const res = await app.inject({ url, headers: { cookie } });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers["content-type"]).toMatch(/text\/html/);
+      expect(res.headers["content-security-policy"]).toBe(DASHBOARD_CSP);
+      expect(res.body).not.toMatch(/<script/i);
+      expect(res.body).not.toContain(HOSTILE);
+      if (url !== "/dashboard/verify") expect(res.body, url).toContain("<svg");
+    }
+    const space = await app.inject({ url: "/dashboard/space", headers: { cookie } });
+    expect(space.body).toContain(escapeHtml(HOSTILE));
+    const verify = await app.inject({ url: "/dashboard/verify", headers: { cookie } });
+    expect(verify.body).toContain("No verify report");
+  });
+
+  it("a tampered cookie is no session", async () => {
+    const cookie = await signIn();
+    const tampered = cookie.slice(0, -2) + (cookie.endsWith("A") ? "BB" : "AA");
+    const res = await app.inject({ url: "/dashboard", headers: { cookie: tampered } });
+    expect(res.statusCode).toBe(303);
+  });
+
+  it("sign-out needs the session's CSRF token and a same-origin request", async () => {
+    const cookie = await signIn();
+    const page = await app.inject({ url: "/dashboard", headers: { cookie } });
+    const csrf = csrfFrom(page.body);
+    const missing = await app.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie }, payload: form({}) });
+    expect(missing.statusCode).toBe(403);
+    const wrong = await app.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie }, payload: form({ csrf: csrf.slice(1) + "x" }) });
+    expect(wrong.statusCode).toBe(403);
+    const crossSite = await app.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie, host: "127.0.0.1:5000", origin: "https://evil.example" }, payload: form({ csrf }) });
+    expect(crossSite.statusCode).toBe(403);
+    expect((await app.inject({ url: "/dashboard", headers: { cookie } })).statusCode).toBe(200);
+    const ok = await app.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie, host: "127.0.0.1:5000", origin: "http://127.0.0.1:5000" }, payload: form({ csrf }) });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe("/dashboard/login?signedOut");
+    expect((await app.inject({ url: "/dashboard", headers: { cookie } })).statusCode).toBe(303);
+    const noSession = await app.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie }, payload: form({ csrf }) });
+    expect(noSession.statusCode).toBe(401);
+  });
+
+  it("answers bad requests with 4xx pages, not stack traces", async () => {
+    const cookie = await signIn();
+    const notFound = await app.inject({ url: "/dashboard/nope", headers: { cookie } });
+    expect(notFound.statusCode).toBe(404);
+    expect(notFound.headers["content-type"]).toMatch(/text\/html/);
+    expect(notFound.body).toContain("/dashboard/indexes");
+    const wrongType = await app.inject({ method: "POST", url: "/dashboard/login", headers: { "content-type": "text/csv" }, payload: "token" });
+    expect(wrongType.statusCode).toBe(415);
+    expect(wrongType.body).toContain("application/x-www-form-urlencoded");
+    const huge = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: "x".repeat(20_000) }) });
+    expect(huge.statusCode).toBe(413);
+    const broken = await app.inject({ method: "POST", url: "/dashboard/login", headers: { "content-type": "application/json" }, payload: "{" });
+    expect(broken.statusCode).toBe(400);
+    for (const res of [notFound, wrongType, huge, broken]) expect(res.body).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it("the API keeps answering JSON beside the dashboard", async () => {
+    const res = await app.inject({ url: "/api/v1/health" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-security-policy"]).toBeUndefined();
+    expect((await app.inject({ url: "/api/v1/nope" })).json().endpoints).toContain("GET /dashboard (sign in with the token in a browser)");
+  });
+
+  it("without a token (loopback only) it opens without sign-in but still needs the CSRF token to post, and marks the cookie Secure when configured", async () => {
+    const res = await open.inject({ url: "/dashboard" });
+    expect(res.statusCode).toBe(200);
+    expect(String(res.headers["set-cookie"])).toMatch(/Secure/);
+    const cookie = cookieFrom(res);
+    expect(res.body).toContain("no token configured");
+    expect((await open.inject({ url: "/dashboard/login" })).statusCode).toBe(303);
+    const forged = await open.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie }, payload: form({ csrf: "guess" }) });
+    expect(forged.statusCode).toBe(403);
+  });
+});
