@@ -45,7 +45,8 @@ module.exports = {
     statement_timeout: "30min",
   },
 
-  migrationsFolder: path.join(__dirname, "migrations"),
+  // BOLLALABZ_MIGRATIONS_DIR: a copy of the folder (tests of `npm run advise -- --write`).
+  migrationsFolder: process.env.BOLLALABZ_MIGRATIONS_DIR || path.join(__dirname, "migrations"),
 
   // A failed or killed CREATE INDEX CONCURRENTLY leaves an INVALID index and
   // no ledger row; a re-run would then skip it (IF NOT EXISTS) and record

@@ -10,4 +10,7 @@ export function embeddedBaseDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const REPORTS_DIR = path.join(PROJECT_ROOT, "reports");
-export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "migrations");
+/** graphile-migrate's folder; BOLLALABZ_MIGRATIONS_DIR points commands (and .gmrc.cjs) at a copy, e.g. in tests of `advise --write`. */
+export const MIGRATIONS_DIR = path.resolve(process.env.BOLLALABZ_MIGRATIONS_DIR || path.join(PROJECT_ROOT, "migrations"));
+/** Indexes `npm run advise -- --write` committed (index data beside src/indexes/performance-indexes.ts); BOLLALABZ_ADVISED_INDEXES overrides. */
+export const ADVISED_INDEXES_FILE = path.resolve(process.env.BOLLALABZ_ADVISED_INDEXES || path.join(PROJECT_ROOT, "src", "indexes", "advised-indexes.json"));

@@ -6,6 +6,22 @@ import { EXIT, UserError } from "../cli/errors.ts";
 import type { Sql } from "../db/index.ts";
 
 export const SCRATCH_MARK = "bollalabz-db scratch database (dropped and recreated by its benchmarks)";
+/** The embedded server's own databases: a developer's copy, safe for experiments (advise --validate). */
+export const DEVELOPMENT_MARK = "bollalabz-db development database (embedded server; safe for experiments)";
+
+export type DatabaseMark = "scratch" | "development";
+
+/** Which of our marks the connected database carries, if any. */
+export async function currentDatabaseMark(sql: Sql): Promise<DatabaseMark | null> {
+  const [row] = await sql<{ comment: string | null }[]>`
+    SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = current_database()`;
+  return row?.comment === SCRATCH_MARK ? "scratch" : row?.comment === DEVELOPMENT_MARK ? "development" : null;
+}
+
+/** Mark a database (COMMENT ON DATABASE) as one of ours. */
+export async function markDatabase(sql: Sql, name: string, mark: DatabaseMark): Promise<void> {
+  await sql.unsafe(`COMMENT ON DATABASE "${name.replaceAll('"', '""')}" IS '${mark === "scratch" ? SCRATCH_MARK : DEVELOPMENT_MARK}'`);
+}
 
 /** `<base>_<suffix>` within PostgreSQL's 63-byte identifier limit (longer names are silently truncated). */
 export function scratchDatabaseName(base: string, suffix: string): string {
@@ -33,7 +49,7 @@ export async function recreateScratchDatabase(sql: Sql, name: string): Promise<v
   }
   if (exists) await sql`DROP DATABASE ${sql(name)} WITH (FORCE)`;
   await sql`CREATE DATABASE ${sql(name)}`;
-  await sql.unsafe(`COMMENT ON DATABASE "${name.replaceAll('"', '""')}" IS '${SCRATCH_MARK}'`);
+  await markDatabase(sql, name, "scratch");
 }
 
 /** Drop a scratch database, only if it carries our mark. */

@@ -18,6 +18,8 @@ import { EXIT, UserError } from "../cli/errors.ts";
 import { SERVER_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { postgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
+import { markDatabase } from "../config/scratch-database.ts";
+import type { Sql } from "../config/database-url.ts";
 
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const DEFAULT_DATABASE = "bollalabz";
@@ -270,7 +272,11 @@ async function ensureDatabases(server: EmbeddedServer): Promise<void> {
   try {
     for (const name of [server.database, `${server.database}_shadow`]) {
       const [exists] = await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`;
-      if (!exists) await sql`CREATE DATABASE ${sql(name)}`;
+      if (!exists) {
+        await sql`CREATE DATABASE ${sql(name)}`;
+        // A developer's own copy: advise --validate may build and drop indexes here.
+        await markDatabase(sql as unknown as Sql, name, "development");
+      }
     }
   } finally {
     await sql.end({ timeout: 5 });

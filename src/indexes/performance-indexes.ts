@@ -14,6 +14,9 @@
 // - idx_calendar_events_start_end is a GiST index on tstzrange(start, end): an
 //   overlap test on a btree (start_time, end_time) scans every earlier event.
 
+import { existsSync, readFileSync } from "node:fs";
+import { ADVISED_INDEXES_FILE } from "../config/project.ts";
+
 export type IndexCategory = "A" | "B" | "C" | "D" | "E" | "F";
 
 export const CATEGORY_NAMES: Readonly<Record<IndexCategory, string>> = {
@@ -35,9 +38,11 @@ export interface PerformanceIndex {
   readonly serves: readonly string[];
   /** Why it exists beyond what `serves` says (e.g. overlap with another index). */
   readonly note?: string;
+  /** Committed by `npm run advise -- --write`: the workload statements it was proven on ("advise:<id>" in serves). */
+  readonly advised?: { readonly at: string; readonly statements: readonly { readonly id: string; readonly query: string; readonly beforeMs: number | null; readonly afterMs: number | null }[] };
 }
 
-export const PERFORMANCE_INDEXES: readonly PerformanceIndex[] = [
+const DESIGNED_INDEXES: readonly PerformanceIndex[] = [
   // ---- phone_contacts ---------------------------------------------------------
   { name: "idx_phone_contacts_name_pattern", table: "phone_contacts", category: "A", definition: "USING gin (contact_name gin_trgm_ops)", serves: ["contact_search", "contact_search_rare"] },
   { name: "idx_phone_contacts_email_pattern", table: "phone_contacts", category: "A", definition: "USING gin (email gin_trgm_ops)", serves: ["contact_search", "contact_search_rare"] },
@@ -115,6 +120,15 @@ export const PERFORMANCE_INDEXES: readonly PerformanceIndex[] = [
   { name: "idx_calendar_events_title_pattern", table: "calendar_events", category: "A", definition: "USING gin (title gin_trgm_ops)", serves: ["calendar_search"] },
   { name: "idx_calendar_events_metadata", table: "calendar_events", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["calendar_by_external_id"] },
 ];
+
+/** Indexes `npm run advise -- --write` added (src/indexes/advised-indexes.json, written by src/advise/write.ts). */
+export function readAdvisedIndexes(file = ADVISED_INDEXES_FILE): PerformanceIndex[] {
+  if (!existsSync(file)) return [];
+  return JSON.parse(readFileSync(file, "utf8")) as PerformanceIndex[];
+}
+
+/** The whole set: designed here, then advised. */
+export const PERFORMANCE_INDEXES: readonly PerformanceIndex[] = [...DESIGNED_INDEXES, ...readAdvisedIndexes()];
 
 /** The statement a migration runs for one index. */
 export function createIndexStatement(index: PerformanceIndex): string {

@@ -40,6 +40,11 @@ if (!poolPrototype.__bollalabzErrorGuard) {
   poolPrototype.__bollalabzErrorGuard = true;
 }
 
+/** Close graphile-migrate's pg pools (after a library call such as commit). */
+export function clearAllGraphilePools(): void {
+  clearAllPools();
+}
+
 export interface ApplyOptions {
   /** Another migrations folder (e.g. the base-only one of src/migrate/base-only.ts). */
   readonly migrationsFolder?: string;

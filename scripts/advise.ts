@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// npm run advise — from the app's real workload (pg_stat_statements, or a
+// catalog) to candidate indexes, proven by building them (--validate) and
+// committed as migrations (--write); plus the indexes another index serves
+// nearly as well. Logic: src/advise. Exit codes: README "Advise".
+import { formatHelp } from "../src/cli/args.ts";
+import { runCommand } from "../src/cli/errors.ts";
+import { resolveDatabase } from "../src/config/database-url.ts";
+import { adviseTarget } from "../src/advise/advise.ts";
+import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/flags.ts";
+import { formatAdviseSummary, writeAdviseReports } from "../src/advise/report.ts";
+import { writeAcceptedMigrations } from "../src/advise/write.ts";
+
+await runCommand(async () => {
+  const flags = parseAdviseFlags();
+  if (flags.help) {
+    console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
+    return;
+  }
+  const target = await resolveDatabase({ log: (line) => console.error(line) });
+  const report = await adviseTarget(target, { ...flags, log: (line) => console.error(line) });
+  console.log(formatAdviseSummary(report));
+  const written = writeAdviseReports(report, flags);
+  console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
+  if (flags.write) {
+    const migrations = await writeAcceptedMigrations(target, report, { log: (line) => console.error(line) });
+    for (const m of migrations.committed) console.log(`committed ${m.file}: ${m.statement}`);
+    if (migrations.committed.length === 0) console.log("--write: no accepted candidate, nothing committed");
+  }
+});

@@ -1,0 +1,234 @@
+// npm run advise, as a library function: workload -> plans -> problems ->
+// candidate indexes (minus those already served) -> optionally proof by
+// building them (--validate) -> indexes another index serves nearly as well.
+import { EXIT, UserError } from "../cli/errors.ts";
+import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
+import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
+import type { CatalogEntry } from "../verify/catalog-types.ts";
+import { candidatesForProblems, consolidateCandidates, type Candidate } from "./candidates.ts";
+import { indexesInPlan, planStatement, type StatementPlan } from "./plans.ts";
+import { findProblems, type Problem } from "./problems.ts";
+import { measureOverlaps, type IndexOverlap } from "./redundancy.ts";
+import { readSchema, serverVersionNum } from "./schema.ts";
+import { catalogWorkload, topWorkloadStatements, type StatementFilter, type WorkloadStatement } from "./statements.ts";
+import { structuralFix, type StructuralFix } from "./structural.ts";
+import { assertMayExperiment, validateCandidates, type Validation } from "./validate.ts";
+
+export interface AdviseOptions {
+  readonly filter?: StatementFilter;
+  /** Use this catalog as the workload instead of pg_stat_statements. */
+  readonly catalog?: readonly CatalogEntry[];
+  readonly catalogSource?: string;
+  /** Build each candidate and measure it (scratch/development database, or --yes). */
+  readonly validate?: boolean;
+  /** Measure which indexes another index serves nearly as well (default: where experiments are allowed). */
+  readonly overlaps?: boolean;
+  /** Experiments on a database not marked scratch/development. */
+  readonly yes?: boolean;
+  readonly runs?: number;
+  readonly largeTableRows?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface StatementReport {
+  readonly id: string;
+  readonly source: WorkloadStatement["source"];
+  readonly query: string;
+  readonly calls: number | null;
+  readonly totalMs: number | null;
+  readonly meanMs: number | null;
+  readonly params: readonly unknown[] | null;
+  readonly paramSources: readonly string[];
+  readonly genericPlan: string | null;
+  readonly genericSkipped?: string;
+  readonly plan: string | null;
+  readonly medianMs: number | null;
+  readonly skipped?: string;
+  readonly problems: readonly { readonly kind: Problem["kind"]; readonly table: string | null; readonly detail: string }[];
+  readonly candidates: readonly string[];
+  readonly structural: StructuralFix | null;
+}
+
+export interface CandidateReport {
+  readonly name: string;
+  readonly table: string;
+  readonly kind: Candidate["kind"];
+  readonly definition: string;
+  readonly statements: readonly string[];
+  readonly reason: string;
+  readonly replaces?: string;
+  readonly requires?: string;
+  /** Filled by --validate. */
+  readonly validated: boolean;
+  readonly accepted: boolean | null;
+  readonly beforeMs: readonly { readonly statement: string; readonly ms: number }[];
+  readonly afterMs: readonly { readonly statement: string; readonly ms: number; readonly usesIndex: boolean }[] | null;
+  readonly bytes: number | null;
+  readonly buildMs: number | null;
+  readonly writeOverhead: string | null;
+  readonly verdict: string;
+}
+
+export interface AdviseReport {
+  readonly database: string;
+  readonly serverVersion: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly workload: string;
+  readonly experiments: string;
+  readonly statements: readonly StatementReport[];
+  readonly candidates: readonly CandidateReport[];
+  readonly alreadyServed: readonly { readonly definition: string; readonly table: string; readonly by: string; readonly statements: readonly string[] }[];
+  readonly redundant: readonly IndexOverlap[];
+  readonly overlapsMeasured: readonly IndexOverlap[];
+  readonly overlapsSkipped?: string;
+  readonly structural: readonly StructuralFix[];
+}
+
+export function summarizePlan(plan: StatementPlan["generic"]): string | null {
+  if (!plan) return null;
+  const parts: string[] = [];
+  const walk = (n: typeof plan.Plan, depth: number) => {
+    parts.push(`${"  ".repeat(depth)}${n["Node Type"]}${n["Relation Name"] ? ` on ${n["Relation Name"]}` : ""}${n["Index Name"] ? ` using ${n["Index Name"]}` : ""}${n["Actual Rows"] !== undefined ? ` (rows ${Math.round((n["Actual Rows"] as number) * Math.max(1, (n["Actual Loops"] as number) ?? 1))})` : ""}`);
+    for (const c of n.Plans ?? []) walk(c, depth + 1);
+  };
+  walk(plan.Plan, 0);
+  return parts.join("\n");
+}
+
+export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, options: AdviseOptions = {}): Promise<AdviseReport> {
+  const started = new Date();
+  const log = options.log ?? (() => {});
+  const { num, version } = await serverVersionNum(sql);
+  if (num < MIN_SERVER_VERSION_NUM) throw new UserError(`${target.display} runs PostgreSQL ${version}; advise needs 15 or newer.`, EXIT.notReady);
+  // Experiments first: a refused --validate fails in the first second.
+  let experiments = "not allowed (the database is not marked scratch/development; --yes allows it)";
+  let mayExperiment = false;
+  if (options.validate) {
+    experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise --validate")})`;
+    mayExperiment = true;
+  } else {
+    try {
+      experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise")})`;
+      mayExperiment = true;
+    } catch {
+      mayExperiment = false;
+    }
+  }
+
+  let statements: WorkloadStatement[];
+  let workload: string;
+  if (options.catalog) {
+    statements = await catalogWorkload(sql, options.catalog, options.filter ?? {});
+    workload = `catalog ${options.catalogSource ?? ""} (${statements.length} entries)`.replace("  ", " ");
+  } else {
+    const status = await checkPgStatStatements(sql);
+    if (!status.ok) throw new UserError(`${describeStatStatementsProblem(status)} (advise reads the workload from it; or pass --catalog)`, EXIT.notReady);
+    statements = await topWorkloadStatements(sql, options.filter ?? {});
+    workload = `pg_stat_statements, top ${statements.length} by total time`;
+  }
+  log(`advise: ${statements.length} statement(s) from ${workload}`);
+  const schema = await readSchema(sql);
+
+  const plans: StatementPlan[] = [];
+  const problemsOf = new Map<string, Problem[]>();
+  const all: Candidate[] = [];
+  for (const s of statements) {
+    const plan = await planStatement(sql, s, schema, num, { runs: options.runs });
+    plans.push(plan);
+    const problems = findProblems(plan, schema, { largeTableRows: options.largeTableRows });
+    problemsOf.set(s.id, problems);
+    all.push(...candidatesForProblems(plan, problems, schema));
+  }
+  const { candidates, served } = consolidateCandidates(all, schema);
+
+  const validations = new Map<string, Validation>();
+  if (options.validate && candidates.length > 0) {
+    for (const v of await validateCandidates(sql, candidates, plans, { runs: options.runs, log })) validations.set(v.candidate.name, v);
+  }
+
+  let overlapsMeasured: IndexOverlap[] = [];
+  let overlapsSkipped: string | undefined;
+  if (options.overlaps === false) overlapsSkipped = "not requested";
+  else if (!mayExperiment) overlapsSkipped = "hiding an index (DROP INDEX in a rolled-back transaction) locks its table: only on a scratch/development database, or with --yes";
+  else overlapsMeasured = await measureOverlaps(sql, plans, schema, { runs: options.runs, log });
+
+  const structural: StructuralFix[] = [];
+  const statementReports: StatementReport[] = plans.map((p) => {
+    const problems = problemsOf.get(p.statement.id) ?? [];
+    const mine = candidates.filter((c) => c.statements.includes(p.statement.id)).map((c) => c.name);
+    const servedMine = served.some((s) => s.candidate.statements.includes(p.statement.id));
+    const fix = problems.length > 0 && mine.length === 0 && !servedMine ? structuralFix(p, problems) : null;
+    if (fix) structural.push(fix);
+    return {
+      id: p.statement.id,
+      source: p.statement.source,
+      query: p.statement.query,
+      calls: p.statement.calls,
+      totalMs: p.statement.totalMs,
+      meanMs: p.statement.meanMs,
+      params: p.params,
+      paramSources: p.paramSources,
+      genericPlan: summarizePlan(p.generic),
+      ...(p.genericSkipped ? { genericSkipped: p.genericSkipped } : {}),
+      plan: summarizePlan(p.timing?.plan ?? null),
+      medianMs: p.timing ? round(p.timing.medianMs) : null,
+      ...(p.skipped ? { skipped: p.skipped } : {}),
+      problems: problems.map((x) => ({ kind: x.kind, table: x.table, detail: x.detail })),
+      candidates: mine,
+      structural: fix,
+    };
+  });
+
+  const before = (ids: readonly string[]) => plans.filter((p) => ids.includes(p.statement.id) && p.timing).map((p) => ({ statement: p.statement.id, ms: round(p.timing!.medianMs) }));
+  const candidateReports: CandidateReport[] = candidates.map((c) => {
+    const v = validations.get(c.name);
+    return {
+      name: c.name,
+      table: c.table,
+      kind: c.kind,
+      definition: c.definition,
+      statements: c.statements,
+      reason: c.reason,
+      ...(c.replaces ? { replaces: c.replaces } : {}),
+      ...(c.requires ? { requires: c.requires } : {}),
+      validated: v !== undefined,
+      accepted: v ? v.accepted : null,
+      beforeMs: before(c.statements),
+      afterMs: v ? v.effects.map((e) => ({ statement: e.statement, ms: round(e.afterMs), usesIndex: e.usesIndex })) : null,
+      bytes: v ? v.bytes : null,
+      buildMs: v ? v.buildMs : null,
+      writeOverhead: v ? v.writeOverhead.summary : null,
+      verdict: v ? v.verdict : "not validated (run with --validate to build and measure it)",
+    };
+  });
+  return {
+    database: target.display,
+    serverVersion: version,
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    workload,
+    experiments,
+    statements: statementReports,
+    candidates: candidateReports,
+    alreadyServed: served.map((s) => ({ table: s.candidate.table, definition: s.candidate.definition, by: s.by, statements: s.candidate.statements })),
+    redundant: overlapsMeasured.filter((o) => o.redundant),
+    overlapsMeasured,
+    ...(overlapsSkipped ? { overlapsSkipped } : {}),
+    structural,
+  };
+}
+
+/** Connect (exit 3 when unreachable), advise, close. */
+export async function adviseTarget(target: DatabaseTarget, options: AdviseOptions = {}): Promise<AdviseReport> {
+  const sql = await connect(target, { max: 1, applicationName: "bollalabz-advise" });
+  try {
+    return await adviseDatabase(sql, target, options);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+export { indexesInPlan };

@@ -1,0 +1,118 @@
+// The other direction: indexes whose statements another index serves nearly
+// as well. Measured, not guessed from column lists: for each index the
+// workload uses, DROP INDEX inside a transaction, re-plan and time the
+// statements that used it (EXPLAIN ANALYZE), ROLLBACK. The drop takes an
+// ACCESS EXCLUSIVE lock on the table until the rollback, so this runs only on
+// a scratch/development database (or with --yes), one index at a time, with a
+// short lock_timeout.
+import type { Sql } from "../config/database-url.ts";
+import { quoteIdent } from "../migrate/recovery.ts";
+import { indexesInPlan, median, type StatementPlan } from "./plans.ts";
+import type { ExplainResult } from "../checks/plan-analysis.ts";
+import type { SchemaInfo } from "./schema.ts";
+
+/** "Nearly as well": every statement at most this many times slower... */
+export const NEARLY_AS_WELL_RATIO = 1.5;
+/** ...or at most this much slower in absolute terms (timer noise on sub-millisecond statements). */
+export const NEARLY_AS_WELL_SLACK_MS = 0.2;
+export const HIDE_LOCK_TIMEOUT = "2s";
+
+export interface HiddenEffect {
+  readonly statement: string;
+  readonly beforeMs: number;
+  readonly afterMs: number;
+  readonly beforeCost: number;
+  readonly afterCost: number;
+  /** Indexes the plan uses with this one hidden. */
+  readonly indexesAfter: readonly string[];
+}
+
+export interface IndexOverlap {
+  readonly table: string;
+  readonly index: string;
+  readonly bytes: number;
+  readonly effects: readonly HiddenEffect[];
+  /** Every statement that used it runs nearly as well without it. */
+  readonly redundant: boolean;
+  /** The indexes that take over. */
+  readonly servedBy: readonly string[];
+  readonly verdict: string;
+  readonly error?: string;
+}
+
+export interface RedundancyOptions {
+  readonly runs?: number;
+  /** Only these indexes (default: every index the workload uses that backs no constraint). */
+  readonly indexes?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+class Rollback extends Error {}
+
+async function timeIn(tx: Sql, query: string, params: readonly unknown[], runs: number): Promise<{ plan: ExplainResult; ms: number }> {
+  const samples: number[] = [];
+  let plan: ExplainResult | undefined;
+  for (let i = 0; i <= runs; i++) {
+    const rows = await tx.unsafe(`EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) ${query}`, params as never[], { prepare: false });
+    const raw = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
+    plan = ((typeof raw === "string" ? JSON.parse(raw) : raw) as ExplainResult[])[0]!;
+    if (i > 0) samples.push(plan["Execution Time"] ?? 0);
+  }
+  return { plan: plan!, ms: median(samples) };
+}
+
+const cost = (p: ExplainResult) => (p.Plan["Total Cost"] as number | undefined) ?? 0;
+
+/** Is `after` nearly as good as `before`? */
+export function nearlyAsWell(beforeMs: number, afterMs: number): boolean {
+  return afterMs <= beforeMs * NEARLY_AS_WELL_RATIO || afterMs <= beforeMs + NEARLY_AS_WELL_SLACK_MS;
+}
+
+export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[], schema: SchemaInfo, options: RedundancyOptions = {}): Promise<IndexOverlap[]> {
+  const runs = Math.max(1, options.runs ?? 3);
+  const usable = plans.filter((p) => p.timing && p.params);
+  const users = new Map<string, StatementPlan[]>();
+  for (const p of usable) for (const ix of indexesInPlan(p.timing!.plan.Plan)) users.set(ix, [...(users.get(ix) ?? []), p]);
+  const all = [...schema.values()].flatMap((t) => t.indexes);
+  const wanted = all.filter((ix) => !ix.constraint && ix.valid && users.has(ix.name) && (!options.indexes || options.indexes.includes(ix.name)));
+  const out: IndexOverlap[] = [];
+  for (const ix of wanted) {
+    const statements = users.get(ix.name)!;
+    options.log?.(`overlap: hiding ${ix.name} (used by ${statements.length} statement(s))`);
+    const effects: HiddenEffect[] = [];
+    let error: string | undefined;
+    try {
+      await sql.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL lock_timeout = '${HIDE_LOCK_TIMEOUT}'`);
+        await tx.unsafe(`DROP INDEX ${quoteIdent(ix.name)}`);
+        for (const p of statements) {
+          const after = await timeIn(tx as unknown as Sql, p.statement.query, p.params!, runs);
+          effects.push({
+            statement: p.statement.id,
+            beforeMs: p.timing!.medianMs,
+            afterMs: after.ms,
+            beforeCost: Math.round(cost(p.timing!.plan)),
+            afterCost: Math.round(cost(after.plan)),
+            indexesAfter: indexesInPlan(after.plan.Plan),
+          });
+        }
+        throw new Rollback();
+      });
+    } catch (e) {
+      if (!(e instanceof Rollback)) {
+        const err = e as { message?: string; code?: string };
+        error = err.code === "55P03" ? `could not lock ${ix.table} within ${HIDE_LOCK_TIMEOUT}` : `${err.message ?? String(e)}`;
+      }
+    }
+    const redundant = !error && effects.length > 0 && effects.every((e) => nearlyAsWell(e.beforeMs, e.afterMs));
+    const servedBy = [...new Set(effects.flatMap((e) => e.indexesAfter))];
+    const worst = effects.reduce<HiddenEffect | null>((w, e) => (!w || e.afterMs / Math.max(e.beforeMs, 0.001) > w.afterMs / Math.max(w.beforeMs, 0.001) ? e : w), null);
+    const verdict = error
+      ? `not measured: ${error}`
+      : redundant
+        ? `nearly as well without it${servedBy.length ? ` (served by ${servedBy.join(", ")})` : " (sequential scan)"}: worst ${worst!.statement} ${worst!.beforeMs.toFixed(3)} -> ${worst!.afterMs.toFixed(3)} ms`
+        : `needed: ${worst!.statement} ${worst!.beforeMs.toFixed(3)} -> ${worst!.afterMs.toFixed(3)} ms without it`;
+    out.push({ table: ix.table, index: ix.name, bytes: ix.bytes, effects, redundant, servedBy, verdict, ...(error ? { error } : {}) });
+  }
+  return out;
+}

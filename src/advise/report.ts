@@ -1,0 +1,90 @@
+// advise output: a terminal summary, a Markdown report under reports/ and, with
+// --json FILE, the same as JSON (top-level `candidates` and `redundant`).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { defaultReportPath } from "../verify/report.ts";
+import type { AdviseReport, CandidateReport } from "./advise.ts";
+
+const md = (s: string) => s.replaceAll("|", "\\|").replace(/\n/g, " ");
+const ms = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+const bytes = (b: number | null) => (b === null ? "-" : b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(b / 1024))} kB`);
+
+function timings(c: CandidateReport): string {
+  if (!c.afterMs) return c.beforeMs.map((b) => `${b.statement} ${ms(b.ms)} ms`).join("; ");
+  return c.afterMs.map((a) => `${a.statement} ${ms(c.beforeMs.find((b) => b.statement === a.statement)?.ms)} -> ${ms(a.ms)} ms${a.usesIndex ? "" : " (not used)"}`).join("; ");
+}
+
+export function formatAdviseSummary(r: AdviseReport): string {
+  const lines = [`advise ${r.database} (PostgreSQL ${r.serverVersion}): ${r.workload}`, ""];
+  for (const s of r.statements) {
+    const head = `- ${s.id}${s.calls !== null ? ` (${s.calls} calls, ${ms(s.totalMs)} ms total)` : ""}: ${s.skipped ?? (s.problems.length ? s.problems.map((p) => p.kind).join(", ") : "no problem found")}${s.medianMs !== null ? ` [${ms(s.medianMs)} ms]` : ""}`;
+    lines.push(head);
+  }
+  lines.push("", r.candidates.length ? "Candidate indexes:" : "Candidate indexes: none (every problem is already served, or none was found)");
+  for (const c of r.candidates) lines.push(`- ${c.name}: ON ${c.table} ${c.definition}\n    serves ${c.statements.join(", ")}; ${timings(c)}${c.validated ? `; ${bytes(c.bytes)}, built in ${ms(c.buildMs)} ms; ${c.verdict}` : ""}`);
+  if (r.alreadyServed.length) lines.push("", `Already served (no suggestion): ${r.alreadyServed.map((s) => `${s.table} ${s.definition} by ${s.by}`).join("; ")}`);
+  if (r.structural.length) {
+    lines.push("", "No index can fix:");
+    for (const s of r.structural) lines.push(`- ${s.statement}: ${s.why}. Fix: ${s.fix}`);
+  }
+  lines.push("", r.overlapsSkipped ? `Overlapping indexes: not measured (${r.overlapsSkipped})` : `Overlapping indexes (measured by hiding each): ${r.redundant.length} of ${r.overlapsMeasured.length} served nearly as well by another`);
+  for (const o of r.redundant) lines.push(`- ${o.index} (${bytes(o.bytes)}): ${o.verdict}`);
+  return lines.join("\n");
+}
+
+export function adviseMarkdown(r: AdviseReport): string {
+  const out = [
+    "# Index advice",
+    "",
+    `Database ${r.database}, PostgreSQL ${r.serverVersion}, ${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s. Workload: ${r.workload}. Experiments: ${r.experiments}.`,
+    "",
+    "## Candidate indexes",
+    "",
+  ];
+  if (r.candidates.length === 0) out.push("None: no statement has a problem an index would fix, or an existing index already serves it.");
+  else {
+    out.push("| name | table | definition | statements (before -> after ms) | size | build ms | verdict | write overhead |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const c of r.candidates) out.push(`| \`${c.name}\` | ${c.table} | \`${md(c.definition)}\` | ${md(timings(c))} | ${bytes(c.bytes)} | ${ms(c.buildMs)} | ${md(c.verdict)} | ${md(c.writeOverhead ?? "-")} |`);
+  }
+  if (r.alreadyServed.length) {
+    out.push("", "## Already served", "", "| table | would be | served by | statements |", "| --- | --- | --- | --- |");
+    for (const s of r.alreadyServed) out.push(`| ${s.table} | \`${md(s.definition)}\` | \`${s.by}\` | ${s.statements.join(", ")} |`);
+  }
+  out.push("", "## Indexes another index serves nearly as well", "");
+  if (r.overlapsSkipped) out.push(`Not measured: ${r.overlapsSkipped}.`);
+  else {
+    out.push("Each index the workload uses was hidden (DROP INDEX in a transaction, EXPLAIN ANALYZE, ROLLBACK).", "", "| index | size | redundant | verdict | statements (ms with -> without) |", "| --- | --- | --- | --- | --- |");
+    for (const o of r.overlapsMeasured) out.push(`| \`${o.index}\` | ${bytes(o.bytes)} | ${o.redundant ? "yes" : "no"} | ${md(o.verdict)} | ${md(o.effects.map((e) => `${e.statement} ${ms(e.beforeMs)} -> ${ms(e.afterMs)}`).join("; "))} |`);
+  }
+  if (r.structural.length) {
+    out.push("", "## No index can fix", "");
+    for (const s of r.structural) out.push(`- **${s.statement}**: ${s.why}. Structural fix: ${s.fix}.`);
+  }
+  out.push("", "## Statements", "");
+  for (const s of r.statements) {
+    out.push(`### ${s.id}`, "", "```sql", s.query, "```", "");
+    if (s.calls !== null) out.push(`${s.calls} calls, ${ms(s.totalMs)} ms total, ${ms(s.meanMs)} ms mean.`, "");
+    if (s.paramSources.length) out.push(`Parameters: ${s.paramSources.join("; ")}.`, "");
+    if (s.skipped) out.push(`Plan with values: ${s.skipped}.`, "");
+    if (s.genericSkipped) out.push(`Generic plan: ${s.genericSkipped}.`, "");
+    if (s.genericPlan) out.push("Generic plan:", "```", s.genericPlan, "```", "");
+    if (s.plan) out.push(`Plan with values (${ms(s.medianMs)} ms):`, "```", s.plan, "```", "");
+    for (const p of s.problems) out.push(`- **${p.kind}**: ${p.detail}`);
+    if (s.candidates.length) out.push(`- candidates: ${s.candidates.join(", ")}`);
+    out.push("");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+export function writeAdviseReports(r: AdviseReport, files: { readonly json?: string; readonly markdown?: string }): { markdown: string; json?: string } {
+  const markdown = path.resolve(files.markdown ?? defaultReportPath("advise", "md"));
+  mkdirSync(path.dirname(markdown), { recursive: true });
+  writeFileSync(markdown, adviseMarkdown(r));
+  let json: string | undefined;
+  if (files.json) {
+    json = path.resolve(files.json);
+    mkdirSync(path.dirname(json), { recursive: true });
+    writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  }
+  return { markdown, ...(json ? { json } : {}) };
+}

@@ -1,0 +1,151 @@
+// npm run advise against a real PostgreSQL, on workloads the project has
+// never seen: a planted table whose best index is missing (advise finds it,
+// --validate proves the speed-up), a workload an existing index already
+// serves (no suggestion), and varied shapes (trigram, jsonb, expression,
+// partial from a catalog with literals, a structural problem no index fixes).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
+import { markDatabase } from "../src/config/scratch-database.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import type { CatalogEntry } from "../src/verify/catalog-types.ts";
+import { createDatabase, type TestDatabase } from "./support/databases.ts";
+
+/** A shop's orders: nothing in the project knows this table. */
+async function plantOrders(db: TestDatabase, rows = 60_000): Promise<void> {
+  await db.sql.unsafe(`
+    CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE TABLE orders (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      customer_id bigint NOT NULL,
+      status text NOT NULL,
+      email text NOT NULL,
+      note text NOT NULL,
+      payload jsonb NOT NULL,
+      total numeric(10,2) NOT NULL,
+      created_at timestamptz NOT NULL
+    );
+    INSERT INTO orders (customer_id, status, email, note, payload, total, created_at)
+    SELECT 1 + (g * 7919) % 3000,
+           (ARRAY['open','paid','paid','paid','shipped','shipped','shipped','shipped','cancelled','refunded'])[1 + g % 10],
+           'Buyer' || g || '@Example.com',
+           (ARRAY['gift wrap please','leave at the door','fragile','call before delivery','express'])[1 + g % 5] || ' ' || md5(g::text),
+           jsonb_build_object('channel', (ARRAY['web','app','phone'])[1 + g % 3], 'coupon', 'C' || (g % 500)),
+           (g % 1000) / 10.0,
+           timestamptz '2026-01-01' + g * interval '1 minute'
+    FROM generate_series(1, ${rows}) g;
+    ANALYZE orders;`).simple();
+}
+
+async function runWorkload(db: TestDatabase, times = 6): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const customer = 1 + ((i * 37) % 3000);
+    await db.sql`SELECT id, total FROM orders WHERE customer_id = ${customer} ORDER BY created_at DESC LIMIT 20`;
+    await db.sql`SELECT id, customer_id, total FROM orders WHERE id = ${1000 + i}`;
+  }
+}
+
+describe("advise on a planted workload (pg_stat_statements)", () => {
+  let db: TestDatabase;
+  let report: AdviseReport;
+  beforeAll(async () => {
+    db = await createDatabase("advise_plant");
+    await plantOrders(db);
+    await runWorkload(db);
+    await markDatabase(db.sql, db.name, "scratch");
+    report = await adviseDatabase(db.sql, db, { validate: true, runs: 2 });
+
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it("finds the missing index: equality column, then the sort order", () => {
+    const statement = report.statements.find((s) => /customer_id = \$1 ORDER BY created_at DESC/.test(s.query));
+    expect(statement, JSON.stringify(report.statements.map((s) => s.query))).toBeDefined();
+    expect(statement!.problems.map((p) => p.kind)).toContain("seq-scan-selective");
+    const candidate = report.candidates.find((c) => c.statements.includes(statement!.id));
+    expect(candidate, JSON.stringify(report.candidates)).toBeDefined();
+    expect(candidate!.table).toBe("orders");
+    expect(candidate!.definition).toMatch(/^\(customer_id, created_at DESC\)/);
+  });
+
+  it("--validate builds it, shows the speed-up, and leaves no temporary index behind", async () => {
+    const candidate = report.candidates.find((c) => c.definition.startsWith("(customer_id, created_at DESC)"))!;
+    expect(candidate.validated).toBe(true);
+    expect(candidate.accepted).toBe(true);
+    const before = candidate.beforeMs[0]!.ms;
+    const after = candidate.afterMs![0]!;
+    expect(after.usesIndex).toBe(true);
+    expect(after.ms).toBeLessThan(before);
+    expect(candidate.bytes).toBeGreaterThan(0);
+    expect(candidate.buildMs).toBeGreaterThan(0);
+    expect(candidate.writeOverhead).toMatch(/orders had/);
+    const left = await db.sql`SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND indexname LIKE 'advise_tmp_%'`;
+    expect(left).toHaveLength(0);
+  });
+
+  it("the statement the primary key already serves gets no suggestion", () => {
+    const byId = report.statements.find((s) => /WHERE id = \$1/.test(s.query));
+    expect(byId).toBeDefined();
+    expect(byId!.problems).toEqual([]);
+    expect(byId!.candidates).toEqual([]);
+  });
+
+  it("its own monitoring statements are not part of the workload", () => {
+    expect(report.statements.every((s) => !/pg_stat|pg_class|EXPLAIN/i.test(s.query))).toBe(true);
+  });
+});
+
+describe("advise on shapes the project has never seen", () => {
+  let db: TestDatabase;
+  let report: AdviseReport;
+  const catalog: CatalogEntry[] = [
+    { name: "orders_note_search", title: "search", kind: "search", sql: "SELECT id FROM orders WHERE note ILIKE $1 LIMIT 20", params: { t: "SELECT '%zz9%'::text" }, expectIndexes: [], budgetMs: 10, reason: "t" },
+    { name: "orders_by_coupon", title: "jsonb", kind: "point", sql: "SELECT id, total FROM orders WHERE payload @> jsonb_build_object('coupon', $1::text)", params: { c: "SELECT 'C77'::text" }, expectIndexes: [], budgetMs: 10, reason: "t" },
+    { name: "orders_by_email", title: "expr", kind: "point", sql: "SELECT id FROM orders WHERE lower(email) = lower($1)", params: { e: "SELECT 'buyer4242@example.com'::text" }, expectIndexes: [], budgetMs: 10, reason: "t" },
+    { name: "orders_refunded", title: "partial", kind: "list", sql: "SELECT id, created_at FROM orders WHERE status = 'refunded' ORDER BY created_at DESC LIMIT 20", params: { d: "SELECT" }, expectIndexes: [], budgetMs: 10, reason: "t" },
+    { name: "orders_total_math", title: "structural", kind: "point", sql: "SELECT id FROM orders WHERE (total + 0) = 42.5", params: { d: "SELECT" }, expectIndexes: [], budgetMs: 10, reason: "t" },
+    { name: "orders_by_id", title: "served", kind: "point", sql: "SELECT id, total FROM orders WHERE id = $1", params: { i: "SELECT 4242::bigint" }, expectIndexes: [], budgetMs: 10, reason: "t" },
+  ];
+  const candidateFor = (entry: string) => report.candidates.filter((c) => c.statements.includes(entry));
+  beforeAll(async () => {
+    db = await createDatabase("advise_shapes");
+    await plantOrders(db);
+    report = await adviseDatabase(db.sql, db, { catalog, runs: 1 });
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it("ILIKE '%...%' gets a trigram GIN index", () => {
+    expect(candidateFor("orders_note_search").map((c) => c.definition)).toEqual(["USING gin (note gin_trgm_ops)"]);
+  });
+  it("jsonb containment gets a jsonb_path_ops GIN index", () => {
+    expect(candidateFor("orders_by_coupon").map((c) => c.definition)).toEqual(["USING gin (payload jsonb_path_ops)"]);
+  });
+  it("lower(col) = gets an expression index", () => {
+    expect(candidateFor("orders_by_email").map((c) => c.definition)).toEqual(["(lower(email))"]);
+  });
+  it("a literal status becomes a partial-index predicate, the sort order the key", () => {
+    const [c] = candidateFor("orders_refunded");
+    expect(c?.definition).toMatch(/^\(created_at DESC\)( INCLUDE \(id\))? WHERE status = 'refunded'(::text)?$/);
+    expect(c?.kind).toBe("partial");
+  });
+  it("a filter no index shape serves is named, with the structural fix", () => {
+    expect(candidateFor("orders_total_math")).toEqual([]);
+    const fix = report.structural.find((s) => s.statement === "orders_total_math");
+    expect(fix?.fix).toMatch(/sargable|generated column/);
+  });
+  it("a statement the primary key serves gets nothing", () => {
+    expect(candidateFor("orders_by_id")).toEqual([]);
+    expect(report.statements.find((s) => s.id === "orders_by_id")?.problems).toEqual([]);
+  });
+  it("once the advised index exists, the statement is served and gets no suggestion", async () => {
+    await db.sql.unsafe("CREATE INDEX orders_note_trgm ON orders USING gin (note gin_trgm_ops)");
+    const again = await adviseDatabase(db.sql, db, { catalog: catalog.filter((e) => e.name === "orders_note_search"), runs: 1 });
+    expect(again.candidates).toEqual([]);
+  });
+  it("--validate refuses a database not marked scratch/development (exit 2), before any work", async () => {
+    const err = await adviseDatabase(db.sql, db, { catalog, validate: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(EXIT.usage);
+    expect((err as UserError).message).toMatch(/not marked as a scratch or development database.*--yes/);
+  });
+});
