@@ -5,7 +5,7 @@
 // nearly as well. Logic: src/advise. Exit codes: README "Advise".
 import { formatHelp } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/errors.ts";
-import { resolveDatabase } from "../src/config/database-url.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { adviseTarget } from "../src/advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/flags.ts";
 import { formatAdviseSummary, writeAdviseReports } from "../src/advise/report.ts";

@@ -2,7 +2,7 @@
 // candidate indexes (minus those already served) -> optionally proof by
 // building them (--validate) -> indexes another index serves nearly as well.
 import { EXIT, UserError } from "../cli/errors.ts";
-import { connect, type DatabaseTarget, type Sql } from "../config/database-url.ts";
+import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
 import type { CatalogEntry } from "../verify/catalog-types.ts";
@@ -222,12 +222,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
 
 /** Connect (exit 3 when unreachable), advise, close. */
 export async function adviseTarget(target: DatabaseTarget, options: AdviseOptions = {}): Promise<AdviseReport> {
-  const sql = await connect(target, { max: 1, applicationName: "bollalabz-advise" });
-  try {
-    return await adviseDatabase(sql, target, options);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-advise" });
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -4,7 +4,7 @@
 // has no EXPLAIN (GENERIC_PLAN)) and timed. When a parameter is not compared
 // with a column we can identify, the statement is skipped and the reason
 // says which parameter and why.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import type { SchemaInfo } from "./schema.ts";
 
 export type ParameterResult = { readonly ok: true; readonly values: readonly unknown[]; readonly sources: readonly string[] } | { readonly ok: false; readonly reason: string };

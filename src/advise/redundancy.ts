@@ -5,10 +5,10 @@
 // ACCESS EXCLUSIVE lock on the table until the rollback, so this runs only on
 // a scratch/development database (or with --yes), one index at a time, with a
 // short lock_timeout.
-import type { Sql } from "../config/database-url.ts";
-import { quoteIdent } from "../migrate/recovery.ts";
+import type { Sql } from "../db/index.ts";
+import { quoteIdent } from "../db/quote.ts";
 import { indexesInPlan, median, type StatementPlan } from "./plans.ts";
-import type { ExplainResult } from "../checks/plan-analysis.ts";
+import type { ExplainResult } from "../verify/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
 
 /** "Nearly as well": every statement at most this many times slower... */

@@ -2,7 +2,7 @@
 // widths, and every existing index as structured data (method, keys in order
 // with direction, INCLUDE columns, predicate) to tell whether an index
 // already serves a candidate.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export interface ColumnInfo {
   readonly name: string;

@@ -2,7 +2,7 @@
 // total execution time (this database only), or the verification catalog.
 // The project's own monitoring and migration statements are left out: an
 // index suggested for a catalog query over pg_class helps nobody.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import type { CatalogEntry } from "../verify/catalog-types.ts";
 
 export interface WorkloadStatement {

@@ -5,9 +5,9 @@
 // database marked scratch or development (src/config/scratch-database.ts),
 // or anywhere with --yes.
 import { EXIT, UserError } from "../cli/errors.ts";
-import type { DatabaseTarget, Sql } from "../config/database-url.ts";
+import type { DatabaseTarget, Sql } from "../db/index.ts";
 import { currentDatabaseMark, type DatabaseMark } from "../config/scratch-database.ts";
-import { quoteIdent } from "../migrate/recovery.ts";
+import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
 import { indexesInPlan, timeStatement, type StatementPlan } from "./plans.ts";
 

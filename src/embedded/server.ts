@@ -19,7 +19,7 @@ import { SERVER_SETTINGS, type ServerSetting } from "../settings/server-settings
 import { postgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
 import { markDatabase } from "../config/scratch-database.ts";
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const DEFAULT_DATABASE = "bollalabz";
