@@ -15,6 +15,7 @@ import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts
 import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { openSql, type Sql } from "../src/db/index.ts";
 import { verifyTarget } from "../src/verify/verify.ts";
 import { launchChromium } from "./support/browser.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
@@ -30,6 +31,20 @@ declare function getComputedStyle(element: unknown): { backgroundColor: string; 
 
 const TOKEN = "browser-token-0123456789abcdef";
 const WAIT = { timeout: 60_000 };
+
+async function backendPid(sql: Sql): Promise<number> {
+  const [row] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+  return row!.pid;
+}
+
+/** Poll `check` until it returns true (state, not elapsed time, ends the wait). */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 interface PageProblems {
   console: string[];
@@ -78,7 +93,7 @@ describe("dashboard in Chromium", () => {
     reportsDir = mkdtempSync(path.join(tmpdir(), "dashboard-browser-reports-"));
     await verifyTarget(db, { runs: 2, warmup: 0, explainRuns: 1, minGrade: "F", json: path.join(reportsDir, "verify-browser.json"), markdown: path.join(reportsDir, "verify-browser.md") });
     database = createDatabase({ ...POOL_DEFAULTS, applicationName: `dashbrowser-${process.pid}`, target: db }, { logger: { warn() {}, error() {} } });
-    ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir }));
+    ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir, allowCancel: true }));
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -154,6 +169,100 @@ describe("dashboard in Chromium", () => {
     expect((await cspViolations(control))[0]).toMatch(/^style-src/);
     expect(await control.$eval("#inline-style", (p) => getComputedStyle(p).color)).not.toBe("rgb(255, 0, 0)");
     await control.close();
+  });
+
+  /** The backend's state in pg_stat_activity, or null when the session is gone. */
+  async function backendState(pid: number): Promise<{ state: string | null; query: string } | null> {
+    const [row] = await db.sql<{ state: string | null; query: string }[]>`SELECT state, query FROM pg_stat_activity WHERE pid = ${pid}`;
+    return row ?? null;
+  }
+
+  async function clickAndFollow(selector: string): Promise<string> {
+    await page.waitForSelector(selector);
+    await Promise.all([page.waitForNavigation(WAIT), page.click(selector)]);
+    expect(page.url()).toBe(`${base}/dashboard/activity`);
+    return page.$eval("p.flash[role=status]", (p) => p.textContent ?? "");
+  }
+
+  it("cancels a running pg_sleep from the activity page: the statement stops, the session stays", async () => {
+    const sleeper: Sql = openSql(db, { max: 1, applicationName: "dashboard-sleeper" });
+    try {
+      const pid = await backendPid(sleeper);
+      const sleeping = sleeper`SELECT pg_sleep(600)`.then(
+        () => "finished",
+        (error: { code?: string }) => error.code,
+      );
+      await until("the pg_sleep to run", async () => (await backendState(pid))?.state === "active");
+      await page.goto(`${base}/dashboard/activity`);
+      const row = await page.$eval(`#running button[data-action=cancel][data-pid="${pid}"]`, (b) => b.closest("tr")?.textContent ?? "");
+      expect(row).toContain("dashboard-sleeper");
+      expect(row).toContain("SELECT pg_sleep($1)");
+      const flash = await clickAndFollow(`#running button[data-action=cancel][data-pid="${pid}"]`);
+      expect(flash).toBe(`Backend ${pid} (dashboard-sleeper): statement cancelled.`);
+      expect(await sleeping).toBe("57014");
+      await until("the backend to leave the running state", async () => (await backendState(pid))?.state !== "active");
+      expect(await backendState(pid)).not.toBeNull();
+      expect(await page.$(`#running button[data-pid="${pid}"]`)).toBeNull();
+    } finally {
+      await sleeper.end({ timeout: 5 });
+    }
+  });
+
+  it("shows a lock wait with its blocker, and terminating the idle-in-transaction blocker from the page frees it", async () => {
+    await db.sql`CREATE TABLE IF NOT EXISTS dashboard_lock (id int PRIMARY KEY, n int NOT NULL)`;
+    await db.sql`INSERT INTO dashboard_lock VALUES (1, 0) ON CONFLICT DO NOTHING`;
+    const holderClient: Sql = openSql(db, { max: 1, applicationName: "dashboard-holder" });
+    const waiterClient: Sql = openSql(db, { max: 1, applicationName: "dashboard-waiter" });
+    try {
+      const holder = await holderClient.reserve();
+      const holderPid = await backendPid(holder);
+      await holder`BEGIN`;
+      await holder`UPDATE dashboard_lock SET n = n + 1 WHERE id = 1`;
+      const waiterPid = await backendPid(waiterClient);
+      const waiting = waiterClient`UPDATE dashboard_lock SET n = n + 10 WHERE id = 1`.then(() => "updated", (error: { code?: string }) => error.code);
+      await until("the update to wait on the lock", async () => {
+        const [row] = await db.sql<{ blocked: boolean }[]>`SELECT ${holderPid}::int = ANY(pg_blocking_pids(${waiterPid}::int)) AS blocked`;
+        return row!.blocked;
+      });
+      await page.goto(`${base}/dashboard/activity`);
+      const blocked = await page.$eval("#blocked tbody tr", (tr) => tr.textContent ?? "");
+      expect(blocked).toContain(String(waiterPid));
+      expect(blocked).toContain(String(holderPid));
+      expect(blocked).toContain("dashboard-holder");
+      expect(await page.$eval("#idle-in-transaction tbody", (t) => t.textContent ?? "")).toContain("dashboard-holder");
+      await page.screenshot({ path: path.join(REPORTS_DIR, "dashboard-activity-lock-wait.png") as `${string}.png`, fullPage: true });
+      const flash = await clickAndFollow(`#idle-in-transaction button[data-action=terminate][data-pid="${holderPid}"]`);
+      expect(flash).toBe(`Backend ${holderPid} (dashboard-holder): session terminated.`);
+      await until("the terminated session to leave pg_stat_activity", async () => (await backendState(holderPid)) === null);
+      expect(await waiting).toBe("updated");
+      // The page after the redirect may predate the exit; a fresh one must show no lock wait.
+      await page.goto(`${base}/dashboard/activity`);
+      expect(await page.$("#blocked tbody tr")).toBeNull();
+      expect(await page.$eval("#blocked", (c) => c.textContent)).toContain("no statement is waiting on a lock");
+      holder.release();
+    } finally {
+      await holderClient.end({ timeout: 5 }).catch(() => {});
+      await waiterClient.end({ timeout: 5 });
+    }
+    expect(await cspViolations(page)).toEqual([]);
+    expect(problems).toEqual({ console: [], pageErrors: [], failedRequests: [] });
+  });
+
+  it("refuses to cancel this server's own pool connection, and says why", async () => {
+    const pid = await backendPid(database.sql);
+    await page.goto(`${base}/dashboard/activity`);
+    // The button is offered for every listed session; the server decides. Post it through a real form on the page.
+    const csrf = await page.$eval('input[name="csrf"]', (i) => (i as unknown as { value: string }).value);
+    expect(csrf.length).toBeGreaterThan(20);
+    await page.evaluate(
+      (p, token) => {
+        document.body.insertAdjacentHTML("beforeend", `<form id="own" method="post" action="/dashboard/activity/cancel"><input name="csrf" value="${token}"><input name="pid" value="${p}"><input name="action" value="cancel"><button id="own-submit">x</button></form>`);
+      },
+      String(pid),
+      csrf,
+    );
+    await Promise.all([page.waitForNavigation(WAIT), page.click("#own-submit")]);
+    expect(await page.$eval("p.flash", (p) => p.textContent)).toMatch(new RegExp(`^Refused to cancel backend ${pid}: that is one of this API's own pool connections`));
   });
 
   it("signs out with the page's form and is asked to sign in again", async () => {

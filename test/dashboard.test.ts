@@ -216,6 +216,43 @@ describe("dashboard over HTTP", () => {
     expect(noSession.statusCode).toBe(401);
   });
 
+  it("the activity page lists sessions; cancel is refused while HEALTH_API_ALLOW_CANCEL is off, and needs a valid pid and the CSRF token", async () => {
+    const cookie = await signIn();
+    const activity = await app.inject({ url: "/dashboard/activity", headers: { cookie } });
+    expect(activity.statusCode).toBe(200);
+    expect(activity.body).toContain("Cancel and terminate are off on this server");
+    expect(activity.body).not.toContain('data-action="cancel"');
+    expect(activity.body).toContain("<svg");
+    const csrf = csrfFrom(activity.body);
+    const off = await app.inject({ method: "POST", url: "/dashboard/activity/cancel", headers: { ...FORM, cookie }, payload: form({ csrf, pid: "1", action: "cancel" }) });
+    expect(off.statusCode).toBe(403);
+    expect(off.body).toContain("HEALTH_API_ALLOW_CANCEL=true");
+
+    const { app: allowing } = await buildHealthApp({ database, token: TOKEN, reportsDir, allowCancel: true });
+    try {
+      const login = await allowing.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }) });
+      const c2 = cookieFrom(login);
+      const page = await allowing.inject({ url: "/dashboard/activity", headers: { cookie: c2 } });
+      expect(page.body).toContain("Every action is logged");
+      const token2 = csrfFrom(page.body);
+      const post = (fields: Record<string, string>) => allowing.inject({ method: "POST", url: "/dashboard/activity/cancel", headers: { ...FORM, cookie: c2 }, payload: form(fields) });
+      const bad: Record<string, string>[] = [{ pid: "0", action: "cancel" }, { pid: "abc", action: "cancel" }, { pid: "99999999999", action: "cancel" }, { pid: "12", action: "explode" }, { action: "cancel" }];
+      for (const fields of bad) {
+        const res = await post({ csrf: token2, ...fields });
+        expect(res.statusCode, JSON.stringify(fields)).toBe(400);
+        expect(res.body).toContain("a whole number from 1 to 2147483647");
+      }
+      expect((await post({ pid: "12", action: "cancel" })).statusCode).toBe(403);
+      // A pid nobody has: the page says so (303 back to the activity page with the message).
+      const gone = await post({ csrf: token2, pid: "2147483647", action: "terminate" });
+      expect(gone.statusCode).toBe(303);
+      const after = await allowing.inject({ url: "/dashboard/activity", headers: { cookie: c2 } });
+      expect(after.body).toContain("No session with pid 2147483647 any more");
+    } finally {
+      await allowing.close();
+    }
+  });
+
   it("answers bad requests with 4xx pages, not stack traces", async () => {
     const cookie = await signIn();
     const notFound = await app.inject({ url: "/dashboard/nope", headers: { cookie } });

@@ -57,6 +57,8 @@ export interface BuildOptions {
   readonly token?: string;
   readonly logger?: FastifyServerOptions["logger"];
   readonly pingTimeoutMs?: number;
+  /** HEALTH_API_ALLOW_CANCEL (default false). */
+  readonly allowCancel?: boolean;
   /** The dashboard's session cookie gets the Secure attribute (served over TLS). */
   readonly secureCookie?: boolean;
   /** Where the dashboard reads verify reports (default reports/). */
@@ -69,7 +71,7 @@ export async function buildHealthApp(options: BuildOptions): Promise<{ app: Fast
   const database = typeof options.database === "function" ? options.database(app.log) : options.database;
   await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
   await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
-  await app.register(dashboardPlugin, { prefix: DASHBOARD_PREFIX, database, token: options.token, secureCookie: options.secureCookie, reportsDir: options.reportsDir, version: PACKAGE_VERSION });
+  await app.register(dashboardPlugin, { prefix: DASHBOARD_PREFIX, database, token: options.token, allowCancel: options.allowCancel, secureCookie: options.secureCookie, reportsDir: options.reportsDir, version: PACKAGE_VERSION });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No route ${request.method} ${pathOnly(request.url)}.`, endpoints: ENDPOINTS }),
   );

@@ -9,6 +9,7 @@ export const STYLESHEET_PATH = `${DASHBOARD_PREFIX}/assets/dashboard.css`;
 /** The pages in navigation order; each path is under /dashboard. */
 export const DASHBOARD_PAGES = [
   { path: "", title: "Overview" },
+  { path: "/activity", title: "Activity" },
   { path: "/queries", title: "Slow queries" },
   { path: "/indexes", title: "Indexes" },
   { path: "/space", title: "Space" },

@@ -17,11 +17,14 @@ import { tokenMatches } from "../auth.ts";
 import { DASHBOARD_CSS } from "./stylesheet.ts";
 import { DASHBOARD_PAGES, DASHBOARD_PREFIX, errorPage, loginPage, page, type DashboardPagePath } from "./layout.ts";
 import type { PageContext } from "./pages/context.ts";
+import { isValidPid, signalBackend } from "../../observe/backend-control.ts";
+import { activityPage } from "./pages/activity.ts";
 import { indexesPage } from "./pages/indexes.ts";
 import { overviewPage } from "./pages/overview.ts";
 import { queriesPage } from "./pages/queries.ts";
 import { spacePage } from "./pages/space.ts";
 import { verifyPage } from "./pages/verify.ts";
+import { withDeadline } from "./sections.ts";
 import { csrfTokenMatches, SessionStore, SESSION_TTL_MS, type DashboardSession } from "./sessions.ts";
 import type { SafeHtml } from "./html.ts";
 import { VERIFY_CHART_NAME } from "./verify-report.ts";
@@ -30,6 +33,8 @@ export interface DashboardPluginOptions {
   readonly database: Database;
   /** HEALTH_API_TOKEN; undefined = no sign-in (the server binds loopback only then). */
   readonly token?: string;
+  /** HEALTH_API_ALLOW_CANCEL: offer cancel/terminate on the activity page (the same switch as the API's). */
+  readonly allowCancel?: boolean;
   /** Mark the session cookie Secure (HEALTH_DASHBOARD_SECURE_COOKIE: set when users reach the server over TLS). */
   readonly secureCookie?: boolean;
   /** Where verify reports are read from (default reports/). */
@@ -72,6 +77,7 @@ const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"
 
 const PAGE_RENDERERS: Record<DashboardPagePath, (ctx: PageContext, request: FastifyRequest) => Promise<SafeHtml>> = {
   "": overviewPage,
+  "/activity": activityPage,
   "/queries": queriesPage,
   "/indexes": indexesPage,
   "/space": spacePage,
@@ -96,6 +102,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   const reportsDir = options.reportsDir ?? REPORTS_DIR;
   const startedAt = options.startedAt ?? Date.now();
   const version = options.version ?? "unknown";
+  const allowCancel = options.allowCancel === true;
 
   // Cookie parsing/signing (HMAC-SHA256 with a key that lives only in this process) and
   // urlencoded form bodies; both are registered inside this plugin, so the API routes are untouched.
@@ -225,11 +232,55 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     return reply.redirect(signInRequired ? `${DASHBOARD_PREFIX}/login?signedOut` : DASHBOARD_PREFIX, 303);
   });
 
+  // Cancel / terminate from the activity page: same rules as the API's routes
+  // (src/observe/backend-control.ts refuses server processes, replication,
+  // other databases and this server's own pool), logged the same way.
+  app.post<{ Body: Record<string, unknown> }>("/activity/cancel", { onRequest: requireSession }, async (request, reply) => {
+    const refused = refuseCrossOrigin(request, reply) ?? requireCsrf(request, reply);
+    if (refused) return refused;
+    if (!allowCancel) {
+      return sendHtml(reply, 403, errorPage(403, "Cancel is off", "Cancelling and terminating backends is turned off on this server. To allow it, start it with HEALTH_API_ALLOW_CANCEL=true."));
+    }
+    const rawPid = typeof request.body?.pid === "string" ? request.body.pid : "";
+    const action = request.body?.action;
+    const pid = /^\d{1,10}$/.test(rawPid) ? Number(rawPid) : NaN;
+    if (!isValidPid(pid) || (action !== "cancel" && action !== "terminate")) {
+      return sendHtml(reply, 400, errorPage(400, "Bad request", "Cancel needs a pid (a whole number from 1 to 2147483647, from the activity page) and an action, cancel or terminate."));
+    }
+    const session = request.dashboardSession!;
+    let outcome;
+    try {
+      outcome = await withDeadline(signalBackend(database.sql, action, pid, { protectedApplicationName: database.config.applicationName }), deadlineMs, `pg_${action}_backend`);
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      session.flash = { kind: "error", text: `Could not ${action} backend ${pid}: ${e.code ? `${e.code} ` : ""}${e.message ?? String(error)}` };
+      return reply.redirect(`${DASHBOARD_PREFIX}/activity`, 303);
+    }
+    // Who asked and what was hit; never the target's query text.
+    const audit = { action, pid, outcome: outcome.outcome, via: "dashboard", requester: { ip: request.ip, userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
+    switch (outcome.outcome) {
+      case "signalled":
+        request.log.warn(audit, `backend ${pid} ${action === "cancel" ? "cancelled" : "terminated"} through the dashboard`);
+        session.flash = { kind: "ok", text: `Backend ${pid} (${outcome.target.applicationName || "no application name"}): ${action === "cancel" ? "statement cancelled" : "session terminated"}.` };
+        break;
+      case "refused":
+        request.log.warn({ ...audit, reason: outcome.reason }, `refused to ${action} backend ${pid}`);
+        session.flash = { kind: "error", text: `Refused to ${action} backend ${pid}: ${outcome.reason}.` };
+        break;
+      case "not-found":
+      case "not-signalled":
+        request.log.info(audit, `no backend ${pid} to ${action}`);
+        session.flash = { kind: "error", text: `No session with pid ${pid} any more (it may have ended).` };
+        break;
+    }
+    return reply.redirect(`${DASHBOARD_PREFIX}/activity`, 303);
+  });
+
   for (const { path: pagePath, title } of DASHBOARD_PAGES) {
     // "/dashboard" itself is registered as "/" under the prefix (Fastify answers both "/dashboard" and "/dashboard/").
     app.get(pagePath === "" ? "/" : pagePath, { onRequest: requireSession }, async (request, reply) => {
       const session = request.dashboardSession!;
-      const ctx: PageContext = { database, deadlineMs, reportsDir, csrfToken: session.csrfToken, version, startedAt };
+      const ctx: PageContext = { database, deadlineMs, reportsDir, csrfToken: session.csrfToken, allowCancel, version, startedAt };
       const body = await PAGE_RENDERERS[pagePath](ctx, request);
       return sendHtml(reply, 200, page({ title, current: pagePath, session, signedIn: signInRequired, body }));
     });

@@ -7,23 +7,29 @@ import { html, type Interpolation, type SafeHtml } from "./html.ts";
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
-/** Run one section's queries; a failure or a deadline becomes a one-line problem (code + message, never a stack). */
-export async function load<T>(what: string, work: () => Promise<T>, deadlineMs: number): Promise<Loaded<T>> {
+/** Reject after `ms` (the work itself keeps running until the database answers). */
+export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const value = await Promise.race([
-      work(),
+    return await Promise.race([
+      work,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`took longer than ${deadlineMs} ms`), { code: "DEADLINE" })), deadlineMs);
+        timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
       }),
     ]);
-    return { ok: true, value };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Run one section's queries; a failure or a deadline becomes a one-line problem (code + message, never a stack). */
+export async function load<T>(what: string, work: () => Promise<T>, deadlineMs: number): Promise<Loaded<T>> {
+  try {
+    return { ok: true, value: await withDeadline(work(), deadlineMs, what) };
   } catch (error) {
     const e = error as { code?: unknown; message?: unknown };
     const code = typeof e.code === "string" ? `${e.code}: ` : "";
     return { ok: false, problem: `${what} unavailable (${code}${typeof e.message === "string" ? e.message : String(error)})` };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

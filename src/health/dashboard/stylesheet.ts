@@ -32,7 +32,8 @@ td code, .query { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace;
 .muted { color: var(--muted); }
 .flash { padding: 8px 12px; border-radius: 4px; margin-bottom: 14px; border: 1px solid; }
 .flash.ok { background: #e8f6ee; border-color: var(--ok); } .flash.error { background: #fbeceb; border-color: var(--bad); }
-form.inline { display: inline; margin: 0; }
+form.inline { display: inline; margin: 0 2px; }
+.actions { white-space: nowrap; }
 button { font: inherit; padding: 3px 10px; border-radius: 4px; border: 1px solid #9aa3b2; background: #fff; cursor: pointer; }
 button.danger { border-color: var(--bad); color: var(--bad); }
 header button { background: transparent; color: #cfd6e4; border-color: #5b6474; }
