@@ -11,7 +11,8 @@ import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts"
 import { parseGrade } from "../src/verify/grade.ts";
 import { SEQ_SCAN_ROW_THRESHOLD } from "../src/verify/plan-analysis.ts";
 import { formatVerifyTable } from "../src/verify/report.ts";
-import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
+import { DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
+import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../src/settings/plan-cache.ts";
 import { BUILT_IN_CATALOG, verifyTarget } from "../src/verify/verify.ts";
 
 const spec = {
@@ -24,6 +25,8 @@ const spec = {
     markdown: { type: "string" },
     "min-grade": { type: "string" },
     "seq-scan-rows": { type: "string" },
+    "stats-samples": { type: "string" },
+    "plan-cache-mode": { type: "string" },
   },
   help: {
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
@@ -33,6 +36,8 @@ const spec = {
     markdown: "Markdown report path (default reports/verify-<timestamp>.md, chart beside it as .svg)",
     "min-grade": "exit 5 below this grade: A+, A, B, C, D or F (default A)",
     "seq-scan-rows": `a sequential scan on a table with at least this many rows fails a query (default ${SEQ_SCAN_ROW_THRESHOLD})`,
+    "stats-samples": `fresh ANALYZE samples to check every plan under (default ${DEFAULT_STATS_SAMPLES}; 0 = off)`,
+    "plan-cache-mode": `plan_cache_mode of the app's connections: ${PLAN_CACHE_MODES.join(", ")} (default ${APP_PLAN_CACHE_MODE}, what the project's pool sets)`,
   },
 } as const;
 
@@ -47,6 +52,8 @@ await runCommand(async () => {
   const warmup = integerFlag("warmup", values.warmup, DEFAULT_WARMUP, 0, 10_000);
   const seqScanRowThreshold = integerFlag("seq-scan-rows", values["seq-scan-rows"], SEQ_SCAN_ROW_THRESHOLD, 0);
   const minGrade = parseGrade(values["min-grade"]);
+  const statsSamples = integerFlag("stats-samples", values["stats-samples"], DEFAULT_STATS_SAMPLES, 0, 100);
+  const appPlanCacheMode = parsePlanCacheMode(values["plan-cache-mode"]);
   const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
   const json = outputFileFlag("json", values.json);
   const markdown = outputFileFlag("markdown", values.markdown);
@@ -62,6 +69,8 @@ await runCommand(async () => {
     runs,
     warmup,
     seqScanRowThreshold,
+    statsSamples,
+    appPlanCacheMode,
     json,
     markdown,
     onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),

@@ -13,6 +13,7 @@ import { AdmissionGate, PoolClosedError, type Ticket } from "./admission.ts";
 import type { PoolConfig } from "./config.ts";
 import { QueryMonitor, stderrLogger, type PoolLogger, type QueryStats } from "./query-monitor.ts";
 import { guardArrayTypeFetch } from "./type-fetch-guard.ts";
+import { APP_PLAN_CACHE_MODE } from "../settings/plan-cache.ts";
 
 export interface PoolStats {
   readonly max: number;
@@ -132,7 +133,10 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     onnotice: () => {},
     // Server-side limits travel as startup parameters: the server cancels an
     // over-long statement itself (SQLSTATE 57014), even if this process stalls.
-    connection: { application_name: config.applicationName, statement_timeout: config.statementTimeoutMs },
+    // plan_cache_mode: every prepared execution is planned with its values
+    // (src/settings/plan-cache.ts: the generic plan of a page query can read a
+    // heavy key's whole history).
+    connection: { application_name: config.applicationName, statement_timeout: config.statementTimeoutMs, plan_cache_mode: APP_PLAN_CACHE_MODE },
     types: { int8AsNumber: INT8_AS_NUMBER },
     onclose: () => {
       // postgres.js names the closed connection by its slot id, not its pid:

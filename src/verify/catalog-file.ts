@@ -6,9 +6,10 @@ import path from "node:path";
 import YAML from "yaml";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./catalog-types.ts";
+import { statementProblem } from "./guarded.ts";
 
 const KINDS: readonly QueryKind[] = ["point", "list", "search", "analytics"];
-const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "seqScanOk", "prepared", "reason"]);
+const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "budgetBuffers", "budgetRows", "seqScanOk", "prepared", "reason"]);
 const NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Highest $n in a query (0 when it has no parameters); quoted text is skipped. */
@@ -52,7 +53,8 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
     if (typeof e.sql !== "string" || e.sql.trim() === "") problem("sql", `must be a non-empty SQL string, got ${describe(e.sql)}`);
     else {
       params = parameterCount(e.sql);
-      if (/;\s*\S/.test(e.sql.replace(/'(?:[^']|'')*'/g, "''"))) problem("sql", "must be a single statement");
+      const bad = statementProblem(e.sql);
+      if (bad) problem("sql", bad);
     }
     if (!e.params || typeof e.params !== "object" || Array.isArray(e.params)) problem("params", `must map variant names to parameter-picking SQL (e.g. { typical: "SELECT id FROM ..." }; { default: "SELECT" } without parameters), got ${describe(e.params)}`);
     else {
@@ -60,12 +62,21 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
       if (variants.length === 0) problem("params", `needs at least one variant (use { default: "SELECT" } for a query without parameters)`);
       for (const [variant, picker] of variants) {
         if (typeof picker !== "string" || picker.trim() === "") problem(`params.${variant}`, `must be a SQL query returning one row with ${params} column(s), got ${describe(picker)}`);
+        else {
+          // The same rule as for sql: pickers run in verify's read-only transaction too.
+          const bad = statementProblem(picker);
+          if (bad) problem(`params.${variant}`, bad);
+        }
       }
     }
     if (!Array.isArray(e.expectIndexes) || e.expectIndexes.some((x) => typeof x !== "string" || x === "")) problem("expectIndexes", `must be a list of index names ([] when none is expected), got ${describe(e.expectIndexes)}`);
     else if (e.expectIndexes.length === 0 && e.seqScanOk !== true) problem("expectIndexes", "is empty: name the index(es) the plan must use, or set seqScanOk: true");
     if (e.expectMode !== undefined && e.expectMode !== "all" && e.expectMode !== "any") problem("expectMode", `must be "all" or "any", got ${describe(e.expectMode)}`);
     if (e.budgetMs !== undefined && (typeof e.budgetMs !== "number" || !Number.isFinite(e.budgetMs) || e.budgetMs <= 0)) problem("budgetMs", `must be a number of milliseconds greater than 0, got ${describe(e.budgetMs)}`);
+    for (const field of ["budgetBuffers", "budgetRows"] as const) {
+      const v = e[field];
+      if (v !== undefined && v !== null && (typeof v !== "number" || !Number.isInteger(v) || v <= 0)) problem(field, `must be a whole number greater than 0, or null for no limit, got ${describe(v)}`);
+    }
     if (e.seqScanOk !== undefined && typeof e.seqScanOk !== "boolean") problem("seqScanOk", `must be true or false, got ${describe(e.seqScanOk)}`);
     if (e.prepared !== undefined && typeof e.prepared !== "boolean") problem("prepared", `must be true or false, got ${describe(e.prepared)}`);
     if (e.reason !== undefined && typeof e.reason !== "string") problem("reason", `must be a string, got ${describe(e.reason)}`);
@@ -80,6 +91,8 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
       expectIndexes: e.expectIndexes as string[],
       ...(e.expectMode !== undefined ? { expectMode: e.expectMode as "all" | "any" } : {}),
       budgetMs: typeof e.budgetMs === "number" ? e.budgetMs : (BUDGET_MS[kind] ?? BUDGET_MS.list),
+      ...(e.budgetBuffers !== undefined ? { budgetBuffers: e.budgetBuffers as number | null } : {}),
+      ...(e.budgetRows !== undefined ? { budgetRows: e.budgetRows as number | null } : {}),
       ...(e.seqScanOk !== undefined ? { seqScanOk: e.seqScanOk as boolean } : {}),
       ...(e.prepared !== undefined ? { prepared: e.prepared as boolean } : {}),
       reason: typeof e.reason === "string" ? e.reason : "",

@@ -23,8 +23,16 @@ export interface CatalogEntry {
   /** Indexes the plan must use: with expectMode "all" (default) every one, with "any" at least one. */
   readonly expectIndexes: readonly string[];
   readonly expectMode?: "all" | "any";
-  /** Client-side p95 budget in milliseconds for every variant. */
+  /**
+   * Time budget in milliseconds for every variant: the server-side execution
+   * time (EXPLAIN ANALYZE, median) and the client-side median minus the
+   * SELECT 1 round trip of the same run must both stay within it.
+   */
   readonly budgetMs: number;
+  /** Shared buffers (hit + read) one execution may touch, for every plan the app can run; default by kind, null = no limit. */
+  readonly budgetBuffers?: number | null;
+  /** Table rows one execution may read (returned or filtered away, x loops), for every plan the app can run; default by kind, null = no limit. */
+  readonly budgetRows?: number | null;
   /** A sequential scan is acceptable here (e.g. a tiny table); otherwise one on a large table fails the entry. */
   readonly seqScanOk?: boolean;
   /**
@@ -47,6 +55,28 @@ export interface CatalogEntry {
  * performance targets (1-2 ms, 20 ms for analytics) are reported by
  * `npm run bench`, not gated on.
  */
+/**
+ * Work budgets by kind: deterministic evidence (the same plan reads the same
+ * buffers and rows on a busy machine as on a quiet one). A page of a list
+ * touches a few hundred buffers with the right index; the budgets leave
+ * headroom for data growth and catch a plan that reads a whole history or
+ * walks a table (a generic plan reading 4,558 buffers for 50 rows, a search
+ * walking 200,000 rows for 20 hits). Analytics scan ranges by design: their
+ * time budget is the bar.
+ */
+export const BUDGET_BUFFERS: Readonly<Record<QueryKind, number | null>> = {
+  point: 1_000,
+  list: 2_000,
+  search: 2_000,
+  analytics: null,
+};
+export const BUDGET_ROWS: Readonly<Record<QueryKind, number | null>> = {
+  point: 5_000,
+  list: 20_000,
+  search: 20_000,
+  analytics: null,
+};
+
 export const BUDGET_MS: Readonly<Record<QueryKind, number>> = {
   point: 10,
   list: 10,

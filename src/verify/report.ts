@@ -10,6 +10,8 @@ import { fmtMs } from "./stats.ts";
 import type { DatabaseCheck } from "./database-checks.ts";
 import type { Grade } from "./grade.ts";
 import type { LatencyStats } from "./stats.ts";
+import type { StabilityRun } from "./plan-stability.ts";
+import type { PlanCacheMode } from "../settings/plan-cache.ts";
 
 
 /** What one verification run found (src/verify/verify.ts builds it; this module prints and writes it). */
@@ -19,7 +21,11 @@ export interface VerifyReport {
   readonly database: string;
   readonly serverVersion: string;
   readonly catalog: { readonly source: string; readonly entries: number };
-  readonly options: { readonly runs: number; readonly warmup: number; readonly explainRuns: number; readonly seqScanRowThreshold: number | null };
+  readonly options: { readonly runs: number; readonly warmup: number; readonly explainRuns: number; readonly seqScanRowThreshold: number | null; readonly statsSamples: number };
+  /** plan_cache_mode the catalog was judged under (the app's connections'). */
+  readonly appPlanCacheMode: PlanCacheMode;
+  /** The fresh statistics samples the plans were checked under. */
+  readonly stability: StabilityRun;
   readonly grade: Grade;
   readonly minGrade: Grade;
   readonly meetsMinGrade: boolean;
@@ -74,6 +80,7 @@ export function formatVerifyTable(report: VerifyReport): string {
     out.push("", "failures:");
     for (const q of failing) for (const f of q.failures) out.push(`  ${q.name}: ${f}`);
   }
+  out.push("", ...formatFlips(report));
   out.push("", "database checks:");
   for (const c of report.checks) {
     out.push(`  [${c.status}] ${c.name}: ${c.summary}${c.status === "fail" || c.status === "warn" ? (c.fix ? `\n      fix: ${c.fix}` : "") : ""}`);
@@ -87,6 +94,37 @@ export function formatVerifyTable(report: VerifyReport): string {
   const gatingFailed = report.checks.filter((c) => c.gating && c.status === "fail");
   if (gatingFailed.length > 0) out.push(`failed checks: ${gatingFailed.map((c) => c.name).join(", ")}`);
   return out.join("\n");
+}
+
+/** The plan flips side by side (best plan | the other plan), and the fix verify recommends for each query. */
+export function formatFlips(report: VerifyReport): string[] {
+  const st = report.stability;
+  const head = `plan stability: custom and generic plans${st.done > 0 ? `, and under ${st.done} fresh statistics sample(s) of ${st.tables.length} tables` : ""}; app plan_cache_mode = ${report.appPlanCacheMode}${st.skipped ? ` (statistics samples: ${st.skipped})` : ""}`;
+  const rows: string[][] = [];
+  for (const q of report.queries) {
+    for (const v of q.variants) {
+      for (const f of v.flips) {
+        if (f.ratio < 2 && !f.fails) continue;
+        rows.push([
+          `${q.name}/${v.name}`,
+          `${f.best.signature} (${f.best.sources.join(", ")})`,
+          `${fmtMs(f.best.executionMs)} ms ${f.best.buffers} buf`,
+          `${f.other.signature} (${f.other.sources.join(", ")})`,
+          `${fmtMs(f.other.executionMs)} ms ${f.other.buffers} buf`,
+          `${f.ratio >= 100 ? f.ratio.toFixed(0) : f.ratio.toFixed(1)}x`,
+          f.fails ? "FAIL" : f.appRuns ? "ok" : "app never runs it",
+        ]);
+      }
+    }
+  }
+  if (rows.length === 0) return [head, "  no flip to a plan at least 2x slower"];
+  const out = [head, table(["query/variant", "best plan", "time", "other plan", "time", "slower", "verdict"], rows, new Set([2, 4, 5]))];
+  const fixes = report.queries.filter((q) => q.fixes.length > 0);
+  if (fixes.length > 0) {
+    out.push("", "recommended fixes:");
+    for (const q of fixes) for (const f of q.fixes) out.push(`  ${q.name}: ${f}`);
+  }
+  return out;
 }
 
 export function verifyChartSvg(report: VerifyReport): string {
@@ -115,7 +153,7 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
     `- result: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(1)}%), mean ${fmtMs(s.meanMs)} ms; minimum grade ${report.minGrade}: **${report.passed ? "OK" : "below the bar"}**`,
     `- SELECT 1 round trip (the floor): median ${fmtMs(report.roundTrip.median)} ms, p95 ${fmtMs(report.roundTrip.p95)} ms`,
     "",
-    "Grade: A+ every query passes and the mean is under 50 ms; A every query passes and the mean is under 100 ms; B at least 90% pass; C 80%; D 70%; F below. A query passes when every parameter variant uses its expected index(es), reads no large table sequentially (unless allowed) and keeps its client-side p95 within budget.",
+    "Grade: A+ every query passes and the mean is under 50 ms; A every query passes and the mean is under 100 ms; B at least 90% pass; C 80%; D 70%; F below. A query passes when every parameter variant uses its expected index(es), reads no large table sequentially (unless allowed), keeps buffers and rows per execution within budget for every plan the app can run, has no plan flip to a plan more than 10x slower, and keeps its server-side time and its client-side median above the SELECT 1 floor within the time budget (a variant failing on time is measured again first).",
     "",
     "## Queries (client-side ms)",
     "",
@@ -139,6 +177,17 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
         `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${fmtMs(v.client.median)} | ${fmtMs(v.client.p95)} | ${fmtMs(v.server.median)} | ${v.plan ? (v.genericPlan ? "generic" : "custom") : "-"} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
       );
     }
+  }
+  out.push("", "## Plans seen per variant", "", `Custom plan, generic plan and the plans under ${report.stability.done} fresh statistics sample(s)${report.stability.skipped ? ` (${mdEscape(report.stability.skipped)})` : ""}; the app's plan_cache_mode: ${report.appPlanCacheMode}.`, "", "| query | variant | plan signature | seen as | ms | buffers | rows read | app runs it |", "| --- | --- | --- | --- | ---: | ---: | ---: | --- |");
+  for (const q of report.queries) {
+    for (const v of q.variants) {
+      for (const p of v.plans) out.push(`| ${q.name} | ${v.name} | ${mdEscape(p.signature)} | ${p.sources.join(", ")} | ${fmtMs(p.executionMs)} | ${p.buffers} | ${p.rowsRead} | ${p.appRuns ? "yes" : "no"} |`);
+    }
+  }
+  const fixes = report.queries.filter((q) => q.fixes.length > 0);
+  if (fixes.length > 0) {
+    out.push("", "## Recommended fixes", "");
+    for (const q of fixes) for (const f of q.fixes) out.push(`- **${q.name}**: ${mdEscape(f)}`);
   }
   out.push("", "## Database checks", "", "| check | status | result | fix |", "| --- | --- | --- | --- |");
   for (const c of report.checks) out.push(`| ${c.name}${c.gating ? " (gating)" : ""} | ${c.status} | ${mdEscape(c.summary)} | ${mdEscape(c.status === "pass" ? "" : (c.fix ?? ""))} |`);

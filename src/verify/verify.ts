@@ -13,7 +13,7 @@ import type { CatalogEntry } from "./catalog-types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
-import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
+import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
 
 export interface VerifyOptions extends RunOptions {
   readonly catalog: readonly CatalogEntry[];
@@ -62,7 +62,10 @@ export async function verifyDatabase(sql: Sql, options: VerifyOptions): Promise<
       warmup: options.warmup ?? DEFAULT_WARMUP,
       explainRuns: options.explainRuns ?? DEFAULT_EXPLAIN_RUNS,
       seqScanRowThreshold: options.seqScanRowThreshold ?? null,
+      statsSamples: options.statsSamples ?? DEFAULT_STATS_SAMPLES,
     },
+    appPlanCacheMode: run.appPlanCacheMode,
+    stability: run.stability,
     grade: g,
     minGrade: options.minGrade,
     meetsMinGrade: meets,
