@@ -1,5 +1,7 @@
-// The health server's own settings (HOST, PORT, HEALTH_API_TOKEN, LOG_LEVEL),
-// validated all at once like the pool's, plus the public-bind rule.
+// The health server's own settings (HOST, PORT, HEALTH_API_TOKEN, LOG_LEVEL,
+// HEALTH_API_ALLOW_CANCEL, MONITOR_CAPTURE_INTERVAL_MINUTES,
+// MONITOR_RETENTION_DAYS), validated all at once like the pool's, plus the
+// public-bind rule.
 import net from "node:net";
 import type { Parsed } from "../pool/config.ts";
 
@@ -11,9 +13,17 @@ export interface HealthServerSettings {
   readonly logLevel: string;
   /** HEALTH_DASHBOARD_SECURE_COOKIE: mark the dashboard's session cookie Secure (users reach the server over TLS, e.g. behind a proxy). */
   readonly secureCookie: boolean;
+  /** POST .../activity/:pid/cancel|terminate answer 403 unless this is on. */
+  readonly allowCancel: boolean;
+  /** Minutes between pg_stat_statements captures in the serve process; 0 = no capture. */
+  readonly captureIntervalMinutes: number;
+  /** Days of statement history kept (sizes: SPACE_RETENTION_DAYS). */
+  readonly statementRetentionDays: number;
 }
 
-export const HEALTH_SERVER_DEFAULTS = { host: "127.0.0.1", port: 5000, logLevel: "info" } as const;
+export const HEALTH_SERVER_DEFAULTS = { host: "127.0.0.1", port: 5000, logLevel: "info", allowCancel: false, captureIntervalMinutes: 5, statementRetentionDays: 14 } as const;
+const TRUE_WORDS = ["1", "true", "yes", "on"];
+const FALSE_WORDS = ["0", "false", "no", "off"];
 export const TOKEN_MIN_LENGTH = 16;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -47,12 +57,31 @@ export function parseHealthServerSettings(env: NodeJS.ProcessEnv = process.env):
   const logLevel = env.LOG_LEVEL?.trim() || HEALTH_SERVER_DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`Setting 'LOG_LEVEL': must be one of ${LOG_LEVELS.join(", ")}, got '${logLevel}'`);
   const rawSecure = env.HEALTH_DASHBOARD_SECURE_COOKIE?.trim().toLowerCase() ?? "";
-  const secureCookie = ["1", "true", "yes", "on"].includes(rawSecure);
-  if (rawSecure !== "" && !secureCookie && !["0", "false", "no", "off"].includes(rawSecure)) {
+  const secureCookie = TRUE_WORDS.includes(rawSecure);
+  if (rawSecure !== "" && !secureCookie && !FALSE_WORDS.includes(rawSecure)) {
     problems.push(`Setting 'HEALTH_DASHBOARD_SECURE_COOKIE': must be true or false, got '${env.HEALTH_DASHBOARD_SECURE_COOKIE}'`);
   }
+  let allowCancel: boolean = HEALTH_SERVER_DEFAULTS.allowCancel;
+  const rawCancel = env.HEALTH_API_ALLOW_CANCEL?.trim().toLowerCase();
+  if (rawCancel) {
+    if (TRUE_WORDS.includes(rawCancel)) allowCancel = true;
+    else if (FALSE_WORDS.includes(rawCancel)) allowCancel = false;
+    else problems.push(`Setting 'HEALTH_API_ALLOW_CANCEL': must be true or false (also 1/0, yes/no, on/off), got '${env.HEALTH_API_ALLOW_CANCEL}'`);
+  }
+  const wholeNumber = (name: string, fallback: number, min: number, max: number, meaning: string): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`Setting '${name}': must be a whole number from ${min} to ${max} (${meaning}), got '${env[name]}'`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const captureIntervalMinutes = wholeNumber("MONITOR_CAPTURE_INTERVAL_MINUTES", HEALTH_SERVER_DEFAULTS.captureIntervalMinutes, 0, 1440, "minutes between pg_stat_statements captures; 0 turns the capture off");
+  const statementRetentionDays = wholeNumber("MONITOR_RETENTION_DAYS", HEALTH_SERVER_DEFAULTS.statementRetentionDays, 1, 90, "days of statement history kept");
+  // Cancel needs a token on a public bind like every other database endpoint (publicBindProblem covers it).
   if (problems.length === 0 && !isLoopback(host) && token === undefined) problems.push(publicBindProblem(host));
-  return { value: { host, port, token, logLevel, secureCookie }, problems };
+  return { value: { host, port, token, logLevel, secureCookie, allowCancel, captureIntervalMinutes, statementRetentionDays }, problems };
 }
 
 export function publicBindProblem(host: string): string {

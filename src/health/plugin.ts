@@ -13,6 +13,7 @@ import { resetStatementStats, topStatements } from "../checks/query-stats.ts";
 import { PROJECT_ROOT } from "../config/project.ts";
 import type { Database } from "../pool/create-database.ts";
 import { requireBearer } from "./auth.ts";
+import { observeRoutes, slowQueriesOverWindow } from "./observe-routes.ts";
 
 export interface HealthPluginOptions {
   readonly database: Database;
@@ -24,6 +25,8 @@ export interface HealthPluginOptions {
   readonly pingTimeoutMs?: number;
   /** Deadline of the database figures in GET /health/database (default 5000 ms). */
   readonly detailTimeoutMs?: number;
+  /** HEALTH_API_ALLOW_CANCEL: POST /health/activity/:pid/cancel|terminate answer 403 unless true. */
+  readonly allowCancel?: boolean;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -182,19 +185,23 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
     return reply.send({ reset: true, monitor: { since: database.getQueryStats().since }, pgStatStatements });
   });
 
-  app.get<{ Querystring: { limit: number } }>(
+  await app.register(observeRoutes, { database, token: options.token, allowCancel: options.allowCancel, timeoutMs: detailTimeoutMs });
+
+  app.get<{ Querystring: { limit: number; since?: string } }>(
     "/health/database/slow-queries",
     {
       onRequest: auth,
       schema: {
         querystring: {
           type: "object",
-          properties: { limit: { type: "integer", minimum: 1, maximum: 100, default: 10 } },
+          properties: { limit: { type: "integer", minimum: 1, maximum: 100, default: 10 }, since: { type: "string", maxLength: 40 } },
         },
       },
     },
     async (request, reply) => {
       const limit = request.query.limit;
+      // ?since=1h: the monitor's captured history instead of the counters since their last reset.
+      if (request.query.since !== undefined) return slowQueriesOverWindow(reply, sql, request.query.since, limit, detailTimeoutMs);
       try {
         const status = await withDeadline(checkPgStatStatements(sql), detailTimeoutMs, "the pg_stat_statements check");
         const failed = status.steps.find((s) => !s.ok);

@@ -10,6 +10,8 @@ import { DASHBOARD_PREFIX } from "./dashboard/layout.ts";
 import { dashboardPlugin } from "./dashboard/plugin.ts";
 import { metricsPlugin } from "./metrics.ts";
 import { healthPlugin, PACKAGE_VERSION } from "./plugin.ts";
+import { probesPlugin } from "./probes.ts";
+import { startCaptureSchedule, type CaptureSchedule } from "../observe/capture.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -17,7 +19,14 @@ export const ENDPOINTS = [
   "GET /api/v1/health",
   "GET /api/v1/health/database",
   "POST /api/v1/health/database/reset-stats",
-  "GET /api/v1/health/database/slow-queries?limit=1..100",
+  "GET /api/v1/health/database/slow-queries?limit=1..100&since=30m|1h|7d",
+  "GET /api/v1/health/database/space-growth?days=1..90",
+  "GET /api/v1/health/activity",
+  "POST /api/v1/health/activity/:pid/cancel",
+  "POST /api/v1/health/activity/:pid/terminate",
+  "GET /api/v1/health/danger",
+  "GET /livez",
+  "GET /readyz",
   "GET /metrics",
   "GET /dashboard (sign in with the token in a browser)",
 ] as const;
@@ -63,13 +72,16 @@ export interface BuildOptions {
   readonly secureCookie?: boolean;
   /** Where the dashboard reads verify reports (default reports/). */
   readonly reportsDir?: string;
+  /** HEALTH_API_ALLOW_CANCEL (default false). */
+  readonly allowCancel?: boolean;
 }
 
 /** The app, not listening yet (tests use app.inject or listen themselves). */
 export async function buildHealthApp(options: BuildOptions): Promise<{ app: FastifyInstance; database: Database }> {
   const app = Fastify({ logger: options.logger ?? false, return503OnClosing: true });
   const database = typeof options.database === "function" ? options.database(app.log) : options.database;
-  await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
+  await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs, allowCancel: options.allowCancel });
+  await app.register(probesPlugin, { database, pingTimeoutMs: options.pingTimeoutMs });
   await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
   await app.register(dashboardPlugin, { prefix: DASHBOARD_PREFIX, database, token: options.token, allowCancel: options.allowCancel, secureCookie: options.secureCookie, reportsDir: options.reportsDir, version: PACKAGE_VERSION });
   app.setNotFoundHandler((request, reply) =>
@@ -82,6 +94,8 @@ export interface RunningHealthServer {
   readonly app: FastifyInstance;
   readonly database: Database;
   readonly settings: HealthServerSettings;
+  /** The pg_stat_statements capture schedule (undefined when MONITOR_CAPTURE_INTERVAL_MINUTES=0). */
+  readonly capture: CaptureSchedule | undefined;
   /** e.g. http://127.0.0.1:5000 */
   readonly address: string;
   close(): Promise<void>;
@@ -108,6 +122,7 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
     token: settings.token,
     secureCookie: settings.secureCookie,
     logger: loggerOptions(settings.logLevel, options.logStream),
+    allowCancel: settings.allowCancel,
   });
   const first = await database.ping(config.connectTimeoutSeconds * 1000 + 500);
   if (!first.ok) app.log.warn({ database: config.target.display, code: first.error?.code }, `database ${config.target.display} not reachable yet (${classifyConnectionError(first.error)?.short ?? first.error?.message}); serving 503 until it is`);
@@ -120,6 +135,11 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
     if (e.code === "EADDRNOTAVAIL") throw new UserError(`Cannot bind ${settings.host}: no such address on this machine. Set HOST to one of its addresses (default 127.0.0.1).`, EXIT.usage);
     throw error;
   }
+  // The monitor's history (slow queries over a window, space growth) is captured by this process.
+  const capture =
+    settings.captureIntervalMinutes > 0
+      ? startCaptureSchedule(database.sql, settings.captureIntervalMinutes, app.log, { statementRetentionDays: settings.statementRetentionDays })
+      : undefined;
   const bound = app.server.address();
   const port = typeof bound === "object" && bound ? bound.port : settings.port;
   const hostForUrl = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
@@ -128,7 +148,9 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
     database,
     settings,
     address: `http://${hostForUrl}:${port}`,
+    capture,
     async close() {
+      await capture?.stop();
       await app.close();
       await database.close({ timeoutSeconds: 2 });
     },

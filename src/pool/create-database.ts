@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { classifyConnectionError, INT8_AS_NUMBER, type Sql } from "../db/index.ts";
 import { AdmissionGate, PoolClosedError, type Ticket } from "./admission.ts";
 import type { PoolConfig } from "./config.ts";
-import { QueryMonitor, stderrLogger, type PoolLogger, type QueryStats } from "./query-monitor.ts";
+import { QueryMonitor, stderrLogger, type PoolLogger, type QueryDurationListener, type QueryStats } from "./query-monitor.ts";
 import { guardArrayTypeFetch } from "./type-fetch-guard.ts";
 import { APP_PLAN_CACHE_MODE } from "../settings/plan-cache.ts";
 
@@ -55,6 +55,8 @@ export interface Database {
   readonly config: PoolConfig;
   getQueryStats(): QueryStats;
   resetQueryStats(): void;
+  /** Be told of every timed query's duration (not reset by resetQueryStats). Returns the unsubscribe. */
+  onQueryDuration(listener: QueryDurationListener): () => void;
   poolStats(): PoolStats;
   /** Cross-check with the server: pg_stat_activity by application_name (also prunes closed connections from the count). */
   serverPoolStats(): Promise<ServerPoolStats>;
@@ -325,6 +327,7 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     sql,
     config,
     getQueryStats: () => monitor.stats(),
+    onQueryDuration: (listener) => monitor.onRecord(listener),
     resetQueryStats: () => {
       monitor.reset();
       gate.resetPeaks();

@@ -15,6 +15,9 @@ export const stderrLogger: PoolLogger = {
   error: (obj, msg) => process.stderr.write(JSON.stringify({ level: "error", time: Date.now(), ...obj, msg }) + "\n"),
 };
 
+/** Called with each finished query's duration in ms and whether it failed. */
+export type QueryDurationListener = (durationMs: number, failed: boolean) => void;
+
 export type QueryClass = "normal" | "slow" | "very slow";
 
 export interface SlowQuerySample {
@@ -79,6 +82,7 @@ export class QueryMonitor {
   private waitMax = 0;
   private recent: SlowQuerySample[] = [];
   private since = new Date();
+  private readonly listeners = new Set<QueryDurationListener>();
   readonly thresholds: { readonly slowMs: number; readonly verySlowMs: number };
   private readonly logger: PoolLogger;
 
@@ -92,6 +96,7 @@ export class QueryMonitor {
     this.total++;
     this.totalMs += durationMs;
     this.histogram.record(durationMs);
+    for (const listener of this.listeners) listener(durationMs, error !== undefined);
     let errorCode: string | undefined;
     if (error !== undefined) errorCode = this.countError(error);
     const cls = classify(durationMs, this.thresholds);
@@ -107,6 +112,15 @@ export class QueryMonitor {
       else this.logger.error(fields, `very slow query (> ${this.thresholds.verySlowMs} ms)`);
     }
     return cls;
+  }
+
+  /**
+   * Be told of every finished query's duration (e.g. a Prometheus histogram,
+   * which must keep counting across resetQueryStats). Returns the unsubscribe.
+   */
+  onRecord(listener: QueryDurationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** A query that failed before it ran (pool queue timeout, pool closed): an error, not a duration. */

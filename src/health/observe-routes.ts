@@ -1,0 +1,167 @@
+// The observe routes of the health API (registered by healthPlugin under its
+// prefix, all behind the bearer token): live activity, cancel/terminate a
+// backend, the danger checks, space growth, and slow queries over a window.
+// The data comes from src/observe and src/checks; this file is HTTP only.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { Sql } from "../db/index.ts";
+import { activity } from "../observe/activity.ts";
+import { isValidPid, signalBackend, type BackendAction } from "../observe/backend-control.ts";
+import { dangerReport } from "../observe/danger.ts";
+import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
+import { statementWindow } from "../observe/statement-history.ts";
+import { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS } from "../observe/window.ts";
+import type { Database } from "../pool/create-database.ts";
+import { requireBearer } from "./auth.ts";
+
+export interface ObserveRoutesOptions {
+  readonly database: Database;
+  readonly token?: string;
+  /** HEALTH_API_ALLOW_CANCEL: cancel/terminate answer 403 unless true. */
+  readonly allowCancel?: boolean;
+  /** Deadline of each answer's database work (default 5000 ms). */
+  readonly timeoutMs?: number;
+}
+
+/** Reject after `ms` (the work keeps running; its connection slot frees when it ends). */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function unavailable(reply: FastifyReply, error: unknown) {
+  const e = error as { code?: string; message?: string };
+  // Permission problems are the operator's to fix, not an outage: say which.
+  if (e.code === "42501") return reply.code(503).send({ status: "unavailable", error: { code: "42501", message: "the API's database role lacks a privilege this answer needs (e.g. pg_monitor / pg_read_all_stats)" } });
+  return reply.code(503).send({ status: "unavailable", error: { code: String(e.code ?? "UNKNOWN"), message: e.message ?? String(error) } });
+}
+
+/** A browser on another site may POST here (no preflight for an empty POST): refuse any cross-origin request. */
+function crossOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true;
+  }
+}
+
+export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (app, options) => {
+  const { database } = options;
+  const sql = database.sql;
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const auth = requireBearer(options.token);
+
+  app.get("/health/activity", { onRequest: auth }, async (_request, reply) => {
+    try {
+      const now = await withDeadline(activity(sql), timeoutMs, "the activity views");
+      return reply.send({ timestamp: new Date().toISOString(), ...now });
+    } catch (error) {
+      return unavailable(reply, error);
+    }
+  });
+
+  const control = (action: BackendAction) => async (request: FastifyRequest<{ Params: { pid: string } }>, reply: FastifyReply) => {
+    if (!options.allowCancel) {
+      return reply.code(403).send({
+        statusCode: 403,
+        error: "Forbidden",
+        message: `Cancelling and terminating backends is turned off on this server. To allow it, start it with HEALTH_API_ALLOW_CANCEL=true.`,
+      });
+    }
+    if (crossOrigin(request)) {
+      return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: "Cross-origin requests may not cancel or terminate backends." });
+    }
+    const raw = request.params.pid;
+    const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
+    if (!isValidPid(pid)) {
+      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `pid must be a whole number from 1 to 2147483647 (a pid from GET .../health/activity), got '${raw.slice(0, 40)}'` });
+    }
+    let outcome;
+    try {
+      outcome = await withDeadline(signalBackend(sql, action, pid, { protectedApplicationName: database.config.applicationName }), timeoutMs, `pg_${action}_backend`);
+    } catch (error) {
+      return unavailable(reply, error);
+    }
+    // Who asked and what was hit; never the target's query text, never the token.
+    const audit = { action, pid, outcome: outcome.outcome, requester: { ip: request.ip, userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
+    switch (outcome.outcome) {
+      case "signalled":
+        request.log.warn(audit, `backend ${pid} ${action === "cancel" ? "cancelled" : "terminated"} through the health API`);
+        return reply.send({ action, pid, signalled: true, target: outcome.target });
+      case "refused":
+        request.log.warn({ ...audit, reason: outcome.reason }, `refused to ${action} backend ${pid}`);
+        return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: `Refusing to ${action} pid ${pid}: ${outcome.reason}.` });
+      case "not-found":
+      case "not-signalled":
+        request.log.info(audit, `no backend ${pid} to ${action}`);
+        return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No session with pid ${pid} on this server (it may have ended). GET .../health/activity lists the current ones.` });
+    }
+  };
+  app.post<{ Params: { pid: string } }>("/health/activity/:pid/cancel", { onRequest: auth }, control("cancel"));
+  app.post<{ Params: { pid: string } }>("/health/activity/:pid/terminate", { onRequest: auth }, control("terminate"));
+
+  app.get("/health/danger", { onRequest: auth }, async (_request, reply) => {
+    try {
+      const report = await withDeadline(dangerReport(sql), timeoutMs, "the danger checks");
+      return reply.send({ timestamp: new Date().toISOString(), status: report.warnings.length === 0 ? "ok" : "warning", ...report });
+    } catch (error) {
+      return unavailable(reply, error);
+    }
+  });
+
+  app.get<{ Querystring: { days: number } }>(
+    "/health/database/space-growth",
+    {
+      onRequest: auth,
+      schema: { querystring: { type: "object", properties: { days: { type: "integer", minimum: 1, maximum: WINDOW_MAX_DAYS, default: SPACE_GROWTH_DAYS } } } },
+    },
+    async (request, reply) => {
+      try {
+        const tables = await withDeadline(spaceGrowth(sql, request.query.days), timeoutMs, "the space history");
+        return reply.send({
+          days: request.query.days,
+          tables,
+          ...(tables.length === 0 ? { warning: "No size snapshots yet: the monitor takes one a day (npm run serve, or npm run capture from cron)." } : {}),
+        });
+      } catch (error) {
+        return unavailable(reply, error);
+      }
+    },
+  );
+};
+
+/**
+ * GET .../slow-queries?since=1h: the captured deltas summed over the window
+ * (healthPlugin's slow-queries route hands over here when `since` is given).
+ */
+export async function slowQueriesOverWindow(reply: FastifyReply, sql: Sql, since: string, limit: number, timeoutMs: number) {
+  let window;
+  try {
+    window = parseWindow(since);
+  } catch {
+    return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `'since' must be ${WINDOW_FORMS}, from 1m up to ${WINDOW_MAX_DAYS}d; got '${since.slice(0, 40)}'.`, accepted: ["30m", "1h", "24h", "7d"] });
+  }
+  try {
+    const result = await withDeadline(statementWindow(sql, window, limit), timeoutMs, "the statement history");
+    return reply.send({
+      since: window.label,
+      limit,
+      window: result.coverage,
+      byMeanTime: result.byMeanTime,
+      byTotalTime: result.byTotalTime,
+      ...(result.coverage.captures === 0
+        ? { warning: "No capture in this window yet: npm run serve captures pg_stat_statements every MONITOR_CAPTURE_INTERVAL_MINUTES (default 5), or run npm run capture from cron." }
+        : result.coverage.resetsDetected > 0
+          ? { warning: `pg_stat_statements was reset ${result.coverage.resetsDetected} time(s) in this window: what ran between a capture and the reset is not counted.` }
+          : {}),
+    });
+  } catch (error) {
+    return unavailable(reply, error);
+  }
+}
