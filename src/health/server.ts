@@ -66,14 +66,12 @@ export interface BuildOptions {
   readonly token?: string;
   readonly logger?: FastifyServerOptions["logger"];
   readonly pingTimeoutMs?: number;
-  /** HEALTH_API_ALLOW_CANCEL (default false). */
+  /** HEALTH_API_ALLOW_CANCEL (default false): the API's and the dashboard's cancel/terminate. */
   readonly allowCancel?: boolean;
   /** The dashboard's session cookie gets the Secure attribute (served over TLS). */
   readonly secureCookie?: boolean;
   /** Where the dashboard reads verify reports (default reports/). */
   readonly reportsDir?: string;
-  /** HEALTH_API_ALLOW_CANCEL (default false). */
-  readonly allowCancel?: boolean;
 }
 
 /** The app, not listening yet (tests use app.inject or listen themselves). */
