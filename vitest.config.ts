@@ -1,6 +1,13 @@
+import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+// Inside this repository the package's own name (e.g. "bollalabz-db/pool" in
+// docs/examples) resolves to the .ts sources, as in tsconfig.json; applications get dist/.
+const SOURCE_CONDITION = "bollalabz-db:source";
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     include: ["test/**/*.test.ts"],
     // One real PostgreSQL for the whole run (test/support/global-setup.ts);
