@@ -13,6 +13,7 @@ import { EXIT } from "../src/cli/errors.ts";
 import { runMaintenance, type MaintenanceOptions } from "../src/maintenance/index.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "maintenance-test-"));
 
@@ -99,11 +100,17 @@ describe("npm run maintenance", () => {
 
   it("ANALYZE stale analyzes only never-analyzed or much-changed tables; none analyzes nothing", async () => {
     await db.sql`CREATE TABLE fresh (id int)`;
-    await db.sql`INSERT INTO fresh SELECT generate_series(1, 1000)`;
+    // Each session publishes its counters at most once a second: flush the
+    // inserts now, or they could land after the first ANALYZE and count as
+    // "changed since the last ANALYZE" in the second run.
+    const loader = await db.sql.reserve();
+    await loader`INSERT INTO fresh SELECT generate_series(1, 1000)`;
+    await loader`SELECT pg_stat_force_next_flush()`;
+    loader.release();
     const first = await runMaintenance(db.sql, db.name, { analyze: "stale" });
     expect(first.analyze.analyzed).toContainEqual(expect.objectContaining({ table: "fresh", reason: "never analyzed" }));
     const second = await runMaintenance(db.sql, db.name, { analyze: "stale" });
-    expect(second.analyze.analyzed.map((t) => t.table)).not.toContain("fresh");
+    expect(second.analyze.analyzed.filter((t) => t.table === "fresh")).toEqual([]);
     const session = await db.sql.reserve();
     await session`UPDATE fresh SET id = id + 1`; // 1000 changes on 1000 rows
     await session`SELECT pg_stat_force_next_flush()`; // a session flushes its counters at most once a second otherwise
@@ -225,8 +232,14 @@ describe("npm run maintenance", () => {
       await writer`BEGIN`;
       await writer`INSERT INTO locked (code) VALUES ('writer')`;
       const logs: string[] = [];
-      // The leftover's DROP INDEX CONCURRENTLY waits for the writer too: end it while the cleanup waits.
-      const ending = new Promise<void>((resolve) => setTimeout(() => void release().then(resolve), 2500));
+      // The leftover's DROP INDEX CONCURRENTLY waits for the writer too: end
+      // the writer once the cleanup is seen waiting (state, not a timer: on a
+      // busy machine the REINDEX may not have reached its timeout yet).
+      const ending = waitFor(
+        "the leftover's DROP INDEX CONCURRENTLY to wait for the writer",
+        async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE 'DROP INDEX CONCURRENTLY%'`).length > 0,
+        { timeoutMs: 120_000 },
+      ).then(release);
       const report = await runMaintenance(db.sql, db.name, {
         analyze: "none",
         reindex: true,

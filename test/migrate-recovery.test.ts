@@ -135,12 +135,18 @@ describe("crash recovery", () => {
       (error: unknown) => error,
     );
     try {
-      // Wait until the builder is inside CREATE INDEX CONCURRENTLY, then cancel it.
+      // Wait until the builder is inside CREATE INDEX CONCURRENTLY AND its
+      // INVALID index is committed (visible in pg_index from this session):
+      // the progress row alone appears before that commit, and a build
+      // stopped then leaves nothing behind. Then cancel it.
       let cancelled = false;
-      for (let i = 0; i < 200 && !cancelled; i++) {
+      const deadline = Date.now() + 90_000;
+      while (!cancelled && Date.now() < deadline) {
         const [row] = await db.sql<{ cancelled: boolean }[]>`
-          SELECT CASE WHEN ${fn} = 'pg_cancel_backend' THEN pg_cancel_backend(pid) ELSE pg_terminate_backend(pid) END AS cancelled
-          FROM pg_stat_progress_create_index WHERE datname = current_database() LIMIT 1`;
+          SELECT CASE WHEN ${fn} = 'pg_cancel_backend' THEN pg_cancel_backend(p.pid) ELSE pg_terminate_backend(p.pid) END AS cancelled
+          FROM pg_stat_progress_create_index p
+          JOIN pg_index i ON i.indexrelid = p.index_relid AND NOT i.indisvalid
+          WHERE p.datname = current_database() LIMIT 1`;
         cancelled = Boolean(row?.cancelled);
         if (!cancelled) await new Promise((r) => setTimeout(r, 50));
       }

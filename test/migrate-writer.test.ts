@@ -9,10 +9,12 @@ import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
 import { startWriter, type WriterStats } from "../src/bench/concurrent-writer.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { waitFor } from "./support/wait.ts";
 
 /** Large enough that the trigram index on message content takes seconds to build. */
 const SCALE = 0.5;
-const WARMUP_MS = 300;
+/** The writer is running (not just connected) once it has this many statements done. */
+const WARM_STATEMENTS = 10;
 
 describe("a concurrent writer during the index migrations", () => {
   let db: TestDatabase;
@@ -24,7 +26,7 @@ describe("a concurrent writer during the index migrations", () => {
     await applyBaseSchema(db);
     await seedDatabase(db.sql, { scale: SCALE, seed: 11, anchor: todayUtc() });
     const writer = await startWriter(db, { pauseMs: 2 });
-    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    await waitFor("the writer to get going", () => writer.samples.length >= WARM_STATEMENTS);
     try {
       report = await runMigrations(db, { writeReport: false });
     } finally {
@@ -45,7 +47,7 @@ describe("a concurrent writer during the index migrations", () => {
 
   it("the same writer IS blocked for the whole build by a plain CREATE INDEX (the check discriminates)", async () => {
     const writer = await startWriter(db, { pauseMs: 2 });
-    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    await waitFor("the writer to get going", () => writer.samples.length >= WARM_STATEMENTS);
     const t0 = performance.now();
     let buildMs: number;
     let blocked: WriterStats;
@@ -55,7 +57,9 @@ describe("a concurrent writer during the index migrations", () => {
       });
     } finally {
       buildMs = performance.now() - t0;
-      await new Promise((r) => setTimeout(r, WARMUP_MS));
+      // The statement the build blocked has finished once the writer has moved on past it.
+      const done = writer.samples.length;
+      await waitFor("the writer to resume after the build", () => writer.samples.length > done);
       blocked = await writer.stop();
       await db.sql`DROP INDEX IF EXISTS plain_content_trgm`;
     }

@@ -1,7 +1,7 @@
 // End to end with the real catalog and the real index migrations: verify
 // passes on the migrated database, fails (naming the queries) after
 // `npm run rollback`, and passes again after `npm run migrate`.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,8 +44,15 @@ describe.skipIf(performanceMigrations.length === 0)("verify against the real ind
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const verify = (name: string) =>
-    runScript("verify.ts", ["--runs", "5", "--warmup", "1", "--json", path.join(dir, `${name}.json`), "--markdown", path.join(dir, `${name}.md`)], { DATABASE_URL: db.url }, 300_000);
+  // What this test checks is the plans (index used or not), not latency: on a
+  // busy machine a 10 ms p95 budget fails for reasons that have nothing to do
+  // with the indexes. So it runs the built-in catalog with every budget at 60 s
+  // (pass/fail then comes from the plan checks alone), and does not gate on
+  // the grade's mean-time bands (A+/A) after the restore.
+  const planOnlyCatalog = path.join(dir, "plan-only-catalog.json");
+  writeFileSync(planOnlyCatalog, JSON.stringify({ queries: CATALOG.map((e) => ({ ...e, budgetMs: 60_000 })) }));
+  const verify = (name: string, extra: string[] = []) =>
+    runScript("verify.ts", ["--runs", "5", "--warmup", "1", "--catalog", planOnlyCatalog, "--json", path.join(dir, `${name}.json`), "--markdown", path.join(dir, `${name}.md`), ...extra], { DATABASE_URL: db.url }, 300_000);
 
   it("exits non-zero after the performance indexes are rolled back and zero after they are restored", async () => {
     const rollback = await runScript("rollback.ts", [], { DATABASE_URL: db.url }, 300_000);
@@ -59,12 +66,14 @@ describe.skipIf(performanceMigrations.length === 0)("verify against the real ind
 
     const migrate = await runScript("migrate.ts", [], { DATABASE_URL: db.url }, 300_000);
     expect(migrate.code, migrate.stderr).toBe(EXIT.ok);
-    const restored = await verify("restored");
+    const restored = await verify("restored", ["--min-grade", "B"]);
     const report = JSON.parse(readFileSync(path.join(dir, "restored.json"), "utf8"));
     const failures = report.queries.filter((q: { pass: boolean }) => !q.pass).map((q: { name: string; failures: string[] }) => `${q.name}: ${q.failures.join("; ")}`);
     expect(failures).toEqual([]);
     expect(restored.code, restored.stdout.slice(-2000)).toBe(EXIT.ok);
-    expect(["A+", "A"]).toContain(report.grade);
+    // Every query passed, so the grade is A+, A or (mean over 100 ms on a loaded machine) B.
+    expect(report.passed).toBe(true);
+    expect(report.queries.length).toBe(CATALOG.length);
     // Every query uses its expected index, except where the table is below the
     // seq-scan threshold (workflow_triggers: 100 rows at this scale), where the
     // check is waived and says so.

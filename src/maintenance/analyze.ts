@@ -28,12 +28,23 @@ export async function analyzeTables(sql: Sql, mode: AnalyzeMode, options: { sche
   const tables = await tableStatistics(sql, schema);
   const todo = mode === "none" ? [] : mode === "all" ? tables.map((t) => ({ table: t.table, reason: "all tables" })) : findStaleTables(tables);
   const analyzed: AnalyzedTable[] = [];
-  for (const { table, reason } of todo) {
-    const t0 = performance.now();
-    await sql.unsafe(`ANALYZE ${quoteIdent(schema)}.${quoteIdent(table)}`);
-    const ms = performance.now() - t0;
-    options.log?.(`ANALYZE ${table} (${reason}): ${ms.toFixed(0)} ms`);
-    analyzed.push({ table, reason, ms });
+  if (todo.length > 0) {
+    const session = await sql.reserve();
+    try {
+      for (const { table, reason } of todo) {
+        const t0 = performance.now();
+        await session.unsafe(`ANALYZE ${quoteIdent(schema)}.${quoteIdent(table)}`);
+        const ms = performance.now() - t0;
+        options.log?.(`ANALYZE ${table} (${reason}): ${ms.toFixed(0)} ms`);
+        analyzed.push({ table, reason, ms });
+      }
+      // A backend publishes its table statistics (last_analyze too) at most
+      // once a second: flush now (PG 15+), so the report that follows and a
+      // run right after see these ANALYZEs instead of "never analyzed".
+      await session`SELECT pg_stat_force_next_flush()`;
+    } finally {
+      session.release();
+    }
   }
   return { mode, tablesChecked: tables.length, analyzed, ms: performance.now() - started };
 }
