@@ -16,7 +16,7 @@ import { createDatabase, type TestDatabase } from "./support/databases.ts";
 
 const FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "consumer");
 const TOKEN = "consumer-token-0123456789";
-/** The oldest Node the package supports (engines ">=22.12"): no type stripping at all. */
+/** A Node 22 from before type stripping was on by default (22.18): it can only run the compiled JavaScript. */
 const PLAIN_NODE = "22.12.0";
 const TSC = path.join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc");
 const ENTRIES = ["bollalabz-db", "bollalabz-db/pool", "bollalabz-db/health", "bollalabz-db/checks", "bollalabz-db/maintenance"];
