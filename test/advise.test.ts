@@ -3,12 +3,19 @@
 // --validate proves the speed-up), a workload an existing index already
 // serves (no suggestion), and varied shapes (trigram, jsonb, expression,
 // partial from a catalog with literals, a structural problem no index fixes).
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
 import { markDatabase } from "../src/config/scratch-database.ts";
 import { EXIT, UserError } from "../src/cli/errors.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";
+import { MIGRATIONS_DIR } from "../src/config/project.ts";
+import { appendCommittedMigration } from "../src/migrate/migrations-folder.ts";
+import { readCommittedMigrations, RERUNNABLE_MARK } from "../src/migrate/performance-migrations.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { runScript } from "./support/run-script.ts";
 
 /** A shop's orders: nothing in the project knows this table. */
 async function plantOrders(db: TestDatabase, rows = 60_000): Promise<void> {
@@ -148,4 +155,74 @@ describe("advise on shapes the project has never seen", () => {
     expect((err as UserError).exitCode).toBe(EXIT.usage);
     expect((err as UserError).message).toMatch(/not marked as a scratch or development database.*--yes/);
   });
+});
+
+describe("npm run advise -- --write: from workload to committed migration, applied by migrate, removed by rollback", () => {
+  let db: TestDatabase;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "advise-write-"));
+    cpSync(MIGRATIONS_DIR, path.join(dir, "migrations"), { recursive: true });
+    writeFileSync(path.join(dir, "migrations", "current.sql"), "");
+    writeFileSync(path.join(dir, "advised.json"), "[]\n");
+    db = await createDatabase("advise_write");
+    await markDatabase(db.sql, db.name, "scratch");
+    env = { DATABASE_URL: db.url, SHADOW_DATABASE_URL: db.shadowUrl, ROOT_DATABASE_URL: db.rootUrl, BOLLALABZ_MIGRATIONS_DIR: path.join(dir, "migrations"), BOLLALABZ_ADVISED_INDEXES: path.join(dir, "advised.json") };
+    // The app's own table arrives as a migration after the index migrations, marked re-runnable.
+    await appendCommittedMigration(
+      path.join(dir, "migrations"),
+      `${RERUNNABLE_MARK}\nCREATE TABLE IF NOT EXISTS orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer_id bigint NOT NULL, status text NOT NULL, email text NOT NULL, note text NOT NULL, payload jsonb NOT NULL, total numeric(10,2) NOT NULL, created_at timestamptz NOT NULL);`,
+      "orders",
+    );
+    const migrated = await runScript("migrate.ts", ["--no-report"], env, 300_000);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    await db.sql.unsafe(`
+      INSERT INTO orders (customer_id, status, email, note, payload, total, created_at)
+      SELECT 1 + (g * 7919) % 3000, 'paid', 'b' || g || '@example.com', 'n' || g, '{}', g % 100, timestamptz '2026-01-01' + g * interval '1 minute'
+      FROM generate_series(1, 60000) g;
+      ANALYZE orders;`).simple();
+    await runWorkload(db);
+  }, 400_000);
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("commits one concurrent index per no-transaction migration, with index data and README; migrate applies it; rollback removes it", async () => {
+    const json = path.join(dir, "advise.json");
+    const advised = await runScript("advise.ts", ["--write", "--runs", "2", "--json", json, "--markdown", path.join(dir, "advise.md")], env, 300_000);
+    expect(advised.code, advised.stderr + advised.stdout).toBe(0);
+    const report = JSON.parse(readFileSync(json, "utf8")) as { candidates: { name: string; definition: string; accepted: boolean; afterMs: unknown[]; bytes: number; buildMs: number }[]; redundant: unknown[] };
+    expect(Array.isArray(report.redundant)).toBe(true);
+    const accepted = report.candidates.filter((c) => c.accepted);
+    expect(accepted.map((c) => c.definition)).toEqual(["(customer_id, created_at DESC) INCLUDE (id, total)"]);
+    expect(accepted[0]!.bytes).toBeGreaterThan(0);
+
+    const committed = readdirSync(path.join(dir, "migrations", "committed")).filter((f) => f.includes("index-idx_orders_customer_id_created_at"));
+    expect(committed).toHaveLength(1);
+    const migrations = await readCommittedMigrations(path.join(dir, "migrations"));
+    const written = migrations.find((m) => m.file === committed[0]);
+    expect(written?.noTransaction).toBe(true);
+    expect(written?.statementCount).toBe(1);
+    expect(written?.index?.statement).toBe("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_customer_id_created_at ON orders (customer_id, created_at DESC) INCLUDE (id, total)");
+    expect(readFileSync(path.join(dir, "migrations", "current.sql"), "utf8").split("\n").filter((l) => l.trim() && !l.trim().startsWith("--"))).toEqual([]);
+    const data = JSON.parse(readFileSync(path.join(dir, "advised.json"), "utf8")) as { name: string; serves: string[] }[];
+    expect(data.map((d) => d.name)).toEqual(["idx_orders_customer_id_created_at"]);
+    expect(readFileSync(path.join(dir, "migrations", "README.md"), "utf8")).toContain("`idx_orders_customer_id_created_at`");
+
+    const migrated = await runScript("migrate.ts", ["--no-report"], env, 300_000);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const valid = await db.sql`SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx_orders_customer_id_created_at'`;
+    expect(valid).toEqual([{ valid: true }]);
+
+    const rolled = await runScript("rollback.ts", [], env, 300_000);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'idx_orders_customer_id_created_at'`).toHaveLength(0);
+    // The re-runnable orders migration was forgotten with the indexes; its data stays, and migrate brings everything back.
+    expect((await db.sql`SELECT count(*)::int AS n FROM orders`)[0]!.n).toBe(60000);
+    const again = await runScript("migrate.ts", ["--no-report"], env, 300_000);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'idx_orders_customer_id_created_at'`).toHaveLength(1);
+  }, 600_000);
 });

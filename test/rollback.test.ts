@@ -7,7 +7,7 @@ import { findInvalidIndexes } from "../src/checks/index-health.ts";
 import { EXIT, UserError } from "../src/cli/errors.ts";
 import { applyMigrations } from "../src/migrate/graphile.ts";
 import { appendCommittedMigration, baseMigrationFiles, subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
-import { readCommittedMigrations, readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
+import { readCommittedMigrations, readPerformanceMigrations, RERUNNABLE_MARK, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
 import { applyBaseSchema, ensureBaseSchemaOnly, rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";
 import { indexStates } from "../src/migrate/stats.ts";
 import { createDatabase, migratedDatabase, type TestDatabase } from "./support/databases.ts";
@@ -106,6 +106,33 @@ describe("base schema only", () => {
       expect(result.dropped).toHaveLength(names.length);
       expect(await ledgerFiles(db)).toEqual(base);
     } finally {
+      await db.drop();
+    }
+  });
+
+  it("a re-runnable migration after the index migrations is forgotten with them and re-applied by migrate", async () => {
+    const folder = await subsetMigrationsFolder(() => true);
+    const db = await createDatabase("rollback_rerun");
+    try {
+      const file = await appendCommittedMigration(
+        folder.folder,
+        `${RERUNNABLE_MARK}\nCREATE TABLE IF NOT EXISTS later_feature (id bigint PRIMARY KEY);\nINSERT INTO later_feature VALUES (1) ON CONFLICT DO NOTHING;`,
+        "a later re-runnable feature",
+      );
+      await appendCommittedMigration(folder.folder, "--! no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_later_feature_after ON later_feature (id);", "index after the feature");
+      await applyMigrations(db, undefined, { migrationsFolder: folder.folder });
+      const before = await allIndexes(db);
+      expect(before).toContain("idx_later_feature_after");
+      const result = await rollbackPerformanceIndexes(db, { migrationsFolder: folder.folder });
+      expect(result.dropped).toContain("idx_later_feature_after");
+      expect(result.ledgerRowsRemoved).toContain(`${file.slice(0, 6)}.sql`);
+      expect(await allIndexes(db)).not.toContain("idx_later_feature_after");
+      // The feature's data survives the rollback; migrate re-applies the feature migration without harm, then the index.
+      await applyMigrations(db, undefined, { migrationsFolder: folder.folder });
+      expect(await allIndexes(db)).toEqual(before);
+      expect(await db.sql`SELECT id FROM later_feature`).toEqual([{ id: 1 }]);
+    } finally {
+      folder.remove();
       await db.drop();
     }
   });

@@ -37,7 +37,17 @@ export interface CommittedMigration {
   readonly statementCount: number;
   /** Set when the migration's statement is a concurrent index build. */
   readonly index?: CreatedIndex;
+  /**
+   * A non-index migration that declares (a line `-- rollback: re-runnable`)
+   * that applying it again changes nothing (IF NOT EXISTS, CREATE OR REPLACE,
+   * a backfill that only fills what is missing). Rollback may then forget it
+   * with the index migrations around it, and `migrate` re-applies it in order.
+   */
+  readonly rerunnable: boolean;
 }
+
+/** The line a re-runnable non-index migration carries (see CommittedMigration.rerunnable). */
+export const RERUNNABLE_MARK = "-- rollback: re-runnable";
 
 export interface CreatedIndex {
   readonly name: string;
@@ -100,12 +110,13 @@ function unquote(identifier: string): string {
   return identifier.startsWith('"') ? identifier.slice(1, -1).replace(/""/g, '"') : identifier.toLowerCase();
 }
 
-export function describeMigrationBody(body: string): Pick<CommittedMigration, "noTransaction" | "statementCount" | "index"> {
+export function describeMigrationBody(body: string): Pick<CommittedMigration, "noTransaction" | "statementCount" | "index" | "rerunnable"> {
   const firstLine = body.split("\n", 1)[0] ?? "";
   const statements = splitStatements(body);
   const match = statements.length > 0 ? CREATE_INDEX_CONCURRENTLY.exec(statements[0]!.replace(/\s+/g, " ")) : null;
   return {
     noTransaction: /^--!\s*no-transaction\b/.test(firstLine),
+    rerunnable: body.split("\n").some((line) => line.trim() === RERUNNABLE_MARK),
     statementCount: statements.length,
     index: match
       ? {

@@ -20,7 +20,7 @@ import { withSql, quoteIdent, type DatabaseTarget, type Sql } from "../db/index.
 import { MIGRATIONS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
 import { baseOnlyMigrationsFolder } from "./migrations-folder.ts";
-import { readCommittedMigrations, type PerformanceMigration } from "./performance-migrations.ts";
+import { readCommittedMigrations, RERUNNABLE_MARK, type CommittedMigration, type PerformanceMigration } from "./performance-migrations.ts";
 import { DROP_LOCK_TIMEOUT } from "./recovery.ts";
 import { GRAPHILE_MIGRATE_LOCK } from "./run.ts";
 import { appliedLedgerFilenames } from "./stats.ts";
@@ -88,30 +88,35 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
 }
 
 /**
- * Remove the performance migrations' ledger rows. graphile-migrate applies
- * only migrations numbered after the last one recorded, so this is possible
- * only while no other migration was applied after the first performance one.
+ * Remove the performance migrations' ledger rows, and those of the
+ * re-runnable migrations between them (RERUNNABLE_MARK). graphile-migrate
+ * applies only migrations numbered after the last one recorded, so after the
+ * first index migration the ledger must end: forgetting everything from there
+ * on makes `migrate` re-apply it all in order. A migration after it that is
+ * neither an index build nor marked re-runnable (or is not in this checkout)
+ * would be re-applied against a schema that already has it: refuse.
  */
-async function forgetPerformanceMigrations(sql: Sql, committed: readonly { file: string; ledgerFilename: string; index?: unknown }[], performance_: readonly PerformanceMigration[]): Promise<string[]> {
+async function forgetPerformanceMigrations(sql: Sql, committed: readonly CommittedMigration[], performance_: readonly PerformanceMigration[]): Promise<string[]> {
   if (performance_.length === 0) return [];
   const applied = await appliedLedgerFilenames(sql);
   const first = performance_[0]!.ledgerFilename;
-  const performanceFiles = new Set(performance_.map((m) => m.ledgerFilename));
-  const blocking = applied.filter((f) => f > first && !performanceFiles.has(f));
+  const forgettable = new Set(committed.filter((m) => m.ledgerFilename >= first && (m.index !== undefined || m.rerunnable)).map((m) => m.ledgerFilename));
+  const blocking = applied.filter((f) => f > first && !forgettable.has(f));
   if (blocking.length > 0) {
     const known = blocking.flatMap((f) => committed.filter((m) => m.ledgerFilename === f).map((m) => m.file));
     const unknown = blocking.filter((f) => !committed.some((m) => m.ledgerFilename === f));
     const what = [
-      known.length > 0 ? `${known.join(", ")} (not an index migration)` : "",
+      known.length > 0 ? `${known.join(", ")} (not an index migration, and not marked '${RERUNNABLE_MARK}')` : "",
       unknown.length > 0 ? `${unknown.join(", ")} (recorded in graphile_migrate.migrations but not in this checkout's migrations/committed: applied from another checkout or branch?)` : "",
     ].filter(Boolean);
     throw new UserError(
-      `Cannot roll back the performance indexes: ${what.join(" and ")} came after them, and graphile-migrate only re-applies migrations numbered after the last one recorded. Nothing was changed.`,
+      `Cannot roll back the performance indexes: ${what.join(" and ")} came after them, and graphile-migrate only re-applies migrations numbered after the last one recorded. ` +
+        `A migration that is safe to apply twice can say so with a line '${RERUNNABLE_MARK}'. Nothing was changed.`,
       EXIT.failed,
     );
   }
   const rows = await sql<{ filename: string }[]>`
-    DELETE FROM graphile_migrate.migrations WHERE filename = ANY(${[...performanceFiles]}) RETURNING filename`;
+    DELETE FROM graphile_migrate.migrations WHERE filename = ANY(${[...forgettable]}) RETURNING filename`;
   return rows.map((r) => r.filename).sort();
 }
 
