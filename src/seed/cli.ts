@@ -1,7 +1,9 @@
 // Shared by `npm run seed` and `npm start`.
 import { UserError } from "../cli/errors.ts";
 import { formatMs } from "../cli/format.ts";
-import type { SeedResult } from "./generate.ts";
+import { progressBar, type ProgressBar } from "../cli/progress.ts";
+import type { SeedProgress, SeedResult } from "./generate.ts";
+import { SEED_INDEX_MODES, type SeedIndexMode } from "./indexes.ts";
 
 export const DEFAULT_SEED = 42;
 
@@ -15,10 +17,38 @@ export function parseAnchor(raw: string | undefined): Date | undefined {
   return date;
 }
 
+export function parseIndexMode(raw: string | undefined): SeedIndexMode {
+  if (raw === undefined) return "rebuild";
+  if ((SEED_INDEX_MODES as readonly string[]).includes(raw)) return raw as SeedIndexMode;
+  throw new UserError(`--indexes must be one of ${SEED_INDEX_MODES.join(", ")}, got '${raw}'. Example: --indexes keep`);
+}
+
+/** The seed's progress on stderr: the index choice and why, a bar per table, the index rebuild as one bar. */
+export function seedProgressDisplay(indent = ""): (event: SeedProgress) => void {
+  let bar: ProgressBar | undefined;
+  return (e) => {
+    if (e.kind === "index-plan") process.stderr.write(`${indent}indexes: ${e.reason}\n`);
+    else if (e.kind === "table-start") bar = progressBar(`${indent}[${e.index + 1}/${e.total}] ${e.table}`, e.rows);
+    else if (e.kind === "chunk") bar?.update(e.done);
+    else if (e.kind === "table-done") bar?.finish(`${indent}  ${e.table.padEnd(26)} ${String(e.rows).padStart(9)} rows  ${formatMs(e.ms)}`);
+    else if (e.kind === "index-start") {
+      bar ??= progressBar(`${indent}rebuild indexes`, e.total, "indexes");
+      bar.update(e.done, e.name);
+    } else if (e.kind === "indexes-done") bar?.finish(`${indent}  ${"rebuilt indexes".padEnd(26)} ${String(e.count).padStart(9)}       ${formatMs(e.ms)}`);
+    else if (e.kind === "vacuum-start") bar = progressBar(`${indent}VACUUM ANALYZE`, 1, "steps");
+    else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${"VACUUM ANALYZE".padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
+    if (e.kind === "table-done" || e.kind === "indexes-done" || e.kind === "vacuum-done") bar = undefined;
+  };
+}
+
 export function printSeedSummary(result: SeedResult): void {
   const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
+  const indexes =
+    result.indexes.strategy === "rebuild" ? `, of which rebuilding ${result.indexes.count} indexes ${formatMs(result.indexes.rebuildMs)}`
+    : result.indexes.strategy === "keep" ? `, into ${result.indexes.count} kept indexes`
+    : "";
   console.log(
     `seeded ${rows.toLocaleString("en-US")} rows at scale ${result.scale} (seed ${result.seed}, anchor ${result.anchor.slice(0, 10)}) in ${formatMs(result.totalMs)} ` +
-      `(insert ${formatMs(result.insertMs)}, vacuum analyze ${formatMs(result.vacuumMs)})`,
+      `(load ${formatMs(result.insertMs)}${indexes}; vacuum analyze ${formatMs(result.vacuumMs)})`,
   );
 }

@@ -1,9 +1,11 @@
 // Runs the seed: one transaction that empties the eight tables and refills
 // them set-based on the server, in chunks so progress can be shown. A failure
-// or Ctrl-C rolls everything back: no partial data. Afterwards VACUUM ANALYZE
+// or Ctrl-C rolls everything back: no partial data. Performance indexes on the
+// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE
 // sets the visibility map (index-only scans) and fresh planner statistics.
 import { EXIT, UserError } from "../cli/errors.ts";
-import type { Sql } from "../db/index.ts";
+import { classifyConnectionError, type Sql } from "../db/index.ts";
+import { dropIndexesStatement, existingPerformanceIndexes, planIndexes, type IndexPlan, type SeedIndexMode } from "./indexes.ts";
 import { RND_FUNCTION_SQL, SEED_TABLES, rowsAt, seedTable } from "./tables.ts";
 
 export interface SeedOptions {
@@ -20,6 +22,8 @@ export interface SeedOptions {
    * must be a deliberate choice.
    */
   readonly replaceForeignData?: boolean;
+  /** What to do with the performance indexes on the tables (default rebuild; see ./indexes.ts). */
+  readonly indexes?: SeedIndexMode;
 }
 
 /** Marks a data set as the generator's (COMMENT ON TABLE phone_contacts), so a re-seed may replace it. */
@@ -51,6 +55,9 @@ export type SeedProgress =
   | { readonly kind: "table-start"; readonly table: string; readonly rows: number; readonly index: number; readonly total: number }
   | { readonly kind: "chunk"; readonly table: string; readonly done: number; readonly rows: number }
   | { readonly kind: "table-done"; readonly table: string; readonly rows: number; readonly ms: number }
+  | { readonly kind: "index-plan"; readonly strategy: IndexPlan["strategy"]; readonly count: number; readonly reason: string }
+  | { readonly kind: "index-start"; readonly name: string; readonly table: string; readonly done: number; readonly total: number }
+  | { readonly kind: "indexes-done"; readonly count: number; readonly ms: number }
   | { readonly kind: "vacuum-start" }
   | { readonly kind: "vacuum-done"; readonly ms: number };
 
@@ -60,6 +67,8 @@ export interface SeedResult {
   readonly anchor: string;
   readonly tables: readonly { readonly table: string; readonly rows: number; readonly ms: number }[];
   readonly insertMs: number;
+  /** The performance indexes: kept, rebuilt (inside insertMs) or none there. */
+  readonly indexes: { readonly strategy: IndexPlan["strategy"]; readonly reason: string; readonly count: number; readonly rebuildMs: number };
   readonly vacuumMs: number;
   readonly totalMs: number;
 }
@@ -92,8 +101,10 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
   const people = rowsAt(seedTable("people"), options.scale);
   const tables: { table: string; rows: number; ms: number }[] = [];
   const started = performance.now();
+  let plan: IndexPlan = planIndexes("rebuild", []);
+  let rebuildMs = 0;
 
-  await sql.begin(async (tx) => {
+  await inOneTransaction(sql, async (tx) => {
     await tx.unsafe(RND_FUNCTION_SQL);
     // Bulk load without per-row foreign key triggers when we may (superuser):
     // the generator makes every reference valid by construction. Others get
@@ -104,6 +115,9 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     const tableList = SEED_TABLES.map((t) => t.table).join(", ");
     await tx.unsafe(`LOCK TABLE ${tableList} IN ACCESS EXCLUSIVE MODE`);
     if (!options.replaceForeignData) await assertReplaceable(tx as unknown as Sql);
+    plan = planIndexes(options.indexes ?? "rebuild", await existingPerformanceIndexes(tx as unknown as Sql));
+    options.onProgress?.({ kind: "index-plan", strategy: plan.strategy, count: plan.indexes.length, reason: plan.reason });
+    if (plan.strategy === "rebuild") await tx.unsafe(dropIndexesStatement(plan.indexes));
     // No CASCADE: a table outside these eight that references them would be
     // emptied too. Such a table makes the TRUNCATE fail instead (below).
     try {
@@ -135,6 +149,16 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       tables.push({ table: table.table, rows, ms });
       options.onProgress?.({ kind: "table-done", table: table.table, rows, ms });
     }
+
+    if (plan.strategy === "rebuild") {
+      const r0 = performance.now();
+      for (const [done, index] of plan.indexes.entries()) {
+        options.onProgress?.({ kind: "index-start", name: index.name, table: index.table, done, total: plan.indexes.length });
+        await tx.unsafe(index.definition);
+      }
+      rebuildMs = performance.now() - r0;
+      options.onProgress?.({ kind: "indexes-done", count: plan.indexes.length, ms: rebuildMs });
+    }
   });
   const insertMs = performance.now() - started;
 
@@ -150,9 +174,43 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     anchor: anchor.toISOString(),
     tables,
     insertMs,
+    indexes: { strategy: plan.strategy, reason: plan.reason, count: plan.indexes.length, rebuildMs },
     vacuumMs,
     totalMs: performance.now() - started,
   };
+}
+
+/**
+ * BEGIN, work, COMMIT on one reserved connection; ROLLBACK on an error, but
+ * not when the connection is gone: the server has rolled back already, and
+ * postgres.js 3.4.9 (sql.begin) then writes the ROLLBACK to a closed socket
+ * and dies with an uncaught TypeError. A lost connection becomes one clear
+ * message: nothing was committed.
+ */
+async function inOneTransaction(sql: Sql, work: (tx: Sql) => Promise<void>): Promise<void> {
+  const tx = (await sql.reserve()) as unknown as Sql & { release(): void };
+  let lost = false;
+  try {
+    await tx`BEGIN`;
+    try {
+      await work(tx);
+      await tx`COMMIT`;
+    } catch (error) {
+      lost = classifyConnectionError(error)?.kind === "lost";
+      if (!lost) await tx`ROLLBACK`.catch(() => {});
+      throw error;
+    }
+  } catch (error) {
+    if (!lost) throw error;
+    throw new UserError(
+      `The connection to the server was lost while seeding (${(error as Error).message}). Nothing was committed: the data and indexes are as they were. ` +
+        "Run the seed again when the server is back.",
+      EXIT.unreachable,
+    );
+  } finally {
+    // A dead connection is not handed back to the pool (a later query on it would hit the same closed socket).
+    if (!lost) tx.release();
+  }
 }
 
 /** md5 over every row of every seeded table, in id order (determinism checks). */

@@ -8,7 +8,7 @@ import { assertServerReady } from "../checks/preflight.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { migrationProgressDisplay } from "../migrate/progress.ts";
 import { runMigrations } from "../migrate/run.ts";
-import { printSeedSummary } from "../seed/cli.ts";
+import { printSeedSummary, seedProgressDisplay } from "../seed/cli.ts";
 import { seedDatabase, tableRowCounts } from "../seed/generate.ts";
 import { formatVerifyTable } from "../verify/report.ts";
 import { verifyTarget } from "../verify/verify.ts";
@@ -37,17 +37,12 @@ export async function runStart(options: StartOptions): Promise<number> {
     // migrations run on live data the way they will in production (a re-run
     // of npm start finds them applied and only re-seeds).
     await timed("base schema", () => applyBaseSchema(target, (line) => console.log(`  ${line}`)));
-    let bar: ProgressBar | undefined;
     const seeded = await timed("seed", () =>
       seedDatabase(sql, {
         scale: options.scale,
         seed: options.seed,
         replaceForeignData: options.replaceForeignData,
-        onProgress(e) {
-          if (e.kind === "table-start") bar = progressBar(`  seed ${e.table}`, e.rows);
-          else if (e.kind === "chunk") bar?.update(e.done);
-          else if (e.kind === "table-done") bar?.finish(`  seeded ${e.table.padEnd(26)} ${String(e.rows).padStart(9)} rows  ${formatMs(e.ms)}`);
-        },
+        onProgress: seedProgressDisplay("  seed "),
       }),
     );
     printSeedSummary(seeded);
