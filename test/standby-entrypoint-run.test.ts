@@ -1,0 +1,187 @@
+// The replica entrypoint (src/container/standby-entrypoint.ts) RUN, not just
+// read: the script Pulumi puts into a replica container, generated with the
+// same function, executed here as root like Docker runs an entrypoint, with
+// Debian's PostgreSQL 15 tools (this machine's only pg_basebackup; .ci/run
+// installs postgresql-15) against a real primary that requires the
+// replication role's password (scram). Only the container specifics are
+// swapped: the host's `setpriv` for the image's `gosu`, and the 15 `postgres`
+// binary for the image's docker-entrypoint.sh.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findFreePort } from "../src/embedded/server.ts";
+import { serverRunAs } from "../src/embedded/system-user.ts";
+import { passfileLine, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
+import { DEBIAN_PG15_BIN, startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const ROLE = "bollalabz_replicator";
+const SLOT = "bollalabz_replica_1";
+const REPLICATION_PASSWORD = "Repl1cationPassw0rdOnlyInAFile";
+const AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"];
+
+let pg15: DebianPg15 | undefined;
+let primary: postgres.Sql;
+let dir: string;
+let pgdata: string;
+let script: string;
+let standbyPort: number;
+let standbyUrl: string;
+let child: ChildProcess | undefined;
+let output = "";
+
+const PREFIX = "bollalabz-db-standby-entrypoint-";
+
+/** Standbys left by a killed test process (its pid is in the folder name): stop them, delete the folder. */
+function removeStale(): void {
+  const runAs = serverRunAs();
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(PREFIX)) continue;
+    const owner = Number(entry.slice(PREFIX.length).split("-")[0]);
+    try {
+      process.kill(owner, 0);
+      continue; // still running
+    } catch {
+      // gone: clean up below
+    }
+    const stale = path.join(tmpdir(), entry);
+    if (existsSync(path.join(stale, "pgdata", "postmaster.pid"))) {
+      spawnSync(path.join(DEBIAN_PG15_BIN, "pg_ctl"), ["stop", "-D", path.join(stale, "pgdata"), "-m", "immediate", "-w"], { uid: runAs?.uid, gid: runAs?.gid, stdio: "ignore" });
+    }
+    rmSync(stale, { recursive: true, force: true });
+  }
+}
+
+/** Start the entrypoint the way Docker does: as root, with the container's command as arguments. */
+function startEntrypoint(): ChildProcess {
+  output = "";
+  const args = ["-D", pgdata, "-p", String(standbyPort), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "hot_standby=on", "-c", "fsync=off"];
+  const proc = spawn("/bin/sh", [script, ...args], {
+    env: { PATH: `${DEBIAN_PG15_BIN}:${process.env.PATH}`, PGDATA: pgdata, LC_ALL: "C" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout!.on("data", (d) => (output += d));
+  proc.stderr!.on("data", (d) => (output += d));
+  return proc;
+}
+
+async function stopEntrypoint(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  proc.kill("SIGINT"); // postgres: fast shutdown
+  await exited;
+}
+
+/** Poll until the standby answers; fail early with the script's output if it exited. */
+async function untilStandbyAnswers(): Promise<postgres.Sql> {
+  return waitFor(
+    async () => {
+      if (child?.exitCode !== null) throw new Error(`the entrypoint exited with ${child?.exitCode}:\n${output}`);
+      const sql = postgres(standbyUrl, { max: 1, connect_timeout: 2, onnotice: () => {} });
+      try {
+        await sql`SELECT 1`;
+        return sql;
+      } catch {
+        await sql.end({ timeout: 1 });
+        return undefined;
+      }
+    },
+    (sql) => sql !== undefined,
+    "the standby to accept connections",
+    120_000,
+  ) as Promise<postgres.Sql>;
+}
+
+beforeAll(async () => {
+  if (userInfo().uid !== 0) throw new Error("This test runs the container entrypoint as Docker does, as root (CI runs as root).");
+  pg15 = await startDebianPg15();
+  primary = postgres(pg15.rootUrl, { max: 2, onnotice: () => {} });
+  await primary.unsafe(`CREATE ROLE ${ROLE} LOGIN REPLICATION PASSWORD '${REPLICATION_PASSWORD}'`);
+  await primary`SELECT pg_create_physical_replication_slot(${SLOT})`;
+  await primary`CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)`;
+  await primary`INSERT INTO notes VALUES (1, 'before the clone')`;
+
+  removeStale();
+  dir = mkdtempSync(path.join(tmpdir(), `${PREFIX}${process.pid}-`));
+  chmodSync(dir, 0o755); // the postgres user must reach PGDATA and its password file inside
+  pgdata = path.join(dir, "pgdata");
+  const secretPassfile = path.join(dir, "secret.pgpass");
+  writeFileSync(secretPassfile, passfileLine("127.0.0.1", pg15.port, ROLE, REPLICATION_PASSWORD), { mode: 0o600 });
+  script = path.join(dir, "entrypoint.sh");
+  writeFileSync(
+    script,
+    standbyEntrypointScript({
+      primaryHost: "127.0.0.1",
+      primaryPort: pg15.port,
+      replicationRole: ROLE,
+      slotName: SLOT,
+      secretPassfile,
+      passfile: path.join(dir, "postgres.pgpass"),
+      asPostgres: AS_POSTGRES,
+      handOver: [...AS_POSTGRES, path.join(DEBIAN_PG15_BIN, "postgres")],
+    }),
+    { mode: 0o755 },
+  );
+  standbyPort = await findFreePort();
+  standbyUrl = pg15.rootUrl.replace(`:${pg15.port}/`, `:${standbyPort}/`);
+}, 120_000);
+
+afterAll(async () => {
+  await primary?.end({ timeout: 2 });
+  await stopEntrypoint(child);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  pg15?.stop();
+});
+
+describe("the replica entrypoint, run against a real primary", () => {
+  it("clones an empty data directory with pg_basebackup -R -S and starts a streaming hot standby", async () => {
+    child = startEntrypoint();
+    const standby = await untilStandbyAnswers();
+    try {
+      expect(output).toContain(`cloning the primary 127.0.0.1:${pg15!.port} through slot ${SLOT}`);
+      const [row] = await standby<{ standby: boolean }[]>`SELECT pg_is_in_recovery() AS standby`;
+      expect(row!.standby).toBe(true);
+      expect(existsSync(path.join(pgdata, "standby.signal"))).toBe(true);
+      // Streams through its slot: the primary shows the slot active.
+      await waitFor(async () => (await primary<{ active: boolean }[]>`SELECT active FROM pg_replication_slots WHERE slot_name = ${SLOT}`)[0]?.active, (a) => a === true, "the slot to become active");
+      // A write on the primary becomes readable on the standby.
+      await primary`INSERT INTO notes VALUES (2, 'after the clone')`;
+      const seen = await waitFor(async () => (await standby<{ n: number }[]>`SELECT count(*)::int AS n FROM notes`)[0]!.n, (n) => n === 2, "the write to reach the standby");
+      expect(seen).toBe(2);
+    } finally {
+      await standby.end({ timeout: 1 });
+    }
+  });
+
+  it("records the password FILE in primary_conninfo, never the password, and keeps that file private to postgres", () => {
+    const autoConf = readFileSync(path.join(pgdata, "postgresql.auto.conf"), "utf8");
+    expect(autoConf).toMatch(new RegExp(`primary_slot_name = '${SLOT}'`));
+    expect(autoConf).toMatch(/primary_conninfo = '.*passfile=/);
+    expect(autoConf).not.toContain(REPLICATION_PASSWORD);
+    expect(output).not.toContain(REPLICATION_PASSWORD);
+    const copy = statSync(path.join(dir, "postgres.pgpass"));
+    expect(copy.mode & 0o777).toBe(0o600);
+    // Owned by the user the server runs as (the script chowns PGDATA to postgres too), not root.
+    expect(copy.uid).toBe(statSync(pgdata).uid);
+    expect(copy.uid).not.toBe(0);
+  });
+
+  it("on a restart with data in place, does not clone again and streams on (the WAL receiver reads the password file)", async () => {
+    await stopEntrypoint(child);
+    await primary`INSERT INTO notes VALUES (3, 'while the standby was down')`;
+    child = startEntrypoint();
+    const standby = await untilStandbyAnswers();
+    try {
+      const n = await waitFor(async () => (await standby<{ n: number }[]>`SELECT count(*)::int AS n FROM notes`)[0]!.n, (count) => count === 3, "the standby to catch up after its restart");
+      expect(n).toBe(3);
+      expect(output).not.toContain("cloning the primary");
+      const [receiver] = await standby<{ status: string }[]>`SELECT status FROM pg_stat_wal_receiver`;
+      expect(receiver?.status).toBe("streaming");
+    } finally {
+      await standby.end({ timeout: 1 });
+    }
+  });
+});
