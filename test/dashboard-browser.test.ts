@@ -16,6 +16,7 @@ import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
+import { runCapture } from "../src/observe/capture.ts";
 import { verifyTarget } from "../src/verify/verify.ts";
 import { launchChromium } from "./support/browser.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
@@ -92,6 +93,12 @@ describe("dashboard in Chromium", () => {
     // A real verify report for the verify page (few runs: its figures are not what is tested here).
     reportsDir = mkdtempSync(path.join(tmpdir(), "dashboard-browser-reports-"));
     await verifyTarget(db, { runs: 2, warmup: 0, explainRuns: 1, minGrade: "F", json: path.join(reportsDir, "verify-browser.json"), markdown: path.join(reportsDir, "verify-browser.md") });
+    // Monitor history as the serve process records it: a baseline, then two capture intervals with work between them.
+    await runCapture(db.sql);
+    for (let i = 0; i < 2; i++) {
+      await db.sql`SELECT count(*) FROM conversation_messages WHERE content ILIKE ${"%meeting%"}`;
+      await runCapture(db.sql);
+    }
     database = createDatabase({ ...POOL_DEFAULTS, applicationName: `dashbrowser-${process.pid}`, target: db }, { logger: { warn() {}, error() {} } });
     ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir, allowCancel: true }));
     await app.listen({ host: "127.0.0.1", port: 0 });
@@ -151,6 +158,27 @@ describe("dashboard in Chromium", () => {
     expect(await page.$$eval("#verify, #usage", (els) => els.length)).toBe(1);
     expect(await cspViolations(page)).toEqual([]);
     expect(problems).toEqual({ console: [], pageErrors: [], failedRequests: [] });
+  });
+
+  it("slow queries over a window: the captured intervals as a line chart and the top statements of the window", async () => {
+    await page.goto(`${base}/dashboard/queries`);
+    await Promise.all([page.waitForNavigation(WAIT), page.click('.windows a[href="/dashboard/queries?since=1h"]')]);
+    expect(page.url()).toBe(`${base}/dashboard/queries?since=1h`);
+    expect(await page.$eval("#window", (c) => c.textContent)).toMatch(/2 capture intervals from/);
+    expect(await page.$$eval("#window svg.line-chart circle", (c) => c.length)).toBe(2);
+    expect(await page.$eval("#by-total", (c) => c.textContent)).toContain("ILIKE");
+    await page.screenshot({ path: path.join(REPORTS_DIR, "dashboard-queries-1h.png") as `${string}.png`, fullPage: true });
+    const bad = await page.goto(`${base}/dashboard/queries?since=forever`);
+    expect(bad?.status()).toBe(400);
+    expect(await page.$eval("main", (m) => m.textContent)).toContain("'since' must be a whole number followed by m (minutes), h (hours) or d (days)");
+    problems.failedRequests = problems.failedRequests.filter((r) => !r.endsWith("since=forever: HTTP 400"));
+    problems.console = problems.console.filter((m) => !m.includes("status of 400"));
+  });
+
+  it("space growth from the daily snapshot", async () => {
+    await page.goto(`${base}/dashboard/space`);
+    expect(await page.$eval("#growth", (c) => c.textContent)).toContain("public.conversation_messages");
+    expect(await page.$$eval("#growth svg.line-chart polyline", (c) => c.length)).toBe(2);
   });
 
   it("the verify page shows the latest report's grade and one bar per query", async () => {

@@ -31,6 +31,8 @@ td code, .query { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace;
 .badge.ok { background: var(--ok); } .badge.warn { background: var(--warn); } .badge.bad, .badge.fail { background: var(--bad); }
 .muted { color: var(--muted); }
 .flash { padding: 8px 12px; border-radius: 4px; margin-bottom: 14px; border: 1px solid; }
+ul.warnings { padding-left: 0; list-style: none; } ul.warnings li { margin: 4px 0; }
+.notice { padding: 8px 12px; border-radius: 4px; background: #eef2fa; border: 1px solid var(--s1); }
 .flash.ok { background: #e8f6ee; border-color: var(--ok); } .flash.error { background: #fbeceb; border-color: var(--bad); }
 form.inline { display: inline; margin: 0 2px; }
 .actions { white-space: nowrap; }

@@ -2,6 +2,7 @@
 // and the headline figures of the other pages.
 import { cacheHitRatio, CACHE_HIT_RATIO_MIN, databaseSizeBytes } from "../../../checks/database-health.ts";
 import { findInvalidIndexes } from "../../../checks/index-health.ts";
+import { dangerReport, FREEZE_AGE_WARN_FRACTION } from "../../../observe/danger.ts";
 import { barChart, meter } from "../charts.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { badge, bytes, card, count, duration, figures, load, ms, percent } from "../sections.ts";
@@ -17,13 +18,14 @@ function verifyBadge(latest: LatestVerifyReport): SafeHtml {
 export async function overviewPage(ctx: PageContext): Promise<SafeHtml> {
   const { database, deadlineMs } = ctx;
   const sql = database.sql;
-  const [ping, size, cache, server, invalid, verify] = await Promise.all([
+  const [ping, size, cache, server, invalid, verify, danger] = await Promise.all([
     database.ping(Math.min(deadlineMs, 2000)),
     load("database size", () => databaseSizeBytes(sql), deadlineMs),
     load("cache hit ratio", () => cacheHitRatio(sql), deadlineMs),
     load("server-side pool view", () => database.serverPoolStats(), deadlineMs),
     load("invalid indexes", () => findInvalidIndexes(sql), deadlineMs),
     load("verify report", () => latestVerifyReport(ctx.reportsDir), deadlineMs),
+    load("danger checks", () => dangerReport(sql), deadlineMs),
   ]);
   const pool = database.poolStats();
   const stats = database.getQueryStats();
@@ -85,5 +87,18 @@ export async function overviewPage(ctx: PageContext): Promise<SafeHtml> {
     ]),
     "cache",
   );
-  return html`<div class="grid">${health}${cacheCard}</div>${poolCard}${latency}`;
+  const dangerCard = card("Danger checks (wraparound, vacuum, sequences, constraints)", danger, (d) =>
+    html`${d.warnings.length === 0 ? html`<p>${badge("ok", "all clear")}</p>` : html`<ul class="warnings">${d.warnings.map((w) => html`<li>${badge("warn", "warning")} ${w}</li>`)}</ul>`}${barChart({
+      title: "Transaction ID age per database, as a share of autovacuum_freeze_max_age",
+      rows: d.freezeAge.databases.map((db) => ({ label: db.database, segments: [{ value: db.xidFraction, tone: db.xidFraction >= FREEZE_AGE_WARN_FRACTION ? "warn" : "s0" }], valueText: `${percent(db.xidFraction)} (${count(db.xidAge)} XIDs)` })),
+      format: (v) => percent(v),
+      max: 1,
+    })}${
+      d.vacuum.inProgress.length === 0
+        ? html`<p class="muted">No vacuum running.</p>`
+        : html`<p>Vacuum running: ${d.vacuum.inProgress.map((v) => html`${v.table ?? "?"} (${v.phase}, ${percent(v.scannedFraction)} scanned${v.toPreventWraparound ? ", to prevent wraparound" : ""}) `)}</p>`
+    }`,
+    "danger",
+  );
+  return html`<div class="grid">${health}${cacheCard}</div>${dangerCard}${poolCard}${latency}`;
 }

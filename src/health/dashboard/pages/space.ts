@@ -1,6 +1,9 @@
-// Space: database size and the largest tables split into heap and indexes.
+// Space: database size, growth over the last week (the monitor's daily size
+// snapshots), and the largest tables split into heap, indexes and TOAST.
 import { databaseSizeBytes, largestTables } from "../../../checks/database-health.ts";
-import { barChart } from "../charts.ts";
+import { spaceGrowth, SPACE_GROWTH_DAYS } from "../../../observe/space-history.ts";
+import { barChart, lineChart } from "../charts.ts";
+import { dailySizes } from "../history.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { bytes, card, count, figures, load, table } from "../sections.ts";
 import type { PageContext } from "./context.ts";
@@ -9,11 +12,33 @@ const TABLES = 15;
 
 export async function spacePage(ctx: PageContext): Promise<SafeHtml> {
   const sql = ctx.database.sql;
-  const [size, tables] = await Promise.all([
+  const [size, tables, growth, daily] = await Promise.all([
     load("database size", () => databaseSizeBytes(sql), ctx.deadlineMs),
     load("table sizes", () => largestTables(sql, TABLES), ctx.deadlineMs),
+    load("space growth", () => spaceGrowth(sql, SPACE_GROWTH_DAYS, TABLES), ctx.deadlineMs),
+    load("daily sizes", () => dailySizes(sql, SPACE_GROWTH_DAYS), ctx.deadlineMs),
   ]);
-  return html`${card("Database", size, (b) => figures([["size on disk", bytes(b)]]), "size")}${card(`Largest tables (top ${TABLES})`, tables, (rows) =>
+  const growthCard = card(`Growth over the last ${SPACE_GROWTH_DAYS} days`, growth, (rows) =>
+    rows.length === 0
+      ? html`<p class="notice">No size snapshots yet. The monitor records table and index sizes once a day while <code>npm run serve</code> runs, or from cron with <code>npm run capture</code>.</p>`
+      : html`${daily.ok ? lineChart({
+          title: "Size of tables and indexes per day",
+          series: [
+            { label: "tables", tone: "s0", points: daily.value.map((d) => ({ at: d.day, value: d.tableBytes })) },
+            { label: "indexes", tone: "s1", points: daily.value.map((d) => ({ at: d.day, value: d.indexBytes })) },
+          ],
+          format: (v) => bytes(v),
+        }) : html`<p class="flash error">${daily.problem}</p>`}${table(rows, [
+          { header: "table", cell: (t) => `${t.schema}.${t.table}` },
+          { header: "since", cell: (t) => t.sinceDay },
+          { header: "then", cell: (t) => bytes(t.bytesThen), numeric: true },
+          { header: "now", cell: (t) => bytes(t.bytes), numeric: true },
+          { header: "growth", cell: (t) => `${t.growthBytes >= 0 ? "+" : "−"}${bytes(Math.abs(t.growthBytes))}`, numeric: true },
+          { header: "per day", cell: (t) => (t.growthBytesPerDay === null ? "-" : `${t.growthBytesPerDay >= 0 ? "+" : "−"}${bytes(Math.abs(t.growthBytesPerDay))}/day`), numeric: true },
+        ])}`,
+    "growth",
+  );
+  return html`${card("Database", size, (b) => figures([["size on disk", bytes(b)]]), "size")}${growthCard}${card(`Largest tables (top ${TABLES})`, tables, (rows) =>
     html`${barChart({
       title: "Largest tables: heap, indexes and TOAST",
       legend: [
