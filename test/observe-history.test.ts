@@ -17,6 +17,7 @@ import { captureStatements } from "../src/observe/statement-capture.ts";
 import { statementWindow } from "../src/observe/statement-history.ts";
 import { parseWindow } from "../src/observe/window.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
 const PROBE = "SELECT count(*) AS n FROM window_probe WHERE id > $1";
 
@@ -161,4 +162,35 @@ describe("space history (shared test server)", () => {
     const pruned = await pruneHistory(db.sql, { spaceRetentionDays: 90 });
     expect(pruned.sizeRows).toBeGreaterThanOrEqual(2);
   });
+});
+
+describe("npm run capture", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase("capturecli");
+    await db.sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`;
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("records the baseline, then deltas; bad flags exit 2 and pg_stat_statements missing exits 4", async () => {
+    const first = await runScript("capture.ts", [], { DATABASE_URL: db.url });
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^statements: baseline recorded \(first capture; deltas start with the next one\) in [\d.]+ ms\nsizes: \d+ tables and indexes for \d{4}-\d\d-\d\d in [\d.]+ ms$/m);
+    const second = await runScript("capture.ts", ["--retention-days", "7"], { DATABASE_URL: db.url });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^statements: \d+ changed since \d{4}-.*\nsizes: today's snapshot already taken/m);
+
+    const bad = await runScript("capture.ts", ["--retention-days", "0"], { DATABASE_URL: db.url });
+    expect(bad.code).toBe(2);
+    expect(looksLikeCleanError(bad.stderr)).toBe(true);
+    expect(bad.stderr).toContain("--retention-days must be an integer from 1 to 90");
+
+    await db.sql`DROP EXTENSION pg_stat_statements`;
+    const notReady = await runScript("capture.ts", [], { DATABASE_URL: db.url });
+    expect(notReady.code).toBe(4);
+    expect(notReady.stdout).toContain("skipped statements: pg_stat_statements is not ready (created)");
+  }, 120_000);
 });

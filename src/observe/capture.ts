@@ -1,7 +1,7 @@
 // The monitor's capture as one call (`npm run capture`, and every
 // CAPTURE_INTERVAL in `npm run serve`): statement deltas every time, sizes
 // once per UTC day, then history past its retention is pruned.
-import type { Sql } from "../db/index.ts";
+import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { MONITOR_SCHEMA } from "./monitor-schema.ts";
 import { captureSpace, spaceCapturedOn, utcDay, type SpaceCaptureResult } from "./space-history.ts";
@@ -50,6 +50,7 @@ export async function pruneHistory(sql: Sql, options: CaptureOptions = {}): Prom
   const S = sql(MONITOR_SCHEMA);
   const captures = await sql`DELETE FROM ${S}.statement_captures WHERE captured_at < now() - make_interval(days => ${statementDays}::int)`;
   const sizeRows = await sql`DELETE FROM ${S}.relation_sizes WHERE captured_on < (now() AT TIME ZONE 'UTC')::date - ${spaceDays}::int`;
+  await sql`DELETE FROM ${S}.space_captures WHERE captured_on < (now() AT TIME ZONE 'UTC')::date - ${spaceDays}::int`;
   const texts = captures.count === 0 ? { count: 0 } : await sql`
     DELETE FROM ${S}.statement_texts t WHERE NOT EXISTS (SELECT 1 FROM ${S}.statement_deltas d WHERE d.queryid = t.queryid)`;
   return { captures: captures.count, sizeRows: sizeRows.count, texts: texts.count };
@@ -108,4 +109,27 @@ export function startCaptureSchedule(sql: Sql, intervalMinutes: number, logger: 
     },
     runNow,
   };
+}
+
+/** `npm run capture` as a function: connect, capture once, close. */
+export async function captureTarget(target: DatabaseTarget, options: CaptureOptions = {}): Promise<CaptureResult> {
+  return withSql(target, (sql) => runCapture(sql, options), { max: 2, applicationName: "bollalabz-db capture" });
+}
+
+/** One line per part, for a cron log. */
+export function formatCaptureResult(result: CaptureResult): string {
+  const lines: string[] = [];
+  const s = result.statements;
+  if (s) {
+    lines.push(
+      s.previousAt === null
+        ? `statements: baseline recorded (first capture; deltas start with the next one) in ${s.durationMs} ms`
+        : `statements: ${s.statements} changed since ${s.previousAt.toISOString()}${s.resetDetected ? " (pg_stat_statements was reset since: counted from the reset)" : ""} in ${s.durationMs} ms`,
+    );
+  }
+  lines.push(result.space ? `sizes: ${result.space.relations} tables and indexes for ${result.space.day} in ${result.space.durationMs} ms` : "sizes: today's snapshot already taken");
+  const p = result.pruned;
+  if (p.captures + p.sizeRows + p.texts > 0) lines.push(`pruned: ${p.captures} captures, ${p.sizeRows} size rows, ${p.texts} statement texts past retention`);
+  for (const reason of result.skipped) lines.push(`skipped ${reason}`);
+  return lines.join("\n");
 }

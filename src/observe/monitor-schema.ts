@@ -3,11 +3,12 @@
 // graphile-migrate ledger: it is operator history, not application schema;
 // it must exist wherever the monitor points (a database whose migrations are
 // managed elsewhere, a replica's primary), and dropping it loses only history.
-// SCHEMA_VERSION guards future changes: an older layout is upgraded here.
+// MONITOR_SCHEMA_VERSION guards changes: every statement below is idempotent,
+// so an older layout is brought up to date by running them again.
 import type { Sql } from "../db/index.ts";
 
 export const MONITOR_SCHEMA = "bollalabz_monitor";
-export const MONITOR_SCHEMA_VERSION = 1;
+export const MONITOR_SCHEMA_VERSION = 2;
 /** pg_advisory_xact_lock key shared by schema creation and capture (one capture at a time per database). */
 export const MONITOR_LOCK_KEY = 0x6d6f6e69746f72; // "monitor"
 
@@ -75,7 +76,15 @@ CREATE TABLE IF NOT EXISTS ${MONITOR_SCHEMA}.relation_sizes (
   bytes bigint NOT NULL,
   PRIMARY KEY (captured_on, schema_name, relation)
 );
-INSERT INTO ${MONITOR_SCHEMA}.schema_version (version) VALUES (${MONITOR_SCHEMA_VERSION}) ON CONFLICT (singleton) DO NOTHING;
+-- v2: one row per size snapshot, so a day is "taken" even when the database has no tables.
+CREATE TABLE IF NOT EXISTS ${MONITOR_SCHEMA}.space_captures (
+  captured_on date PRIMARY KEY,
+  captured_at timestamptz NOT NULL,
+  relations int NOT NULL,
+  duration_ms real NOT NULL
+);
+INSERT INTO ${MONITOR_SCHEMA}.schema_version (version) VALUES (${MONITOR_SCHEMA_VERSION})
+  ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version;
 `;
 
 /** Does the monitor schema exist (at the current version)? Never creates anything. */

@@ -16,7 +16,7 @@ export function utcDay(at: Date): string {
 /** Has today's (UTC) snapshot been taken? */
 export async function spaceCapturedOn(sql: Sql, day: string): Promise<boolean> {
   if (!(await monitorSchemaReady(sql))) return false;
-  const [row] = await sql<{ taken: boolean }[]>`SELECT EXISTS (SELECT 1 FROM ${sql(S)}.relation_sizes WHERE captured_on = ${day}::date) AS taken`;
+  const [row] = await sql<{ taken: boolean }[]>`SELECT EXISTS (SELECT 1 FROM ${sql(S)}.space_captures WHERE captured_on = ${day}::date) AS taken`;
   return row!.taken;
 }
 
@@ -49,7 +49,11 @@ export async function captureSpace(sql: Sql, options: { on?: Date } = {}): Promi
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', ${S}) AND n.nspname NOT LIKE 'pg\\_toast%'
       AND (c.relkind <> 'i' OR t.relkind IN ('r', 'm'))
     ON CONFLICT (captured_on, schema_name, relation) DO UPDATE SET bytes = EXCLUDED.bytes, kind = EXCLUDED.kind, table_name = EXCLUDED.table_name`;
-  return { day, relations: rows.count, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+  const durationMs = Math.round((performance.now() - started) * 100) / 100;
+  await sql`
+    INSERT INTO ${sql(S)}.space_captures (captured_on, captured_at, relations, duration_ms) VALUES (${day}::date, now(), ${rows.count}, ${durationMs})
+    ON CONFLICT (captured_on) DO UPDATE SET captured_at = EXCLUDED.captured_at, relations = EXCLUDED.relations, duration_ms = EXCLUDED.duration_ms`;
+  return { day, relations: rows.count, durationMs };
 }
 
 export interface TableGrowth {
