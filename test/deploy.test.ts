@@ -142,6 +142,20 @@ describe("the deploy sequence", () => {
     expect(error!.message).toMatch(/'databaseName' is missing.*'migrationUrl' is missing.*'port' is missing/);
     expect(error!.message).not.toContain(SECRET_PW);
     expect(() => parseStackOutputs(`not json ${SECRET_PW}`, "dev")).toThrow(/did not print JSON/);
-    expect(parseStackOutputs(JSON.stringify(OUTPUTS), "dev")).toMatchObject({ port: 55432, migrationUrl: OUTPUTS.migrationUrl });
+    expect(parseStackOutputs(JSON.stringify(OUTPUTS), "dev")).toMatchObject({ port: 55432, migrationUrl: OUTPUTS.migrationUrl, replicaAdminUrls: [] });
+    expect(() => parseStackOutputs(JSON.stringify({ ...OUTPUTS, replicaAdminUrls: [`mysql://x:${SECRET_PW}@h/db`] }), "dev")).toThrow(/'replicaAdminUrls' is not a list of postgres:\/\/ URLs/);
+  });
+
+  it("with replicas: verify gets the stack's replica URLs in DATABASE_REPLICA_URLS (env only); without, an empty list overrides the shell's", async () => {
+    const replicaAdminUrls = [55433, 55434].map((p) => `postgres://postgres:${SECRET_PW}@127.0.0.1:${p}/bollalabz`);
+    const withReplicas = await deploy({ stdout: JSON.stringify({ ...OUTPUTS, replicaAdminUrls }), env: { PATH: "/usr/bin", DATABASE_REPLICA_URLS: "postgres://elsewhere/db" } });
+    expect(withReplicas.error).toBeUndefined();
+    const verify = withReplicas.calls.find((c) => c.args.join(" ") === "run verify")!;
+    expect(verify.env.DATABASE_REPLICA_URLS).toBe(replicaAdminUrls.join(","));
+    expect(withReplicas.lines.join("\n")).toContain("npm run verify (primary and 2 replicas)");
+    expect(withReplicas.lines.join("\n")).not.toContain(SECRET_PW);
+    expect(JSON.stringify(withReplicas.calls.map((c) => c.args))).not.toContain(SECRET_PW);
+    const without = await deploy({ env: { PATH: "/usr/bin", DATABASE_REPLICA_URLS: "postgres://elsewhere/db" } });
+    expect(without.calls.find((c) => c.args.join(" ") === "run verify")!.env.DATABASE_REPLICA_URLS).toBe("");
   });
 });

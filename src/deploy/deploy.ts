@@ -6,6 +6,7 @@ import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
 import { maskUrl } from "../db/index.ts";
 import { describeMissingTools, findMissingTools, systemProbe, type ToolProbe } from "./tools.ts";
 import { parseStackOutputs } from "./stack-outputs.ts";
+import { REPLICA_URLS_ENV } from "../replication/targets.ts";
 
 export interface CommandRunner {
   /** Run with the terminal attached (the user sees progress); resolves to the exit code. */
@@ -70,9 +71,13 @@ export async function runDeploy(options: DeployOptions = {}): Promise<void> {
   log(`deploy: PostgreSQL is up at ${outputs.host}:${outputs.port}, database ${outputs.databaseName}; using ${maskUrl(outputs.migrationUrl)}`);
 
   const childEnv: NodeJS.ProcessEnv = { ...env, DATABASE_URL: outputs.migrationUrl };
+  // verify grades the stack's replicas too (none: an empty list, so replica
+  // URLs inherited from the caller's shell never get graded against this stack).
+  const verifyEnv: NodeJS.ProcessEnv = { ...childEnv, [REPLICA_URLS_ENV]: outputs.replicaAdminUrls.join(",") };
   for (const script of ["migrate", "verify"]) {
-    log(`deploy: npm run ${script}`);
-    const code = await runner.interactive("npm", ["run", script], childEnv);
+    const replicas = script === "verify" && outputs.replicaAdminUrls.length > 0 ? ` (primary and ${outputs.replicaAdminUrls.length} replica${outputs.replicaAdminUrls.length === 1 ? "" : "s"})` : "";
+    log(`deploy: npm run ${script}${replicas}`);
+    const code = await runner.interactive("npm", ["run", script], script === "verify" ? verifyEnv : childEnv);
     if (code !== 0) {
       const exitCode = (KNOWN_EXIT_CODES.has(code) ? code : EXIT.failed) as ExitCode;
       throw new UserError(`'npm run ${script}' failed against stack ${stackName} (exit code ${code}); its output above says why. Re-run with: export DATABASE_URL="$(pulumi stack output migrationUrl --show-secrets)" && npm run ${script}`, exitCode);

@@ -11,6 +11,8 @@ export interface StackOutputs {
   readonly appUrl: string;
   /** Secret: the URL migrate and verify use. */
   readonly migrationUrl: string;
+  /** Secret: the same role's URL on each replica (`bollalabz-db:replicas`); [] without replicas or on an older stack. */
+  readonly replicaAdminUrls: readonly string[];
 }
 
 export function parseStackOutputs(json: string, stack: string): StackOutputs {
@@ -36,8 +38,11 @@ export function parseStackOutputs(json: string, stack: string): StackOutputs {
   for (const [key, url] of [["appUrl", appUrl], ["migrationUrl", migrationUrl]] as const) {
     if (url && !/^postgres(ql)?:\/\//.test(url)) problems.push(`'${key}' is not a postgres:// URL`);
   }
+  const replicas = values.replicaAdminUrls ?? [];
+  const replicaAdminUrls = Array.isArray(replicas) ? replicas.filter((u): u is string => typeof u === "string" && /^postgres(ql)?:\/\//.test(u)) : [];
+  if (!Array.isArray(replicas) || replicaAdminUrls.length !== replicas.length) problems.push("'replicaAdminUrls' is not a list of postgres:// URLs");
   if (problems.length > 0) {
     throw new UserError(`Stack ${stack} does not have the outputs deploy needs: ${problems.join("; ")}. Is this a bollalabz-db stack, and did 'pulumi up' finish?`, EXIT.failed);
   }
-  return { host, port, databaseName, appUrl, migrationUrl };
+  return { host, port, databaseName, appUrl, migrationUrl, replicaAdminUrls };
 }
