@@ -24,7 +24,7 @@ function reachable(entry: string): Set<string> {
 }
 
 describe("layering", () => {
-  const LIBRARY_ENTRIES = ["src/index.ts", "src/pool/index.ts", "src/health/index.ts", "src/checks/index.ts", "src/maintenance/index.ts"];
+  const LIBRARY_ENTRIES = ["src/index.ts", "src/pool/index.ts", "src/health/index.ts", "src/checks/index.ts", "src/maintenance/index.ts", "src/observe/index.ts"];
 
   it.each(LIBRARY_ENTRIES)("%s never reaches the embedded server or the start pipeline", (entry) => {
     const files = [...reachable(entry)];
