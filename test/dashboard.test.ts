@@ -16,6 +16,7 @@ import { latestVerifyReport } from "../src/health/dashboard/verify-report.ts";
 import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { findFreePort } from "../src/embedded/server.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 
 const TOKEN = "dashboard-token-0123456789abcdef";
@@ -285,5 +286,30 @@ describe("dashboard over HTTP", () => {
     expect((await open.inject({ url: "/dashboard/login" })).statusCode).toBe(303);
     const forged = await open.inject({ method: "POST", url: "/dashboard/logout", headers: { ...FORM, cookie }, payload: form({ csrf: "guess" }) });
     expect(forged.statusCode).toBe(403);
+  });
+});
+
+describe("dashboard with the database unreachable", () => {
+  it("every page still answers 200, each card saying what is unavailable, and the overview says unreachable", async () => {
+    // A port nothing listens on: every query fails fast with a connection error.
+    const url = `postgres://nobody:secret@127.0.0.1:${await findFreePort()}/none`;
+    const database = createDatabase({ ...POOL_DEFAULTS, min: 0, connectTimeoutSeconds: 1, applicationName: "dashboard-down", target: { url, display: "127.0.0.1 (closed port)", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} }, skipWarmUp: true });
+    const { app } = await buildHealthApp({ database });
+    try {
+      const first = await app.inject({ url: "/dashboard" });
+      const cookie = cookieFrom(first);
+      expect(first.statusCode).toBe(200);
+      expect(first.body).toContain("unreachable");
+      for (const url of ["/dashboard/activity", "/dashboard/queries", "/dashboard/queries?since=1h", "/dashboard/indexes", "/dashboard/space"]) {
+        const res = await app.inject({ url, headers: { cookie } });
+        expect(res.statusCode, url).toBe(200);
+        expect(res.body, url).toMatch(/class="flash error">[^<]*unavailable/);
+        expect(res.body).not.toContain("secret");
+        expect(res.body).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      }
+    } finally {
+      await app.close();
+      await database.close({ timeoutSeconds: 1 });
+    }
   });
 });
