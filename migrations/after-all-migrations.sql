@@ -15,6 +15,10 @@ ALTER TABLE people ALTER COLUMN name SET STATISTICS 1000;
 ALTER TABLE people ALTER COLUMN notes SET STATISTICS 1000;
 ALTER TABLE relationship_interactions ALTER COLUMN notes SET STATISTICS 1000;
 ALTER TABLE calendar_events ALTER COLUMN title SET STATISTICS 1000;
+-- 1b. Extended statistics the planner needs (PLANNER_STATISTICS in
+--    src/indexes/performance-indexes.ts; a test checks these lines match it):
+--    campaign_messages' `metadata ->> 'campaign'` estimate.
+CREATE STATISTICS IF NOT EXISTS stat_conversation_messages_campaign ON (metadata ->> 'campaign') FROM conversation_messages;
 -- 2. Fresh statistics for every table the performance indexes are on: the
 --    planner needs them to cost new (expression, partial) indexes. A test
 --    checks this list covers every table a performance migration indexes.

@@ -14,6 +14,7 @@ import { formatVerifyTable } from "../src/verify/report.ts";
 import { DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
 import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../src/settings/plan-cache.ts";
 import { BUILT_IN_CATALOG, verifyTarget } from "../src/verify/verify.ts";
+import { loadBaseline } from "../src/verify/baseline.ts";
 
 const spec = {
   usage: "npm run verify --",
@@ -27,6 +28,8 @@ const spec = {
     "seq-scan-rows": { type: "string" },
     "stats-samples": { type: "string" },
     "plan-cache-mode": { type: "string" },
+    "save-baseline": { type: "string" },
+    baseline: { type: "string" },
   },
   help: {
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
@@ -38,6 +41,8 @@ const spec = {
     "seq-scan-rows": `a sequential scan on a table with at least this many rows fails a query (default ${SEQ_SCAN_ROW_THRESHOLD})`,
     "stats-samples": `fresh ANALYZE samples to check every plan under (default ${DEFAULT_STATS_SAMPLES}; 0 = off)`,
     "plan-cache-mode": `plan_cache_mode of the app's connections: ${PLAN_CACHE_MODES.join(", ")} (default ${APP_PLAN_CACHE_MODE}, what the project's pool sets)`,
+    "save-baseline": "record per query and variant the plan signature, buffers, rows and server time in this JSON file",
+    baseline: "compare with a saved baseline: exit 5 on a regression (expected index lost, costlier plan, buffers doubled)",
   },
 } as const;
 
@@ -45,7 +50,7 @@ await runCommand(async () => {
   const { values } = parseFlags(spec);
   if (values.help) {
     console.log(formatHelp(spec));
-    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade or an invalid index");
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade, an invalid index, or a regression against --baseline");
     return;
   }
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
@@ -57,6 +62,9 @@ await runCommand(async () => {
   const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
   const json = outputFileFlag("json", values.json);
   const markdown = outputFileFlag("markdown", values.markdown);
+  const saveBaseline = outputFileFlag("save-baseline", values["save-baseline"]);
+  // Read before the run: a missing or bad baseline fails in a second, not after minutes.
+  const baseline = values.baseline !== undefined ? { file: values.baseline, baseline: loadBaseline(values.baseline) } : undefined;
 
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
@@ -73,6 +81,8 @@ await runCommand(async () => {
     appPlanCacheMode,
     json,
     markdown,
+    baseline,
+    saveBaseline,
     onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
   });
   bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -99,4 +99,13 @@ describe("search column statistics", () => {
     expect(statements.length).toBe(PERFORMANCE_INDEXES.filter((i) => i.definition.includes("gin_trgm_ops")).length);
     for (const s of statements) expect(hook).toContain(s);
   });
+
+  it("the afterAllMigrations hook creates every planner statistics object", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { plannerStatisticsStatements } = await import("../src/indexes/performance-indexes.ts");
+    const hook = readFileSync(new URL("../migrations/after-all-migrations.sql", import.meta.url), "utf8");
+    const statements = plannerStatisticsStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) expect(hook).toContain(s);
+  });
 });

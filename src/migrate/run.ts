@@ -8,7 +8,7 @@ import { formatBytes, formatMs } from "../cli/format.ts";
 import { quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
-import { searchStatisticsStatements } from "../indexes/performance-indexes.ts";
+import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, type DatabaseSnapshot } from "./stats.ts";
@@ -119,7 +119,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     if (!failure && touched.length > 0) {
       const a0 = performance.now();
       // The same as migrations/after-all-migrations.sql, for the tables this run touched.
-      for (const statement of searchStatisticsStatements(touched)) await sql.unsafe(statement);
+      for (const statement of [...searchStatisticsStatements(touched), ...plannerStatisticsStatements(touched)]) await sql.unsafe(statement);
       await sql.unsafe(`ANALYZE ${touched.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
       analyze = { tables: touched, ms: performance.now() - a0 };
       log(`analyzed ${touched.join(", ")} in ${formatMs(analyze.ms)}`);

@@ -72,6 +72,8 @@ export function analyzePlan(
   const indexes = new Set<string>();
   const seqScans: SeqScan[] = [];
   for (const node of planNodes(explain.Plan)) {
+    // A branch that never ran (a one-time filter was false) costs nothing and uses nothing.
+    if (node["Actual Loops"] === 0) continue;
     const type = node["Node Type"];
     nodeTypes[type] = (nodeTypes[type] ?? 0) + 1;
     const table = node["Relation Name"] ?? null;

@@ -11,6 +11,7 @@ import type { DatabaseCheck } from "./database-checks.ts";
 import type { Grade } from "./grade.ts";
 import type { LatencyStats } from "./stats.ts";
 import type { StabilityRun } from "./plan-stability.ts";
+import { formatComparison, type BaselineComparison } from "./baseline.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
 
 
@@ -44,6 +45,10 @@ export interface VerifyReport {
   readonly queries: readonly QueryResult[];
   readonly checks: readonly DatabaseCheck[];
   readonly durationMs: number;
+  /** --baseline: the comparison (regressions fail the run). */
+  readonly baseline?: BaselineComparison;
+  /** --save-baseline: the file written. */
+  readonly savedBaseline?: string;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
@@ -91,6 +96,8 @@ export function formatVerifyTable(report: VerifyReport): string {
     `grade ${report.grade}: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(0)}%), mean ${fmtMs(s.meanMs)} ms; minimum ${report.minGrade}: ${report.passed ? "OK" : "BELOW THE BAR"}`,
   );
   if (!report.meetsMinGrade && s.failing.length > 0) out.push(`failing queries: ${s.failing.join(", ")}`);
+  if (report.baseline) out.push("", formatComparison(report.baseline));
+  if (report.savedBaseline) out.push(`baseline saved: ${report.savedBaseline}`);
   const gatingFailed = report.checks.filter((c) => c.gating && c.status === "fail");
   if (gatingFailed.length > 0) out.push(`failed checks: ${gatingFailed.map((c) => c.name).join(", ")}`);
   return out.join("\n");
@@ -100,25 +107,18 @@ export function formatVerifyTable(report: VerifyReport): string {
 export function formatFlips(report: VerifyReport): string[] {
   const st = report.stability;
   const head = `plan stability: custom and generic plans${st.done > 0 ? `, and under ${st.done} fresh statistics sample(s) of ${st.tables.length} tables` : ""}; app plan_cache_mode = ${report.appPlanCacheMode}${st.skipped ? ` (statistics samples: ${st.skipped})` : ""}`;
-  const rows: string[][] = [];
+  const out = [head];
   for (const q of report.queries) {
     for (const v of q.variants) {
       for (const f of v.flips) {
         if (f.ratio < 2 && !f.fails) continue;
-        rows.push([
-          `${q.name}/${v.name}`,
-          `${f.best.signature} (${f.best.sources.join(", ")})`,
-          `${fmtMs(f.best.executionMs)} ms ${f.best.buffers} buf`,
-          `${f.other.signature} (${f.other.sources.join(", ")})`,
-          `${fmtMs(f.other.executionMs)} ms ${f.other.buffers} buf`,
-          `${f.ratio >= 100 ? f.ratio.toFixed(0) : f.ratio.toFixed(1)}x`,
-          f.fails ? "FAIL" : f.appRuns ? "ok" : "app never runs it",
-        ]);
+        const ratio = f.ratio >= 100 ? f.ratio.toFixed(0) : f.ratio.toFixed(1);
+        const side = (label: string, p: typeof f.best) => `    ${label} ${fmtMs(p.executionMs).padStart(8)} ms ${String(p.buffers).padStart(7)} buf  ${p.signature}  [${p.sources.join(", ")}]`;
+        out.push(`  ${q.name}/${v.name}: ${ratio}x slower — ${f.fails ? "FAIL" : f.appRuns ? "within the rule" : "the app never runs it"}`, side("best ", f.best), side("other", f.other));
       }
     }
   }
-  if (rows.length === 0) return [head, "  no flip to a plan at least 2x slower"];
-  const out = [head, table(["query/variant", "best plan", "time", "other plan", "time", "slower", "verdict"], rows, new Set([2, 4, 5]))];
+  if (out.length === 1) out.push("  no flip to a plan at least 2x slower");
   const fixes = report.queries.filter((q) => q.fixes.length > 0);
   if (fixes.length > 0) {
     out.push("", "recommended fixes:");
@@ -188,6 +188,11 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
   if (fixes.length > 0) {
     out.push("", "## Recommended fixes", "");
     for (const q of fixes) for (const f of q.fixes) out.push(`- **${q.name}**: ${mdEscape(f)}`);
+  }
+  if (report.baseline) {
+    out.push("", "## Baseline", "", `Compared with \`${report.baseline.file}\`: ${report.baseline.regressions.length} regression(s).`, "");
+    for (const r of report.baseline.regressions) out.push(`- **${r.query} / ${r.variant}**: ${r.what}: ${mdEscape(r.detail)}`);
+    for (const n of report.baseline.notes) out.push(`- note: ${mdEscape(n)}`);
   }
   out.push("", "## Database checks", "", "| check | status | result | fix |", "| --- | --- | --- | --- |");
   for (const c of report.checks) out.push(`| ${c.name}${c.gating ? " (gating)" : ""} | ${c.status} | ${mdEscape(c.summary)} | ${mdEscape(c.status === "pass" ? "" : (c.fix ?? ""))} |`);

@@ -13,6 +13,7 @@ import type { CatalogEntry } from "./catalog-types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
+import { baselineFromReport, compareWithBaseline, writeBaseline, type Baseline } from "./baseline.ts";
 import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
 
 export interface VerifyOptions extends RunOptions {
@@ -89,6 +90,10 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
   /** Where to write reports (Markdown default: reports/verify-<timestamp>.md). */
   readonly json?: string;
   readonly markdown?: string;
+  /** Compare against this baseline (loaded up front with loadBaseline): a regression fails the run (exit 5). */
+  readonly baseline?: { readonly file: string; readonly baseline: Baseline };
+  /** Record this run as a baseline file. */
+  readonly saveBaseline?: string;
 }
 
 /**
@@ -99,15 +104,30 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
  */
 export async function verifyTarget(target: DatabaseTarget, options: VerifyTargetOptions = {}): Promise<{ report: VerifyReport; written: WrittenReports }> {
   return withSql(target, async (sql) => {
-    const report = await verifyDatabase(sql, {
+    let report = await verifyDatabase(sql, {
       ...options,
       catalog: options.catalog ?? validateCatalog(CATALOG, BUILT_IN_CATALOG),
       catalogSource: options.catalogSource ?? BUILT_IN_CATALOG,
       minGrade: options.minGrade ?? "A",
       database: target.display,
     });
+    report = withBaseline(report, options);
     return { report, written: writeVerifyReports(report, { json: options.json, markdown: options.markdown }) };
   }, { max: 1, applicationName: "bollalabz-db verify" });
+}
+
+/** Save and/or compare the baseline; a regression makes the run fail. */
+export function withBaseline(report: VerifyReport, options: Pick<VerifyTargetOptions, "baseline" | "saveBaseline">): VerifyReport {
+  let result = report;
+  if (options.baseline) {
+    const comparison = compareWithBaseline(report, options.baseline.baseline, options.baseline.file);
+    result = { ...result, baseline: comparison, passed: result.passed && comparison.regressions.length === 0 };
+  }
+  if (options.saveBaseline) {
+    const saved = writeBaseline(options.saveBaseline, baselineFromReport(report));
+    result = { ...result, savedBaseline: saved };
+  }
+  return result;
 }
 
 export const BUILT_IN_CATALOG = "built-in (src/verify/catalog.ts)";
