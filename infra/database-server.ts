@@ -15,6 +15,13 @@ export { NETWORK_BIND_OPT_IN_LABEL };
 export const CONTAINER_PORT = 5432;
 /** The image's superuser (POSTGRES_USER default); the provider and migrations connect as it. */
 export const SUPERUSER = "postgres";
+/**
+ * Where the superuser password is uploaded (root only). The image reads it
+ * through POSTGRES_PASSWORD_FILE before dropping to the postgres user, so the
+ * password is in neither the container's environment nor its command (both
+ * show in `docker inspect`).
+ */
+export const SUPERUSER_PASSWORD_FILE = "/run/secrets/bollalabz-postgres-password";
 /** Seconds `pulumi up` waits for the healthcheck: first start runs initdb. */
 export const WAIT_TIMEOUT_SECONDS = 180;
 
@@ -123,7 +130,7 @@ export class DatabaseServer extends pulumi.ComponentResource {
         // imageId, not image.name: the container is replaced only when the pulled image changes.
         image: this.image.imageId,
         command: postgresCommand(SERVER_SETTINGS, args.replication ? [REPLICATION_HBA_SETTING] : []),
-        envs: [pulumi.interpolate`POSTGRES_PASSWORD=${args.superuserPassword}`],
+        envs: [`POSTGRES_PASSWORD_FILE=${SUPERUSER_PASSWORD_FILE}`],
         ports: [{ internal: CONTAINER_PORT, external: args.hostPort, ip: args.bindAddress }],
         volumes: [{ volumeName: this.volume.name, containerPath: dataPathFor(args.majorVersion) }],
         labels: args.allowNetworkBind ? [{ label: NETWORK_BIND_OPT_IN_LABEL, value: "true" }] : [],
@@ -131,12 +138,11 @@ export class DatabaseServer extends pulumi.ComponentResource {
         // socket only: probing TCP reports healthy only once the real server
         // accepts the connections the provider and the app will make.
         healthcheck: postgresHealthcheck("120s"),
-        ...(args.replication && this.replicationNetwork
-          ? {
-              uploads: [hbaUpload(args.replication.role)],
-              networksAdvanced: [{ name: this.replicationNetwork.name, aliases: [args.containerName] }],
-            }
-          : {}),
+        uploads: [
+          { file: SUPERUSER_PASSWORD_FILE, content: pulumi.secret(args.superuserPassword), permissions: "0600" },
+          ...(args.replication ? [hbaUpload(args.replication.role)] : []),
+        ],
+        ...(args.replication && this.replicationNetwork ? { networksAdvanced: [{ name: this.replicationNetwork.name, aliases: [args.containerName] }] } : {}),
         wait: true,
         waitTimeout: WAIT_TIMEOUT_SECONDS,
         restart: "unless-stopped",

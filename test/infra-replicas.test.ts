@@ -103,8 +103,9 @@ describe("the primary with replicas", () => {
     expect(settings.get("hba_file")).toBe(CONTAINER_HBA_FILE);
     // Standby-only settings stay off the primary.
     for (const s of STANDBY_SETTINGS) expect(settings.has(s.name), s.name).toBe(false);
-    expect(primary.uploads).toHaveLength(1);
-    const [hba] = primary.uploads;
+    const uploads = uploadsOf(primary);
+    expect(uploads.map((u) => u.file)).toEqual(["/run/secrets/bollalabz-postgres-password", CONTAINER_HBA_FILE]);
+    const hba = uploads[1]!;
     expect(hba.file).toBe(CONTAINER_HBA_FILE);
     expect(hba.content).toMatch(/^host\treplication\tbollalabz_replicator\tsamenet\tscram-sha-256$/m);
     expect(hba.content).toMatch(/^host\tall\tall\tall\tscram-sha-256$/m);

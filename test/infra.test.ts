@@ -99,11 +99,15 @@ describe("the container", () => {
     expect(waitTimeout).toBeGreaterThanOrEqual(60);
   });
 
-  it("takes the password from the secret only via POSTGRES_PASSWORD, never in its command", () => {
+  it("gets the superuser password only as an uploaded root-only file named by POSTGRES_PASSWORD_FILE: not in env or command (docker inspect shows both)", () => {
     const container = one("docker:index/container:Container").inputs;
-    expect(secretValue(container.envs)).toEqual([`POSTGRES_PASSWORD=${PG_PASSWORD}`]);
-    expect(JSON.stringify(container.command)).not.toContain(PG_PASSWORD);
-    expect(JSON.stringify(container.command)).not.toContain(APP_PASSWORD);
+    expect(container.envs).toEqual(["POSTGRES_PASSWORD_FILE=/run/secrets/bollalabz-postgres-password"]);
+    const uploads = secretValue(container.uploads) as Array<{ file: string; content: string; permissions: string }>;
+    expect(uploads).toEqual([{ file: "/run/secrets/bollalabz-postgres-password", content: PG_PASSWORD, permissions: "0600" }]);
+    for (const visible of [container.envs, container.command, container.healthcheck, container.labels]) {
+      expect(JSON.stringify(visible ?? [])).not.toContain(PG_PASSWORD);
+      expect(JSON.stringify(visible ?? [])).not.toContain(APP_PASSWORD);
+    }
   });
 
   it("uses the pulled image's id, a named volume at the 17.x data path, a restart policy and shm for shared_buffers", () => {
@@ -163,7 +167,7 @@ describe("without replicas (the dev stack's default)", () => {
     expect(ofType("docker:index/container:Container")).toHaveLength(1);
     const container = one("docker:index/container:Container").inputs;
     expect(JSON.stringify(container.command)).not.toContain("hba_file");
-    expect(container.uploads ?? []).toEqual([]);
+    expect((secretValue(container.uploads) as Array<{ file: string }>).map((u) => u.file)).toEqual(["/run/secrets/bollalabz-postgres-password"]);
     expect(container.networksAdvanced ?? []).toEqual([]);
     expect(await resolve(program.replicaUrls)).toEqual([]);
     expect(await resolve(program.replicaPorts)).toEqual([]);
