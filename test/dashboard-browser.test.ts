@@ -1,20 +1,19 @@
 // The dashboard in a real browser: Debian's Chromium driven by puppeteer-core
-// against a real health server (listening on loopback) and a real, seeded
-// database with a real verify report. Signs in, opens every page, checks the
+// against the real server (`npm run serve`'s script in a child process, set up
+// through its environment) and a real, seeded database with a real verify
+// report and real monitor captures. Signs in, opens every page, checks the
 // charts are there, that nothing logged an error or violated the CSP, and
 // writes a screenshot of each page to reports/dashboard-<page>.png.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
+import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPORTS_DIR } from "../src/config/project.ts";
 import { DASHBOARD_PAGES } from "../src/health/dashboard/layout.ts";
 import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts";
-import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
-import { createDatabase, type Database } from "../src/pool/create-database.ts";
+import { PROJECT_ROOT } from "../src/config/project.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
 import { runCapture } from "../src/observe/capture.ts";
 import { verifyTarget } from "../src/verify/verify.ts";
@@ -31,6 +30,35 @@ declare const document: {
 declare function getComputedStyle(element: unknown): { backgroundColor: string; color: string };
 
 const TOKEN = "browser-token-0123456789abcdef";
+const POOL_APP = `dashbrowser-${process.pid}`;
+
+/** `npm run serve` (scripts/serve.ts under this Node), on a free loopback port; resolves with its address once it listens. */
+async function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string; log: () => string }> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", "serve.ts")], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, CI: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const address = await new Promise<string>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error(`npm run serve did not start within 60 s:\n${log}`)), 60_000);
+    const look = () => {
+      const m = /health API on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      if (m) {
+        clearTimeout(deadline);
+        resolve(m[1]!);
+      }
+    };
+    child.stderr!.on("data", look);
+    child.once("exit", (code) => {
+      clearTimeout(deadline);
+      reject(new Error(`npm run serve exited with ${code}:\n${log}`));
+    });
+  });
+  return { child, address, log: () => log };
+}
 const WAIT = { timeout: 60_000 };
 
 async function backendPid(sql: Sql): Promise<number> {
@@ -79,8 +107,7 @@ const cspViolations = (page: Page) => page.evaluate(() => window.__cspViolations
 
 describe("dashboard in Chromium", () => {
   let db: TestDatabase;
-  let database: Database;
-  let app: FastifyInstance;
+  let serve: Awaited<ReturnType<typeof startServe>>;
   let base: string;
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
@@ -99,11 +126,19 @@ describe("dashboard in Chromium", () => {
       await db.sql`SELECT count(*) FROM conversation_messages WHERE content ILIKE ${"%meeting%"}`;
       await runCapture(db.sql);
     }
-    database = createDatabase({ ...POOL_DEFAULTS, applicationName: `dashbrowser-${process.pid}`, target: db }, { logger: { warn() {}, error() {} } });
-    ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir, allowCancel: true }));
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    serve = await startServe({
+      DATABASE_URL: db.url,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      HEALTH_API_TOKEN: TOKEN,
+      HEALTH_API_ALLOW_CANCEL: "true",
+      HEALTH_DASHBOARD_REPORTS_DIR: reportsDir,
+      // The test took its captures above; the schedule would add its own at start.
+      MONITOR_CAPTURE_INTERVAL_MINUTES: "0",
+      POOL_APPLICATION_NAME: POOL_APP,
+      LOG_LEVEL: "info",
+    });
+    base = serve.address;
     ({ browser, close: closeBrowser } = await launchChromium());
     page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
@@ -116,8 +151,11 @@ describe("dashboard in Chromium", () => {
 
   afterAll(async () => {
     await closeBrowser?.();
-    await app?.close();
-    await database?.close();
+    if (serve && serve.child.exitCode === null) {
+      const exited = new Promise((resolve) => serve.child.once("exit", resolve));
+      serve.child.kill("SIGTERM");
+      await exited;
+    }
     await db?.drop();
     if (reportsDir) rmSync(reportsDir, { recursive: true, force: true });
   });
@@ -277,7 +315,12 @@ describe("dashboard in Chromium", () => {
   });
 
   it("refuses to cancel this server's own pool connection, and says why", async () => {
-    const pid = await backendPid(database.sql);
+    let pid = 0;
+    await until("the server's pool connections", async () => {
+      const [row] = await db.sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${POOL_APP} LIMIT 1`;
+      pid = row?.pid ?? 0;
+      return pid > 0;
+    });
     await page.goto(`${base}/dashboard/activity`);
     // The button is offered for every listed session; the server decides. Post it through a real form on the page.
     const csrf = await page.$eval('input[name="csrf"]', (i) => (i as unknown as { value: string }).value);
@@ -300,5 +343,14 @@ describe("dashboard in Chromium", () => {
     expect(await page.$eval("[role=status]", (p) => p.textContent)).toBe("Signed out.");
     await page.goto(`${base}/dashboard/space`);
     expect(page.url()).toBe(`${base}/dashboard/login`);
+  });
+
+  it("the server logged each cancel and terminate with who asked, and never the token", () => {
+    const log = serve.log();
+    expect(log).toMatch(/"via":"dashboard".*backend \d+ cancelled through the dashboard/);
+    expect(log).toMatch(/backend \d+ terminated through the dashboard/);
+    expect(log).toMatch(/refused to cancel backend \d+/);
+    expect(log).toContain("dashboard: signed in");
+    expect(log).not.toContain(TOKEN);
   });
 });

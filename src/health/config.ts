@@ -3,6 +3,7 @@
 // MONITOR_RETENTION_DAYS), validated all at once like the pool's, plus the
 // public-bind rule.
 import net from "node:net";
+import path from "node:path";
 import type { Parsed } from "../pool/config.ts";
 
 export interface HealthServerSettings {
@@ -13,6 +14,8 @@ export interface HealthServerSettings {
   readonly logLevel: string;
   /** HEALTH_DASHBOARD_SECURE_COOKIE: mark the dashboard's session cookie Secure (users reach the server over TLS, e.g. behind a proxy). */
   readonly secureCookie: boolean;
+  /** HEALTH_DASHBOARD_REPORTS_DIR: where the dashboard finds verify reports (default reports/ of this checkout). */
+  readonly reportsDir: string | undefined;
   /** POST .../activity/:pid/cancel|terminate answer 403 unless this is on. */
   readonly allowCancel: boolean;
   /** Minutes between pg_stat_statements captures in the serve process; 0 = no capture. */
@@ -61,6 +64,8 @@ export function parseHealthServerSettings(env: NodeJS.ProcessEnv = process.env):
   if (rawSecure !== "" && !secureCookie && !FALSE_WORDS.includes(rawSecure)) {
     problems.push(`Setting 'HEALTH_DASHBOARD_SECURE_COOKIE': must be true or false, got '${env.HEALTH_DASHBOARD_SECURE_COOKIE}'`);
   }
+  // A folder that does not exist (yet) is fine: the verify page then says there is no report.
+  const reportsDir = env.HEALTH_DASHBOARD_REPORTS_DIR?.trim() ? path.resolve(env.HEALTH_DASHBOARD_REPORTS_DIR.trim()) : undefined;
   let allowCancel: boolean = HEALTH_SERVER_DEFAULTS.allowCancel;
   const rawCancel = env.HEALTH_API_ALLOW_CANCEL?.trim().toLowerCase();
   if (rawCancel) {
@@ -81,7 +86,7 @@ export function parseHealthServerSettings(env: NodeJS.ProcessEnv = process.env):
   const statementRetentionDays = wholeNumber("MONITOR_RETENTION_DAYS", HEALTH_SERVER_DEFAULTS.statementRetentionDays, 1, 90, "days of statement history kept");
   // Cancel needs a token on a public bind like every other database endpoint (publicBindProblem covers it).
   if (problems.length === 0 && !isLoopback(host) && token === undefined) problems.push(publicBindProblem(host));
-  return { value: { host, port, token, logLevel, secureCookie, allowCancel, captureIntervalMinutes, statementRetentionDays }, problems };
+  return { value: { host, port, token, logLevel, secureCookie, reportsDir, allowCancel, captureIntervalMinutes, statementRetentionDays }, problems };
 }
 
 export function publicBindProblem(host: string): string {

@@ -119,6 +119,7 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
     database: (logger) => createDatabase(config, { logger }),
     token: settings.token,
     secureCookie: settings.secureCookie,
+    reportsDir: settings.reportsDir,
     logger: loggerOptions(settings.logLevel, options.logStream),
     allowCancel: settings.allowCancel,
   });
