@@ -5,7 +5,13 @@ import { replicaStates, replicationSlots, standbyLag, nodeRole } from "../src/re
 import { replicaTargets } from "../src/replication/targets.ts";
 import { waitForReplayLsn } from "../src/replication/wait.ts";
 import { EXIT, UserError } from "../src/cli/errors.ts";
+import type { FastifyInstance } from "fastify";
+import { buildHealthApp } from "../src/health/server.ts";
+import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { startReplicationPair, type ReplicationPair } from "./support/replication.ts";
+
+const TOKEN = "replication-token-0123456789";
 
 /** Poll until `check` returns a value (not undefined), or fail after `ms`. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
@@ -20,10 +26,22 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
 
 describe("streaming replica of the embedded server", () => {
   let pair: ReplicationPair;
+  let database: Database;
+  let app: FastifyInstance;
+  const health = async () => {
+    const res = await app.inject({ method: "GET", url: "/api/v1/health/replication", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.statusCode).toBe(200);
+    return res.json() as { status: string; role: string; inactiveSlots: string[]; replicas: { slotName: string; slotActive: boolean; connected: boolean; lagSeconds: number | null; lagBytes: number | null; retainedBytes: number | null }[] };
+  };
+  const metrics = async () => (await app.inject({ method: "GET", url: "/metrics", headers: { authorization: `Bearer ${TOKEN}` } })).body;
   beforeAll(async () => {
     pair = await startReplicationPair("repl");
+    database = createDatabase({ ...POOL_DEFAULTS, min: 0, applicationName: `repltest-${process.pid}`, target: pair.primaryTarget }, { logger: { warn() {}, error() {} } });
+    ({ app } = await buildHealthApp({ database, token: TOKEN }));
   });
   afterAll(async () => {
+    await app?.close();
+    await database?.close();
     await pair?.destroy();
   });
 
@@ -55,6 +73,21 @@ describe("streaming replica of the embedded server", () => {
     expect(mine).toMatchObject({ slotActive: true, connected: true, applicationName: pair.replica.name, walStatus: "reserved" });
     expect(mine.lagBytes).toBeGreaterThanOrEqual(0);
     await expect(standbyLag(pair.primarySql)).rejects.toThrow(/not a standby/);
+
+    // The health API and /metrics report the same, behind the token; the public route is unchanged.
+    expect((await app.inject({ method: "GET", url: "/api/v1/health/replication" })).statusCode).toBe(401);
+    const body = await health();
+    expect(body).toMatchObject({ status: "ok", role: "primary", inactiveSlots: [] });
+    expect(body.replicas).toEqual([expect.objectContaining({ slotName: pair.replica.slot, slotActive: true, connected: true })]);
+    expect(body.replicas[0]!.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(body.replicas[0]!.lagBytes).toBeGreaterThanOrEqual(0);
+    const text = await metrics();
+    expect(text).toContain(`pg_replication_slots_active{slot_name="${pair.replica.slot}"} 1`);
+    expect(text).toMatch(new RegExp(`pg_replication_lag_seconds\\{slot_name="${pair.replica.slot}",application_name="${pair.replica.name}"\\} [0-9.e-]+`));
+    expect(text).toMatch(new RegExp(`pg_replication_slots_pg_wal_lsn_diff\\{slot_name="${pair.replica.slot}"\\} \\d+`));
+    const pub = await app.inject({ method: "GET", url: "/api/v1/health" });
+    expect(pub.statusCode).toBe(200);
+    expect(pub.json()).not.toHaveProperty("replicas");
   });
 
   it("the replication role has its own password, never the superuser's, and streams only from 127.0.0.1", async () => {
@@ -77,6 +110,11 @@ describe("streaming replica of the embedded server", () => {
     const [held] = (await replicaStates(pair.primarySql)).filter((s) => s.slotName === pair.replica.slot);
     expect(held).toMatchObject({ slotActive: false, connected: false });
     expect(held!.retainedBytes).toBeGreaterThan(0);
+    const down = await health();
+    expect(down).toMatchObject({ status: "degraded", inactiveSlots: [pair.replica.slot] });
+    expect(down.replicas[0]).toMatchObject({ slotName: pair.replica.slot, slotActive: false, connected: false });
+    expect(down.replicas[0]!.retainedBytes).toBeGreaterThan(0);
+    expect(await metrics()).toContain(`pg_replication_slots_active{slot_name="${pair.replica.slot}"} 0`);
 
     await pair.startStandby();
     const [insert] = await pair.primarySql<{ lsn: string }[]>`SELECT pg_current_wal_insert_lsn()::text AS lsn`;

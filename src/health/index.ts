@@ -7,3 +7,4 @@ export { requireBearer, tokenMatches } from "./auth.ts";
 export { probesPlugin, type ProbesPluginOptions } from "./probes.ts";
 export { observeRoutes, type ObserveRoutesOptions } from "./observe-routes.ts";
 export { registerPostgresExporterMetrics, ACTIVITY_STATES } from "./postgres-exporter-metrics.ts";
+export { replicationRoutes, replicationMetrics, replicationHealth, type ReplicationHealth, type ReplicationRoutesOptions } from "./replication.ts";

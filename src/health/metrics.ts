@@ -18,6 +18,7 @@ import { registerPostgresExporterMetrics } from "./postgres-exporter-metrics.ts"
  * (the statement timeout), dense around the slow-query thresholds (100/500 ms).
  */
 export const QUERY_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+import { replicationMetrics } from "./replication.ts";
 
 export interface MetricsPluginOptions {
   readonly database: Database;
@@ -55,6 +56,7 @@ export function buildMetricsRegistry(database: Database, options: { processMetri
   });
   const unsubscribe = database.onQueryDuration((ms) => duration.observe(ms / 1000));
   const exporter = registerPostgresExporterMetrics(registry);
+  const replication = replicationMetrics(registry, database);
 
   async function refresh(pingTimeoutMs: number): Promise<void> {
     const stats = database.getQueryStats();
@@ -74,6 +76,7 @@ export function buildMetricsRegistry(database: Database, options: { processMetri
     g.ping.set(ping.latencyMs / 1000);
     for (const m of [g.size, g.cache, g.invalid]) m.reset();
     await exporter.refresh(database.sql, ping.ok);
+    replication.reset();
     if (!ping.ok) return;
     try {
       const [size, cache, invalid] = await Promise.all([databaseSizeBytes(database.sql), cacheHitRatio(database.sql), findInvalidIndexes(database.sql)]);
@@ -81,6 +84,7 @@ export function buildMetricsRegistry(database: Database, options: { processMetri
       if (cache.tables !== null) g.cache.set({ kind: "tables" }, cache.tables);
       if (cache.indexes !== null) g.cache.set({ kind: "indexes" }, cache.indexes);
       g.invalid.set(invalid.length);
+      await replication.refresh();
     } catch {
       g.up.set(0);
     }

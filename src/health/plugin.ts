@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from "../config/project.ts";
 import type { Database } from "../pool/create-database.ts";
 import { requireBearer } from "./auth.ts";
 import { observeRoutes, slowQueriesOverWindow } from "./observe-routes.ts";
+import { replicationRoutes } from "./replication.ts";
 
 export interface HealthPluginOptions {
   readonly database: Database;
@@ -170,6 +171,8 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
       return unavailable(reply, error);
     }
   });
+
+  await app.register(replicationRoutes, { database, token: options.token, timeoutMs: detailTimeoutMs });
 
   app.post("/health/database/reset-stats", { onRequest: auth }, async (_request, reply) => {
     let pgStatStatements: { reset: boolean; reason?: string };

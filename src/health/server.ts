@@ -27,6 +27,7 @@ export const ENDPOINTS = [
   "GET /api/v1/health/danger",
   "GET /livez",
   "GET /readyz",
+  "GET /api/v1/health/replication",
   "GET /metrics",
   "GET /dashboard (sign in with the token in a browser)",
 ] as const;
