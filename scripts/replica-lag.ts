@@ -5,16 +5,15 @@
 // Primary: DATABASE_URL or the embedded server; replica: --replica URL,
 // DATABASE_REPLICA_URLS (first) or the embedded server's first replica.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
 import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
-import { connect, maskUrl, resolveDatabase, type DatabaseTarget } from "../src/config/database-url.ts";
+import { connect, maskUrl, type DatabaseTarget } from "../src/db/index.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatLagSummary, sampleReplicaLag } from "../src/bench/replica-lag.ts";
 import { embeddedReplicas } from "../src/embedded/replicas.ts";
 import { replicaTargets } from "../src/replication/targets.ts";
-import { defaultReportPath } from "../src/verify/report.ts";
+import { defaultReportPath, writeReportFile } from "../src/cli/report-file.ts";
 
 const spec = {
   usage: "npm run bench:replica-lag --",
@@ -53,9 +52,7 @@ await runCommand(async () => {
     const { samples, summary } = await sampler.stop();
     console.log(`\ncommand exited ${code} after ${(commandMs / 1000).toFixed(1)} s`);
     console.log(formatLagSummary(summary));
-    const file = path.resolve(values.json ?? defaultReportPath("replica-lag", "json"));
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ primary: primaryTarget.display, replica: replica.display, command: values.run, exitCode: code, commandMs, summary, samples }, null, 2)}\n`);
+    const file = writeReportFile(values.json ?? defaultReportPath("replica-lag", "json"), { primary: primaryTarget.display, replica: replica.display, command: values.run, exitCode: code, commandMs, summary, samples });
     console.log(`samples: ${file}`);
     return code === 0 ? EXIT.ok : EXIT.failed;
   } finally {

@@ -7,7 +7,7 @@
 //   in between inflates it) and its replay position;
 // - on the primary: its WAL position, so bytes behind = current - replay;
 //   and pg_stat_replication.replay_lag for that standby when it is identified.
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import { percentile } from "../verify/stats.ts";
 
 export interface LagSample {

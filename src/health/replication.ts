@@ -7,7 +7,7 @@
 // pg_read_all_stats) for a non-superuser role; without it they read as null.
 import type { FastifyPluginAsync } from "fastify";
 import { Gauge, type Registry } from "prom-client";
-import type { Sql } from "../config/database-url.ts";
+import type { Sql } from "../db/index.ts";
 import type { Database } from "../pool/create-database.ts";
 import { nodeRole, replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
 import { requireBearer } from "./auth.ts";
