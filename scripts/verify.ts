@@ -2,7 +2,7 @@
 // npm run verify (alias: npm run test:performance) — run the query catalog
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags } from "../src/cli/args.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
 import { EXIT, runCommand } from "../src/cli/errors.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
@@ -15,6 +15,8 @@ import { DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP } from "../src/veri
 import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../src/settings/plan-cache.ts";
 import { BUILT_IN_CATALOG, verifyTarget } from "../src/verify/verify.ts";
 import { loadBaseline } from "../src/verify/baseline.ts";
+import { replicaTargets, REPLICA_URLS_ENV } from "../src/replication/targets.ts";
+import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../src/verify/replicas.ts";
 
 const spec = {
   usage: "npm run verify --",
@@ -30,6 +32,8 @@ const spec = {
     "plan-cache-mode": { type: "string" },
     "save-baseline": { type: "string" },
     baseline: { type: "string" },
+    replica: { type: "string", multiple: true },
+    "max-replica-lag": { type: "string" },
   },
   help: {
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
@@ -43,6 +47,8 @@ const spec = {
     "plan-cache-mode": `plan_cache_mode of the app's connections: ${PLAN_CACHE_MODES.join(", ")} (default ${APP_PLAN_CACHE_MODE}, what the project's pool sets)`,
     "save-baseline": "record per query and variant the plan signature, buffers, rows and server time in this JSON file",
     baseline: "compare with a saved baseline: exit 5 on a regression (expected index lost, costlier plan, buffers doubled)",
+    replica: `also verify this streaming replica (repeatable; default: ${REPLICA_URLS_ENV}, comma-separated): catalog, plans, performance indexes, lag`,
+    "max-replica-lag": `a replica more than this many seconds behind the primary fails the run (default ${MAX_REPLICA_LAG_SECONDS})`,
   },
 } as const;
 
@@ -66,8 +72,46 @@ await runCommand(async () => {
   // Read before the run: a missing or bad baseline fails in a second, not after minutes.
   const baseline = values.baseline !== undefined ? { file: values.baseline, baseline: loadBaseline(values.baseline) } : undefined;
 
+  const replicas = replicaTargets(values.replica);
+  const maxReplicaLagSeconds = positiveNumberFlag("max-replica-lag", values["max-replica-lag"], MAX_REPLICA_LAG_SECONDS, 86_400);
+
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
+  if (replicas.length > 0) {
+    console.error(`and ${replicas.length} replica(s): ${replicas.map((r) => r.display).join(", ")}`);
+    const bars = new Map<string, ProgressBar>();
+    const result = await verifyWithReplicas(target, replicas, {
+      catalog,
+      catalogSource: values.catalog ?? BUILT_IN_CATALOG,
+      minGrade,
+      runs,
+      warmup,
+      seqScanRowThreshold,
+      statsSamples,
+      appPlanCacheMode,
+      json,
+      markdown,
+      baseline,
+      saveBaseline,
+      maxReplicaLagSeconds,
+      log: (l) => console.error(l),
+      progressFor: (node) => (e) => {
+        let bar = bars.get(node);
+        if (!bar) bars.set(node, (bar = progressBar(`verify ${node}`, catalog.length, "queries")));
+        bar.update(e.done);
+        if (e.done === catalog.length) bar.finish(`${node}: ran ${catalog.length} queries`);
+      },
+    });
+    console.log(`== primary: ${result.primary.report.database}`);
+    console.log(formatVerifyTable(result.primary.report));
+    for (const r of result.replicas) {
+      console.log(`\n== ${r.node}: ${r.database}`);
+      console.log(formatVerifyTable(r.report));
+    }
+    console.log(formatNodeSummary(result));
+    console.log(`\nreport: ${result.primary.written.markdown}${result.json ? `\njson:   ${result.json}` : ""}`);
+    return result.passed ? EXIT.ok : EXIT.failed;
+  }
   // Created on the first progress event: readiness errors come before it.
   let bar: ProgressBar | undefined;
   const { report, written } = await verifyTarget(target, {

@@ -1,6 +1,12 @@
 // Streaming replication against REAL servers: a primary and a hot standby made
 // the way `npm run db:start -- --replicas 1` makes it (test/support/replication.ts).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { checkPerformanceIndexes } from "../src/verify/replicas.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { replicaStates, replicationSlots, standbyLag, nodeRole } from "../src/replication/status.ts";
 import { replicaTargets } from "../src/replication/targets.ts";
 import { waitForReplayLsn } from "../src/replication/wait.ts";
@@ -12,6 +18,7 @@ import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { startReplicationPair, type ReplicationPair } from "./support/replication.ts";
 
 const TOKEN = "replication-token-0123456789";
+const dir = mkdtempSync(path.join(tmpdir(), "replication-test-"));
 
 /** Poll until `check` returns a value (not undefined), or fail after `ms`. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
@@ -24,26 +31,29 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
   }
 }
 
+let pair: ReplicationPair;
+let database: Database;
+let app: FastifyInstance;
+beforeAll(async () => {
+  pair = await startReplicationPair("repl");
+  database = createDatabase({ ...POOL_DEFAULTS, min: 0, applicationName: `repltest-${process.pid}`, target: pair.primaryTarget }, { logger: { warn() {}, error() {} } });
+  ({ app } = await buildHealthApp({ database, token: TOKEN }));
+});
+afterAll(async () => {
+  await app?.close();
+  await database?.close();
+  await pair?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const health = async () => {
+  const res = await app.inject({ method: "GET", url: "/api/v1/health/replication", headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(res.statusCode).toBe(200);
+  return res.json() as { status: string; role: string; inactiveSlots: string[]; replicas: { slotName: string; slotActive: boolean; connected: boolean; lagSeconds: number | null; lagBytes: number | null; retainedBytes: number | null }[] };
+};
+const metrics = async () => (await app.inject({ method: "GET", url: "/metrics", headers: { authorization: `Bearer ${TOKEN}` } })).body;
+
 describe("streaming replica of the embedded server", () => {
-  let pair: ReplicationPair;
-  let database: Database;
-  let app: FastifyInstance;
-  const health = async () => {
-    const res = await app.inject({ method: "GET", url: "/api/v1/health/replication", headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(res.statusCode).toBe(200);
-    return res.json() as { status: string; role: string; inactiveSlots: string[]; replicas: { slotName: string; slotActive: boolean; connected: boolean; lagSeconds: number | null; lagBytes: number | null; retainedBytes: number | null }[] };
-  };
-  const metrics = async () => (await app.inject({ method: "GET", url: "/metrics", headers: { authorization: `Bearer ${TOKEN}` } })).body;
-  beforeAll(async () => {
-    pair = await startReplicationPair("repl");
-    database = createDatabase({ ...POOL_DEFAULTS, min: 0, applicationName: `repltest-${process.pid}`, target: pair.primaryTarget }, { logger: { warn() {}, error() {} } });
-    ({ app } = await buildHealthApp({ database, token: TOKEN }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.close();
-    await pair?.destroy();
-  });
 
   it("the standby is a read-only hot standby; a write on the primary becomes readable there", async () => {
     expect(await nodeRole(pair.primarySql)).toBe("primary");
@@ -98,7 +108,138 @@ describe("streaming replica of the embedded server", () => {
       SELECT address FROM pg_hba_file_rules WHERE 'replication' = ANY(database) AND 'bollalabz_replication' = ANY(user_name)`;
     expect(hba.map((h) => h.address)).toEqual(["127.0.0.1"]);
   });
+});
 
+
+describe("migrate, maintenance and verify with the standby (real servers)", () => {
+  const INDEX = "idx_conversation_messages_contact_created";
+
+  it("npm run migrate on the primary builds the performance indexes concurrently; on the standby every one is present, valid and used", async () => {
+    const migrated = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: pair.primaryTarget.url }, 300_000);
+    expect(migrated.stderr + migrated.stdout).not.toMatch(/internal error/);
+    expect(migrated.code).toBe(0);
+    await seedDatabase(pair.primarySql, { scale: 0.05, seed: 7, anchor: todayUtc() });
+    await pair.catchUp(120_000);
+    expect(await checkPerformanceIndexes(pair.primarySql)).toEqual({ missing: [], invalid: [] });
+    expect(await checkPerformanceIndexes(pair.standbySql)).toEqual({ missing: [], invalid: [] });
+
+    // Scan it on the standby only: the primary's counter for it starts from zero.
+    await pair.primarySql`SELECT pg_stat_reset_single_table_counters(${INDEX}::regclass)`;
+    const session = await pair.standbySql.reserve();
+    try {
+      const [heavy] = await session<{ id: number }[]>`SELECT contact_id AS id FROM conversation_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`;
+      const plan = await session.unsafe(`EXPLAIN (FORMAT JSON) SELECT id FROM conversation_messages WHERE contact_id = ${Number(heavy!.id)} ORDER BY created_at DESC LIMIT 50`);
+      expect(JSON.stringify(plan)).toContain(INDEX);
+      await session`SELECT id FROM conversation_messages WHERE contact_id = ${heavy!.id} ORDER BY created_at DESC LIMIT 50`;
+      await session`SELECT pg_stat_force_next_flush()`;
+    } finally {
+      session.release();
+    }
+    await until("the standby to count the scan", async () => {
+      const [row] = await pair.standbySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${INDEX}`;
+      return row && row.scans > 0 ? row : undefined;
+    });
+  });
+
+  it("maintenance: an index scanned only on the standby is not reported unused once the standby's counters are merged", async () => {
+    const [primaryScans] = await pair.primarySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${INDEX}`;
+    expect(primaryScans!.scans).toBe(0);
+    const alone = path.join(dir, "maint-primary.json");
+    const merged = path.join(dir, "maint-merged.json");
+    const base = ["--analyze", "none", "--min-stats-days", "0"];
+    const primaryOnly = await runScript("maintenance.ts", [...base, "--json", alone], { DATABASE_URL: pair.primaryTarget.url });
+    expect(primaryOnly.code, primaryOnly.stderr).toBe(0);
+    const both = await runScript("maintenance.ts", [...base, "--json", merged], { DATABASE_URL: pair.primaryTarget.url, DATABASE_REPLICA_URLS: pair.standbyTarget.url });
+    expect(both.code, both.stderr).toBe(0);
+
+    const a = JSON.parse(readFileSync(alone, "utf8"));
+    expect(a.unused.verdict).toBe("judged");
+    expect(a.unused.indexes.map((i: { index: string }) => i.index)).toContain(INDEX);
+    const b = JSON.parse(readFileSync(merged, "utf8"));
+    expect(b.unused.verdict).toBe("judged");
+    expect(b.unused.indexes.map((i: { index: string }) => i.index)).not.toContain(INDEX);
+    expect(b.unused.nodes.map((n: { node: string }) => n.node)).toEqual(["primary", "replica-1"]);
+    const entry = b.unused.usedOnReplicasOnly.find((x: { index: string }) => x.index === INDEX);
+    expect(entry.scans.primary).toBe(0);
+    expect(entry.scans["replica-1"]).toBeGreaterThan(0);
+    expect(both.stdout).toMatch(/NOT unused — no scans on the primary, but scanned on a replica/);
+    expect(both.stdout).toMatch(/replication slots \(read on the primary\):[\s\S]*bollalabz_replica_1\s+physical\s+active/);
+    expect(both.stdout + both.stderr).not.toContain(new URL(pair.standbyTarget.url).password);
+  });
+
+  it("verify --replica grades each node with its own plans and timings, checks the indexes there and reports lag before and after", async () => {
+    const json = path.join(dir, "verify.json");
+    const result = await runScript(
+      "verify.ts",
+      ["--replica", pair.standbyTarget.url, "--runs", "5", "--warmup", "0", "--min-grade", "F", "--json", json, "--markdown", path.join(dir, "verify.md")],
+      { DATABASE_URL: pair.primaryTarget.url },
+      300_000,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, "utf8"));
+    expect(report.replicas).toHaveLength(1);
+    const replica = report.replicas[0];
+    expect(replica).toMatchObject({ node: "replica-1", passed: true, problems: [], indexes: { missing: [], invalid: [] } });
+    expect(replica.lagBefore.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(replica.lagAfter.streaming).toBe(true);
+    expect(replica.report.queries).toHaveLength(report.queries.length);
+    expect(replica.report.database).toContain(`:${pair.replica.port}/`);
+    expect(report.database).toContain(`:${pair.primary.port}/`);
+    expect(result.stdout).toMatch(/== primary: /);
+    expect(result.stdout).toMatch(/== replica-1: /);
+    expect(result.stdout).toMatch(/nodes:[\s\S]*primary[\s\S]*replica-1[\s\S]*all valid/);
+    expect(readFileSync(path.join(dir, "verify-replica-1.md"), "utf8")).toMatch(/# Verification report/);
+    expect(result.stdout + result.stderr).not.toContain(new URL(pair.standbyTarget.url).password);
+  });
+
+  it("verify fails with a clear message when a replica lags more than --max-replica-lag (replay paused on the standby)", async () => {
+    const catalog = path.join(dir, "one.yaml");
+    writeFileSync(
+      catalog,
+      `- name: contact_by_phone
+  title: Resolve an inbound number
+  kind: point
+  sql: SELECT id, contact_name FROM phone_contacts WHERE phone_number = $1
+  params:
+    existing: SELECT phone_number FROM phone_contacts ORDER BY id LIMIT 1
+  expectIndexes: [idx_phone_contacts_phone_number]
+  seqScanOk: true
+  budgetMs: 1000
+`,
+    );
+    await pair.standbySql`SELECT pg_wal_replay_pause()`;
+    try {
+      await pair.primarySql`CREATE TABLE lag_marker (id int)`;
+      await until("the paused standby to lag more than a second", async () => {
+        const lag = await standbyLag(pair.standbySql);
+        return lag.lagSeconds > 1 ? lag : undefined;
+      });
+      const result = await runScript(
+        "verify.ts",
+        ["--replica", pair.standbyTarget.url, "--catalog", catalog, "--runs", "5", "--min-grade", "F", "--max-replica-lag", "1", "--markdown", path.join(dir, "lag.md")],
+        { DATABASE_URL: pair.primaryTarget.url },
+      );
+      expect(result.code).toBe(EXIT.failed);
+      expect(result.stdout).toMatch(/replica-1 lagged \d+(\.\d)? s behind the primary before the run \(more than --max-replica-lag 1 s\)/);
+      expect(result.stdout).toMatch(/all nodes: BELOW THE BAR/);
+    } finally {
+      await pair.standbySql`SELECT pg_wal_replay_resume()`;
+    }
+    await pair.catchUp();
+  });
+
+  it("--replica that is a primary, or bad, is refused with one clear message", async () => {
+    const notStandby = await runScript("verify.ts", ["--replica", pair.primaryTarget.url, "--runs", "5"], { DATABASE_URL: pair.primaryTarget.url });
+    expect(notStandby.code).toBe(EXIT.usage);
+    expect(looksLikeCleanError(notStandby.stderr)).toBe(true);
+    expect(notStandby.stderr).toMatch(/replica-1 .* is not a standby/);
+    const bad = await runScript("verify.ts", ["--replica", "postgres://u:pw@127.0.0.1:1/", "--replica", "http://x"], { DATABASE_URL: pair.primaryTarget.url });
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/--replica #1 .*database name is missing[\s\S]*--replica #2 .*scheme is 'http'/);
+  });
+});
+
+describe("a standby that stops (last: it changes the pair)", () => {
   it("a stopped standby leaves its slot inactive, holding back WAL the primary keeps writing; restarted, it catches up", async () => {
     pair.stopStandby();
     await until("the slot to turn inactive", async () => {

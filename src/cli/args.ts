@@ -31,7 +31,7 @@ export function parseFlags<O extends Options>(spec: CommandSpec<O>, argv: string
   const args = argv.flatMap((arg, i) => (/^-\d/.test(arg) && /^--[\w-]+$/.test(argv[i - 1] ?? "") ? [] : /^--[\w-]+$/.test(arg) && /^-\d/.test(argv[i + 1] ?? "") ? [`${arg}=${argv[i + 1]}`] : [arg]));
   try {
     const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: false });
-    return { values: values as { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string } & { help?: boolean }, positionals };
+    return { values: values as { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : O[K]["multiple"] extends true ? string[] : string } & { help?: boolean }, positionals };
   } catch (error) {
     const reason = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
     throw new UserError(`${reason}\n${formatHelp(spec)}`);

@@ -6,6 +6,7 @@ import { ANALYZE_MODES, type AnalyzeMode } from "./analyze.ts";
 import { CLEANUP_LOCK_TIMEOUT, REINDEX_LOCK_TIMEOUT } from "./reindex.ts";
 import type { MaintenanceOptions } from "./run.ts";
 import { UNUSED_MIN_STATS_DAYS } from "./unused-indexes.ts";
+import { replicaTargets } from "../replication/targets.ts";
 
 export const MAINTENANCE_SPEC = {
   usage: "npm run maintenance --",
@@ -17,6 +18,7 @@ export const MAINTENANCE_SPEC = {
     "lock-timeout": { type: "string" },
     "min-stats-days": { type: "string" },
     json: { type: "string" },
+    replica: { type: "string", multiple: true },
   },
   help: {
     analyze: "all | stale | none: ANALYZE every table, only those with missing or stale statistics (default), or none",
@@ -26,6 +28,7 @@ export const MAINTENANCE_SPEC = {
     "lock-timeout": `how long each REINDEX may wait for its lock, e.g. 500ms, 5s, 1min (default ${REINDEX_LOCK_TIMEOUT}); on timeout the run stops`,
     "min-stats-days": `scan counters younger than this many days cannot show an index is unused (default ${UNUSED_MIN_STATS_DAYS})`,
     json: "also write the report as JSON to this file",
+    replica: "a streaming replica whose index scans count too (repeatable; default: DATABASE_REPLICA_URLS, comma-separated): an index is unused only when no node scans it",
   },
 } as const;
 
@@ -61,6 +64,7 @@ export function parseMaintenanceFlags(argv: string[] = process.argv.slice(2)): P
     values.json !== undefined && values.json.trim() === "" ? "--json needs a file name" : null,
   ].filter((p): p is string => p !== null);
   if (problems.length > 0) throw new UserError(`${problems.join("\n")}\n${formatHelp(MAINTENANCE_SPEC)}`);
+  const replicas = replicaTargets(values.replica);
   return {
     help: false,
     json: problems.length === 0 ? outputFileFlag("json", values.json) : undefined,
@@ -74,6 +78,7 @@ export function parseMaintenanceFlags(argv: string[] = process.argv.slice(2)): P
       lockTimeout: values["lock-timeout"]?.trim() ?? REINDEX_LOCK_TIMEOUT,
       cleanupLockTimeout: CLEANUP_LOCK_TIMEOUT,
       minStatsDays: values["min-stats-days"] !== undefined ? Number(values["min-stats-days"]) : UNUSED_MIN_STATS_DAYS,
+      ...(replicas.length ? { replicas } : {}),
     },
   };
 }

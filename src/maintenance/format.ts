@@ -45,7 +45,13 @@ export function formatMaintenanceReport(r: MaintenanceReport): string {
   for (const i of r.invalid) out.push(`  ${i.index} on ${i.table} — never used by queries, still written on every change. Fix: DROP INDEX CONCURRENTLY "${i.index}"; then recreate it (npm run migrate rebuilds the project's own)`);
 
   const u = r.unused;
-  out.push("", `unused indexes (zero scans since ${when(u.counters.since)}, ${u.counters.source}):`);
+  const merged = "nodes" in u ? u : undefined;
+  out.push("", `unused indexes (zero scans since ${when(u.counters.since)}, ${u.counters.source}${merged ? `; on every node: ${merged.nodes.map((n) => n.node).join(", ")}` : "; primary only: pass --replica URL for each read replica, whose scans the primary never sees"}):`);
+  for (const n of merged?.nodes ?? []) out.push(`  ${n.node}: ${n.database}, counters since ${when(n.counters.since)} (${n.counters.days.toFixed(1)} days)`);
+  if (merged && merged.usedOnReplicasOnly.length > 0) {
+    out.push(`  NOT unused — no scans on the primary, but scanned on a replica (idx_scan per node):`);
+    out.push(table(["index", "table", ...merged.nodes.map((n) => n.node)], merged.usedOnReplicasOnly.map((x) => [x.index, x.table, ...merged.nodes.map((n) => String(x.scans[n.node] ?? 0))]), new Set(merged.nodes.map((_, i) => i + 2))));
+  }
   if (u.verdict === "not-enough-data") {
     out.push(`  not enough data yet: ${u.reason}`);
     const names = u.indexes.map((i) => i.index);
@@ -54,6 +60,16 @@ export function formatMaintenanceReport(r: MaintenanceReport): string {
   else {
     out.push(table(["index", "table", "size"], u.indexes.map((i) => [i.index, i.table, formatBytes(i.indexBytes)]), new Set([2])));
     out.push("  (unique and primary keys are never listed; an index that serves a rare monthly job can still look unused)");
+  }
+
+  const slots = r.replicationSlots;
+  out.push("", `replication slots (read on the ${slots.node}):`);
+  if (slots.slots.length === 0) out.push("  none");
+  else {
+    out.push(table(["slot", "type", "state", "WAL held back", "wal_status"], slots.slots.map((x) => [x.slotName, x.slotType, x.active ? "active" : "INACTIVE", x.retainedBytes === null ? "-" : formatBytes(x.retainedBytes), x.walStatus ?? "-"]), new Set([3])));
+    if (slots.inactive.length > 0) {
+      out.push(`  ${slots.inactive.length} inactive slot(s) hold back ${formatBytes(slots.inactiveRetainedBytes)} of WAL on the primary's disk until their replica reconnects. Fix: restart the replica, or if it is gone for good: SELECT pg_drop_replication_slot('<slot>');`);
+    }
   }
 
   out.push("", "redundant indexes:");
@@ -85,7 +101,7 @@ export function formatMaintenanceReport(r: MaintenanceReport): string {
 
   out.push("", `largest tables:`);
   out.push(table(["table", "total", "table", "indexes", "rows (est.)"], r.largestTables.map((t) => [t.table, formatBytes(t.totalBytes), formatBytes(t.tableBytes), formatBytes(t.indexBytes), String(t.estimatedRows)]), new Set([1, 2, 3, 4])));
-  out.push("", `largest indexes:`);
+  out.push("", `largest indexes (scans counted on the primary):`);
   out.push(table(["index", "table", "size", "scans"], r.largestIndexes.map((i) => [i.index, i.table, formatBytes(i.indexBytes), String(i.scans)]), new Set([2, 3])));
 
   if (!r.pgStatStatements.ok) {

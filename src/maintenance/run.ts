@@ -15,6 +15,7 @@ import { findDeadTupleTables, tableStatistics, type DeadTupleTable } from "../ch
 import { analyzeTables, type AnalyzeMode, type AnalyzeResult } from "./analyze.ts";
 import { CLEANUP_LOCK_TIMEOUT, REINDEX_LOCK_TIMEOUT, reindexConcurrently, type ReindexOutcome } from "./reindex.ts";
 import { reportUnusedIndexes, UNUSED_MIN_STATS_DAYS, type UnusedIndexReport } from "./unused-indexes.ts";
+import { mergeUnusedAcrossNodes, replicaIndexUsage, replicationSlotReport, type MergedUnusedReport, type SlotReport } from "./replicas.ts";
 
 /** How many tables and indexes the size lists show. */
 export const TOP_N = 10;
@@ -28,6 +29,8 @@ export interface MaintenanceOptions {
   readonly minStatsDays?: number;
   readonly schema?: string;
   readonly log?: (line: string) => void;
+  /** Streaming replicas whose index scan counters count too (--replica / DATABASE_REPLICA_URLS). */
+  readonly replicas?: readonly DatabaseTarget[];
 }
 
 export interface MaintenanceReport {
@@ -38,7 +41,10 @@ export interface MaintenanceReport {
   readonly databaseBytes: number;
   readonly analyze: AnalyzeResult;
   readonly pgStatStatements: StatStatementsStatus;
-  readonly unused: UnusedIndexReport;
+  /** Merged across the primary and every replica given (nodes, and indexes scanned only on replicas). */
+  readonly unused: UnusedIndexReport | MergedUnusedReport;
+  /** Replication slots on the primary; inactive ones hold WAL back. */
+  readonly replicationSlots: SlotReport;
   readonly redundant: readonly RedundantIndex[];
   readonly invalid: readonly InvalidIndex[];
   readonly bloat: { readonly threshold: BloatThreshold; readonly indexes: readonly (IndexBloat & { readonly reindexCandidate: boolean })[] };
@@ -77,7 +83,7 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
   await refreshStatsSnapshot(sql);
   const bloat = options.reindex ? await estimateBtreeBloat(sql, schema) : bloatBefore;
   const pgStatStatements = await checkPgStatStatements(sql);
-  const [unused, redundant, invalid, tables, sequences, largest, usage, databaseBytes] = await Promise.all([
+  const [unused, redundant, invalid, tables, sequences, largest, usage, databaseBytes, slots] = await Promise.all([
     reportUnusedIndexes(sql, pgStatStatements, { schema, minDays: options.minStatsDays ?? UNUSED_MIN_STATS_DAYS }),
     findRedundantIndexes(sql, schema),
     findInvalidIndexes(sql, schema),
@@ -86,6 +92,7 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
     largestTables(sql, TOP_N, schema),
     indexUsage(sql, schema),
     databaseSizeBytes(sql),
+    replicationSlotReport(sql),
   ]);
   const reindexStopped = reindex.requested && reindex.stopped;
   return {
@@ -97,6 +104,7 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
     analyze,
     pgStatStatements,
     unused,
+    replicationSlots: slots,
     redundant,
     invalid,
     bloat: { threshold, indexes: bloat.map((b) => ({ ...b, reindexCandidate: needsReindex(b, threshold) })) },
@@ -111,9 +119,15 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
 
 /** Connect to a target (exit 3 when unreachable), run, close. */
 export async function maintainTarget(target: DatabaseTarget, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
-  return withSql(target, async (sql) => {
+  const report = await withSql(target, async (sql) => {
     return await runMaintenance(sql, target.display, options);
   }, { max: 4, applicationName: "bollalabz-maintenance" });
+  const replicas = options.replicas ?? [];
+  if (replicas.length === 0) return report;
+  // After the primary's run (its counters are read after ANALYZE too), the replicas' counters.
+  const usage = [];
+  for (const [i, replica] of replicas.entries()) usage.push(await replicaIndexUsage(replica, `replica-${i + 1}`, options.schema ?? "public"));
+  return { ...report, unused: mergeUnusedAcrossNodes(report.unused, target.display, usage) };
 }
 
 export function writeMaintenanceJson(report: MaintenanceReport, file: string): string {
