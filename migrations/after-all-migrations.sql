@@ -24,3 +24,6 @@ CREATE STATISTICS IF NOT EXISTS stat_conversation_messages_campaign ON (metadata
 --    checks this list covers every table a performance migration indexes.
 ANALYZE phone_contacts, conversation_messages, scheduled_tasks, relationship_interactions,
         workflow_triggers, people, call_costs, calendar_events;
+-- The inbox's table exists only from migration 000063 on (a run that stops
+-- before it, e.g. a base-only copy of the folder, must not fail here).
+DO $$ BEGIN IF to_regclass('conversations') IS NOT NULL THEN ANALYZE conversations; END IF; END $$;

@@ -19,7 +19,8 @@ describe("base schema migration", () => {
   it("creates the eight tables of the spec", async () => {
     const rows = await db.sql<{ name: string }[]>`
       SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
-    expect(rows.map((r) => r.name).sort()).toEqual([...TABLES].sort());
+    // ...plus the inbox's conversations (migration 000063), derived from conversation_messages.
+    expect(rows.map((r) => r.name).sort()).toEqual([...TABLES, "conversations"].sort());
     expect(SEED_TABLES.map((t) => t.table).sort()).toEqual([...TABLES].sort());
   });
 
@@ -33,6 +34,7 @@ describe("base schema migration", () => {
       "calendar_events.person_id -> people",
       "call_costs.contact_id -> phone_contacts",
       "conversation_messages.contact_id -> phone_contacts",
+      "conversations.contact_id -> phone_contacts",
       "people.phone_contact_id -> phone_contacts",
       "relationship_interactions.person_id -> people",
       "scheduled_tasks.contact_id -> phone_contacts",

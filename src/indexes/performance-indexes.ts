@@ -119,6 +119,9 @@ const DESIGNED_INDEXES: readonly PerformanceIndex[] = [
   { name: "idx_calendar_events_start_time", table: "calendar_events", category: "E", definition: "(start_time)", serves: ["calendar_upcoming"] },
   { name: "idx_calendar_events_title_pattern", table: "calendar_events", category: "A", definition: "USING gin (title gin_trgm_ops)", serves: ["calendar_search"] },
   { name: "idx_calendar_events_metadata", table: "calendar_events", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["calendar_by_external_id"] },
+
+  // ---- conversations (the inbox; migrations 000063-000064 create and fill it) ----
+  { name: "idx_conversations_last_message", table: "conversations", category: "F", definition: "(last_message_at DESC) INCLUDE (contact_id, last_message_id)", serves: ["inbox"], note: "The 50 most recently active conversations are the first 50 entries, read index-only." },
 ];
 
 /** Indexes `npm run advise -- --write` added (src/indexes/advised-indexes.json, written by src/advise/write.ts). */

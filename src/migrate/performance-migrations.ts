@@ -44,6 +44,8 @@ export interface CommittedMigration {
    * with the index migrations around it, and `migrate` re-applies it in order.
    */
   readonly rerunnable: boolean;
+  /** The migration's SQL (headers removed). */
+  readonly body?: string;
 }
 
 /** The line a re-runnable non-index migration carries (see CommittedMigration.rerunnable). */
@@ -137,6 +139,7 @@ export async function readCommittedMigrations(migrationsFolder = MIGRATIONS_DIR)
     file: m.realFilename,
     ledgerFilename: m.filename,
     hash: m.hash,
+    body: m.body,
     ...describeMigrationBody(m.body),
   }));
 }

@@ -174,7 +174,11 @@ async function assertBaseSchemaPresent(sql: Sql, committed: readonly CommittedMi
   const firstPending = pending[0]!;
   const baseAlreadyApplied = committed.filter((m) => !m.index && m.ledgerFilename < firstPending.ledgerFilename);
   if (baseAlreadyApplied.length === 0) return; // the base migration runs first in this same run
-  const tables = [...new Set(pendingIndexes.map((m) => m.index!.table))];
+  // Tables a pending migration of this run creates first (the inbox's conversations) are not missing.
+  const createdLater = new Set(
+    pending.flatMap((m) => (m.index ? [] : [...(m.body ?? "").matchAll(/CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?/gi)].map((x) => x[1]!.toLowerCase()))),
+  );
+  const tables = [...new Set(pendingIndexes.map((m) => m.index!.table))].filter((t) => !createdLater.has(t));
   const missing = await missingTables(sql, tables);
   if (missing.length > 0) {
     const first = pendingIndexes.find((m) => missing.includes(m.index!.table))!;

@@ -26,6 +26,26 @@ export interface SeedOptions {
   readonly indexes?: SeedIndexMode;
 }
 
+/**
+ * Tables later migrations derive from the seeded ones and keep current with
+ * triggers (which the seed's bulk load bypasses): emptied with the seeded
+ * tables and rebuilt from them in the same transaction.
+ */
+export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuildSql: string }[] = [
+  {
+    table: "conversations",
+    rebuildSql: `
+      INSERT INTO conversations (contact_id, last_message_id, last_message_at)
+      SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
+      ORDER BY contact_id, created_at DESC, id DESC`,
+  },
+];
+
+async function existingDerivedTables(sql: Sql): Promise<(typeof DERIVED_TABLES)[number][]> {
+  const rows = await sql<{ name: string }[]>`SELECT t AS name FROM unnest(${DERIVED_TABLES.map((d) => d.table)}::text[]) t WHERE to_regclass(t) IS NOT NULL`;
+  return DERIVED_TABLES.filter((d) => rows.some((r) => r.name === d.table));
+}
+
 /** Marks a data set as the generator's (COMMENT ON TABLE phone_contacts), so a re-seed may replace it. */
 export const SEED_MARKER = "bollalabz-db generated data";
 
@@ -111,8 +131,12 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     // the normal checks (slower, same result).
     const [{ superuser }] = (await tx`SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`) as unknown as [{ superuser: boolean }];
     if (superuser) await tx`SET LOCAL session_replication_role = replica`;
+    // Tables the migrations derive from these (the inbox's conversations)
+    // are emptied with them and rebuilt after: the bulk load runs with
+    // triggers off (replica role), so nothing maintains them meanwhile.
+    const derived = await existingDerivedTables(tx as unknown as Sql);
     // Check and empty under one lock, so no row can arrive in between.
-    const tableList = SEED_TABLES.map((t) => t.table).join(", ");
+    const tableList = [...SEED_TABLES.map((t) => t.table), ...derived.map((d) => d.table)].join(", ");
     await tx.unsafe(`LOCK TABLE ${tableList} IN ACCESS EXCLUSIVE MODE`);
     if (!options.replaceForeignData) await assertReplaceable(tx as unknown as Sql);
     plan = planIndexes(options.indexes ?? "rebuild", await existingPerformanceIndexes(tx as unknown as Sql));
@@ -149,7 +173,6 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       tables.push({ table: table.table, rows, ms });
       options.onProgress?.({ kind: "table-done", table: table.table, rows, ms });
     }
-
     if (plan.strategy === "rebuild") {
       const r0 = performance.now();
       for (const [done, index] of plan.indexes.entries()) {
@@ -159,12 +182,18 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       rebuildMs = performance.now() - r0;
       options.onProgress?.({ kind: "indexes-done", count: plan.indexes.length, ms: rebuildMs });
     }
+    // After the indexes: the rebuild reads the latest message per contact.
+    for (const d of derived) {
+      await tx.unsafe(`TRUNCATE ${d.table}`);
+      await tx.unsafe(d.rebuildSql);
+    }
   });
   const insertMs = performance.now() - started;
 
   options.onProgress?.({ kind: "vacuum-start" });
   const v0 = performance.now();
-  await sql.unsafe(`VACUUM (ANALYZE) ${SEED_TABLES.map((t) => t.table).join(", ")}`);
+  const derivedNow = await existingDerivedTables(sql);
+  await sql.unsafe(`VACUUM (ANALYZE) ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
   const vacuumMs = performance.now() - v0;
   options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs });
 

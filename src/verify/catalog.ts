@@ -592,4 +592,20 @@ export const CATALOG: readonly CatalogEntry[] = [
     expectIndexes: ["idx_calendar_events_metadata"],
     reason: "Every sync round matches provider events to ours.",
   }),
+
+  // ---- the inbox (conversations, maintained on write: migrations 000063-000065) ----
+  entry("list", {
+    name: "inbox",
+    title: "Inbox: the 50 most recently active contacts with their latest message",
+    sql: `SELECT c.id, c.contact_name, m.id AS message_id, m.direction, m.content, m.created_at
+          FROM conversations cv
+          JOIN phone_contacts c ON c.id = cv.contact_id
+          JOIN conversation_messages m ON m.id = cv.last_message_id
+          ORDER BY cv.last_message_at DESC LIMIT 50`,
+    params: { default: "SELECT" },
+    expectIndexes: ["idx_conversations_last_message"],
+    reason:
+      "A messaging app's home screen. Over conversation_messages alone no index fixes it (DISTINCT ON sorts every message, " +
+      "LATERAL visits every contact); the conversations row per contact, kept current by triggers, makes it 50 index entries and 100 key lookups.",
+  }),
 ];

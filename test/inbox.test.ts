@@ -1,0 +1,82 @@
+// The inbox: conversations (one row per contact with its latest message),
+// kept current by statement-level triggers, backfilled by a migration on a
+// table that keeps taking writes, rebuilt by the seed, and read by the
+// catalog's `inbox` entry through its index.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations } from "../src/migrate/graphile.ts";
+import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
+import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { CATALOG } from "../src/verify/catalog.ts";
+import { createDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
+
+/** What conversations must hold: the latest message of every contact, computed from scratch. */
+async function truth(db: TestDatabase): Promise<string[]> {
+  const rows = await db.sql<{ r: string }[]>`
+    SELECT DISTINCT ON (contact_id) contact_id || ':' || id || ':' || created_at AS r FROM conversation_messages ORDER BY contact_id, created_at DESC, id DESC`;
+  return rows.map((x) => x.r).sort();
+}
+async function conversations(db: TestDatabase): Promise<string[]> {
+  const rows = await db.sql<{ r: string }[]>`SELECT contact_id || ':' || last_message_id || ':' || last_message_at AS r FROM conversations`;
+  return rows.map((x) => x.r).sort();
+}
+
+describe("conversations, maintained", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await seededDatabase("inbox", 0.1);
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it("the seed rebuilds it (its bulk load runs with triggers off)", async () => {
+    const expected = await truth(db);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(await conversations(db)).toEqual(expected);
+  });
+
+  it("a single insert, a bulk insert, an older message and a delete keep it exact", async () => {
+    const [{ contact }] = (await db.sql<{ contact: number }[]>`SELECT contact_id AS contact FROM conversations ORDER BY last_message_at LIMIT 1`) as unknown as [{ contact: number }];
+    await db.sql`INSERT INTO conversation_messages (contact_id, direction, content, created_at) VALUES (${contact}, 'inbound', 'newest', now() + interval '1 hour')`;
+    await db.sql`
+      INSERT INTO conversation_messages (contact_id, direction, content, created_at)
+      SELECT id, 'outbound', 'bulk ' || id, now() + interval '2 hours' + id * interval '1 second' FROM phone_contacts WHERE id % 7 = 0`;
+    await db.sql`INSERT INTO conversation_messages (contact_id, direction, content, created_at) VALUES (${contact}, 'inbound', 'from the past', now() - interval '10 years')`;
+    expect(await conversations(db)).toEqual(await truth(db));
+    await db.sql`DELETE FROM conversation_messages WHERE content LIKE 'bulk %' AND contact_id % 14 = 0`;
+    await db.sql`DELETE FROM conversation_messages WHERE content = 'newest'`;
+    expect(await conversations(db)).toEqual(await truth(db));
+    // Deleting a contact's every message removes its conversation.
+    await db.sql`DELETE FROM conversation_messages WHERE contact_id = ${contact}`;
+    expect(await db.sql`SELECT 1 FROM conversations WHERE contact_id = ${contact}`).toHaveLength(0);
+    expect(await conversations(db)).toEqual(await truth(db));
+  });
+
+  it("the catalog's inbox entry reads it through idx_conversations_last_message", async () => {
+    const inbox = CATALOG.find((e) => e.name === "inbox")!;
+    const [plan] = await db.sql.unsafe(`EXPLAIN (FORMAT JSON) ${inbox.sql}`);
+    expect(JSON.stringify(plan)).toContain("idx_conversations_last_message");
+    const rows = await db.sql.unsafe(inbox.sql);
+    expect(rows).toHaveLength(50);
+  });
+});
+
+describe("the backfill migration on a table with data", () => {
+  let db: TestDatabase;
+  afterAll(() => db?.drop());
+
+  it("fills conversations from the messages already there, and the index on it is valid", async () => {
+    db = await createDatabase("inbox_backfill");
+    // Everything before the inbox migrations, then data, as on a live database.
+    const before = await subsetMigrationsFolder((file) => !/^0000(6[3-9]|[7-9]\d)/.test(file));
+    try {
+      await applyMigrations(db, undefined, { migrationsFolder: before.folder });
+    } finally {
+      before.remove();
+    }
+    await seedDatabase(db.sql, { scale: 0.1, seed: 3, anchor: todayUtc() });
+    expect((await db.sql`SELECT to_regclass('conversations') AS t`)[0]!.t).toBeNull();
+    await applyMigrations(db);
+    expect(await conversations(db)).toEqual(await truth(db));
+    const [{ valid }] = (await db.sql`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'idx_conversations_last_message'::regclass`) as unknown as [{ valid: boolean }];
+    expect(valid).toBe(true);
+  }, 120_000);
+});
