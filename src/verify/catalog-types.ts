@@ -25,8 +25,8 @@ export interface CatalogEntry {
   readonly expectMode?: "all" | "any";
   /**
    * Time budget in milliseconds for every variant: the server-side execution
-   * time (EXPLAIN ANALYZE, median) and the client-side median minus the
-   * SELECT 1 round trip of the same run must both stay within it.
+   * time (EXPLAIN ANALYZE) and the client-side time minus the SELECT 1 round
+   * trip of the same run, each the fastest of its runs, must stay within it.
    */
   readonly budgetMs: number;
   /** Shared buffers (hit + read) one execution may touch, for every plan the app can run; default by kind, null = no limit. */

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// npm run bench:plan-stability [-- --samples 20 --catalog FILE] — the
+// catalog's plans under N fresh ANALYZE samples (rolled back), against
+// DATABASE_URL or the embedded server; exit 5 when a variant can get a plan
+// more than 10x slower than its best.
+import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
+import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
+import { withSql } from "../src/db/index.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
+import { formatPlanStability, measurePlanStability } from "../src/bench/plan-stability.ts";
+import { parsePlanCacheMode } from "../src/settings/plan-cache.ts";
+import { CATALOG } from "../src/verify/catalog.ts";
+import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";
+
+const spec = {
+  usage: "npm run bench:plan-stability --",
+  options: { samples: { type: "string" }, catalog: { type: "string" }, "plan-cache-mode": { type: "string" } },
+  help: {
+    samples: "fresh ANALYZE samples (default 20)",
+    catalog: "a catalog file instead of the built-in one",
+    "plan-cache-mode": "the app connections' plan_cache_mode (default: the pool's)",
+  },
+} as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) {
+    console.log(formatHelp(spec));
+    return;
+  }
+  const samples = integerFlag("samples", values.samples, 20, 1, 1000);
+  const appPlanCacheMode = parsePlanCacheMode(values["plan-cache-mode"]);
+  const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
+  const target = await resolveDatabase({ log: (l) => console.error(l) });
+  console.error(`plan stability on ${target.display}: ${catalog.length} queries, ${samples} fresh statistics samples`);
+  let bar: ProgressBar | undefined;
+  const bench = await withSql(target, (sql) => measurePlanStability(sql, catalog, { samples, appPlanCacheMode, onProgress: (e) => (bar ??= progressBar("main pass", catalog.length, "queries")).update(e.done) }), { max: 1, applicationName: "bollalabz-db plan-stability" });
+  bar?.finish("main pass done");
+  console.log(formatPlanStability(bench));
+  return bench.failing.length === 0 ? EXIT.ok : EXIT.failed;
+});

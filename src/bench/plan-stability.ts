@@ -1,0 +1,78 @@
+// The plan-stability benchmark: the catalog's plans under N fresh ANALYZE
+// samples (default 20), and for every variant the best and the slowest plan
+// the app can run, side by side. The "no plan more than 10x slower than its
+// best" bar of issue #11, measured with verify's own machinery
+// (src/verify/run-catalog.ts + plan-stability.ts), so the script and the gate
+// cannot disagree.
+import type { Sql } from "../db/index.ts";
+import type { CatalogEntry } from "../verify/catalog-types.ts";
+import { FLIP_MAX_RATIO, FLIP_MIN_MS } from "../verify/plan-stability.ts";
+import { runCatalog, type CatalogRun } from "../verify/run-catalog.ts";
+import type { PlanCacheMode } from "../settings/plan-cache.ts";
+import { fmtMs } from "../verify/stats.ts";
+
+export interface StabilityRow {
+  readonly query: string;
+  readonly variant: string;
+  /** Distinct plans the app can run, over the custom plan and every sample. */
+  readonly plans: number;
+  readonly bestMs: number | null;
+  readonly worstMs: number | null;
+  readonly ratio: number;
+  readonly worstPlan: string;
+  readonly worstSources: readonly string[];
+  readonly fails: boolean;
+}
+
+export interface StabilityBench {
+  readonly samples: number;
+  readonly ms: number;
+  readonly rows: readonly StabilityRow[];
+  readonly failing: readonly StabilityRow[];
+  readonly run: CatalogRun;
+}
+
+export async function measurePlanStability(sql: Sql, catalog: readonly CatalogEntry[], options: { samples: number; appPlanCacheMode?: PlanCacheMode; onProgress?: (e: { done: number; total: number; entry: string }) => void }): Promise<StabilityBench> {
+  const started = performance.now();
+  const run = await runCatalog(sql, catalog, { runs: 5, warmup: 1, explainRuns: 1, statsSamples: options.samples, appPlanCacheMode: options.appPlanCacheMode, onProgress: options.onProgress });
+  const rows: StabilityRow[] = [];
+  for (const q of run.queries) {
+    for (const v of q.variants) {
+      const app = v.plans.filter((p) => p.appRuns && p.executionMs !== null);
+      if (app.length === 0) continue;
+      const best = app.reduce((a, p) => (p.executionMs! < a.executionMs! ? p : a));
+      const worst = app.reduce((a, p) => (p.executionMs! > a.executionMs! ? p : a));
+      const ratio = best.executionMs! > 0 ? worst.executionMs! / best.executionMs! : 1;
+      rows.push({
+        query: q.name,
+        variant: v.name,
+        plans: app.length,
+        bestMs: best.executionMs,
+        worstMs: worst.executionMs,
+        ratio,
+        worstPlan: worst.signature,
+        worstSources: worst.sources,
+        fails: ratio > FLIP_MAX_RATIO && worst.executionMs! - best.executionMs! >= FLIP_MIN_MS,
+      });
+    }
+  }
+  return { samples: run.stability.done, ms: performance.now() - started, rows, failing: rows.filter((r) => r.fails), run };
+}
+
+export function formatPlanStability(b: StabilityBench): string {
+  const flipped = b.rows.filter((r) => r.plans > 1);
+  const out = [
+    `${b.samples} fresh ANALYZE samples of ${b.run.stability.tables.length} tables (${b.run.stability.skipped ?? "rolled back after each"}), ${b.rows.length} variants, app plan_cache_mode ${b.run.appPlanCacheMode}, ${(b.ms / 1000).toFixed(0)} s`,
+    `${flipped.length} variant(s) got more than one plan the app can run:`,
+  ];
+  for (const r of flipped) {
+    out.push(`  ${r.query}/${r.variant}: ${r.plans} plans, best ${fmtMs(r.bestMs)} ms, slowest ${fmtMs(r.worstMs)} ms (${r.ratio.toFixed(1)}x) ${r.fails ? "FAIL" : "ok"}`, `      slowest: ${r.worstPlan} [${r.worstSources.join(", ")}]`);
+  }
+  const maxRatio = b.rows.reduce((m, r) => Math.max(m, r.ratio), 1);
+  out.push(
+    b.failing.length === 0
+      ? `result: no plan of the catalog is more than ${FLIP_MAX_RATIO}x slower than its best (largest ratio ${maxRatio.toFixed(1)}x)`
+      : `result: ${b.failing.length} variant(s) have a plan more than ${FLIP_MAX_RATIO}x slower than their best: ${b.failing.map((r) => `${r.query}/${r.variant}`).join(", ")}`,
+  );
+  return out.join("\n");
+}
