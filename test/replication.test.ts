@@ -9,7 +9,7 @@ import { checkPerformanceIndexes } from "../src/verify/replicas.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { replicaStates, replicationSlots, standbyLag, nodeRole } from "../src/replication/status.ts";
 import { replicaTargets } from "../src/replication/targets.ts";
-import { waitForReplayLsn } from "../src/replication/wait.ts";
+import { waitForCatchUp, waitForReplayLsn } from "../src/replication/wait.ts";
 import { EXIT, UserError } from "../src/cli/errors.ts";
 import type { FastifyInstance } from "fastify";
 import { buildHealthApp } from "../src/health/server.ts";
@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  await database?.close();
+  await database?.close().catch(() => {});
   await pair?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -266,6 +266,34 @@ describe("a standby that stops (last: it changes the pair)", () => {
       const slot = (await replicationSlots(pair.primarySql)).find((s) => s.slotName === pair.replica.slot);
       return slot?.active ? slot : undefined;
     });
+  });
+});
+
+describe("the primary comes back on another port", () => {
+  it("the standby follows it: primary_conninfo is rewritten when the replicas start", async () => {
+    const { embeddedStatus, stopEmbedded, startEmbedded, findFreePort } = await import("../src/embedded/server.ts");
+    const { startReplicas } = await import("../src/embedded/replicas.ts");
+    const { openSql } = await import("../src/db/index.ts");
+    await Promise.all([database.close(), pair.primarySql.end({ timeout: 1 }), pair.standbySql.end({ timeout: 1 })]);
+    stopEmbedded(pair.baseDir);
+    const oldPort = pair.primary.port;
+    const newPort = await findFreePort();
+    expect(newPort).not.toBe(oldPort);
+    const primary = await startEmbedded({ baseDir: pair.baseDir, port: newPort, portExplicit: true, extraSettings: [{ name: "fsync", value: "off", reason: "test" }] });
+    expect(primary.port).toBe(newPort);
+    await startReplicas({ baseDir: pair.baseDir, extraSettings: [{ name: "fsync", value: "off", reason: "test" }] });
+    const p = openSql({ url: primary.databaseUrl }, { max: 1 });
+    const replicaUrl = embeddedStatus(pair.baseDir).server!.replicas![0]!;
+    const s = openSql({ url: `postgres://postgres:${encodeURIComponent(primary.password)}@127.0.0.1:${replicaUrl.port}/${primary.database}` }, { max: 1 });
+    try {
+      await p`CREATE TABLE after_move (id int)`;
+      await waitForCatchUp(p, s, { timeoutMs: 60_000 });
+      const [row] = await s<{ n: number }[]>`SELECT count(*)::int AS n FROM after_move`;
+      expect(row!.n).toBe(0);
+      expect((await standbyLag(s)).streaming).toBe(true);
+    } finally {
+      await Promise.all([p.end({ timeout: 1 }), s.end({ timeout: 1 })]);
+    }
   });
 });
 

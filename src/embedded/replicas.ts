@@ -159,6 +159,33 @@ const confString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/
 /** A value inside a libpq conninfo string. */
 const conninfoValue = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
+const CONNINFO_MARK = "# streaming replica of the embedded server (src/embedded/replicas.ts)";
+
+/**
+ * (Re)write primary_conninfo and primary_slot_name in the replica's
+ * postgresql.auto.conf. Also on every start: the primary may have moved to
+ * another port (a busy port is replaced by a free one), and the replica must
+ * follow it. Returns whether the file changed.
+ */
+function writeStandbyConninfo(dataDir: string, state: EmbeddedState, replica: EmbeddedReplicaState, password: string): boolean {
+  const file = path.join(dataDir, "postgresql.auto.conf");
+  const conninfo = [`host=127.0.0.1`, `port=${state.port}`, `user=${REPLICATION_ROLE}`, `password=${conninfoValue(password)}`, `application_name=${replica.name}`].join(" ");
+  const block = `${CONNINFO_MARK}\nprimary_conninfo = ${confString(conninfo)}\nprimary_slot_name = ${confString(replica.slot)}\n`;
+  const before = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const kept = before
+    .split("\n")
+    .filter((line) => line !== CONNINFO_MARK && !/^\s*primary_(conninfo|slot_name)\s*=/.test(line))
+    .join("\n")
+    .replace(/\n+$/, "");
+  const after = `${kept}\n\n${block}`;
+  if (after === before) return false;
+  const stat = existsSync(file) ? lstatSync(file) : undefined;
+  writeFileSync(file, after, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  if (stat) chownSync(file, stat.uid, stat.gid);
+  return true;
+}
+
 function startCluster(dataDir: string, logFile: string, port: number, settings: readonly ServerSetting[], runAs: RunAs | undefined): void {
   const bin = postgresBinaries(runAs);
   const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "120", "-o", postgresOptions(port, settings)], runAs);
@@ -234,18 +261,7 @@ export async function createReplica(options: ReplicaOptions): Promise<CreatedRep
   }
 
   writeFileSync(path.join(dataDir, "standby.signal"), "");
-  const conninfo = [
-    `host=127.0.0.1`,
-    `port=${state.port}`,
-    `user=${REPLICATION_ROLE}`,
-    `password=${conninfoValue(password)}`,
-    `application_name=${name}`,
-  ].join(" ");
-  appendFileSync(
-    path.join(dataDir, "postgresql.auto.conf"),
-    `\n# streaming replica of the embedded server (src/embedded/replicas.ts)\nprimary_conninfo = ${confString(conninfo)}\nprimary_slot_name = ${confString(slot)}\n`,
-  );
-  chmodSync(path.join(dataDir, "postgresql.auto.conf"), 0o600);
+  writeStandbyConninfo(dataDir, state, { name, slot, dir, port: 0 }, password);
   chmodSync(dataDir, 0o700);
   if (runAs) chownTree(dir, runAs);
 
@@ -264,7 +280,14 @@ export async function startReplicas(options: ReplicaOptions): Promise<EmbeddedRe
   const started: EmbeddedReplica[] = [];
   for (const replica of state.replicas ?? []) {
     const dataDir = replicaDataDir(replica);
-    if (runningPid(dataDir) !== undefined) continue;
+    if (runningPid(dataDir) !== undefined) {
+      // Running, but the primary may have come back on another port: primary_conninfo reloads without a restart.
+      if (state.replicationPassword && writeStandbyConninfo(dataDir, state, replica, state.replicationPassword)) {
+        runServerCommand(postgresBinaries(runAs).pgCtl, ["reload", "-D", dataDir], runAs);
+        options.log?.(`${replica.name}: now streams from the primary on port ${state.port}`);
+      }
+      continue;
+    }
     if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
       throw new UserError(`${replica.name}'s data directory ${dataDir} is gone. Remove it from the set with 'npm run db:start -- --replicas <fewer>' and add it again.`, EXIT.notReady);
     }
@@ -274,6 +297,7 @@ export async function startReplicas(options: ReplicaOptions): Promise<EmbeddedRe
       state = { ...state, replicas: (state.replicas ?? []).map((r) => (r.name === replica.name ? { ...r, port } : r)) };
       writeState(options.baseDir, state);
     }
+    if (state.replicationPassword) writeStandbyConninfo(dataDir, state, replica, state.replicationPassword);
     startCluster(dataDir, path.join(replica.dir, "postgres.log"), port, replicaSettings(options), runAs);
     started.push(describeReplica(state, { ...replica, port }));
   }
