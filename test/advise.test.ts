@@ -12,6 +12,7 @@ import { markDatabase } from "../src/config/scratch-database.ts";
 import { EXIT, UserError } from "../src/cli/errors.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";
 import { MIGRATIONS_DIR } from "../src/config/project.ts";
+import { formatMaintenanceReport, runMaintenance } from "../src/maintenance/index.ts";
 import { appendCommittedMigration } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations, RERUNNABLE_MARK } from "../src/migrate/performance-migrations.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
@@ -225,4 +226,45 @@ describe("npm run advise -- --write: from workload to committed migration, appli
     expect(again.code, again.stderr).toBe(0);
     expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'idx_orders_customer_id_created_at'`).toHaveLength(1);
   }, 600_000);
+});
+
+describe("the other direction: an index another index serves nearly as well (advise and maintenance)", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase("advise_overlap");
+    await plantOrders(db);
+    await db.sql.unsafe(`
+      CREATE INDEX orders_customer ON orders (customer_id);
+      CREATE INDEX orders_customer_recent ON orders (customer_id, created_at DESC);
+      CREATE INDEX orders_email_lower ON orders (lower(email));`).simple();
+    for (let i = 0; i < 4; i++) {
+      await db.sql`SELECT id, total FROM orders WHERE customer_id = ${10 + i}`;
+      await db.sql`SELECT id FROM orders WHERE lower(email) = lower(${`buyer${100 + i}@example.com`})`;
+    }
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it("is not measured on a database not marked scratch/development", async () => {
+    const report = await runMaintenance(db.sql, db.display, { analyze: "none" });
+    expect("skipped" in report.overlaps && report.overlaps.skipped).toMatch(/not marked scratch\/development/);
+  });
+
+  it("is measured by hiding each index: the single-column index is redundant, the expression index is needed", async () => {
+    await markDatabase(db.sql, db.name, "development");
+    const report = await runMaintenance(db.sql, db.display, { analyze: "none" });
+    expect("measured" in report.overlaps).toBe(true);
+    const overlaps = "measured" in report.overlaps ? report.overlaps.measured : [];
+    const single = overlaps.find((o) => o.index === "orders_customer");
+    expect(single?.redundant, JSON.stringify(overlaps)).toBe(true);
+    expect(single?.servedBy).toContain("orders_customer_recent");
+    const email = overlaps.find((o) => o.index === "orders_email_lower");
+    expect(email?.redundant).toBe(false);
+    expect(email!.effects[0]!.afterMs).toBeGreaterThan(email!.effects[0]!.beforeMs);
+    // The hidden indexes are all back.
+    const names = (await db.sql<{ name: string }[]>`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'orders'`).map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(["orders_customer", "orders_customer_recent", "orders_email_lower"]));
+    expect(formatMaintenanceReport(report)).toMatch(/orders_customer\s+yes/);
+    const advice = await adviseDatabase(db.sql, db, { runs: 1 });
+    expect(advice.redundant.map((o) => o.index)).toContain("orders_customer");
+  });
 });

@@ -14,6 +14,7 @@ import { readSchema, serverVersionNum } from "./schema.ts";
 import { catalogWorkload, topWorkloadStatements, type StatementFilter, type WorkloadStatement } from "./statements.ts";
 import { structuralFix, type StructuralFix } from "./structural.ts";
 import { assertMayExperiment, validateCandidates, type Validation } from "./validate.ts";
+import { currentDatabaseMark } from "../config/scratch-database.ts";
 
 export interface AdviseOptions {
   readonly filter?: StatementFilter;
@@ -227,3 +228,25 @@ export async function adviseTarget(target: DatabaseTarget, options: AdviseOption
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 export { indexesInPlan };
+
+export type OverlapReport = { readonly measured: readonly IndexOverlap[]; readonly redundant: readonly IndexOverlap[]; readonly workload: string } | { readonly skipped: string };
+
+/**
+ * The overlap measurement alone, on the pg_stat_statements workload (for
+ * `npm run maintenance`): only where experiments are allowed (a database
+ * marked scratch/development, or `yes`).
+ */
+export async function measureWorkloadOverlaps(sql: Sql, options: { readonly yes?: boolean; readonly filter?: StatementFilter; readonly runs?: number; readonly log?: (line: string) => void } = {}): Promise<OverlapReport> {
+  const mark = await currentDatabaseMark(sql);
+  if (!mark && !options.yes) return { skipped: "the database is not marked scratch/development: hiding an index locks its table (run it on a copy, or add --yes)" };
+  const status = await checkPgStatStatements(sql);
+  if (!status.ok) return { skipped: describeStatStatementsProblem(status) };
+  const statements = await topWorkloadStatements(sql, options.filter ?? {});
+  if (statements.length === 0) return { skipped: "pg_stat_statements holds no application statement yet" };
+  const { num } = await serverVersionNum(sql);
+  const schema = await readSchema(sql);
+  const plans: StatementPlan[] = [];
+  for (const s of statements) plans.push(await planStatement(sql, s, schema, num, { runs: options.runs }));
+  const measured = await measureOverlaps(sql, plans, schema, { runs: options.runs, log: options.log });
+  return { measured, redundant: measured.filter((o) => o.redundant), workload: `pg_stat_statements, top ${statements.length} by total time` };
+}

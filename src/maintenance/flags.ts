@@ -19,6 +19,8 @@ export const MAINTENANCE_SPEC = {
     "min-stats-days": { type: "string" },
     json: { type: "string" },
     replica: { type: "string", multiple: true },
+    "skip-overlaps": { type: "boolean" },
+    yes: { type: "boolean" },
   },
   help: {
     analyze: "all | stale | none: ANALYZE every table, only those with missing or stale statistics (default), or none",
@@ -28,6 +30,8 @@ export const MAINTENANCE_SPEC = {
     "lock-timeout": `how long each REINDEX may wait for its lock, e.g. 500ms, 5s, 1min (default ${REINDEX_LOCK_TIMEOUT}); on timeout the run stops`,
     "min-stats-days": `scan counters younger than this many days cannot show an index is unused (default ${UNUSED_MIN_STATS_DAYS})`,
     json: "also write the report as JSON to this file",
+    "skip-overlaps": "do not measure which indexes another index serves nearly as well",
+    yes: "measure overlapping indexes also on a database not marked scratch/development (hiding an index locks its table for milliseconds)",
     replica: "a streaming replica whose index scans count too (repeatable; default: DATABASE_REPLICA_URLS, comma-separated): an index is unused only when no node scans it",
   },
 } as const;
@@ -77,6 +81,8 @@ export function parseMaintenanceFlags(argv: string[] = process.argv.slice(2)): P
       },
       lockTimeout: values["lock-timeout"]?.trim() ?? REINDEX_LOCK_TIMEOUT,
       cleanupLockTimeout: CLEANUP_LOCK_TIMEOUT,
+      skipOverlaps: values["skip-overlaps"] ?? false,
+      measureOverlapsAnyway: values.yes ?? false,
       minStatsDays: values["min-stats-days"] !== undefined ? Number(values["min-stats-days"]) : UNUSED_MIN_STATS_DAYS,
       ...(replicas.length ? { replicas } : {}),
     },

@@ -76,6 +76,11 @@ export function formatMaintenanceReport(r: MaintenanceReport): string {
   if (r.redundant.length === 0) out.push("  none");
   else out.push(table(["index", "table", "covered by", "size"], r.redundant.map((x) => [x.index, x.table, x.coveredBy, formatBytes(x.indexBytes)]), new Set([3])));
 
+  out.push("", "indexes another index serves nearly as well (measured: each hidden in a rolled-back transaction, the workload re-planned):");
+  if ("skipped" in r.overlaps) out.push(`  not measured: ${r.overlaps.skipped}`);
+  else if (r.overlaps.measured.length === 0) out.push(`  none of the indexes the workload uses (${r.overlaps.workload})`);
+  else out.push(table(["index", "redundant", "size", "verdict"], r.overlaps.measured.map((o) => [o.index, o.redundant ? "yes" : "no", formatBytes(o.bytes), o.verdict]), new Set([2])));
+
   const flagged = r.bloat.indexes.filter((b) => b.bloatPercent >= r.bloat.threshold.percent && b.bloatBytes > 0).slice(0, 15);
   out.push("", `estimated btree bloat (>= ${r.bloat.threshold.percent}%; REINDEX candidates also >= ${formatBytes(r.bloat.threshold.bytes)}):`);
   if (flagged.length === 0) out.push(`  none of ${r.bloat.indexes.length} btree indexes`);

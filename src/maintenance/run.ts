@@ -7,6 +7,7 @@ import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN, estimateBtreeBloat, needsReindex, type BloatThreshold, type IndexBloat } from "../checks/bloat.ts";
 import { databaseSizeBytes, largestTables, refreshStatsSnapshot, type TableSize } from "../checks/database-health.ts";
+import { measureWorkloadOverlaps, type OverlapReport } from "../advise/advise.ts";
 import { findInvalidIndexes, findRedundantIndexes, indexUsage, type IndexUsage, type InvalidIndex, type RedundantIndex } from "../checks/index-health.ts";
 import { checkPgStatStatements, type StatStatementsStatus } from "../checks/pg-stat-statements.ts";
 import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
@@ -29,6 +30,10 @@ export interface MaintenanceOptions {
   readonly minStatsDays?: number;
   readonly schema?: string;
   readonly log?: (line: string) => void;
+  /** Measure overlapping indexes (hide each, re-plan the workload) also on a database not marked scratch/development. */
+  readonly measureOverlapsAnyway?: boolean;
+  /** Skip the overlap measurement. */
+  readonly skipOverlaps?: boolean;
   /** Streaming replicas whose index scan counters count too (--replica / DATABASE_REPLICA_URLS). */
   readonly replicas?: readonly DatabaseTarget[];
 }
@@ -46,6 +51,8 @@ export interface MaintenanceReport {
   /** Replication slots on the primary; inactive ones hold WAL back. */
   readonly replicationSlots: SlotReport;
   readonly redundant: readonly RedundantIndex[];
+  /** Indexes another index serves nearly as well, measured on the workload (src/advise/redundancy.ts). */
+  readonly overlaps: OverlapReport;
   readonly invalid: readonly InvalidIndex[];
   readonly bloat: { readonly threshold: BloatThreshold; readonly indexes: readonly (IndexBloat & { readonly reindexCandidate: boolean })[] };
   readonly reindex: (ReindexOutcome & { readonly requested: true; readonly lockTimeout: string }) | { readonly requested: false };
@@ -94,6 +101,7 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
     databaseSizeBytes(sql),
     replicationSlotReport(sql),
   ]);
+  const overlaps: OverlapReport = options.skipOverlaps ? { skipped: "--skip-overlaps" } : await measureWorkloadOverlaps(sql, { yes: options.measureOverlapsAnyway, log });
   const reindexStopped = reindex.requested && reindex.stopped;
   return {
     database,
@@ -106,6 +114,7 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
     unused,
     replicationSlots: slots,
     redundant,
+    overlaps,
     invalid,
     bloat: { threshold, indexes: bloat.map((b) => ({ ...b, reindexCandidate: needsReindex(b, threshold) })) },
     reindex,
