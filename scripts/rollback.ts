@@ -17,6 +17,9 @@ await runCommand(async () => {
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.log(`rolling back the performance indexes on ${target.display}`);
   const result = await rollbackPerformanceIndexes(target, { log: (line) => console.log(`  ${line}`) });
+  if (result.dropped.length === 0 && result.ledgerRowsRemoved.length === 0) {
+    return void console.log(`nothing to roll back: no performance index exists${result.ledger ? " and no performance migration is recorded" : " and the database was never migrated (no graphile_migrate schema)"}`);
+  }
   console.log(
     `dropped ${result.dropped.length} index(es)` +
       (result.absent.length > 0 ? `, ${result.absent.length} were not there` : "") +

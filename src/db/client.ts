@@ -2,7 +2,8 @@
 // is src/pool). `withSql` is the lifecycle everyone uses: connect, prove the
 // server answers, run, and always close — graphile-migrate's withClient.
 import postgres from "postgres";
-import { connectionUserError } from "./errors.ts";
+import { UserError } from "../cli/errors.ts";
+import { connectionUserError, isConnectionError } from "./errors.ts";
 import type { DatabaseTarget } from "./target.ts";
 
 export type Sql = postgres.Sql;
@@ -54,12 +55,23 @@ export interface WithSqlOptions extends ConnectOptions {
   readonly closeTimeoutSeconds?: number;
 }
 
-/** connect → fn(sql) → close, whatever fn does. */
+/**
+ * connect → fn(sql) → close, whatever fn does. A server that goes away while
+ * fn works (shutdown, crash, terminated backend) is an expected failure too:
+ * the one connection message (exit 3), not a stack trace.
+ */
 export async function withSql<T>(target: DatabaseTarget, fn: (sql: Sql) => Promise<T>, options: WithSqlOptions = {}): Promise<T> {
   const sql = await connect(target, options);
+  let failed = false;
   try {
     return await fn(sql);
+  } catch (error) {
+    failed = true;
+    if (!(error instanceof UserError) && isConnectionError(error)) throw connectionUserError(error, target, "finish the work on");
+    throw error;
   } finally {
-    await sql.end({ timeout: options.closeTimeoutSeconds ?? 5 }).catch(() => {});
+    // After a failure nothing is worth waiting for: a lost server would
+    // otherwise hold the command for the whole close timeout after its error.
+    await sql.end({ timeout: failed ? 0 : (options.closeTimeoutSeconds ?? 5) }).catch(() => {});
   }
 }

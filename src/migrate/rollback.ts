@@ -22,7 +22,7 @@ import { applyMigrations } from "./graphile.ts";
 import { baseOnlyMigrationsFolder } from "./migrations-folder.ts";
 import { readCommittedMigrations, RERUNNABLE_MARK, type CommittedMigration, type PerformanceMigration } from "./performance-migrations.ts";
 import { DROP_LOCK_TIMEOUT } from "./recovery.ts";
-import { GRAPHILE_MIGRATE_LOCK } from "./run.ts";
+import { withMigrationLock } from "./lock.ts";
 import { appliedLedgerFilenames } from "./stats.ts";
 
 export interface RollbackResult {
@@ -32,6 +32,8 @@ export interface RollbackResult {
   readonly absent: readonly string[];
   /** graphile_migrate.migrations filenames removed. */
   readonly ledgerRowsRemoved: readonly string[];
+  /** False: the database has no graphile_migrate schema (never migrated). */
+  readonly ledger: boolean;
   readonly ms: number;
 }
 
@@ -48,10 +50,10 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
   const committed = await readCommittedMigrations(options.migrationsFolder ?? MIGRATIONS_DIR);
   const performance_ = committed.filter((m): m is PerformanceMigration => m.index !== undefined);
   return withSql(target, async (sql) => {
-    const [{ locked }] = (await sql`SELECT pg_try_advisory_lock(${GRAPHILE_MIGRATE_LOCK}) AS locked`) as unknown as [{ locked: boolean }];
-    if (!locked) throw new UserError(`A migration is running on ${target.display} (graphile-migrate's lock is held); roll back when it has finished.`, EXIT.failed);
-    try {
-      const ledgerRowsRemoved = await forgetPerformanceMigrations(sql, committed, performance_);
+    return withMigrationLock(sql, target, "roll back", async () => {
+      // A database that was never migrated (no graphile_migrate schema) has no ledger to cut.
+      const [{ ledger }] = (await sql`SELECT to_regclass('graphile_migrate.migrations') IS NOT NULL AS ledger`) as unknown as [{ ledger: boolean }];
+      const ledgerRowsRemoved = ledger ? await forgetPerformanceMigrations(sql, committed, performance_) : [];
       if (ledgerRowsRemoved.length > 0) log(`removed ${ledgerRowsRemoved.length} performance migration(s) from graphile_migrate.migrations`);
       await sql`SELECT set_config('lock_timeout', ${options.lockTimeout ?? DROP_LOCK_TIMEOUT}, false)`;
       const existing = new Set(
@@ -80,10 +82,8 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
         dropped.push(name);
         log(`dropped ${name}`);
       }
-      return { dropped, absent: absent.reverse(), ledgerRowsRemoved, ms: performance.now() - t0 };
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${GRAPHILE_MIGRATE_LOCK})`;
-    }
+      return { dropped, absent: absent.reverse(), ledgerRowsRemoved, ledger, ms: performance.now() - t0 };
+    });
   }, { max: 1, applicationName: "bollalabz-db rollback" });
 }
 

@@ -5,16 +5,16 @@ import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
 import path from "node:path";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { formatBytes, formatMs } from "../cli/format.ts";
-import { quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
+import { connectionUserError, isConnectionError, quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
-import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, type DatabaseSnapshot } from "./stats.ts";
+import { withMigrationLock } from "./lock.ts";
+import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, tablesLackingStatistics, type DatabaseSnapshot } from "./stats.ts";
 
-/** graphile-migrate's advisory lock key: we hold it while we repair, so no migration runs meanwhile. */
-export const GRAPHILE_MIGRATE_LOCK = "4727445306447283";
+export { GRAPHILE_MIGRATE_LOCK } from "./lock.ts";
 
 export interface MigrationTiming {
   readonly file: string;
@@ -34,7 +34,12 @@ export interface MigrationReport {
   /** INVALID indexes dropped before the run (left by an earlier failed build). */
   readonly recovered: readonly string[];
   readonly applied: readonly MigrationTiming[];
-  readonly analyze: { readonly tables: readonly string[]; readonly ms: number } | null;
+  readonly analyze: {
+    readonly tables: readonly string[];
+    readonly ms: number;
+    /** Of those, the tables analyzed because indexes built by an earlier (crashed or killed) run had no statistics yet. */
+    readonly lackingStatistics: readonly string[];
+  } | null;
   readonly totalMs: number;
   readonly error: { readonly message: string; readonly migration: string | null; readonly index: string | null } | null;
   readonly reportFile: string | null;
@@ -77,7 +82,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     const pending = await pendingMigrations(sql, committed);
     await assertBaseSchemaPresent(sql, committed, pending);
     const before = await snapshotDatabase(sql);
-    const recovered = await withMigrationLock(sql, target, async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
+    const recovered = await withMigrationLock(sql, target, "migrate", async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
     log(pending.length === 0 ? "no pending migrations" : `${pending.length} pending migration(s), ${pending.filter((m) => m.index).length} of them index builds`);
     const total = pending.length;
     if (total > 0) options.onProgress?.({ kind: "start", total });
@@ -115,18 +120,46 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
       });
     }
 
+    // From here on the server may be gone (it died mid-build, or during the
+    // ANALYZE): the report is still written, with what was done, and the
+    // figures that need the server are left out.
+    let lost: unknown;
+    const whileReachable = async <T>(work: () => Promise<T>): Promise<T | null> => {
+      if (lost !== undefined) return null;
+      try {
+        return await work();
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        lost = error;
+        return null;
+      }
+    };
+
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
-    if (!failure && touched.length > 0) {
-      const a0 = performance.now();
-      // The same as migrations/after-all-migrations.sql, for the tables this run touched.
-      for (const statement of [...searchStatisticsStatements(touched), ...plannerStatisticsStatements(touched)]) await sql.unsafe(statement);
-      await sql.unsafe(`ANALYZE ${touched.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
-      analyze = { tables: touched, ms: performance.now() - a0 };
-      log(`analyzed ${touched.join(", ")} in ${formatMs(analyze.ms)}`);
+    if (!failure) {
+      // Also the tables whose performance indexes were built after their last
+      // ANALYZE by an earlier run that never got to its own (it crashed, or was
+      // killed): expression indexes have no statistics until then.
+      const lacking = (await whileReachable(() => tablesLackingStatistics(sql, committed))) ?? [];
+      const tables = [...new Set([...touched, ...lacking])].sort();
+      if (tables.length > 0) {
+        await whileReachable(async () => {
+          const a0 = performance.now();
+          // The same as migrations/after-all-migrations.sql, for these tables.
+          for (const statement of [...searchStatisticsStatements(tables), ...plannerStatisticsStatements(tables)]) await sql.unsafe(statement);
+          await sql.unsafe(`ANALYZE ${tables.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
+          // Published now, not within the second: the next run (and any reader) sees last_analyze.
+          await sql`SELECT pg_stat_force_next_flush()`;
+          const earlier = lacking.filter((t) => !touched.includes(t));
+          analyze = { tables, ms: performance.now() - a0, lackingStatistics: earlier };
+          log(`analyzed ${tables.join(", ")} in ${formatMs(analyze.ms)}${earlier.length > 0 ? ` (${earlier.join(", ")}: indexes built by an earlier run had no statistics yet)` : ""}`);
+        });
+      }
     }
 
-    const after = await snapshotDatabase(sql);
-    const states = new Map((await indexStates(sql, performanceNames)).map((s) => [s.index, s]));
+    const after = await whileReachable(() => snapshotDatabase(sql));
+    const states = new Map(((await whileReachable(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
+    if (lost !== undefined && !failure) failure = connectionUserError(lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);
     const timings: MigrationTiming[] = applied.map((a) => {
       const index = byFile.get(a.file)?.index;
       const state = index ? states.get(index.name) : undefined;
@@ -187,16 +220,6 @@ async function assertBaseSchemaPresent(sql: Sql, committed: readonly CommittedMi
         `Restore the schema, or point DATABASE_URL at the right database (or recreate it and run 'npm run migrate').`,
       EXIT.notReady,
     );
-  }
-}
-
-async function withMigrationLock<T>(sql: Sql, target: DatabaseTarget, work: () => Promise<T>): Promise<T> {
-  const [{ locked }] = (await sql`SELECT pg_try_advisory_lock(${GRAPHILE_MIGRATE_LOCK}) AS locked`) as unknown as [{ locked: boolean }];
-  if (!locked) throw new UserError(`Another migration run holds graphile-migrate's lock on ${target.display}; wait for it to finish and run again.`, EXIT.failed);
-  try {
-    return await work();
-  } finally {
-    await sql`SELECT pg_advisory_unlock(${GRAPHILE_MIGRATE_LOCK})`;
   }
 }
 

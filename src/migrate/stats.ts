@@ -74,3 +74,25 @@ export async function missingTables(sql: Sql, tables: readonly string[]): Promis
     SELECT name FROM unnest(${tables as string[]}::text[]) AS name WHERE to_regclass(name) IS NULL ORDER BY name`;
   return rows.map((r) => r.name);
 }
+
+/**
+ * Tables holding a performance index (recorded in the ledger) that was built
+ * after the table's last ANALYZE or autoanalyze: the planner has no statistics
+ * for its expression indexes (and a stale picture of the table) until the
+ * next ANALYZE. A run that crashed or was killed before its own ANALYZE
+ * leaves such tables behind; the next run analyzes them too.
+ */
+export async function tablesLackingStatistics(sql: Sql, migrations: readonly { ledgerFilename: string; index?: { table: string } }[]): Promise<string[]> {
+  const built = migrations.filter((m) => m.index);
+  if (built.length === 0) return [];
+  const [{ exists }] = (await sql`SELECT to_regclass('graphile_migrate.migrations') IS NOT NULL AS exists`) as unknown as [{ exists: boolean }];
+  if (!exists) return [];
+  const rows = await sql<{ table: string }[]>`
+    SELECT DISTINCT p.tbl AS "table"
+    FROM unnest(${built.map((m) => m.ledgerFilename)}::text[], ${built.map((m) => m.index!.table)}::text[]) AS p(filename, tbl)
+    JOIN graphile_migrate.migrations m ON m.filename = p.filename
+    JOIN pg_stat_user_tables s ON s.relid = to_regclass(p.tbl)
+    WHERE greatest(s.last_analyze, s.last_autoanalyze) IS NULL OR greatest(s.last_analyze, s.last_autoanalyze) < m.date
+    ORDER BY 1`;
+  return rows.map((r) => r.table);
+}

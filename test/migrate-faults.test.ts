@@ -1,0 +1,235 @@
+// The faults of issue #10 around `migrate` and `rollback`, each reproduced
+// against a real server: the server dies mid-build (its own throwaway server),
+// a `migrate` killed with SIGKILL leaves its build running and holding the
+// lock, a crashed run leaves indexes without statistics, and a rollback on a
+// database that was never migrated. Every one ends with one clear message and
+// a documented exit code, never a stack trace.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { EXIT } from "../src/cli/errors.ts";
+import { PROJECT_ROOT } from "../src/config/project.ts";
+import { maskUrl, type DatabaseTarget } from "../src/db/index.ts";
+import { destroyEmbedded, findFreePort, runningPid, startEmbedded } from "../src/embedded/server.ts";
+import { readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
+import { applyBaseSchema } from "../src/migrate/rollback.ts";
+import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
+import { indexStates } from "../src/migrate/stats.ts";
+import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { waitFor } from "./support/wait.ts";
+
+let migrations: PerformanceMigration[];
+const dbs: TestDatabase[] = [];
+beforeAll(async () => {
+  migrations = await readPerformanceMigrations();
+});
+afterEach(async () => {
+  await Promise.all(dbs.splice(0).map((db) => db.drop()));
+});
+
+type Client = ReturnType<typeof postgres>;
+
+/** A transaction holding an old snapshot: every CREATE INDEX CONCURRENTLY waits for it (its INVALID index already committed). */
+async function holdOldSnapshot(url: string): Promise<{ release(): Promise<void>; abandon(): Promise<void> }> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const conn = await client.reserve();
+  await conn`BEGIN ISOLATION LEVEL REPEATABLE READ`;
+  await conn`SELECT count(*) FROM phone_contacts`;
+  return {
+    async release() {
+      await conn`ROLLBACK`;
+      conn.release();
+      await client.end({ timeout: 1 });
+    },
+    // The server is gone: send nothing (postgres.js would write to a closed socket), just close.
+    async abandon() {
+      await client.end({ timeout: 0 }).catch(() => {});
+    },
+  };
+}
+
+/** The backend building an index whose INVALID catalog entry is committed (visible from here). */
+async function waitForCommittedBuild(sql: Client): Promise<{ pid: number; index: string }> {
+  return waitFor(
+    "a CREATE INDEX CONCURRENTLY with its INVALID index committed",
+    async () =>
+      (
+        await sql<{ pid: number; index: string }[]>`
+          SELECT p.pid, c.relname AS index FROM pg_stat_progress_create_index p
+          JOIN pg_index i ON i.indexrelid = p.index_relid AND NOT i.indisvalid
+          JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE p.datname = current_database() LIMIT 1`
+      )[0],
+    { timeoutMs: 120_000 },
+  );
+}
+
+/** `npm run migrate` as a child process we can kill. */
+function startMigrate(url: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", "migrate.ts")], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, CI: "true", DATABASE_URL: url },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+async function baseDatabase(prefix: string): Promise<TestDatabase> {
+  const db = await createDatabase(prefix);
+  dbs.push(db);
+  await applyBaseSchema(db);
+  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: todayUtc() });
+  return db;
+}
+
+describe("the server dies while migrate builds an index (a throwaway server of this test)", () => {
+  const baseDirs: string[] = [];
+  afterAll(() => {
+    for (const dir of baseDirs) {
+      try {
+        destroyEmbedded(dir);
+      } catch {
+        rmSync(dir, { recursive: true, force: true }); // the server is already gone
+      }
+    }
+  });
+
+  it.each([
+    { how: "kill -9 of the postmaster", signal: "SIGKILL" as const },
+    { how: "immediate shutdown (what pg_ctl stop -m immediate sends)", signal: "SIGQUIT" as const },
+  ])("$how: exit 3 naming the index being built; the report is written with what was done", async ({ signal }) => {
+    const baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-migrate-crash-"));
+    baseDirs.push(baseDir);
+    const server = await startEmbedded({ baseDir, port: await findFreePort(), portExplicit: true, noSync: true });
+    const target: DatabaseTarget = { url: server.databaseUrl, display: maskUrl(server.databaseUrl), source: "DATABASE_URL" };
+    await applyBaseSchema(target);
+    const seedSql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} });
+    await seedDatabase(seedSql as never, { scale: 0.02, seed: 5, anchor: todayUtc() });
+
+    const blocker = await holdOldSnapshot(server.databaseUrl);
+    const run = startMigrate(server.databaseUrl);
+    let reportFile: string | undefined;
+    try {
+      const building = await waitForCommittedBuild(seedSql);
+      expect(building.index).toBe(migrations[0]!.index.name);
+      process.kill(runningPid(server.dataDir)!, signal);
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(EXIT.unreachable);
+      expect(looksLikeCleanError(result.stderr)).toBe(true);
+      expect(result.stderr).toContain(`index ${building.index}`);
+      expect(result.stderr).toMatch(/server went away/);
+      reportFile = /report: (\S+\.json)/.exec(result.stdout)?.[1];
+      expect(reportFile, result.stdout).toBeDefined();
+      const report = JSON.parse(readFileSync(reportFile!, "utf8")) as MigrationReport;
+      expect(report.status).toBe("failed");
+      expect(report.error).toMatchObject({ index: building.index, migration: migrations[0]!.file });
+      expect(report.applied.map((a) => a.index)).toEqual([building.index]);
+      expect(report.before.totalIndexes).toBeGreaterThan(0);
+      expect(report.after).toBeNull(); // the server was gone: no figures, but the report
+    } finally {
+      run.child.kill("SIGKILL");
+      await blocker.abandon();
+      await seedSql.end({ timeout: 0 }).catch(() => {});
+      if (reportFile && existsSync(reportFile)) rmSync(reportFile);
+    }
+  }, 240_000);
+});
+
+describe("a migrate killed with SIGKILL mid-build", () => {
+  it("the re-run names the orphaned build's backend pid, its index, and what to do; once it ends, migrate completes", async () => {
+    const db = await baseDatabase("migrate_orphan");
+    const blocker = await holdOldSnapshot(db.url);
+    let released = false;
+    try {
+      const run = startMigrate(db.url);
+      const building = await waitForCommittedBuild(db.sql);
+      run.child.kill("SIGKILL");
+      expect((await run.done).signal).toBe("SIGKILL");
+      // The server goes on with the build (it waits for our snapshot) and holds the lock.
+      expect((await db.sql`SELECT 1 FROM pg_stat_progress_create_index WHERE pid = ${building.pid}`).length).toBe(1);
+
+      const rerun = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: db.url });
+      expect(rerun.code, rerun.stderr).toBe(EXIT.failed);
+      expect(looksLikeCleanError(rerun.stderr)).toBe(true);
+      expect(rerun.stderr).toContain(`backend pid ${building.pid}`);
+      expect(rerun.stderr).toContain(`building index ${building.index}`);
+      expect(rerun.stderr).toContain("pg_stat_progress_create_index");
+      expect(rerun.stderr).toContain(`pg_cancel_backend(${building.pid})`);
+      expect(rerun.stderr).toMatch(/wait for it/i);
+
+      // Let it finish: the orphan completes, its session ends, the lock is free.
+      released = true;
+      await blocker.release();
+      await waitFor("the orphaned build's session to end", async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${building.pid}`).length === 0, { timeoutMs: 120_000 });
+      const report = await runMigrations(db, { writeReport: false });
+      expect(report.status).toBe("ok");
+      const states = await indexStates(db.sql, migrations.map((m) => m.index.name));
+      expect(states.filter((s) => !s.valid)).toEqual([]);
+      expect(states).toHaveLength(migrations.length);
+    } finally {
+      if (!released) await blocker.release();
+    }
+  }, 300_000);
+});
+
+describe("a run that stopped before its ANALYZE", () => {
+  it("the re-run ANALYZEs every table whose performance indexes were built since its last ANALYZE, not only this run's", async () => {
+    const db = await baseDatabase("migrate_stats");
+    const tables = [...new Set(migrations.map((m) => m.index.table))];
+    // Autovacuum must not analyze behind the test's back.
+    for (const table of tables) await db.sql.unsafe(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    const firstLater = migrations.find((m) => m.index.table === "scheduled_tasks")!;
+    const earlierTables = [...new Set(migrations.slice(0, migrations.indexOf(firstLater)).map((m) => m.index.table))].sort();
+    expect(earlierTables).toContain("phone_contacts");
+
+    // The run stops at the first scheduled_tasks index (its table lock is taken), after
+    // building every phone_contacts and conversation_messages index, before any ANALYZE.
+    const holder = await db.sql.reserve();
+    await holder`BEGIN`;
+    await holder`LOCK TABLE scheduled_tasks IN SHARE UPDATE EXCLUSIVE MODE`;
+    try {
+      await expect(runMigrations(db, { writeReport: false, pgSettings: { lock_timeout: "300ms" } })).rejects.toThrow(firstLater.index.name);
+    } finally {
+      await holder`ROLLBACK`;
+      holder.release();
+    }
+    const expressionStats = async () => (await db.sql`SELECT 1 FROM pg_stats WHERE tablename = 'idx_phone_contacts_email_lower'`).length;
+    expect(await expressionStats()).toBe(0);
+
+    const rerun = await runMigrations(db, { writeReport: false });
+    expect(rerun.applied[0]!.index).toBe(firstLater.index.name);
+    expect(rerun.analyze?.tables).toEqual(expect.arrayContaining(tables));
+    expect(rerun.analyze?.lackingStatistics).toEqual(earlierTables);
+    expect(await expressionStats()).toBeGreaterThan(0);
+
+    // Nothing lacks statistics any more: a third run analyzes nothing.
+    const third = await runMigrations(db, { writeReport: false });
+    expect(third.applied).toEqual([]);
+    expect(third.analyze).toBeNull();
+  }, 300_000);
+});
+
+describe("rollback on a database that was never migrated", () => {
+  it("says there is nothing to roll back and exits 0", async () => {
+    const db = await createDatabase("rollback_nothing");
+    dbs.push(db);
+    const result = await runScript("rollback.ts", [], { DATABASE_URL: db.url });
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/nothing to roll back: .*never migrated \(no graphile_migrate schema\)/);
+    expect(result.stderr).not.toMatch(/error|\n\s+at /);
+    expect((await db.sql`SELECT to_regclass('graphile_migrate.migrations') AS t`)[0]!.t).toBeNull();
+  });
+});
