@@ -190,7 +190,10 @@ describe("a run that stopped before its ANALYZE", () => {
     const db = await baseDatabase("migrate_stats");
     const tables = [...new Set(migrations.map((m) => m.index.table))];
     // Autovacuum must not analyze behind the test's back.
-    for (const table of tables) await db.sql.unsafe(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    for (const table of tables) {
+      // (a table a later migration creates does not exist yet)
+      if ((await db.sql`SELECT to_regclass(${table}) AS t`)[0]!.t) await db.sql.unsafe(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    }
     const firstLater = migrations.find((m) => m.index.table === "scheduled_tasks")!;
     const earlierTables = [...new Set(migrations.slice(0, migrations.indexOf(firstLater)).map((m) => m.index.table))].sort();
     expect(earlierTables).toContain("phone_contacts");
