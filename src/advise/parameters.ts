@@ -55,7 +55,8 @@ type Use =
   | { kind: "interval" };
 
 const OPS = String.raw`(=|<>|!=|<=|>=|<|>|(?:NOT\s+)?I?LIKE|@>|\?|&&)`;
-const COL = String.raw`(?:"?(\w+)"?\.)?"?(\w+)"?`;
+// A column, not part of an arithmetic or concatenation expression (`a + id = $1` compares an expression).
+const COL = String.raw`(?<![-+*/%|)]\s*)(?:"?(\w+)"?\.)?"?(\w+)"?`;
 
 function findUse(query: string, n: number, aliases: Map<string, string>, schema: SchemaInfo): Use | null {
   const p = String.raw`\$${n}(?!\d)`;
@@ -70,7 +71,7 @@ function findUse(query: string, n: number, aliases: Map<string, string>, schema:
     [new RegExp(String.raw`${COL}\s+(?:NOT\s+)?IN\s*\(\s*(?:\$\d+\s*,\s*)*${p}`, "i"), (m) => ref(m[1], m[2], (r) => ({ kind: "compare", op: "=", ref: r }))],
     [new RegExp(String.raw`${COL}\s+BETWEEN\s+${p}`, "i"), (m) => ref(m[1], m[2], (r) => ({ kind: "compare", op: ">=", ref: r }))],
     [new RegExp(String.raw`${COL}\s+BETWEEN\s+\$\d+\s+AND\s+${p}`, "i"), (m) => ref(m[1], m[2], (r) => ({ kind: "compare", op: "<=", ref: r }))],
-    [new RegExp(String.raw`${p}\s*${OPS}\s*${COL}`, "i"), (m) => ref(m[2], m[3], (r) => ({ kind: "compare", op: flip(m[1]!), ref: r }))],
+    [new RegExp(String.raw`${p}\s*${OPS}\s*${COL}(?!\s*[-+*/%|(])`, "i"), (m) => ref(m[2], m[3], (r) => ({ kind: "compare", op: flip(m[1]!), ref: r }))],
   ];
   function ref(q: string | undefined, c: string | undefined, make: (r: ColumnRef) => Use): Use | null {
     if (!c) return null;
