@@ -51,7 +51,13 @@ function importGraph(entry: string): { packages: Map<string, string>; files: Set
     if (seen.has(file)) continue;
     seen.add(file);
     const text = readFileSync(file, "utf8");
-    const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire(?:\.resolve)?\s*\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+    // Static imports/re-exports are statements at the start of a line in tsc's output; matching
+    // "from '...'" anywhere also caught SQL text such as `AS "from", max(x) AS "`.
+    const specifiers = [
+      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm),
+      ...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+      ...text.matchAll(/(?:\bimport\s*\(\s*|\brequire(?:\.resolve)?\s*\(\s*)["']([^"']+)["']/g),
+    ].map((m) => m[1]!);
     for (const spec of specifiers) {
       if (spec.startsWith(".")) queue.push(path.resolve(path.dirname(file), spec));
       else if (!spec.startsWith("node:")) {
