@@ -61,8 +61,12 @@ export async function measurePlanStability(sql: Sql, catalog: readonly CatalogEn
 
 export function formatPlanStability(b: StabilityBench): string {
   const flipped = b.rows.filter((r) => r.plans > 1);
+  const all = [`${"query/variant".padEnd(48)} ${"plans".padStart(5)} ${"best ms".padStart(9)} ${"slowest ms".padStart(10)} ${"ratio".padStart(7)}`];
+  for (const r of b.rows) all.push(`${`${r.query}/${r.variant}`.padEnd(48)} ${String(r.plans).padStart(5)} ${fmtMs(r.bestMs).padStart(9)} ${fmtMs(r.worstMs).padStart(10)} ${`${r.ratio.toFixed(1)}x`.padStart(7)}${r.fails ? "  FAIL" : ""}`);
   const out = [
     `${b.samples} fresh ANALYZE samples of ${b.run.stability.tables.length} tables (${b.run.stability.skipped ?? "rolled back after each"}), ${b.rows.length} variants, app plan_cache_mode ${b.run.appPlanCacheMode}, ${(b.ms / 1000).toFixed(0)} s`,
+    ...all,
+    "",
     `${flipped.length} variant(s) got more than one plan the app can run:`,
   ];
   for (const r of flipped) {
