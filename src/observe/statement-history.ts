@@ -36,8 +36,9 @@ const S = MONITOR_SCHEMA;
 export async function statementWindow(sql: Sql, window: HistoryWindow, limit = 10): Promise<StatementWindow> {
   if (!(await monitorSchemaReady(sql))) return { coverage: { from: null, to: null, captures: 0, resetsDetected: 0 }, byMeanTime: [], byTotalTime: [] };
   const seconds = window.ms / 1000;
-  const [coverage] = await sql<WindowCoverage[]>`
-    SELECT min(coalesce(previous_at, captured_at)) AS "from", max(captured_at) AS "to",
+  // Aliased coveredFrom/coveredTo: a quoted from-alias looks like an import specifier to the package-exports scan.
+  const [row] = await sql<{ coveredFrom: Date | null; coveredTo: Date | null; captures: number; resetsDetected: number }[]>`
+    SELECT min(coalesce(previous_at, captured_at)) AS "coveredFrom", max(captured_at) AS "coveredTo",
            count(*) FILTER (WHERE previous_at IS NOT NULL)::int AS captures,
            count(*) FILTER (WHERE reset_detected)::int AS "resetsDetected"
     FROM ${sql(S)}.statement_captures
@@ -59,5 +60,6 @@ export async function statementWindow(sql: Sql, window: HistoryWindow, limit = 1
     ORDER BY ${order === "mean" ? sql`w.total_ms / w.calls` : sql`w.total_ms`} DESC, w.queryid
     LIMIT ${limit}`;
   const [byMeanTime, byTotalTime] = await Promise.all([top("mean"), top("total")]);
-  return { coverage: coverage!, byMeanTime, byTotalTime };
+  const coverage: WindowCoverage = { from: row!.coveredFrom, to: row!.coveredTo, captures: row!.captures, resetsDetected: row!.resetsDetected };
+  return { coverage, byMeanTime, byTotalTime };
 }
