@@ -1,6 +1,6 @@
 // Every node of the embedded setup (the primary and its local replicas) with
 // its role, port and replication figures, for `npm run db:status`.
-import { maskUrl, openSql, type Sql } from "../db/index.ts";
+import { classifyConnectionError, maskUrl, openSql, type Sql } from "../db/index.ts";
 import { replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
 import { describeReplica } from "./replicas.ts";
 import { embeddedStatus } from "./server.ts";
@@ -28,8 +28,10 @@ async function query<T>(url: string, fn: (sql: Sql) => Promise<T>): Promise<{ va
   try {
     return { value: await fn(sql), problem: null };
   } catch (error) {
+    // A node that does not answer is a row of the status, not a failed command.
+    const fault = classifyConnectionError(error);
     const e = error as { code?: string; message?: string };
-    return { value: null, problem: `${e.code ?? "error"}: ${e.message ?? String(error)}` };
+    return { value: null, problem: fault ? `${fault.short}. ${fault.fix}` : `${e.code ?? "error"}: ${e.message ?? String(error)}` };
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
   }

@@ -13,7 +13,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import postgres from "postgres";
+import { targetFromUrl, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { postgresBinaries } from "./binaries.ts";
@@ -86,12 +86,13 @@ function requireRunningPrimary(baseDir: string): EmbeddedState {
   return state;
 }
 
-function rootUrl(state: EmbeddedState): string {
-  return `postgres://${SUPERUSER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
+/** The primary's maintenance database, as the superuser. */
+function primaryRoot(state: EmbeddedState): DatabaseTarget {
+  return targetFromUrl(`postgres://${SUPERUSER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`, "embedded");
 }
 
 /** The replication role with its own password, and the pg_hba line that lets it stream over 127.0.0.1. */
-async function prepareReplicationOnPrimary(sql: postgres.Sql, state: EmbeddedState, password: string): Promise<void> {
+async function prepareReplicationOnPrimary(sql: Sql, state: EmbeddedState, password: string): Promise<void> {
   const verifier = scramVerifier(password);
   const [exists] = await sql`SELECT 1 FROM pg_roles WHERE rolname = ${REPLICATION_ROLE}`;
   // The verifier is a literal (DDL takes no parameters); it is not the password.
@@ -227,38 +228,38 @@ export async function createReplica(options: ReplicaOptions): Promise<CreatedRep
   state = { ...state, replicationPassword: password };
   writeState(options.baseDir, state);
 
-  const sql = postgres(rootUrl(state), { max: 1, onnotice: () => {}, connect_timeout: 10 });
   let copiedBytes = 0;
-  try {
-    await prepareReplicationOnPrimary(sql, state, password);
-    // The slot first, reserving WAL now: everything from the backup's start on is kept for this replica.
-    const [stale] = await sql`SELECT active FROM pg_replication_slots WHERE slot_name = ${slot}`;
-    if (stale) await sql`SELECT pg_drop_replication_slot(${slot})`;
-    await sql`SELECT pg_create_physical_replication_slot(${slot}, true)`;
-    options.log?.(`${name}: base backup of ${path.join(state.clusterDir, "pgdata")} (low-level API, slot ${slot})`);
-    // pg_backup_start and pg_backup_stop must run in the same session: max 1 connection, reserved.
-    const session = await sql.reserve();
+  // One connection: pg_backup_start and pg_backup_stop must run in the same session.
+  await withSql(primaryRoot(state), async (sql) => {
     try {
-      await session`SELECT pg_backup_start(${`bollalabz ${name}`}, true)`;
-      let label: { labelfile: string; spcmapfile: string | null };
+      await prepareReplicationOnPrimary(sql, state, password);
+      // The slot first, reserving WAL now: everything from the backup's start on is kept for this replica.
+      const [stale] = await sql`SELECT active FROM pg_replication_slots WHERE slot_name = ${slot}`;
+      if (stale) await sql`SELECT pg_drop_replication_slot(${slot})`;
+      await sql`SELECT pg_create_physical_replication_slot(${slot}, true)`;
+      options.log?.(`${name}: base backup of ${path.join(state.clusterDir, "pgdata")} (low-level API, slot ${slot})`);
+      // pg_backup_start and pg_backup_stop must run in the same session: max 1 connection, reserved.
+      const session = await sql.reserve();
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        copiedBytes = copyDataDir(path.join(state.clusterDir, "pgdata"), dataDir);
+        await session`SELECT pg_backup_start(${`bollalabz ${name}`}, true)`;
+        let label: { labelfile: string; spcmapfile: string | null };
+        try {
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          copiedBytes = copyDataDir(path.join(state.clusterDir, "pgdata"), dataDir);
+        } finally {
+          [label] = (await session`SELECT labelfile, spcmapfile FROM pg_backup_stop(false)`) as unknown as [{ labelfile: string; spcmapfile: string | null }];
+        }
+        writeFileSync(path.join(dataDir, "backup_label"), label.labelfile, { mode: 0o600 });
+        if (label.spcmapfile) writeFileSync(path.join(dataDir, "tablespace_map"), label.spcmapfile, { mode: 0o600 });
       } finally {
-        [label] = (await session`SELECT labelfile, spcmapfile FROM pg_backup_stop(false)`) as unknown as [{ labelfile: string; spcmapfile: string | null }];
+        session.release();
       }
-      writeFileSync(path.join(dataDir, "backup_label"), label.labelfile, { mode: 0o600 });
-      if (label.spcmapfile) writeFileSync(path.join(dataDir, "tablespace_map"), label.spcmapfile, { mode: 0o600 });
-    } finally {
-      session.release();
+    } catch (error) {
+      await sql`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${slot} AND NOT active`.catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
     }
-  } catch (error) {
-    await sql`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${slot} AND NOT active`.catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  }, { max: 1, applicationName: "bollalabz-db replica backup", connectTimeoutSeconds: 10 });
 
   writeFileSync(path.join(dataDir, "standby.signal"), "");
   writeStandbyConninfo(dataDir, state, { name, slot, dir, port: 0 }, password);
@@ -311,12 +312,7 @@ export async function removeLastReplica(options: ReplicaOptions): Promise<Embedd
   const last = replicas.at(-1);
   if (!last) return undefined;
   stopCluster(replicaDataDir(last));
-  const sql = postgres(rootUrl(state), { max: 1, onnotice: () => {}, connect_timeout: 10 });
-  try {
-    await sql`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${last.slot}`;
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  await withSql(primaryRoot(state), (sql) => sql`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${last.slot}`, { max: 1, applicationName: "bollalabz-db replicas" });
   rmSync(last.dir, { recursive: true, force: true });
   writeState(options.baseDir, { ...state, replicas: replicas.slice(0, -1) });
   return last;
