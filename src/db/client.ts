@@ -1,6 +1,7 @@
 // Opening and closing clients for commands and library code (the app's pool
 // is src/pool). `withSql` is the lifecycle everyone uses: connect, prove the
 // server answers, run, and always close — graphile-migrate's withClient.
+import net from "node:net";
 import postgres from "postgres";
 import { UserError } from "../cli/errors.ts";
 import { connectionUserError, isConnectionError } from "./errors.ts";
@@ -17,15 +18,70 @@ export interface ConnectOptions {
   readonly connectTimeoutSeconds?: number;
 }
 
+/**
+ * The client's sockets, created by us (postgres.js `socket` option) so that
+ * closing the client really closes them. postgres.js's end() only half-closes
+ * a socket whose server has not answered yet, leaves its connect timer running,
+ * and a reconnect it scheduled just before runs afterwards: a command that has
+ * reported "connection timed out" stayed alive up to connect_timeout longer
+ * (~5 s). After end() no socket is opened and every one left is destroyed.
+ * Multi-host URLs and unix-socket hosts (?host=/dir) keep postgres.js's own.
+ */
+function closableSockets(url: string) {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.hostname.includes(",") || parsed.searchParams.has("host")) return undefined;
+  const sockets = new Set<net.Socket>();
+  let closed = false;
+  return {
+    create(options: { host: readonly string[]; port: readonly number[] }): net.Socket {
+      if (closed) throw Object.assign(new Error("the client was closed"), { code: "CONNECTION_ENDED" });
+      const host = options.host[0]!;
+      const port = options.port[0]!;
+      const socket = net.connect({ host, port });
+      // postgres.js names the peer (messages, TLS servername) from these.
+      Object.assign(socket, { host, port });
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      return socket;
+    },
+    refuseNew() {
+      closed = true;
+    },
+    destroyAll() {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
 /** A postgres.js client (lazy: nothing connects until the first query). */
 export function openSql(target: Pick<DatabaseTarget, "url">, options: ConnectOptions = {}): Sql {
-  return postgres(target.url, {
+  const sockets = closableSockets(target.url);
+  const sql = postgres(target.url, {
     max: options.max ?? 4,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "bollalabz-db" },
     types: { int8AsNumber: INT8_AS_NUMBER },
+    // `socket` is in postgres.js (connection.js createSocket), not in its typings.
+    ...((sockets ? { socket: sockets.create } : {}) as object),
   }) as unknown as Sql;
+  if (sockets) {
+    const end = sql.end.bind(sql);
+    (sql as { end: Sql["end"] }).end = async (opts) => {
+      sockets.refuseNew();
+      try {
+        return await end(opts);
+      } finally {
+        sockets.destroyAll();
+      }
+    };
+  }
+  return sql;
 }
 
 /** Open a client and prove the server answers; a failure is one UserError (exit 3) with the fix. */

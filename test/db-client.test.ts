@@ -1,0 +1,52 @@
+// src/db/client.ts: a closed client leaves nothing behind. A command that has
+// printed its connection error must end right away; postgres.js alone keeps a
+// socket the server never answered (half-closed) and its connect timer alive
+// after end(), so the process lingered up to connect_timeout (~5 s) after a
+// "connection timed out". Here the timeout is 120 s: the child ends on its own
+// only if end() really closed the socket.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../src/config/project.ts";
+import { waitFor } from "./support/wait.ts";
+
+describe("openSql end()", () => {
+  const held = new Set<net.Socket>();
+  // Accepts and never answers nor closes (a hung server, a proxy without backends).
+  const peer = net.createServer({ allowHalfOpen: true }, (socket) => {
+    held.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => held.delete(socket));
+  });
+  afterAll(() => {
+    for (const socket of held) socket.destroy();
+    peer.close();
+  });
+
+  it("closes a socket the server never answered: the process ends right after (no wait for the connect timeout)", async () => {
+    const port = await new Promise<number>((resolve) => peer.listen(0, "127.0.0.1", () => resolve((peer.address() as net.AddressInfo).port)));
+    const script = `
+      import { openSql } from ${JSON.stringify(path.join(PROJECT_ROOT, "src", "db", "client.ts"))};
+      const sql = openSql({ url: "postgres://u:p@127.0.0.1:${port}/db" }, { connectTimeoutSeconds: 120 });
+      sql\`SELECT 1\`.catch((e) => console.log("query:", e.code));
+      process.stdin.once("data", async () => { await sql.end({ timeout: 0 }); console.log("ended"); });`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    let exited = false;
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("exit", () => (exited = true));
+    try {
+      await waitFor("the client to connect to the silent peer", () => held.size > 0);
+      const asked = performance.now();
+      child.stdin.end("end\n");
+      await waitFor("the child to exit by itself", () => exited, { timeoutMs: 30_000 });
+      console.log(`child exited ${(performance.now() - asked).toFixed(0)} ms after end() was asked for`);
+      expect(output).toContain("ended");
+      expect(output).toMatch(/query: CONNECTION_(DESTROYED|ENDED|CLOSED)/);
+    } finally {
+      if (!exited) child.kill("SIGKILL");
+    }
+  }, 90_000);
+});
