@@ -116,7 +116,7 @@ export async function assertSchemaPresent(sql: Sql): Promise<void> {
 export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
   await assertSchemaPresent(sql);
   const anchor = options.anchor ?? todayUtc();
-  const chunkRows = options.chunkRows ?? 250_000;
+  const chunkRows = options.chunkRows ?? 50_000;
   const contacts = rowsAt(seedTable("phone_contacts"), options.scale);
   const people = rowsAt(seedTable("people"), options.scale);
   const tables: { table: string; rows: number; ms: number }[] = [];
