@@ -9,7 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/config/project.ts";
-import { waitFor } from "./support/wait.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 describe("openSql end()", () => {
   const held = new Set<net.Socket>();
@@ -38,10 +38,10 @@ describe("openSql end()", () => {
     child.stderr.on("data", (d) => (output += d));
     child.on("exit", () => (exited = true));
     try {
-      await waitFor("the client to connect to the silent peer", () => held.size > 0);
+      await waitFor(async () => held.size, (n) => n > 0, "the client to connect to the silent peer");
       const asked = performance.now();
       child.stdin.end("end\n");
-      await waitFor("the child to exit by itself", () => exited, { timeoutMs: 30_000 });
+      await waitFor(async () => exited, Boolean, "the child to exit by itself", 30_000);
       console.log(`child exited ${(performance.now() - asked).toFixed(0)} ms after end() was asked for`);
       expect(output).toContain("ended");
       expect(output).toMatch(/query: CONNECTION_(DESTROYED|ENDED|CLOSED)/);

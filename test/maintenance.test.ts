@@ -13,7 +13,7 @@ import { EXIT } from "../src/cli/errors.ts";
 import { runMaintenance, type MaintenanceOptions } from "../src/maintenance/index.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
-import { waitFor } from "./support/wait.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "maintenance-test-"));
 
@@ -236,9 +236,10 @@ describe("npm run maintenance", () => {
       // the writer once the cleanup is seen waiting (state, not a timer: on a
       // busy machine the REINDEX may not have reached its timeout yet).
       const ending = waitFor(
+        async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE 'DROP INDEX CONCURRENTLY%'`).length,
+        (n) => n > 0,
         "the leftover's DROP INDEX CONCURRENTLY to wait for the writer",
-        async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE 'DROP INDEX CONCURRENTLY%'`).length > 0,
-        { timeoutMs: 120_000 },
+        120_000,
       ).then(release);
       const report = await runMaintenance(db.sql, db.name, {
         analyze: "none",

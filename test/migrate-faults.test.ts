@@ -21,7 +21,7 @@ import { indexStates } from "../src/migrate/stats.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
-import { waitFor } from "./support/wait.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 let migrations: PerformanceMigration[];
 const dbs: TestDatabase[] = [];
@@ -55,8 +55,7 @@ async function holdOldSnapshot(url: string): Promise<{ release(): Promise<void>;
 
 /** The backend building an index whose INVALID catalog entry is committed (visible from here). */
 async function waitForCommittedBuild(sql: Client): Promise<{ pid: number; index: string }> {
-  return waitFor(
-    "a CREATE INDEX CONCURRENTLY with its INVALID index committed",
+  const row = await waitFor(
     async () =>
       (
         await sql<{ pid: number; index: string }[]>`
@@ -65,8 +64,11 @@ async function waitForCommittedBuild(sql: Client): Promise<{ pid: number; index:
           JOIN pg_class c ON c.oid = i.indexrelid
           WHERE p.datname = current_database() LIMIT 1`
       )[0],
-    { timeoutMs: 120_000 },
+    (found) => found !== undefined,
+    "a CREATE INDEX CONCURRENTLY with its INVALID index committed",
+    120_000,
   );
+  return row!;
 }
 
 /** `npm run migrate` as a child process we can kill. */
@@ -173,7 +175,7 @@ describe("a migrate killed with SIGKILL mid-build", () => {
       // Let it finish: the orphan completes, its session ends, the lock is free.
       released = true;
       await blocker.release();
-      await waitFor("the orphaned build's session to end", async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${building.pid}`).length === 0, { timeoutMs: 120_000 });
+      await waitFor(async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${building.pid}`).length, (n) => n === 0, "the orphaned build's session to end", 120_000);
       const report = await runMigrations(db, { writeReport: false });
       expect(report.status).toBe("ok");
       const states = await indexStates(db.sql, migrations.map((m) => m.index.name));

@@ -5,6 +5,7 @@ import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { LatencyHistogram } from "../src/pool/latency-histogram.ts";
 import { classify, truncateQuery, type PoolLogger } from "../src/pool/query-monitor.ts";
 import { createDatabase as createTestDatabase, type TestDatabase } from "./support/databases.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const SECRET = "+1-555-0199-SECRET-PARAM";
 
@@ -189,19 +190,21 @@ describe("createDatabase against PostgreSQL", () => {
   it("pool exhausted: a query waits at most the queue timeout, then fails clearly", async () => {
     const database = open({ max: 2, min: 0, queueTimeoutMs: 300 }, undefined, true);
     // Queries are lazy: execute() starts them without awaiting.
-    const blockers = [database.sql`SELECT pg_sleep(1.5)`.execute(), database.sql`SELECT pg_sleep(1.5)`.execute()];
-    await new Promise((r) => setTimeout(r, 100));
+    const blockers = [database.sql`SELECT pg_sleep(3)`.execute(), database.sql`SELECT pg_sleep(3)`.execute()];
+    let blockersDone = false;
+    const blocked = Promise.all(blockers).then(() => (blockersDone = true));
+    await waitFor(async () => database.poolStats().busy, (busy) => busy === 2, "both slots busy");
     const started = performance.now();
     const waiting = database.sql`SELECT 1`.catch((e: unknown) => e); // catch() starts it
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => database.poolStats().waiting, (n) => n === 1 || blockersDone, "the third query to wait");
     expect(database.poolStats()).toMatchObject({ busy: 2, waiting: 1 });
     const error = (await waiting) as { code?: string; message?: string };
     const waited = performance.now() - started;
     expect(error.code).toBe("POOL_QUEUE_TIMEOUT");
     expect(error.message).toMatch(/Connection pool exhausted: all 2 connections stayed busy for 300 ms/);
-    expect(waited).toBeGreaterThanOrEqual(250);
-    expect(waited).toBeLessThan(1400); // failed before the blockers ended: it did not hang behind them
-    await Promise.all(blockers);
+    expect(waited).toBeGreaterThanOrEqual(250); // a timer never fires early
+    expect(blockersDone).toBe(false); // failed while the blockers still ran: it did not hang behind them (state, not a time bound)
+    await blocked;
     expect(database.getQueryStats().errorsByCode).toEqual({ POOL_QUEUE_TIMEOUT: 1 });
     expect(database.poolStats()).toMatchObject({ busy: 0, waiting: 0 });
     // Transactions hold a slot too, and give it back.
