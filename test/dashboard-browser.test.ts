@@ -185,6 +185,9 @@ describe("dashboard in Chromium", () => {
       const charts = await page.$$eval("svg.chart", (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
       expect(charts.length, `${pagePath}: svg charts`).toBeGreaterThan(0);
       expect(Math.min(...charts), `${pagePath}: charts are laid out`).toBeGreaterThan(100);
+      // No script at all, and every state-changing form carries the session's CSRF token.
+      expect(await page.$$eval("script", (scripts) => scripts.length)).toBe(0);
+      expect(await page.$$eval('form[method="post"]', (forms) => forms.filter((f) => !f.querySelector('input[name="csrf"]')).length)).toBe(0);
       // The stylesheet applied (the CSP allows it from 'self'): the header is dark.
       expect(await page.$eval("header", (h) => getComputedStyle(h).backgroundColor)).toBe("rgb(29, 35, 48)");
       const slug = pagePath === "" ? "overview" : pagePath.slice(1);
