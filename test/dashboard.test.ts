@@ -11,7 +11,7 @@ import { parseHealthServerSettings } from "../src/health/config.ts";
 import { barChart, lineChart, meter } from "../src/health/dashboard/charts.ts";
 import { escapeHtml, html } from "../src/health/dashboard/html.ts";
 import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts";
-import { SessionStore } from "../src/health/dashboard/sessions.ts";
+import { SessionStore, SignInThrottle, SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_MS } from "../src/health/dashboard/sessions.ts";
 import { latestVerifyReport } from "../src/health/dashboard/verify-report.ts";
 import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
@@ -82,6 +82,22 @@ describe("dashboard building blocks", () => {
     now += 1;
     expect(store.get(s.id)).toBeUndefined();
     expect(store.get("unknown")).toBeUndefined();
+  });
+
+  it("sign-in throttle: refuses an address after too many failures inside the window, until the oldest leaves it", () => {
+    let now = 0;
+    const throttle = new SignInThrottle(() => now);
+    for (let i = 0; i < SIGN_IN_FAILURES_MAX - 1; i++) throttle.failed("a");
+    expect(throttle.retryAfterMs("a")).toBe(0);
+    now = 1_000;
+    throttle.failed("a");
+    expect(throttle.retryAfterMs("a")).toBe(SIGN_IN_WINDOW_MS - 1_000);
+    expect(throttle.retryAfterMs("b")).toBe(0);
+    now = SIGN_IN_WINDOW_MS + 1;
+    expect(throttle.retryAfterMs("a")).toBe(0);
+    throttle.failed("b");
+    throttle.succeeded("b");
+    expect(throttle.retryAfterMs("b")).toBe(0);
   });
 
   it("the verify report reader takes the newest file that is a verify report", async () => {
@@ -161,6 +177,23 @@ describe("dashboard over HTTP", () => {
       expect(res.statusCode).toBe(401);
       expect(res.headers["set-cookie"]).toBeUndefined();
       expect(res.body).toMatch(/not valid|Enter the API token/);
+    }
+  });
+
+  it("after too many wrong tokens an address gets 429 with Retry-After, even for the right token", async () => {
+    const { app: throttled } = await buildHealthApp({ database, token: TOKEN, reportsDir });
+    try {
+      const attempt = (token: string) => throttled.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token }), remoteAddress: "10.9.8.7" });
+      for (let i = 0; i < SIGN_IN_FAILURES_MAX; i++) expect((await attempt("wrong-token-0123456789abcdef")).statusCode).toBe(401);
+      const refused = await attempt(TOKEN);
+      expect(refused.statusCode).toBe(429);
+      expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+      expect(refused.body).toContain("Too many failed sign-ins");
+      expect(refused.headers["set-cookie"]).toBeUndefined();
+      // Another address is not affected.
+      expect((await throttled.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }), remoteAddress: "10.9.8.6" })).statusCode).toBe(303);
+    } finally {
+      await throttled.close();
     }
   });
 

@@ -25,7 +25,7 @@ import { queriesPage } from "./pages/queries.ts";
 import { spacePage } from "./pages/space.ts";
 import { verifyPage } from "./pages/verify.ts";
 import { withDeadline } from "./sections.ts";
-import { csrfTokenMatches, SessionStore, SESSION_TTL_MS, type DashboardSession } from "./sessions.ts";
+import { csrfTokenMatches, SessionStore, SESSION_TTL_MS, SignInThrottle, type DashboardSession } from "./sessions.ts";
 import type { SafeHtml } from "./html.ts";
 import { VERIFY_CHART_NAME } from "./verify-report.ts";
 
@@ -45,6 +45,7 @@ export interface DashboardPluginOptions {
   readonly startedAt?: number;
   /** Tests pass their own store to inspect or expire sessions. */
   readonly sessions?: SessionStore;
+  readonly signInThrottle?: SignInThrottle;
 }
 
 export const SESSION_COOKIE = "bollalabz_dashboard";
@@ -98,6 +99,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   const { database, token } = options;
   const signInRequired = token !== undefined;
   const sessions = options.sessions ?? new SessionStore();
+  const throttle = options.signInThrottle ?? new SignInThrottle();
   const deadlineMs = options.deadlineMs ?? 5_000;
   const reportsDir = options.reportsDir ?? REPORTS_DIR;
   const startedAt = options.startedAt ?? Date.now();
@@ -210,15 +212,23 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     const refused = refuseCrossOrigin(request, reply);
     if (refused) return refused;
     if (!signInRequired) return reply.redirect(DASHBOARD_PREFIX, 303);
+    const waitMs = throttle.retryAfterMs(request.ip);
+    if (waitMs > 0) {
+      request.log.warn({ ip: request.ip }, "dashboard: sign-in refused (too many failed attempts)");
+      const seconds = Math.ceil(waitMs / 1000);
+      return sendHtml(reply.header("retry-after", String(seconds)), 429, loginPage({ error: `Too many failed sign-ins from this address. Try again in ${seconds} s.` }));
+    }
     const given = typeof request.body?.token === "string" ? request.body.token.trim() : "";
     // Always compare (constant time, fixed-length digests), so the answer time does not tell an empty token from a wrong one.
     const ok = tokenMatches(given, token) && given.length > 0;
     if (!ok) {
+      throttle.failed(request.ip);
       request.log.warn({ ip: request.ip }, "dashboard: sign-in refused (wrong token)");
       return sendHtml(reply, 401, loginPage({ error: given ? "That token is not valid." : "Enter the API token (HEALTH_API_TOKEN)." }));
     }
     const previous = sessionOf(request);
     if (previous) sessions.destroy(previous.id);
+    throttle.succeeded(request.ip);
     startSession(reply);
     request.log.info({ ip: request.ip }, "dashboard: signed in");
     return reply.redirect(DASHBOARD_PREFIX, 303);
