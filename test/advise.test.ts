@@ -267,4 +267,20 @@ describe("the other direction: an index another index serves nearly as well (adv
     const advice = await adviseDatabase(db.sql, db, { runs: 1 });
     expect(advice.redundant.map((o) => o.index)).toContain("orders_customer");
   });
+
+  it("an index scan that visits the heap for one narrow column: widen the index with INCLUDE", async () => {
+    const catalog: CatalogEntry[] = [
+      { name: "customer_spend", title: "t", kind: "point", sql: "SELECT count(*), sum(total) FROM orders WHERE customer_id = $1 AND created_at >= $2", params: { c: "SELECT 10::bigint, timestamptz '2026-01-01'" }, expectIndexes: ["orders_customer"], budgetMs: 10, reason: "t" },
+    ];
+    // Index-only scans need the visibility map (VACUUM), as on a live table autovacuum keeps it.
+    await db.sql.unsafe("VACUUM orders");
+    const advice = await adviseDatabase(db.sql, db, { catalog, validate: true, runs: 2, overlaps: false });
+    expect(advice.statements[0]!.problems.map((p) => p.kind)).toContain("heap-fetches");
+    const [c] = advice.candidates;
+    expect(c?.kind).toBe("covering");
+    // The index the plan used, with the columns it fetched from the heap.
+    expect(["orders_customer", "orders_customer_recent"]).toContain(c?.replaces);
+    expect(c?.definition).toMatch(c?.replaces === "orders_customer" ? /^\(customer_id\) INCLUDE \((total, created_at|created_at, total)\)$/ : /^\(customer_id, created_at DESC\) INCLUDE \(total\)$/);
+    expect(c?.afterMs?.[0]?.usesIndex).toBe(true);
+  });
 });

@@ -7,7 +7,7 @@
 // already serves (its leading columns, the same predicate or none, the
 // INCLUDEd columns) is dropped, so a served workload gets no suggestion.
 import type { PlanNode } from "../verify/explain.ts";
-import { columnsIn, escapeRegExp, splitTopLevel, stripOuterParens } from "./expressions.ts";
+import { escapeRegExp, neededColumns, splitTopLevel, stripOuterParens } from "./expressions.ts";
 import type { StatementPlan } from "./plans.ts";
 import { MAX_INCLUDE_COLUMNS, MAX_INCLUDE_WIDTH, type Problem } from "./problems.ts";
 import type { ExistingIndex, SchemaInfo, TableInfo } from "./schema.ts";
@@ -153,7 +153,7 @@ export function candidatesForProblems(plan: StatementPlan, problems: readonly Pr
     for (const c of new Set(terms.jsonbPath)) if (!terms.jsonbOps.includes(c)) out.push({ table: p.table, kind: "jsonb", definition: `USING gin (${q(c)} jsonb_path_ops)`, name: indexName(p.table, [c, "path"]), statements: [id], reason: `${p.detail}; @> containment is served by a jsonb_path_ops GIN index` });
     for (const c of new Set(terms.jsonbOps)) out.push({ table: p.table, kind: "jsonb", definition: `USING gin (${q(c)})`, name: indexName(p.table, [c, "gin"]), statements: [id], reason: `${p.detail}; the ? key operators need the default jsonb_ops GIN index` });
     for (const c of new Set(terms.arrays)) out.push({ table: p.table, kind: "array", definition: `USING gin (${q(c)})`, name: indexName(p.table, [c, "gin"]), statements: [id], reason: `${p.detail}; array containment/overlap is served by a GIN index` });
-    const btree = btreeCandidate(p, table, alias, terms, sort);
+    const btree = btreeCandidate(p, table, alias, terms, sort, plan.statement.query);
     if (btree) out.push({ ...btree, statements: [id] });
   }
   return out;
@@ -182,7 +182,7 @@ function findSortAbove(plan: StatementPlan, scan: PlanNode, alias: string): stri
   return null;
 }
 
-function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Terms, sort: string[] | null): Omit<Candidate, "statements"> | null {
+function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Terms, sort: string[] | null, statementText: string): Omit<Candidate, "statements"> | null {
   const keys: string[] = [];
   for (const e of terms.eq) if (!keys.includes(e)) keys.push(e);
   const range = terms.range.find((r) => !keys.includes(r));
@@ -198,11 +198,11 @@ function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Term
   // INCLUDE the few narrow columns the scan returns beyond the keys: index-only.
   // Columns the scan returns, and those of conditions the index will not check;
   // an expression key cannot give back its column, so no INCLUDE there.
-  const needed = new Set<string>();
-  for (const text of [...((p.node?.Output as string[] | undefined) ?? []), ...terms.other]) for (const c of columnsIn(text, alias, table.columns)) needed.add(c);
+  const needed = new Set(neededColumns(statementText, alias, table.columns));
   if (keys.some((k) => k.includes("("))) needed.clear();
   const keyColumns = new Set(keys.map((k) => k.replace(/ DESC| NULLS (FIRST|LAST)/g, "").replace(/^"|"$/g, "")));
-  const extra = [...needed].filter((c) => !keyColumns.has(c) && !predicates.some((pr) => pr === c || pr === `NOT ${c}` || pr.startsWith(`${c} IS`)));
+  // A column the partial predicate fixes is known without storing it.
+  const extra = [...needed].filter((c) => !keyColumns.has(c) && !predicates.some((pr) => pr === c || pr === `NOT ${c}` || pr.startsWith(`${c} `)));
   const include = extra.length > 0 && extra.length <= MAX_INCLUDE_COLUMNS && extra.every((c) => (table.columns.get(c)?.avgWidth ?? Infinity) <= MAX_INCLUDE_WIDTH) ? extra.map(q) : [];
   const definition = `(${keys.join(", ")})${include.length ? ` INCLUDE (${include.join(", ")})` : ""}${predicates.length ? ` WHERE ${predicates.join(" AND ")}` : ""}`;
   const kind: CandidateKind = keys.some((k) => k.includes("(")) ? "expression" : predicates.length ? "partial" : include.length ? "covering" : "btree";

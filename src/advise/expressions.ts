@@ -106,3 +106,14 @@ export function columnsIn(expr: string, alias: string, columns: ReadonlySet<stri
   }
   return [...out];
 }
+
+/**
+ * The columns of a table a statement needs, read from its text (its alias's
+ * qualified columns and bare names of its columns; `*` means all of them).
+ * Not from the plan: a scan's Output is often the whole row (PostgreSQL
+ * returns the physical tuple when the node above accepts it).
+ */
+export function neededColumns(statementText: string, alias: string, columns: ReadonlyMap<string, unknown>): string[] {
+  if (/\bSELECT\s+(\w+\.)?\*/i.test(statementText)) return [...columns.keys()];
+  return columnsIn(statementText, alias, columns);
+}

@@ -2,7 +2,7 @@
 // it was found on and the numbers that make it a problem. Thresholds are
 // named defaults (PgHero style); candidates.ts turns problems into indexes.
 import type { ExplainResult, PlanNode } from "../verify/explain.ts";
-import { columnsIn } from "./expressions.ts";
+import { neededColumns } from "./expressions.ts";
 import { nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { SchemaInfo } from "./schema.ts";
 
@@ -18,8 +18,10 @@ export const FILTER_REMOVED_RATIO = 10;
 export const FILTER_REMOVED_MIN = 1_000;
 /** An INCLUDE is suggested for at most this many missing columns. */
 export const MAX_INCLUDE_COLUMNS = 2;
-/** ...each at most this wide on average (bytes, pg_stats.avg_width). */
-export const MAX_INCLUDE_WIDTH = 64;
+/** ...each at most this wide on average (bytes, pg_stats.avg_width): ids, timestamps, amounts, short codes; never message text. */
+export const MAX_INCLUDE_WIDTH = 24;
+/** An index scan visiting at least this many heap rows is worth making index-only. */
+export const HEAP_FETCH_MIN_ROWS = 10;
 /** The generic plan costs this many times the plan with values: the prepared statement may switch to it. */
 export const GENERIC_TRAP_COST_RATIO = 10;
 
@@ -90,8 +92,8 @@ export function findProblems(plan: StatementPlan, schema: SchemaInfo, options: P
           continue;
         }
       }
-      if (table && node["Node Type"] === "Index Scan" && rows >= largeRows && actualRows(node) >= 100) {
-        const heap = heapFetchProblem(node, table, schema);
+      if (table && (node["Node Type"] === "Index Scan" || node["Node Type"] === "Bitmap Heap Scan") && rows >= largeRows && actualRows(node) >= HEAP_FETCH_MIN_ROWS) {
+        const heap = heapFetchProblem(node, table, schema, plan.statement.query);
         if (heap) problems.push(heap);
       }
       if (SORTS.has(node["Node Type"])) {
@@ -116,16 +118,14 @@ export function findProblems(plan: StatementPlan, schema: SchemaInfo, options: P
 }
 
 /** An index scan that visits the heap only for one or two narrow columns: INCLUDE them and it becomes index-only. */
-function heapFetchProblem(node: PlanNode, table: string, schema: SchemaInfo): Problem | null {
-  const indexName = node["Index Name"] as string | undefined;
+function heapFetchProblem(node: PlanNode, table: string, schema: SchemaInfo, statementText: string): Problem | null {
+  // A bitmap heap scan's index is its Bitmap Index Scan child's (one index only: no BitmapAnd/Or).
+  const indexName = (node["Index Name"] ?? (node.Plans?.length === 1 && node.Plans[0]!["Node Type"] === "Bitmap Index Scan" ? node.Plans[0]!["Index Name"] : undefined)) as string | undefined;
   const info = schema.get(table);
   const index = info?.indexes.find((i) => i.name === indexName);
   if (!info || !index || index.method !== "btree" || index.constraint) return null;
   const alias = (node.Alias as string | undefined) ?? table;
-  const needed = new Set<string>();
-  for (const text of [...((node.Output as string[] | undefined) ?? []), (node.Filter as string | undefined) ?? "", (node["Index Cond"] as string | undefined) ?? ""]) {
-    for (const c of columnsIn(text, alias, info.columns)) needed.add(c);
-  }
+  const needed = new Set(neededColumns(statementText, alias, info.columns));
   const stored = new Set([...index.keys, ...index.include].map((k) => k.replace(/ DESC$/, "").replace(/^"|"$/g, "")));
   const missing = [...needed].filter((c) => !stored.has(c));
   if (missing.length === 0 || missing.length > MAX_INCLUDE_COLUMNS) return null;
@@ -136,7 +136,7 @@ function heapFetchProblem(node: PlanNode, table: string, schema: SchemaInfo): Pr
     node,
     index: index.name,
     missingColumns: missing,
-    detail: `Index Scan using ${index.name} fetches ${fmt(actualRows(node))} heap rows only for ${missing.join(", ")}; INCLUDE ${missing.length > 1 ? "them" : "it"} and the scan can be index-only`,
+    detail: `${node["Node Type"]} using ${index.name} fetches ${fmt(actualRows(node))} heap rows only for ${missing.join(", ")}; INCLUDE ${missing.length > 1 ? "them" : "it"} and the scan can be index-only`,
   };
 }
 

@@ -13,8 +13,10 @@ import type { SchemaInfo } from "./schema.ts";
 
 /** "Nearly as well": every statement at most this many times slower... */
 export const NEARLY_AS_WELL_RATIO = 1.5;
-/** ...or at most this much slower in absolute terms (timer noise on sub-millisecond statements). */
+/** ...or at most this much slower in absolute terms (timer noise on sub-millisecond statements)... */
 export const NEARLY_AS_WELL_SLACK_MS = 0.2;
+/** ...as long as that is not more than this many times slower (0.04 -> 0.2 ms is 5x: not "nearly as well"). */
+export const NEARLY_AS_WELL_MAX_RATIO = 3;
 export const HIDE_LOCK_TIMEOUT = "2s";
 
 export interface HiddenEffect {
@@ -65,7 +67,7 @@ const cost = (p: ExplainResult) => (p.Plan["Total Cost"] as number | undefined) 
 
 /** Is `after` nearly as good as `before`? */
 export function nearlyAsWell(beforeMs: number, afterMs: number): boolean {
-  return afterMs <= beforeMs * NEARLY_AS_WELL_RATIO || afterMs <= beforeMs + NEARLY_AS_WELL_SLACK_MS;
+  return afterMs <= beforeMs * NEARLY_AS_WELL_RATIO || (afterMs <= beforeMs + NEARLY_AS_WELL_SLACK_MS && afterMs <= beforeMs * NEARLY_AS_WELL_MAX_RATIO);
 }
 
 export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[], schema: SchemaInfo, options: RedundancyOptions = {}): Promise<IndexOverlap[]> {

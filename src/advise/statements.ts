@@ -95,23 +95,34 @@ export async function topWorkloadStatements(sql: Sql, filter: StatementFilter = 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
- * A catalog as a workload: each entry with the parameters its first variant
- * picks from the data (a picker that fails leaves the values to the column
- * statistics).
+ * A catalog as a workload: one statement per entry and parameter variant
+ * (id `entry` or `entry:variant`), with the parameters its picker takes from
+ * the data: an index may matter only for one variant (a rare search term).
+ * A picker that fails leaves the values to the column statistics.
  */
 export async function catalogWorkload(sql: Sql, catalog: readonly CatalogEntry[], filter: Pick<StatementFilter, "exclude"> = {}): Promise<WorkloadStatement[]> {
   const out: WorkloadStatement[] = [];
   for (const entry of catalog) {
     if (filter.exclude?.test(entry.sql) || filter.exclude?.test(entry.name)) continue;
-    const picker = Object.values(entry.params)[0] ?? "SELECT";
-    let params: unknown[] | undefined;
-    try {
-      const [row] = await sql.unsafe(picker, [], { prepare: false });
-      params = row ? Object.values(row as Record<string, unknown>) : undefined;
-    } catch {
-      params = undefined;
+    const variants = Object.entries(entry.params);
+    for (const [variant, picker] of variants.length > 0 ? variants : [["default", "SELECT"] as const]) {
+      let params: unknown[] | undefined;
+      try {
+        const [row] = await sql.unsafe(picker, [], { prepare: false });
+        params = row ? Object.values(row as Record<string, unknown>) : undefined;
+      } catch {
+        params = undefined;
+      }
+      out.push({
+        id: variants.length > 1 ? `${entry.name}:${variant}` : entry.name,
+        source: "catalog",
+        query: entry.sql.replace(/\s+/g, " ").trim(),
+        calls: null,
+        totalMs: null,
+        meanMs: null,
+        ...(params ? { params } : {}),
+      });
     }
-    out.push({ id: entry.name, source: "catalog", query: entry.sql.replace(/\s+/g, " ").trim(), calls: null, totalMs: null, meanMs: null, ...(params ? { params } : {}) });
   }
   return out;
 }
