@@ -17,6 +17,7 @@ import { captureStatements } from "../src/observe/statement-capture.ts";
 import { statementWindow } from "../src/observe/statement-history.ts";
 import { parseWindow } from "../src/observe/window.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
 const PROBE = "SELECT count(*) AS n FROM window_probe WHERE id > $1";
@@ -192,5 +193,44 @@ describe("npm run capture", () => {
     const notReady = await runScript("capture.ts", [], { DATABASE_URL: db.url });
     expect(notReady.code).toBe(4);
     expect(notReady.stdout).toContain("skipped statements: pg_stat_statements is not ready (created)");
+  }, 120_000);
+});
+
+describe("statement history on PostgreSQL 15 (no stats_since: the counters-going-backwards rule)", () => {
+  let pg15: DebianPg15;
+  let sql: Sql;
+  beforeAll(async () => {
+    pg15 = await startDebianPg15();
+    const root = openSql({ url: pg15.rootUrl }, { max: 1 });
+    await root`CREATE DATABASE history15`;
+    await root.end();
+    sql = openSql({ url: pg15.urlFor("history15") }, { max: 1 });
+    await sql`CREATE EXTENSION pg_stat_statements`;
+    await sql`CREATE TABLE window_probe (id int PRIMARY KEY)`;
+  }, 120_000);
+  afterAll(async () => {
+    await sql?.end({ timeout: 1 });
+    pg15?.stop();
+  });
+
+  it("full reset (stats_reset) and a single-entry reset (counters went back) count each call once", async () => {
+    const probeCalls = async () => (await statementWindow(sql, parseWindow("1h"), 100)).byTotalTime.find((s) => s.query === PROBE)?.calls ?? 0;
+    const runProbe = async (times: number) => {
+      for (let i = 0; i < times; i++) await sql.unsafe(PROBE, [i]);
+    };
+    expect((await captureStatements(sql)).previousAt).toBeNull();
+    await runProbe(5);
+    await captureStatements(sql);
+    expect(await probeCalls()).toBe(5);
+    await sql`SELECT pg_stat_statements_reset()`;
+    await runProbe(7);
+    expect((await captureStatements(sql)).resetDetected).toBe(true);
+    expect(await probeCalls()).toBe(12);
+    const [{ queryid }] = (await sql`SELECT queryid::text FROM pg_stat_statements WHERE query = ${PROBE}`) as unknown as [{ queryid: string }];
+    await sql.unsafe(`SELECT pg_stat_statements_reset(0, 0, ${BigInt(queryid)})`);
+    await runProbe(3);
+    const last = await captureStatements(sql);
+    expect(last).toMatchObject({ resetDetected: false, restartedEntries: 1 });
+    expect(await probeCalls()).toBe(15);
   }, 120_000);
 });
