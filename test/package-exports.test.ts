@@ -179,6 +179,10 @@ describe("the packed package in a separate application on plain Node 22", () => 
     expect(out.database.body).toMatchObject({ invalidIndexes: { count: 0 } });
     expect(out.metrics.status).toBe(200);
     expect(out.metrics.body).toMatch(/^bollalabz_db_up 1$/m);
+    expect(out.metrics.body).toMatch(/^bollalabz_db_query_duration_seconds_bucket\{le="\+Inf"\} \d+$/m);
+    expect(out.livez).toEqual({ status: 200, body: { status: "ok" } });
+    expect(out.readyz).toMatchObject({ status: 200, body: { status: "ready" } });
+    expect(out.activity).toMatchObject({ status: 200, body: { connections: { maxConnections: expect.any(Number) } } });
     expect(out.own).toMatchObject({ status: 200, body: { tables: expect.any(Number) } });
     // The app's own query went through the monitored pool.
     expect(out.queryCount).toBeGreaterThanOrEqual(1);
