@@ -25,6 +25,8 @@ import { fmtMs } from "./stats.ts";
 
 export const FLIP_MAX_RATIO = 10;
 export const FLIP_MIN_MS = 1;
+/** Statement timeout for a sample's ANALYZE (the catalog's own timeout is for queries). */
+export const ANALYZE_TIMEOUT = "15min";
 
 /** One distinct plan (by signature) a variant got, with every place it was seen. */
 export interface SeenPlan extends PlanFacts {
@@ -193,8 +195,20 @@ export async function sampleStatistics(
   }
   let done = 0;
   for (let k = 1; k <= options.samples; k++) {
+    let failure: string | undefined;
     await readOnly(sql, async (tx) => {
-      await tx.unsafe(`ANALYZE ${tables.map(quoteIdent).join(", ")}`);
+      // ANALYZE of a large table can outlast the statement timeout meant for
+      // catalog queries (a 300,000-row sample of a 2M-row table on a busy
+      // machine): it gets its own, then the session's applies again.
+      const [{ timeout }] = (await tx.unsafe(`SELECT current_setting('statement_timeout') AS timeout`)) as unknown as [{ timeout: string }];
+      try {
+        await tx.unsafe(`SET LOCAL statement_timeout = '${ANALYZE_TIMEOUT}'`);
+        await tx.unsafe(`ANALYZE ${tables.map(quoteIdent).join(", ")}`);
+        await tx.unsafe(`SELECT set_config('statement_timeout', $1, true)`, [timeout]);
+      } catch (error) {
+        failure = (error as Error).message;
+        return;
+      }
       for (const item of items) {
         const modes: PlanMode[] = ["custom"];
         if (item.params.length > 0 && (item.entry.prepared ?? true)) modes.push("generic");
@@ -211,6 +225,7 @@ export async function sampleStatistics(
         }
       }
     });
+    if (failure !== undefined) return finish(done, `sample ${k} stopped: ANALYZE failed (${failure}); ${done} sample(s) taken`);
     done++;
   }
   return finish(done);
