@@ -190,7 +190,7 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
     expect(result.stdout).toMatch(/nodes:[\s\S]*primary[\s\S]*replica-1[\s\S]*all valid/);
     expect(readFileSync(path.join(dir, "verify-replica-1.md"), "utf8")).toMatch(/# Verification report/);
     expect(result.stdout + result.stderr).not.toContain(new URL(pair.standbyTarget.url).password);
-  });
+  }, 300_000); // the primary also takes verify's 3 statistics samples of the whole catalog (tens of seconds on a busy machine)
 
   it("verify fails with a clear message when a replica lags more than --max-replica-lag (replay paused on the standby)", async () => {
     const catalog = path.join(dir, "one.yaml");
