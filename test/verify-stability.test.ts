@@ -97,6 +97,26 @@ describe("verify finds a generic-plan trap on real plans", () => {
     expect(q!.fixes[0]).toMatch(/generic-plan trap .*plan_cache_mode = force_custom_plan/);
   });
 
+  it("a role that cannot ANALYZE the tables gets the plans without samples and a note saying why", async () => {
+    const role = `verify_reader_${process.pid}`;
+    await sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw'`);
+    await sql.unsafe(`GRANT SELECT ON skewed TO ${role}`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = "reader-pw";
+    const reader = openSql({ url: url.toString() }, { max: 1 });
+    try {
+      const run = await runCatalog(reader, [ENTRY], { runs: 5, warmup: 1, explainRuns: 1, statsSamples: 2 });
+      expect(run.stability.done).toBe(0);
+      expect(run.stability.skipped).toMatch(/the role cannot ANALYZE skewed/);
+      expect(run.queries[0]!.pass).toBe(true);
+    } finally {
+      await reader.end({ timeout: 5 });
+      await sql.unsafe(`DROP OWNED BY ${role}`);
+      await sql.unsafe(`DROP ROLE ${role}`);
+    }
+  });
+
   it("judged as the project's pool runs it (force_custom_plan) the same entry passes, and the avoided trap is still reported", async () => {
     const run = await runCatalog(sql, [ENTRY], { runs: 5, warmup: 1, explainRuns: 1, statsSamples: 0 });
     expect(run.appPlanCacheMode).toBe("force_custom_plan");
