@@ -35,3 +35,28 @@ export async function waitForCatchUp(primary: Sql, standby: Sql, options: WaitFo
   await waitForReplayLsn(standby, lsn, options);
   return lsn;
 }
+
+export interface CatchUp {
+  /** Seconds until the standby had replayed the primary's position at the start; null when not within the timeout. */
+  readonly seconds: number | null;
+  /** The primary's WAL position it waited for. */
+  readonly lsn: string;
+}
+
+/**
+ * How far behind a standby really is, as time: take the primary's current
+ * WAL position and measure how long the standby takes to replay up to it
+ * (0 when it already has). Unlike "now() - last replayed commit", this does
+ * not grow while the primary writes WAL without commits (a long index build).
+ */
+export async function measureCatchUp(primary: Sql, standby: Sql, options: WaitForReplayOptions = {}): Promise<CatchUp> {
+  const [row] = await primary<{ lsn: string }[]>`SELECT pg_current_wal_lsn()::text AS lsn`;
+  const started = performance.now();
+  try {
+    await waitForReplayLsn(standby, row!.lsn, { intervalMs: 20, ...options });
+    return { seconds: (performance.now() - started) / 1000, lsn: row!.lsn };
+  } catch (error) {
+    if ((error as { code?: string }).code === "REPLAY_TIMEOUT") return { seconds: null, lsn: row!.lsn };
+    throw error;
+  }
+}
