@@ -77,6 +77,9 @@ export function migrationSettings(target: DatabaseTarget, log: (line: string) =>
       const started = /Running migration '([^']+)'/.exec(line);
       if (started) return void options.onMigrationStart?.(started[1]!);
       if (/Error occurred whilst processing migration/.test(line)) return;
+      // Its closing count repeats what the progress display's end line says
+      // (and would land in the middle of a live bar).
+      if (/: \d+ committed migrations executed$/.test(line)) return;
       if (level !== "debug") log(line);
     }),
   };
