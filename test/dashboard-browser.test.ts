@@ -273,6 +273,8 @@ describe("dashboard in Chromium", () => {
       expect(await sleeping).toBe("57014");
       await until("the backend to leave the running state", async () => (await backendState(pid))?.state !== "active");
       expect(await backendState(pid)).not.toBeNull();
+      // The page after the redirect may predate the cancel taking effect; a fresh one must not list it as running.
+      await page.goto(`${base}/dashboard/activity`);
       expect(await page.$(`#running button[data-pid="${pid}"]`)).toBeNull();
     } finally {
       await sleeper.end({ timeout: 5 });
