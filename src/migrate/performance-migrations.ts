@@ -46,6 +46,8 @@ export interface CommittedMigration {
   readonly rerunnable: boolean;
   /** The migration's SQL (headers removed). */
   readonly body?: string;
+  /** Set when the migration's statement drops an index concurrently (the set was consolidated). */
+  readonly dropsIndex?: string;
 }
 
 /** The line a re-runnable non-index migration carries (see CommittedMigration.rerunnable). */
@@ -112,13 +114,19 @@ function unquote(identifier: string): string {
   return identifier.startsWith('"') ? identifier.slice(1, -1).replace(/""/g, '"') : identifier.toLowerCase();
 }
 
-export function describeMigrationBody(body: string): Pick<CommittedMigration, "noTransaction" | "statementCount" | "index" | "rerunnable"> {
+const DROP_INDEX_CONCURRENTLY = new RegExp(String.raw`^DROP\s+INDEX\s+CONCURRENTLY\s+(?:IF\s+EXISTS\s+)?(${IDENT})$`, "is");
+
+export function describeMigrationBody(body: string): Pick<CommittedMigration, "noTransaction" | "statementCount" | "index" | "rerunnable" | "dropsIndex"> {
   const firstLine = body.split("\n", 1)[0] ?? "";
   const statements = splitStatements(body);
   const match = statements.length > 0 ? CREATE_INDEX_CONCURRENTLY.exec(statements[0]!.replace(/\s+/g, " ")) : null;
   return {
     noTransaction: /^--!\s*no-transaction\b/.test(firstLine),
     rerunnable: body.split("\n").some((line) => line.trim() === RERUNNABLE_MARK),
+    ...(() => {
+      const drop = statements.length === 1 ? DROP_INDEX_CONCURRENTLY.exec(statements[0]!.replace(/\s+/g, " ").trim()) : null;
+      return drop ? { dropsIndex: unquote(drop[1]!) } : {};
+    })(),
     statementCount: statements.length,
     index: match
       ? {
@@ -148,9 +156,21 @@ export function isPerformanceMigration(m: CommittedMigration): m is PerformanceM
   return m.index !== undefined;
 }
 
-/** The committed migrations that each build one index concurrently, in order. */
+/**
+ * The committed migrations that each build one index concurrently and whose
+ * index is still part of the set (no later migration drops it), in order.
+ */
 export async function readPerformanceMigrations(migrationsFolder = MIGRATIONS_DIR): Promise<PerformanceMigration[]> {
-  return (await readCommittedMigrations(migrationsFolder)).filter(isPerformanceMigration);
+  return currentPerformanceMigrations(await readCommittedMigrations(migrationsFolder));
+}
+
+export function currentPerformanceMigrations(committed: readonly CommittedMigration[]): PerformanceMigration[] {
+  return committed.filter((m, i): m is PerformanceMigration => isPerformanceMigration(m) && !committed.slice(i + 1).some((later) => later.dropsIndex === m.index.name));
+}
+
+/** Migrations that belong to the index set's history: every concurrent build (also of indexes dropped since) and every concurrent drop. */
+export function isIndexSetMigration(m: CommittedMigration): boolean {
+  return m.index !== undefined || m.dropsIndex !== undefined;
 }
 
 /** The names of the indexes the performance migrations create. */
@@ -167,6 +187,11 @@ export function performanceMigrationProblems(migrations: readonly CommittedMigra
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const m of migrations) {
+    if (m.dropsIndex) {
+      if (!m.noTransaction) problems.push(`${m.file}: drops ${m.dropsIndex} CONCURRENTLY but its first line is not '--! no-transaction'`);
+      if (!migrations.some((c) => c.index?.name === m.dropsIndex && c.ledgerFilename < m.ledgerFilename)) problems.push(`${m.file}: drops ${m.dropsIndex}, which no earlier migration creates`);
+      continue;
+    }
     if (!m.index) continue;
     if (!m.noTransaction) problems.push(`${m.file}: builds ${m.index.name} CONCURRENTLY but its first line is not '--! no-transaction'`);
     if (m.statementCount !== 1) problems.push(`${m.file}: ${m.statementCount} statements; a concurrent build must be alone in its migration`);

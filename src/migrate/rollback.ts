@@ -20,7 +20,7 @@ import { withSql, quoteIdent, type DatabaseTarget, type Sql } from "../db/index.
 import { MIGRATIONS_DIR } from "../config/project.ts";
 import { applyMigrations } from "./graphile.ts";
 import { baseOnlyMigrationsFolder } from "./migrations-folder.ts";
-import { readCommittedMigrations, RERUNNABLE_MARK, type CommittedMigration, type PerformanceMigration } from "./performance-migrations.ts";
+import { currentPerformanceMigrations, isIndexSetMigration, readCommittedMigrations, RERUNNABLE_MARK, type CommittedMigration, type PerformanceMigration } from "./performance-migrations.ts";
 import { DROP_LOCK_TIMEOUT } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
 import { appliedLedgerFilenames } from "./stats.ts";
@@ -48,7 +48,8 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
   const t0 = performance.now();
   const log = options.log ?? (() => {});
   const committed = await readCommittedMigrations(options.migrationsFolder ?? MIGRATIONS_DIR);
-  const performance_ = committed.filter((m): m is PerformanceMigration => m.index !== undefined);
+  // The indexes the set holds now (built by a migration and not dropped by a later one).
+  const performance_ = currentPerformanceMigrations(committed);
   return withSql(target, async (sql) => {
     return withMigrationLock(sql, target, "roll back", async () => {
       // A database that was never migrated (no graphile_migrate schema) has no ledger to cut.
@@ -97,10 +98,11 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
  * would be re-applied against a schema that already has it: refuse.
  */
 async function forgetPerformanceMigrations(sql: Sql, committed: readonly CommittedMigration[], performance_: readonly PerformanceMigration[]): Promise<string[]> {
-  if (performance_.length === 0) return [];
+  const firstIndexMigration = committed.find(isIndexSetMigration);
+  if (performance_.length === 0 || !firstIndexMigration) return [];
   const applied = await appliedLedgerFilenames(sql);
-  const first = performance_[0]!.ledgerFilename;
-  const forgettable = new Set(committed.filter((m) => m.ledgerFilename >= first && (m.index !== undefined || m.rerunnable)).map((m) => m.ledgerFilename));
+  const first = firstIndexMigration.ledgerFilename;
+  const forgettable = new Set(committed.filter((m) => m.ledgerFilename >= first && (isIndexSetMigration(m) || m.rerunnable)).map((m) => m.ledgerFilename));
   const blocking = applied.filter((f) => f > first && !forgettable.has(f));
   if (blocking.length > 0) {
     const known = blocking.flatMap((f) => committed.filter((m) => m.ledgerFilename === f).map((m) => m.file));
