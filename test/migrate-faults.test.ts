@@ -217,7 +217,10 @@ describe("a run that stopped before its ANALYZE", () => {
     const rerun = await runMigrations(db, { writeReport: false });
     expect(rerun.applied[0]!.index).toBe(firstLater.index.name);
     expect(rerun.analyze?.tables).toEqual(expect.arrayContaining(tables));
-    expect(rerun.analyze?.lackingStatistics).toEqual(earlierTables);
+    // Tables the re-run builds on anyway are analyzed as "this run's"; the others only because they lacked statistics.
+    const rerunTables = new Set(rerun.applied.flatMap((a) => (a.table ? [a.table] : [])));
+    expect(rerun.analyze?.lackingStatistics).toEqual(earlierTables.filter((t) => !rerunTables.has(t)));
+    expect(rerun.analyze?.lackingStatistics).toContain("phone_contacts");
     expect(await expressionStats()).toBeGreaterThan(0);
 
     // Nothing lacks statistics any more: a third run analyzes nothing.
