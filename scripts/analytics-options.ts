@@ -4,7 +4,8 @@
 // current database (DATABASE_URL or the embedded server), server-side times.
 // Creates only a scratch schema, dropped afterwards.
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError, runCommand } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { defaultReportPath, writeReportFile } from "../src/cli/report-file.ts";

@@ -5,7 +5,7 @@
 // monitor history into the target's bollalabz_monitor schema, like capture does.
 // Logic: src/observe/capture-bench.ts.
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { formatBytes } from "../src/cli/format.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";

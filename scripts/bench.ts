@@ -4,7 +4,8 @@
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
 import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT, UserError, runCommand } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { formatMs } from "../src/cli/format.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";

@@ -5,7 +5,8 @@
 // or the embedded server. Logic: src/observe/capture.ts.
 //   */5 * * * *  cd /srv/bollalabz-db && DATABASE_URL=... npm run --silent capture
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { EXIT } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { captureTarget, formatCaptureResult, STATEMENT_RETENTION_DAYS } from "../src/observe/capture.ts";
 

@@ -4,7 +4,8 @@
 // exactly N (missing ones are created from a base backup, extra ones removed);
 // without it, the replicas it already has.
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
 import { maskUrl } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";

@@ -3,7 +3,8 @@
 // replicas): role, port, state, replication lag; or one node's full URL.
 // Exit 0 primary running, 3 not running (so scripts can test it).
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
 import { maskUrl } from "../src/db/index.ts";
 import { embeddedNodes, formatNodes } from "../src/embedded/nodes.ts";

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run db:stop — stop the embedded PostgreSQL, its replicas first (data kept).
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
 import { stopEmbedded } from "../src/embedded/server.ts";
 

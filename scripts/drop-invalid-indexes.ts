@@ -4,7 +4,8 @@
 // those a performance migration creates, so the migrations rebuild them.
 // graphile-migrate passes the database as GM_DBURL (and sets DATABASE_URL to
 // a dummy on purpose). Also usable by hand: DATABASE_URL=... node scripts/drop-invalid-indexes.ts
-import { runCommand, EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { withSql, maskUrl, parseDatabaseUrl } from "../src/db/index.ts";
 import { performanceIndexNames } from "../src/migrate/performance-migrations.ts";

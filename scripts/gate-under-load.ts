@@ -4,7 +4,8 @@
 // server, and print both verdicts side by side; exit 5 when they differ.
 import { loadavg } from "node:os";
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { EXIT } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatGateUnderLoad, gradeQuietAndLoaded } from "../src/bench/gate-under-load.ts";

@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError, runCommand } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { PROJECT_ROOT } from "../src/config/project.ts";
 import { findFreePort } from "../src/embedded/server.ts";
 

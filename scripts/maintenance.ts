@@ -5,7 +5,7 @@
 // unused and redundant indexes, bloat, dead tuples, sequences and sizes.
 // Logic: src/maintenance. Exit codes: README "Maintenance".
 import { formatHelp } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../src/maintenance/index.ts";
 

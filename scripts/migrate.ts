@@ -4,7 +4,7 @@
 // build left, apply, ANALYZE, and report before/after figures (printed and
 // as JSON under reports/). Logic: src/migrate/run.ts.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
 import { migrationProgressDisplay } from "../src/migrate/progress.ts";
 import { formatReport, runMigrations } from "../src/migrate/run.ts";

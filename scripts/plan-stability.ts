@@ -4,7 +4,8 @@
 // DATABASE_URL or the embedded server; exit 5 when a variant can get a plan
 // more than 10x slower than its best.
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { EXIT } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";

@@ -6,7 +6,8 @@
 // DATABASE_REPLICA_URLS (first) or the embedded server's first replica.
 import { spawn } from "node:child_process";
 import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, runCommand, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { embeddedBaseDir } from "../src/config/project.ts";
 import { connect, maskUrl, type DatabaseTarget } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";

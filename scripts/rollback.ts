@@ -4,7 +4,7 @@
 // stay) and remove those migrations from graphile-migrate's ledger, so
 // `npm run migrate` builds them again. Logic: src/migrate/rollback.ts.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { formatMs } from "../src/cli/format.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";

@@ -4,7 +4,8 @@
 // transaction (the default), times and index sizes per table. Logic:
 // src/bench/seed-indexes.ts.
 import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { EXIT } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatSeedIndexBench, runSeedIndexBench } from "../src/bench/seed-indexes.ts";
 import { scratchDatabaseName } from "../src/config/scratch-database.ts";

@@ -2,7 +2,7 @@
 // npm run seed -- --scale N [--seed S] [--anchor YYYY-MM-DD]
 // Replaces the data in the eight tables with a deterministic, realistic data set.
 import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED } from "../src/seed/cli.ts";

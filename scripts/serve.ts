@@ -3,7 +3,7 @@
 // DATABASE_URL or the embedded server. Settings come from the environment
 // (README "Health API"); Ctrl-C stops it.
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
 

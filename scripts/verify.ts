@@ -3,7 +3,8 @@
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
 import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT, runCommand } from "../src/cli/errors.ts";
+import { EXIT } from "../src/cli/errors.ts";
+import { runCommand } from "../src/cli/run-command.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { CATALOG } from "../src/verify/catalog.ts";

@@ -28,19 +28,3 @@ export class UserError extends Error {
     this.exitCode = exitCode;
   }
 }
-
-/** Run a command's main function with the shared error handling. */
-export async function runCommand(main: () => Promise<number | void>): Promise<void> {
-  try {
-    const code = await main();
-    process.exitCode = code ?? EXIT.ok;
-  } catch (error) {
-    if (error instanceof UserError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exitCode = error.exitCode;
-    } else {
-      process.stderr.write(`internal error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
-      process.exitCode = EXIT.internal;
-    }
-  }
-}
