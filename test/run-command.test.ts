@@ -29,7 +29,8 @@ describe("operationalFailure", () => {
     const victim = openSql({ url: inject("testRootUrl") }, { max: 1 });
     const admin = openSql({ url: inject("testRootUrl") }, { max: 1 });
     try {
-      const [{ pid }] = await victim<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      const [me] = await victim<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      const pid = me!.pid;
       const running = caught(() => victim`SELECT pg_sleep(30)`);
       // Wait until the sleep is really running, then end that backend.
       for (;;) {
