@@ -228,7 +228,7 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
       await pair.standbySql`SELECT pg_wal_replay_resume()`;
     }
     await pair.catchUp();
-  });
+  }, 300_000); // a verify run per node on a busy machine takes well over the default 60 s
 
   it("--replica that is a primary, or bad, is refused with one clear message", async () => {
     const notStandby = await runScript("verify.ts", ["--replica", pair.primaryTarget.url, "--runs", "5"], { DATABASE_URL: pair.primaryTarget.url });
