@@ -78,22 +78,26 @@ await runCommand(async () => {
 
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
+  // The same run options for the primary alone and for primary + replicas.
+  const runOptions = {
+    catalog,
+    catalogSource: values.catalog ?? BUILT_IN_CATALOG,
+    minGrade,
+    runs,
+    warmup,
+    seqScanRowThreshold,
+    statsSamples,
+    appPlanCacheMode,
+    json,
+    markdown,
+    baseline,
+    saveBaseline,
+  };
   if (replicas.length > 0) {
     console.error(`and ${replicas.length} replica(s): ${replicas.map((r) => r.display).join(", ")}`);
     const bars = new Map<string, ProgressBar>();
     const result = await verifyWithReplicas(target, replicas, {
-      catalog,
-      catalogSource: values.catalog ?? BUILT_IN_CATALOG,
-      minGrade,
-      runs,
-      warmup,
-      seqScanRowThreshold,
-      statsSamples,
-      appPlanCacheMode,
-      json,
-      markdown,
-      baseline,
-      saveBaseline,
+      ...runOptions,
       maxReplicaLagSeconds,
       log: (l) => console.error(l),
       progressFor: (node) => (e) => {
@@ -116,18 +120,7 @@ await runCommand(async () => {
   // Created on the first progress event: readiness errors come before it.
   let bar: ProgressBar | undefined;
   const { report, written } = await verifyTarget(target, {
-    catalog,
-    catalogSource: values.catalog ?? BUILT_IN_CATALOG,
-    minGrade,
-    runs,
-    warmup,
-    seqScanRowThreshold,
-    statsSamples,
-    appPlanCacheMode,
-    json,
-    markdown,
-    baseline,
-    saveBaseline,
+    ...runOptions,
     onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
   });
   bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
