@@ -3,16 +3,15 @@
 // secrets), clear 4xx for bad input, the danger checks, slow queries over a
 // window and space growth.
 import { Writable } from "node:stream";
-import postgres from "postgres";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sql } from "../src/db/index.ts";
 import { parseHealthServerSettings } from "../src/health/config.ts";
 import { buildHealthApp, loggerOptions } from "../src/health/server.ts";
 import { runCapture } from "../src/observe/capture.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
+import { testSessions } from "./support/sessions.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const TOKEN = "observe-token-0123456789abcdef";
@@ -52,13 +51,9 @@ describe("observe routes", () => {
   let allowed: FastifyInstance;
   let refused: FastifyInstance;
   const log = memoryStream();
-  const clients: Sql[] = [];
-  const client = (applicationName: string) => {
-    const c = postgres(db.url, { max: 1, onnotice: () => {}, connection: { application_name: applicationName } }) as unknown as Sql;
-    clients.push(c);
-    return c;
-  };
-  const pidOf = async (c: Sql) => ((await c`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }])[0].pid;
+  const sessions = testSessions();
+  const client = (applicationName: string) => sessions.open(db.url, applicationName);
+  const pidOf = sessions.pidOf;
 
   beforeAll(async () => {
     db = await migratedDatabase("observeapi");
@@ -69,7 +64,7 @@ describe("observe routes", () => {
   afterAll(async () => {
     await allowed?.close();
     await refused?.close();
-    await Promise.all(clients.map((c) => c.end({ timeout: 1 })));
+    await sessions.closeAll();
     await database?.close();
     await db?.drop();
   });

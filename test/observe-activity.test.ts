@@ -1,13 +1,13 @@
 // Live activity against a real server: a running pg_sleep, a lock wait and an
 // idle-in-transaction session are seen as such, and the cancel/terminate
 // rules hold. Every wait polls the server's state with a generous deadline.
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sql } from "../src/db/index.ts";
 import { activity, blockedStatements, connectionSummary, idleInTransaction, runningStatements } from "../src/observe/activity.ts";
 import { isValidPid, signalBackend } from "../src/observe/backend-control.ts";
 import { normalizeStatement } from "../src/observe/normalize-sql.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { testSessions } from "./support/sessions.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const SECRET = "+1-555-0142-NEVER-SHOW";
@@ -23,13 +23,9 @@ describe("normalizeStatement", () => {
 
 describe("live activity", () => {
   let db: TestDatabase;
-  const clients: Sql[] = [];
-  const client = (applicationName: string) => {
-    const c = postgres(db.url, { max: 1, onnotice: () => {}, connection: { application_name: applicationName } }) as unknown as Sql;
-    clients.push(c);
-    return c;
-  };
-  const pidOf = async (c: Sql) => ((await c`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }])[0].pid;
+  const sessions = testSessions();
+  const client = (applicationName: string) => sessions.open(db.url, applicationName);
+  const pidOf = sessions.pidOf;
 
   beforeAll(async () => {
     db = await createDatabase("activity");
@@ -37,7 +33,7 @@ describe("live activity", () => {
     await db.sql`INSERT INTO accounts VALUES (1, 100), (2, 200)`;
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end({ timeout: 1 })));
+    await sessions.closeAll();
     await db?.drop();
   });
 
@@ -113,8 +109,7 @@ describe("live activity", () => {
       reserved.release();
     }
 
-    const elsewhere = postgres(db.rootUrl!, { max: 1, onnotice: () => {}, connection: { application_name: "other-db" } }) as unknown as Sql;
-    clients.push(elsewhere);
+    const elsewhere = sessions.open(db.rootUrl!, "other-db");
     const elsewherePid = await pidOf(elsewhere);
     expect(await signalBackend(db.sql, "terminate", elsewherePid, { protectedApplicationName: "x" })).toMatchObject({ outcome: "refused", reason: expect.stringContaining("belongs to database") });
 
