@@ -3,8 +3,8 @@
 // catalog) to candidate indexes, proven by building them (--validate) and
 // committed as migrations (--write); plus the indexes another index serves
 // nearly as well. Logic: src/advise. Exit codes: README "Advise".
-import { formatHelp } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { adviseTarget } from "../src/advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/flags.ts";

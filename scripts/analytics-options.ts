@@ -3,12 +3,12 @@
 // analytics (index-only scan vs rollup table vs materialized view) on the
 // current database (DATABASE_URL or the embedded server), server-side times.
 // Creates only a scratch schema, dropped afterwards.
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { defaultReportPath, writeReportFile } from "../src/cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../src/base/report-file.ts";
 import { formatAnalyticsOptions, measureAnalyticsOptions } from "../src/bench/analytics-options.ts";
 import { assertSchemaPresent, tableRowCounts } from "../src/seed/generate.ts";
 

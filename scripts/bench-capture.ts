@@ -4,9 +4,9 @@
 // capture, rows and bytes kept per day, and the daily size snapshot. Writes
 // monitor history into the target's bollalabz_monitor schema, like capture does.
 // Logic: src/observe/capture-bench.ts.
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { formatBytes } from "../src/cli/format.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { formatBytes } from "../src/base/format.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { benchCapture } from "../src/observe/capture-bench.ts";

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { buildHealthApp } from "../src/health/server.ts";

@@ -3,11 +3,11 @@
 // (<database>_bench on the same server, recreated), seed one data set on the
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { formatMs } from "../src/cli/format.ts";
-import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { formatMs } from "../src/base/format.ts";
+import { progressBar, type ProgressBar } from "../src/base/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";
 import { CATALOG } from "../src/verify/catalog.ts";

@@ -4,9 +4,9 @@
 // day's table/index sizes when not taken yet, retention. Against DATABASE_URL
 // or the embedded server. Logic: src/observe/capture.ts.
 //   */5 * * * *  cd /srv/bollalabz-db && DATABASE_URL=... npm run --silent capture
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { captureTarget, formatCaptureResult, STATEMENT_RETENTION_DAYS } from "../src/observe/capture.ts";
 

@@ -3,10 +3,10 @@
 // (initialising it on first use) and its local hot standbys: with --replicas N
 // exactly N (missing ones are created from a base backup, extra ones removed);
 // without it, the replicas it already has.
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { embeddedBaseDir } from "../src/config/project.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { embeddedBaseDir } from "../src/base/project-paths.ts";
 import { maskUrl } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { ensureReplicas } from "../src/embedded/replicas.ts";

@@ -2,10 +2,10 @@
 // npm run db:status — every node of the embedded PostgreSQL (primary and
 // replicas): role, port, state, replication lag; or one node's full URL.
 // Exit 0 primary running, 3 not running (so scripts can test it).
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { embeddedBaseDir } from "../src/config/project.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { embeddedBaseDir } from "../src/base/project-paths.ts";
 import { maskUrl } from "../src/db/index.ts";
 import { embeddedNodes, formatNodes } from "../src/embedded/nodes.ts";
 import { embeddedReplicas } from "../src/embedded/replicas.ts";

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run db:stop — stop the embedded PostgreSQL, its replicas first (data kept).
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { embeddedBaseDir } from "../src/config/project.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { embeddedBaseDir } from "../src/base/project-paths.ts";
 import { stopEmbedded } from "../src/embedded/server.ts";
 
 const spec = { usage: "npm run db:stop --", options: {}, help: {} } as const;

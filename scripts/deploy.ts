@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run deploy — `pulumi up` on the selected stack, then `npm run migrate`
 // and `npm run verify` against the container it provisioned.
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { runDeploy } from "../src/deploy/deploy.ts";
 
 const spec = {

@@ -4,9 +4,9 @@
 // those a performance migration creates, so the migrations rebuild them.
 // graphile-migrate passes the database as GM_DBURL (and sets DATABASE_URL to
 // a dummy on purpose). Also usable by hand: DATABASE_URL=... node scripts/drop-invalid-indexes.ts
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
 import { withSql, maskUrl, parseDatabaseUrl } from "../src/db/index.ts";
 import { performanceIndexNames } from "../src/migrate/performance-migrations.ts";
 import { dropInvalidIndexes } from "../src/migrate/recovery.ts";

@@ -3,9 +3,9 @@
 // machine is and again with N CPU hogs, against DATABASE_URL or the embedded
 // server, and print both verdicts side by side; exit 5 when they differ.
 import { loadavg } from "node:os";
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatGateUnderLoad, gradeQuietAndLoaded } from "../src/bench/gate-under-load.ts";

@@ -8,10 +8,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { findFreePort } from "../src/embedded/server.ts";
 
 interface AutocannonResult {

@@ -4,8 +4,8 @@
 // CONCURRENTLY the bloated indexes (--reindex), then a report of invalid,
 // unused and redundant indexes, bloat, dead tuples, sequences and sizes.
 // Logic: src/maintenance. Exit codes: README "Maintenance".
-import { formatHelp } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../src/maintenance/index.ts";
 

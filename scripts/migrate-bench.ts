@@ -3,8 +3,8 @@
 // scratch database (<database>_migrate_bench) while a writer inserts and
 // updates rows; report total time, each index's build time and size, and the
 // writer's worst statement latency. Logic: src/bench/migrate-bench.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
 import { formatBenchReport, runMigrationBench } from "../src/bench/migrate-bench.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";

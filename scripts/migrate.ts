@@ -3,8 +3,8 @@
 // DATABASE_URL or the embedded server: repair what an earlier failed index
 // build left, apply, ANALYZE, and report before/after figures (printed and
 // as JSON under reports/). Logic: src/migrate/run.ts.
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
 import { migrationProgressDisplay } from "../src/migrate/progress.ts";
 import { formatReport, runMigrations } from "../src/migrate/run.ts";

@@ -3,10 +3,10 @@
 // catalog's plans under N fresh ANALYZE samples (rolled back), against
 // DATABASE_URL or the embedded server; exit 5 when a variant can get a plan
 // more than 10x slower than its best.
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { progressBar, type ProgressBar } from "../src/base/progress.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatPlanStability, measurePlanStability } from "../src/bench/plan-stability.ts";

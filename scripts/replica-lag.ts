@@ -5,16 +5,16 @@
 // Primary: DATABASE_URL or the embedded server; replica: --replica URL,
 // DATABASE_REPLICA_URLS (first) or the embedded server's first replica.
 import { spawn } from "node:child_process";
-import { formatHelp, integerFlag, parseFlags } from "../src/cli/args.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { embeddedBaseDir } from "../src/config/project.ts";
+import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { embeddedBaseDir } from "../src/base/project-paths.ts";
 import { connect, maskUrl, type DatabaseTarget } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatLagSummary, sampleReplicaLag } from "../src/bench/replica-lag.ts";
 import { embeddedReplicas } from "../src/embedded/replicas.ts";
 import { replicaTargets } from "../src/replication/targets.ts";
-import { defaultReportPath, writeReportFile } from "../src/cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../src/base/report-file.ts";
 
 const spec = {
   usage: "npm run bench:replica-lag --",

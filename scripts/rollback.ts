@@ -3,9 +3,9 @@
 // create (names read from the migration files; the base schema's indexes
 // stay) and remove those migrations from graphile-migrate's ledger, so
 // `npm run migrate` builds them again. Logic: src/migrate/rollback.ts.
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { formatMs } from "../src/cli/format.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { formatMs } from "../src/base/format.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";
 

@@ -3,12 +3,12 @@
 // indexes: load into them (keep) vs drop and rebuild them in the seed
 // transaction (the default), times and index sizes per table. Logic:
 // src/bench/seed-indexes.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatSeedIndexBench, runSeedIndexBench } from "../src/bench/seed-indexes.ts";
-import { scratchDatabaseName } from "../src/config/scratch-database.ts";
+import { scratchDatabaseName } from "../src/db/scratch-database.ts";
 import { DEFAULT_SEED, seedProgressDisplay } from "../src/seed/cli.ts";
 
 const spec = {

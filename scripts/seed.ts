@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run seed -- --scale N [--seed S] [--anchor YYYY-MM-DD]
 // Replaces the data in the eight tables with a deterministic, realistic data set.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED } from "../src/seed/cli.ts";

@@ -2,8 +2,8 @@
 // npm run serve — the health API (src/health) on 127.0.0.1:5000 against
 // DATABASE_URL or the embedded server. Settings come from the environment
 // (README "Health API"); Ctrl-C stops it.
-import { formatHelp, parseFlags } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, parseFlags } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
 

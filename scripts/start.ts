@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm start — the main job: start the embedded server (or use DATABASE_URL),
 // apply the migrations, seed realistic data, print a summary.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { runCommand } from "../src/cli/run-command.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
+import { runCommand } from "../src/commands/run-command.ts";
 import { runStart } from "../src/start/pipeline.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";
 

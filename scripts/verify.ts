@@ -2,10 +2,10 @@
 // npm run verify (alias: npm run test:performance) — run the query catalog
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT } from "../src/cli/errors.ts";
-import { runCommand } from "../src/cli/run-command.ts";
-import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { runCommand } from "../src/commands/run-command.ts";
+import { progressBar, type ProgressBar } from "../src/base/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { CATALOG } from "../src/verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import { isLoopback, parseHealthServerSettings } from "../src/health/config.ts";
 import { coalesce, healthPlugin } from "../src/health/plugin.ts";
 import { buildHealthApp, loggerOptions, startHealthServer, type RunningHealthServer } from "../src/health/server.ts";

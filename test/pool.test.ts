@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserError } from "../src/cli/errors.ts";
+import { UserError } from "../src/base/errors.ts";
 import { POOL_DEFAULTS, parsePoolSettings, poolConfigFromEnv, type PoolConfig, type PoolSettings } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { LatencyHistogram } from "../src/pool/latency-histogram.ts";

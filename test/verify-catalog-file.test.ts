@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import { BUDGET_MS } from "../src/verify/catalog-types.ts";
 import { loadCatalogFile, parameterCount, validateCatalog } from "../src/verify/catalog-file.ts";
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT } from "../src/base/errors.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
 import { SEED_TABLES } from "../src/seed/tables.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";

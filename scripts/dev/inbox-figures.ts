@@ -5,7 +5,7 @@
 // keeping conversations current (message inserts with the triggers on vs
 // off, bulk and one row per statement, each in a rolled-back transaction).
 // Run against a seeded, migrated database: DATABASE_URL or the embedded server.
-import { runCommand } from "../../src/cli/run-command.ts";
+import { runCommand } from "../../src/commands/run-command.ts";
 import { withSql, type Sql } from "../../src/db/index.ts";
 import { resolveDatabase } from "../../src/embedded/resolve.ts";
 import { CATALOG } from "../../src/verify/catalog.ts";

@@ -1,7 +1,7 @@
 // npm run advise, as a library function: workload -> plans -> problems ->
 // candidate indexes (minus those already served) -> optionally proof by
 // building them (--validate) -> indexes another index serves nearly as well.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
@@ -14,7 +14,7 @@ import { readSchema, serverVersionNum } from "./schema.ts";
 import { catalogWorkload, topWorkloadStatements, type StatementFilter, type WorkloadStatement } from "./statements.ts";
 import { structuralFix, type StructuralFix } from "./structural.ts";
 import { assertMayExperiment, validateCandidates, type Validation } from "./validate.ts";
-import { currentDatabaseMark } from "../config/scratch-database.ts";
+import { currentDatabaseMark } from "../db/scratch-database.ts";
 
 export interface AdviseOptions {
   readonly filter?: StatementFilter;

@@ -1,6 +1,6 @@
 // Flags of `npm run advise`, validated all at once (every bad flag in one message, exit 2).
-import { formatHelp, outputFileFlag, parseFlags } from "../cli/args.ts";
-import { UserError } from "../cli/errors.ts";
+import { formatHelp, outputFileFlag, parseFlags } from "../base/flags.ts";
+import { UserError } from "../base/errors.ts";
 import { CATALOG } from "../verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../verify/catalog-file.ts";
 import type { CatalogEntry } from "../verify/catalog-types.ts";

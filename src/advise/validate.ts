@@ -4,9 +4,9 @@
 // the table's write rate (pg_stat_user_tables), then drop it. Runs only on a
 // database marked scratch or development (src/config/scratch-database.ts),
 // or anywhere with --yes.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget, Sql } from "../db/index.ts";
-import { currentDatabaseMark, type DatabaseMark } from "../config/scratch-database.ts";
+import { currentDatabaseMark, type DatabaseMark } from "../db/scratch-database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
 import { indexesInPlan, timeStatement, type StatementPlan } from "./plans.ts";

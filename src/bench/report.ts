@@ -4,7 +4,7 @@
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { barChartSvg } from "../verify/chart.ts";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import type { QueryResult } from "../verify/run-catalog.ts";
 import { fmtMs, type LatencyStats } from "../verify/stats.ts";
 import type { BenchResult } from "./run-bench.ts";

@@ -3,8 +3,8 @@
 // only, the seed, the catalog (baseline) and the write-cost measurement; then
 // the committed migrations build the performance indexes and both are
 // measured again.
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { withDatabase, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { existingIndexNames } from "../verify/workload-counters.ts";
 import { applyMigrations } from "../migrate/graphile.ts";

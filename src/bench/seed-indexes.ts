@@ -4,8 +4,8 @@
 // default). Times, and index sizes per table after each (a row-by-row load
 // leaves the indexes bloated; a bulk build does not). A scratch database of
 // its own (<database>_seed_bench, recreated, dropped unless --keep).
-import { formatBytes, formatMs } from "../cli/format.ts";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { formatBytes, formatMs } from "../base/format.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { openSql, type DatabaseTarget } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { indexCountsByTable } from "../migrate/stats.ts";

@@ -3,7 +3,7 @@
 // whose server went away — asks this table what happened, so a refused
 // connection reads the same everywhere. `short` is safe for unauthenticated
 // answers (no host, no statement); `fix` is what a person should do next.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget } from "./target.ts";
 
 export type ConnectionFaultKind = "refused" | "unresolvable" | "timeout" | "authentication" | "no-database" | "lost";

@@ -14,11 +14,11 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { SERVER_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { postgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
-import { markDatabase } from "../config/scratch-database.ts";
+import { markDatabase } from "../db/scratch-database.ts";
 import type { Sql } from "../db/index.ts";
 
 export const DEFAULT_EMBEDDED_PORT = 54329;

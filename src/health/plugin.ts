@@ -10,7 +10,7 @@ import { cacheHitRatio, databaseSizeBytes, largestTables } from "../checks/datab
 import { findInvalidIndexes, indexUsage } from "../checks/index-health.ts";
 import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
 import { resetStatementStats, topStatements } from "../checks/query-stats.ts";
-import { PROJECT_ROOT } from "../config/project.ts";
+import { PROJECT_ROOT } from "../base/project-paths.ts";
 import type { Database } from "../pool/create-database.ts";
 import { requireBearer } from "./auth.ts";
 import { observeRoutes, slowQueriesOverWindow } from "./observe-routes.ts";

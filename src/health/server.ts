@@ -1,7 +1,7 @@
 // The standalone health server (`npm run serve`): a thin Fastify app around
 // healthPlugin (under /api/v1) and metricsPlugin (/metrics).
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type DatabaseTarget } from "../db/index.ts";
 import { poolConfigFromEnv } from "../pool/config.ts";
 import { createDatabase, type Database } from "../pool/create-database.ts";

@@ -15,7 +15,7 @@
 //   overlap test on a btree (start_time, end_time) scans every earlier event.
 
 import { existsSync, readFileSync } from "node:fs";
-import { ADVISED_INDEXES_FILE } from "../config/project.ts";
+import { ADVISED_INDEXES_FILE } from "../base/project-paths.ts";
 
 export type IndexCategory = "A" | "B" | "C" | "D" | "E" | "F";
 

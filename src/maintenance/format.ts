@@ -1,6 +1,6 @@
 // The maintenance report for a terminal: one short section per check, each
 // finding with what to do about it.
-import { formatBytes } from "../cli/format.ts";
+import { formatBytes } from "../base/format.ts";
 import type { MaintenanceReport } from "./run.ts";
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {

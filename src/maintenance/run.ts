@@ -2,8 +2,8 @@
 // ANALYZE -> (optional) REINDEX CONCURRENTLY of bloated indexes -> a report of
 // everything a person should look at. Reads only, except ANALYZE, the
 // requested REINDEX and dropping the transient leftovers of a failed REINDEX.
-import { writeReportFile } from "../cli/report-file.ts";
-import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
+import { writeReportFile } from "../base/report-file.ts";
+import { EXIT, UserError, type ExitCode } from "../base/errors.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN, estimateBtreeBloat, needsReindex, type BloatThreshold, type IndexBloat } from "../checks/bloat.ts";
 import { databaseSizeBytes, largestTables, refreshStatsSnapshot, type TableSize } from "../checks/database-health.ts";

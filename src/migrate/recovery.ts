@@ -7,7 +7,7 @@
 //
 // Runs as graphile-migrate's beforeAllMigrations hook
 // (scripts/drop-invalid-indexes.ts) and from `npm run migrate` itself.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { quoteIdent, type Sql } from "../db/index.ts";
 
 /** How long one DROP INDEX CONCURRENTLY may wait for its lock (same as the migrations). */

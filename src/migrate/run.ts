@@ -1,12 +1,12 @@
 // `npm run migrate`: recover from an earlier failed build, apply the pending
 // migrations with graphile-migrate, time each one, ANALYZE the tables that
 // got indexes, and report before/after figures (printed and as JSON).
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import path from "node:path";
-import { EXIT, UserError } from "../cli/errors.ts";
-import { formatBytes, formatMs } from "../cli/format.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { formatBytes, formatMs } from "../base/format.ts";
 import { connectionUserError, isConnectionError, quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
-import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
+import { MIGRATIONS_DIR, REPORTS_DIR } from "../base/project-paths.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";

@@ -1,7 +1,7 @@
 // The application pool's settings: the spec's values as defaults, each
 // overridable from the environment, validated all at once (every problem is
 // reported in one error, each naming the setting to fix).
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { databaseUrlProblems, maskUrl, type DatabaseTarget } from "../db/index.ts";
 import { POOL_MAX } from "../settings/pool-sizing.ts";
 

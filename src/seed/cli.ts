@@ -1,7 +1,7 @@
 // Shared by `npm run seed` and `npm start`.
-import { UserError } from "../cli/errors.ts";
-import { formatMs } from "../cli/format.ts";
-import { progressBar, type ProgressBar } from "../cli/progress.ts";
+import { UserError } from "../base/errors.ts";
+import { formatMs } from "../base/format.ts";
+import { progressBar, type ProgressBar } from "../base/progress.ts";
 import type { SeedProgress, SeedResult } from "./generate.ts";
 import { SEED_INDEX_MODES, type SeedIndexMode } from "./indexes.ts";
 

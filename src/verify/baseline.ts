@@ -12,8 +12,8 @@
 // machine. The file is JSON meant for code review: stable key order, one
 // value per line, the plan as one readable string.
 import { readFileSync } from "node:fs";
-import { EXIT, UserError } from "../cli/errors.ts";
-import { writeReportFile } from "../cli/report-file.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { writeReportFile } from "../base/report-file.ts";
 import type { VerifyReport } from "./report.ts";
 
 export const BASELINE_TOOL = "bollalabz-db verify baseline";

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./catalog-types.ts";
 import { statementProblem } from "./guarded.ts";
 

@@ -2,7 +2,7 @@
 // (top-level `grade`, `queries`, `checks`) and a Markdown report with an SVG
 // latency chart under reports/.
 import path from "node:path";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { barChartSvg } from "./chart.ts";
 import { describeScans } from "./plan-analysis.ts";
 import type { QueryResult } from "./run-catalog.ts";

@@ -1,6 +1,6 @@
 // One verification run, usable from scripts/verify.ts, npm start and tests:
 // readiness checks, the catalog run, the database checks, the grade.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { assertServerReady } from "../checks/preflight.ts";
 import { emptyTables } from "./workload-counters.ts";

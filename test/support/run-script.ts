@@ -1,7 +1,7 @@
 // Runs a project script the way `npm run` does (same Node), capturing output.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../src/config/project.ts";
+import { PROJECT_ROOT } from "../../src/base/project-paths.ts";
 
 export interface ScriptResult {
   readonly code: number | null;

@@ -11,7 +11,7 @@ import path from "node:path";
 import fastifyCookie from "@fastify/cookie";
 import fastifyFormbody from "@fastify/formbody";
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { REPORTS_DIR } from "../../config/project.ts";
+import { REPORTS_DIR } from "../../base/project-paths.ts";
 import type { Database } from "../../pool/create-database.ts";
 import { tokenMatches } from "../auth.ts";
 import { DASHBOARD_CSS } from "./stylesheet.ts";

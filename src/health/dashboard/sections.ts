@@ -1,7 +1,7 @@
 // Shared pieces of the dashboard pages: each section loads on its own, with a
 // deadline, so one failing query (or a database that is down) shows as a
 // notice in its card instead of failing the page; and small formatting helpers.
-import { formatBytes } from "../../cli/format.ts";
+import { formatBytes } from "../../base/format.ts";
 import { fmtMs } from "../../verify/stats.ts";
 import { html, type Interpolation, type SafeHtml } from "./html.ts";
 

@@ -2,8 +2,8 @@
 // <db>_migrate_bench). They are dropped and recreated on every run, so a name
 // must never reach a database someone else made: we mark ours
 // (COMMENT ON DATABASE) and refuse to drop one without the mark.
-import { EXIT, UserError } from "../cli/errors.ts";
-import type { Sql } from "../db/index.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import type { Sql } from "./index.ts";
 
 export const SCRATCH_MARK = "bollalabz-db scratch database (dropped and recreated by its benchmarks)";
 /** The embedded server's own databases: a developer's copy, safe for experiments (advise --validate). */

@@ -5,7 +5,7 @@
 // expected failure too, whichever layer it surfaced from; anything else is a
 // bug and keeps its stack trace.
 import { classifyConnectionError } from "../db/errors.ts";
-import { EXIT, UserError } from "./errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 
 /** Database failures every command may meet, as the UserError it prints; undefined for anything else. */
 export function operationalFailure(error: unknown): UserError | undefined {

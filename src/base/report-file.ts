@@ -3,7 +3,7 @@
 // needed, JSON always pretty-printed with a final newline so it diffs well.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPORTS_DIR } from "../config/project.ts";
+import { REPORTS_DIR } from "./project-paths.ts";
 
 /** 2026-01-15T10-20-30Z: sortable and safe in file names. */
 export function fileTimestamp(date = new Date()): string {
