@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../src/base/errors.ts";
 import { POOL_DEFAULTS, parsePoolSettings, poolConfigFromEnv, type PoolConfig, type PoolSettings } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
-import { LatencyHistogram } from "../src/pool/latency-histogram.ts";
+import { LatencyHistogram } from "../src/base/latency-histogram.ts";
 import { classify, truncateQuery, type PoolLogger } from "../src/pool/query-monitor.ts";
 import { createDatabase as createTestDatabase, type TestDatabase } from "./support/databases.ts";
 import { waitFor } from "./support/wait-for.ts";

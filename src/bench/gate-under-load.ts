@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Sql } from "../db/index.ts";
 import type { CatalogEntry } from "../verify/catalog-types.ts";
 import type { VerifyReport } from "../verify/report.ts";
-import { fmtMs } from "../verify/stats.ts";
+import { fmtMs } from "../base/statistics.ts";
 import { verifyDatabase } from "../verify/verify.ts";
 
 export interface GateUnderLoad {

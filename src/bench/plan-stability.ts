@@ -9,7 +9,7 @@ import type { CatalogEntry } from "../verify/catalog-types.ts";
 import { FLIP_MAX_RATIO, FLIP_MIN_MS } from "../verify/plan-stability.ts";
 import { runCatalog, type CatalogRun } from "../verify/run-catalog.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
-import { fmtMs } from "../verify/stats.ts";
+import { fmtMs } from "../base/statistics.ts";
 
 export interface StabilityRow {
   readonly query: string;

@@ -6,7 +6,7 @@ import path from "node:path";
 import { barChartSvg } from "../verify/chart.ts";
 import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import type { QueryResult } from "../verify/run-catalog.ts";
-import { fmtMs, type LatencyStats } from "../verify/stats.ts";
+import { fmtMs, type LatencyStats } from "../base/statistics.ts";
 import type { BenchResult } from "./run-bench.ts";
 
 /** Issue 4's targets (benchmark figures at scale 10 on 2 cores, server-side). */

@@ -21,7 +21,7 @@ import type { PlanCacheMode } from "../settings/plan-cache.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { explainPlan, readOnly, type PlanMode } from "./guarded.ts";
 import { planFacts, type PlanFacts } from "./plan-signature.ts";
-import { fmtMs } from "./stats.ts";
+import { fmtMs } from "../base/statistics.ts";
 
 export const FLIP_MAX_RATIO = 10;
 export const FLIP_MIN_MS = 1;

@@ -33,7 +33,7 @@ import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type 
 import { analyzePlan, planFailures, type PlanSummary } from "./plan-analysis.ts";
 import { planFacts, type PlanFacts } from "./plan-signature.ts";
 import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "./plan-stability.ts";
-import { latencyStats, fmtMs, type LatencyStats } from "./stats.ts";
+import { latencyStats, fmtMs, type LatencyStats } from "../base/statistics.ts";
 
 export const DEFAULT_RUNS = 20;
 export const DEFAULT_WARMUP = 3;

@@ -2,7 +2,7 @@
 // deadline, so one failing query (or a database that is down) shows as a
 // notice in its card instead of failing the page; and small formatting helpers.
 import { formatBytes } from "../../base/format.ts";
-import { fmtMs } from "../../verify/stats.ts";
+import { fmtMs } from "../../base/statistics.ts";
 import { html, type Interpolation, type SafeHtml } from "./html.ts";
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
