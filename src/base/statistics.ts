@@ -16,19 +16,17 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/** Middle value (mean of the two middle ones for an even count); NaN when empty. */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
 export function latencyStats(samples: readonly number[]): LatencyStats {
   const sorted = [...samples].sort((a, b) => a - b);
   const n = sorted.length;
   if (n === 0) return { runs: 0, min: NaN, median: NaN, mean: NaN, p95: NaN, max: NaN };
-  const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  return { runs: n, min: sorted[0]!, median, mean: sorted.reduce((s, x) => s + x, 0) / n, p95: percentile(sorted, 95), max: sorted[n - 1]! };
-}
-
-/** Milliseconds for tables: 3 significant figures below 10 ms. */
-export function fmtMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || Number.isNaN(ms)) return "-";
-  if (ms < 1) return ms.toFixed(3);
-  if (ms < 10) return ms.toFixed(2);
-  if (ms < 100) return ms.toFixed(1);
-  return ms.toFixed(0);
+  return { runs: n, min: sorted[0]!, median: median(sorted), mean: sorted.reduce((s, x) => s + x, 0) / n, p95: percentile(sorted, 95), max: sorted[n - 1]! };
 }

@@ -11,6 +11,7 @@ import type { Sql } from "../db/index.ts";
 import type { Database } from "../pool/create-database.ts";
 import { nodeRole, replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
 import { requireBearer } from "./auth.ts";
+import { withDeadline } from "../base/deadline.ts";
 
 export interface ReplicationHealth {
   /** ok: every replica's slot is active; degraded: a slot is inactive (its replica is down and WAL piles up). */
@@ -30,16 +31,6 @@ export async function replicationHealth(sql: Sql): Promise<ReplicationHealth> {
   return { status: inactiveSlots.length ? "degraded" : "ok", role, replicas, inactiveSlots, standby: null };
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`the replication figures took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 export interface ReplicationRoutesOptions {
   readonly database: Database;
   readonly token?: string;
@@ -51,7 +42,7 @@ export interface ReplicationRoutesOptions {
 export const replicationRoutes: FastifyPluginAsync<ReplicationRoutesOptions> = async (app, options) => {
   app.get("/health/replication", { onRequest: requireBearer(options.token) }, async (_request, reply) => {
     try {
-      const health = await withDeadline(replicationHealth(options.database.sql), options.timeoutMs ?? 5_000);
+      const health = await withDeadline(replicationHealth(options.database.sql), options.timeoutMs ?? 5_000, "the replication figures");
       return reply.send({ ...health, timestamp: new Date().toISOString() });
     } catch (error) {
       const e = error as { code?: string; message?: string };

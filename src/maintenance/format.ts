@@ -1,6 +1,6 @@
 // The maintenance report for a terminal: one short section per check, each
 // finding with what to do about it.
-import { formatBytes } from "../base/format.ts";
+import { formatBytes, formatPercent } from "../base/format.ts";
 import type { MaintenanceReport } from "./run.ts";
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {
@@ -9,7 +9,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return [line(header), "  " + widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-const pct = (fraction: number) => `${(fraction * 100).toFixed(fraction < 0.01 ? 2 : 1)}%`;
+const pct = (fraction: number) => formatPercent(fraction, "auto");
 const when = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, "Z") : "never");
 
 export function formatMaintenanceReport(r: MaintenanceReport): string {

@@ -9,6 +9,7 @@ import { captureSpace } from "./space-history.ts";
 import { CAPTURE_INTERVAL_MINUTES, runCapture } from "./capture.ts";
 import { MONITOR_SCHEMA } from "./monitor-schema.ts";
 import { captureStatements } from "./statement-capture.ts";
+import { median } from "../base/statistics.ts";
 
 export interface CaptureBenchOptions {
   /** Measured captures (after one warm-up). */
@@ -29,11 +30,6 @@ export interface CaptureBenchResult {
   readonly statementBytesPerDay: number;
   readonly space: { readonly ms: number; readonly rowsPerDay: number; readonly bytesPerRow: number; readonly bytesPerDay: number };
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function workload(sql: Sql, distinct: number): Promise<void> {
   for (let n = 1; n <= distinct; n++) await sql.unsafe(`SELECT ${Array.from({ length: n }, (_, i) => i).join(", ")}`);

@@ -2,12 +2,13 @@
 // and, when it fails, the fix. Only `gating` checks can fail the run (exit 5);
 // the others are reported for the operator.
 import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
-import { CACHE_HIT_RATIO_MIN, cacheHitRatio } from "../checks/database-health.ts";
+import { CACHE_HIT_RATIO_MIN, cacheHitRatio, meetsCacheHitGoal } from "../checks/database-health.ts";
 import { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, statsResetAt } from "../checks/index-health.ts";
 import { findSettingsDrift } from "../checks/settings-drift.ts";
 import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
 import type { WorkloadDelta } from "./run-catalog.ts";
+import { formatPercent } from "../base/format.ts";
 
 /** Spec "Verification Steps": index usage > 80% over the verification workload. */
 export const INDEX_USAGE_RATIO_MIN = 0.8;
@@ -29,7 +30,7 @@ export interface DatabaseCheck {
   readonly details?: unknown;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pct = (x: number) => formatPercent(x);
 
 export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Promise<DatabaseCheck[]> {
   const checks: DatabaseCheck[] = [];
@@ -50,7 +51,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
   const sinceReset = await cacheHitRatio(sql);
   checks.push({
     name: "cache hit ratio",
-    status: hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO ? "insufficient data" : hitRatio > CACHE_HIT_RATIO_MIN ? "pass" : "warn",
+    status: hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO ? "insufficient data" : meetsCacheHitGoal(hitRatio) ? "pass" : "warn",
     gating: false,
     value: hitRatio,
     threshold: `> ${pct(CACHE_HIT_RATIO_MIN)}`,
@@ -58,7 +59,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
       hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO
         ? `insufficient data: ${blocks} buffer accesses during the measured runs`
         : `${pct(hitRatio)} of ${blocks.toLocaleString("en-US")} buffer accesses during the measured runs after warm-up (since the counters started: tables ${sinceReset.tables === null ? "-" : pct(sinceReset.tables)}, indexes ${sinceReset.indexes === null ? "-" : pct(sinceReset.indexes)})`,
-    ...(hitRatio !== null && hitRatio <= CACHE_HIT_RATIO_MIN ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
+    ...(hitRatio !== null && !meetsCacheHitGoal(hitRatio) ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
     details: { workload: { heapHit: workload.heapHit, heapRead: workload.heapRead, idxHit: workload.idxHit, idxRead: workload.idxRead }, sinceReset },
   });
 

@@ -21,7 +21,7 @@ import type { PlanCacheMode } from "../settings/plan-cache.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { explainPlan, readOnly, type PlanMode } from "./guarded.ts";
 import { planFacts, type PlanFacts } from "./plan-signature.ts";
-import { fmtMs } from "../base/statistics.ts";
+import { formatMsCell } from "../base/format.ts";
 
 export const FLIP_MAX_RATIO = 10;
 export const FLIP_MIN_MS = 1;
@@ -83,7 +83,7 @@ const STATISTICS_FIX =
   "whatever the estimate (docs/PERFORMANCE.md, Plan stability)";
 
 const describe = (p: { signature: string; executionMs: number | null; buffers: number; sources: readonly string[] }) =>
-  `${p.sources.join(", ")}: ${p.signature} — ${fmtMs(p.executionMs)} ms, ${p.buffers.toLocaleString("en-US")} buffers`;
+  `${p.sources.join(", ")}: ${p.signature} — ${formatMsCell(p.executionMs)} ms, ${p.buffers.toLocaleString("en-US")} buffers`;
 
 export interface StabilityAnalysis {
   readonly plans: SeenPlan[];

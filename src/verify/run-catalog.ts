@@ -33,7 +33,8 @@ import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type 
 import { analyzePlan, planFailures, type PlanSummary } from "./plan-analysis.ts";
 import { planFacts, type PlanFacts } from "./plan-signature.ts";
 import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "./plan-stability.ts";
-import { latencyStats, fmtMs, type LatencyStats } from "../base/statistics.ts";
+import { formatMsCell } from "../base/format.ts";
+import { latencyStats, type LatencyStats } from "../base/statistics.ts";
 
 export const DEFAULT_RUNS = 20;
 export const DEFAULT_WARMUP = 3;
@@ -285,9 +286,9 @@ function timeFailures(m: Measurement, entry: CatalogEntry, floorMin: number): st
   const out: string[] = [];
   const server = latencyStats(m.serverSamples);
   const client = latencyStats(m.samples);
-  if (server.min > entry.budgetMs) out.push(`server time ${fmtMs(server.min)} ms (fastest EXPLAIN ANALYZE of ${server.runs}) over its budget of ${entry.budgetMs} ms`);
+  if (server.min > entry.budgetMs) out.push(`server time ${formatMsCell(server.min)} ms (fastest EXPLAIN ANALYZE of ${server.runs}) over its budget of ${entry.budgetMs} ms`);
   const above = client.min - floorMin;
-  if (above > entry.budgetMs) out.push(`client time ${fmtMs(client.min)} ms (fastest of ${client.runs} runs), ${fmtMs(above)} ms above the SELECT 1 floor (${fmtMs(floorMin)} ms), over its budget of ${entry.budgetMs} ms`);
+  if (above > entry.budgetMs) out.push(`client time ${formatMsCell(client.min)} ms (fastest of ${client.runs} runs), ${formatMsCell(above)} ms above the SELECT 1 floor (${formatMsCell(floorMin)} ms), over its budget of ${entry.budgetMs} ms`);
   return out;
 }
 

@@ -24,7 +24,7 @@ import { overviewPage } from "./pages/overview.ts";
 import { queriesPage } from "./pages/queries.ts";
 import { spacePage } from "./pages/space.ts";
 import { verifyPage } from "./pages/verify.ts";
-import { withDeadline } from "./sections.ts";
+import { withDeadline } from "../../base/deadline.ts";
 import { csrfTokenMatches, SessionStore, SESSION_TTL_MS, SignInThrottle, type DashboardSession } from "./sessions.ts";
 import type { SafeHtml } from "./html.ts";
 import { VERIFY_CHART_NAME } from "./verify-report.ts";

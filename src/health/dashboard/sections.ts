@@ -1,26 +1,11 @@
 // Shared pieces of the dashboard pages: each section loads on its own, with a
 // deadline, so one failing query (or a database that is down) shows as a
 // notice in its card instead of failing the page; and small formatting helpers.
-import { formatBytes } from "../../base/format.ts";
-import { fmtMs } from "../../base/statistics.ts";
+import { withDeadline } from "../../base/deadline.ts";
+import { formatBytes, formatMsCell, formatPercent } from "../../base/format.ts";
 import { html, type Interpolation, type SafeHtml } from "./html.ts";
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
-
-/** Reject after `ms` (the work itself keeps running until the database answers). */
-export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Run one section's queries; a failure or a deadline becomes a one-line problem (code + message, never a stack). */
 export async function load<T>(what: string, work: () => Promise<T>, deadlineMs: number): Promise<Loaded<T>> {
@@ -60,8 +45,8 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[], empt
 }
 
 export const bytes = (n: number | null | undefined) => (n === null || n === undefined ? "-" : formatBytes(n));
-export const ms = (n: number | null | undefined) => (n === null || n === undefined ? "-" : `${fmtMs(n)} ms`);
-export const percent = (ratio: number | null | undefined, digits = 1) => (ratio === null || ratio === undefined ? "-" : `${(ratio * 100).toFixed(digits)}%`);
+export const ms = (n: number | null | undefined) => (n === null || n === undefined ? "-" : `${formatMsCell(n)} ms`);
+export const percent = (ratio: number | null | undefined, digits = 1) => (ratio === null || ratio === undefined ? "-" : formatPercent(ratio, digits));
 export const count = (n: number | null | undefined) => (n === null || n === undefined ? "-" : n.toLocaleString("en-US"));
 
 export function duration(seconds: number): string {
