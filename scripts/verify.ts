@@ -7,10 +7,10 @@ import { EXIT } from "../src/base/errors.ts";
 import { runCommand } from "../src/commands/run-command.ts";
 import { progressBar, type ProgressBar } from "../src/base/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
-import { loadCatalogFile, validateCatalog } from "../src/verify/catalog-file.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
+import { loadCatalogFile, validateCatalog } from "../src/catalog/load.ts";
 import { parseGrade } from "../src/verify/grade.ts";
-import { SEQ_SCAN_ROW_THRESHOLD } from "../src/verify/plan-analysis.ts";
+import { SEQ_SCAN_ROW_THRESHOLD } from "../src/catalog/plan-analysis.ts";
 import { formatVerifyTable } from "../src/verify/report.ts";
 import { DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
 import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../src/settings/plan-cache.ts";
@@ -39,7 +39,7 @@ const spec = {
   help: {
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
     warmup: `untimed warm-up runs before them (default ${DEFAULT_WARMUP})`,
-    catalog: "your own catalog, JSON or YAML (default: the built-in src/verify/catalog.ts)",
+    catalog: "your own catalog, JSON or YAML (default: the built-in src/catalog/entries.ts)",
     json: "also write the machine-readable report to this file",
     markdown: "Markdown report path (default reports/verify-<timestamp>.md, chart beside it as .svg)",
     "min-grade": "exit 5 below this grade: A+, A, B, C, D or F (default A)",
@@ -66,7 +66,7 @@ await runCommand(async () => {
   const minGrade = parseGrade(values["min-grade"]);
   const statsSamples = integerFlag("stats-samples", values["stats-samples"], DEFAULT_STATS_SAMPLES, 0, 100);
   const appPlanCacheMode = parsePlanCacheMode(values["plan-cache-mode"]);
-  const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
+  const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/catalog/entries.ts");
   const json = outputFileFlag("json", values.json);
   const markdown = outputFileFlag("markdown", values.markdown);
   const saveBaseline = outputFileFlag("save-baseline", values["save-baseline"]);

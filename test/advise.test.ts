@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import { EXIT, UserError } from "../src/base/errors.ts";
-import type { CatalogEntry } from "../src/verify/catalog-types.ts";
+import type { CatalogEntry } from "../src/catalog/types.ts";
 import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { formatMaintenanceReport, runMaintenance } from "../src/maintenance/index.ts";
 import { appendCommittedMigration } from "../src/migrate/migrations-folder.ts";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../src/migrate/graphile.ts";
 import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
 import { createDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 
 /** What conversations must hold: the latest message of every contact, computed from scratch. */

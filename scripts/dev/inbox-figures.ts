@@ -8,7 +8,7 @@
 import { runCommand } from "../../src/commands/run-command.ts";
 import { withSql, type Sql } from "../../src/db/index.ts";
 import { resolveDatabase } from "../../src/embedded/resolve.ts";
-import { CATALOG } from "../../src/verify/catalog.ts";
+import { CATALOG } from "../../src/catalog/entries.ts";
 import { median } from "../../src/base/statistics.ts";
 
 const INBOX_DISTINCT_ON = `

@@ -5,7 +5,7 @@ import { EXIT, UserError } from "../base/errors.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { candidatesForProblems, consolidateCandidates, type Candidate } from "./candidates.ts";
 import { indexesInPlan, planStatement, type StatementPlan } from "./plans.ts";
 import { findProblems, type Problem } from "./problems.ts";

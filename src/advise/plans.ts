@@ -4,7 +4,7 @@
 // or values from the column statistics, parameters.ts) that is also run under
 // EXPLAIN ANALYZE to time it; writes are rolled back. A statement whose
 // parameters cannot be filled is reported as skipped, with the reason.
-import type { ExplainResult, PlanNode } from "../verify/explain.ts";
+import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
 import type { Sql } from "../db/index.ts";
 import { parametersFromStatistics } from "./parameters.ts";
 import type { SchemaInfo } from "./schema.ts";

@@ -1,7 +1,7 @@
 // The problems advise recognises in a statement's plans, each with the node
 // it was found on and the numbers that make it a problem. Thresholds are
 // named defaults (PgHero style); candidates.ts turns problems into indexes.
-import type { ExplainResult, PlanNode } from "../verify/explain.ts";
+import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
 import { neededColumns } from "./expressions.ts";
 import { nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { SchemaInfo } from "./schema.ts";

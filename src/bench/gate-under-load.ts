@@ -6,7 +6,7 @@
 // of the same run (load raises both), so they must be equal.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Sql } from "../db/index.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import type { VerifyReport } from "../verify/report.ts";
 import { formatMsCell } from "../base/format.ts";
 import { verifyDatabase } from "../verify/verify.ts";

@@ -5,8 +5,8 @@
 // (src/verify/run-catalog.ts + plan-stability.ts), so the script and the gate
 // cannot disagree.
 import type { Sql } from "../db/index.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
-import { FLIP_MAX_RATIO, FLIP_MIN_MS } from "../verify/plan-stability.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
+import { FLIP_MAX_RATIO, FLIP_MIN_MS } from "../catalog/plan-stability.ts";
 import { runCatalog, type CatalogRun } from "../verify/run-catalog.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
 import { formatMsCell } from "../base/format.ts";

@@ -11,7 +11,7 @@ import { applyMigrations } from "../migrate/graphile.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { grade, type Grade } from "../verify/grade.ts";
 import { runCatalog, TIME_FAILURE, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
 import { measureWriteCost, type WriteCost } from "./write-cost.ts";

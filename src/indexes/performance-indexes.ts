@@ -1,6 +1,6 @@
 // The performance index set as data: each index with its category (the spec's
 // A-F), its definition, and what it serves — verification catalog entries
-// (src/verify/catalog.ts) or a foreign key the app joins or deletes through.
+// (src/catalog/entries.ts) or a foreign key the app joins or deletes through.
 //
 // The committed migrations (migrations/committed/000002+) were generated from
 // this list, one CREATE INDEX CONCURRENTLY per migration; a test checks that

@@ -21,7 +21,7 @@ export const BASELINE_VERSION = 1;
 export const MIN_BUFFER_GROWTH = 10;
 
 export interface BaselineVariant {
-  /** Signature of the plan the app runs (custom; see src/verify/plan-signature.ts). */
+  /** Signature of the plan the app runs (custom; see src/catalog/plan-signature.ts). */
   readonly plan: string;
   readonly planCost: number;
   readonly indexes: readonly string[];

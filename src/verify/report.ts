@@ -4,13 +4,13 @@
 import path from "node:path";
 import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { barChartSvg } from "./chart.ts";
-import { describeScans } from "./plan-analysis.ts";
+import { describeScans } from "../catalog/plan-analysis.ts";
 import type { QueryResult } from "./run-catalog.ts";
 import { formatMsCell } from "../base/format.ts";
 import type { DatabaseCheck } from "./database-checks.ts";
 import type { Grade } from "./grade.ts";
 import type { LatencyStats } from "../base/statistics.ts";
-import type { StabilityRun } from "./plan-stability.ts";
+import type { StabilityRun } from "../catalog/plan-stability.ts";
 import { formatComparison, type BaselineComparison } from "./baseline.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
 

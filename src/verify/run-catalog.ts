@@ -6,9 +6,9 @@
 // each timed. Then K fresh statistics samples (ANALYZE of the tables the
 // catalog reads, inside a transaction that is rolled back) and the plans
 // again under each: a variant whose plan changes shape is a flip, and a flip
-// to a plan more than 10x slower fails the entry (src/verify/plan-stability.ts).
+// to a plan more than 10x slower fails the entry (src/catalog/plan-stability.ts).
 //
-// Every catalog statement runs through src/verify/guarded.ts: single read
+// Every catalog statement runs through src/catalog/guarded.ts: single read
 // statement, extended protocol, inside a READ ONLY transaction that is rolled
 // back. An entry that errors fails with its name and the server's message;
 // the run goes on.
@@ -27,12 +27,12 @@ import { bufferCounters, existingIndexNames, flushSessionStats, tableRowEstimate
 import { scanCounters, type ScanCounters } from "../checks/database-health.ts";
 import type { Sql } from "../db/index.ts";
 import { APP_PLAN_CACHE_MODE, type PlanCacheMode } from "../settings/plan-cache.ts";
-import { BUDGET_BUFFERS, BUDGET_ROWS, type CatalogEntry } from "./catalog-types.ts";
-import { parameterCount } from "./catalog-file.ts";
-import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type GuardedSql, type PlanMode } from "./guarded.ts";
-import { analyzePlan, planFailures, type PlanSummary } from "./plan-analysis.ts";
-import { planFacts, type PlanFacts } from "./plan-signature.ts";
-import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "./plan-stability.ts";
+import { BUDGET_BUFFERS, BUDGET_ROWS, type CatalogEntry } from "../catalog/types.ts";
+import { parameterCount } from "../catalog/load.ts";
+import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type GuardedSql, type PlanMode } from "../catalog/guarded.ts";
+import { analyzePlan, planFailures, type PlanSummary } from "../catalog/plan-analysis.ts";
+import { planFacts, type PlanFacts } from "../catalog/plan-signature.ts";
+import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "../catalog/plan-stability.ts";
 import { formatMsCell } from "../base/format.ts";
 import { latencyStats, type LatencyStats } from "../base/statistics.ts";
 

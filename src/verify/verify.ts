@@ -7,9 +7,9 @@ import { emptyTables } from "./workload-counters.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { assertSchemaPresent } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
-import { CATALOG } from "./catalog.ts";
-import { validateCatalog } from "./catalog-file.ts";
-import type { CatalogEntry } from "./catalog-types.ts";
+import { CATALOG } from "../catalog/entries.ts";
+import { validateCatalog } from "../catalog/load.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
@@ -130,4 +130,4 @@ export function withBaseline(report: VerifyReport, options: Pick<VerifyTargetOpt
   return result;
 }
 
-export const BUILT_IN_CATALOG = "built-in (src/verify/catalog.ts)";
+export const BUILT_IN_CATALOG = "built-in (src/catalog/entries.ts)";

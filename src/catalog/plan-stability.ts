@@ -18,7 +18,7 @@
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/index.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
-import type { CatalogEntry } from "./catalog-types.ts";
+import type { CatalogEntry } from "./types.ts";
 import { explainPlan, readOnly, type PlanMode } from "./guarded.ts";
 import { planFacts, type PlanFacts } from "./plan-signature.ts";
 import { formatMsCell } from "../base/format.ts";
@@ -74,7 +74,7 @@ const GENERIC_FIX =
  */
 export const SEARCH_SAMPLE_FIX =
   "the rare-term estimate of ILIKE '%term%' comes from the column's histogram and moves with every ANALYZE sample: " +
-  "send the search in the shape of src/verify/catalog.ts message_content_search (the newest matches from the trigram index, " +
+  "send the search in the shape of src/catalog/entries.ts message_content_search (the newest matches from the trigram index, " +
   "bounded, so no estimate can turn it into a walk of the recency index) — see docs/PERFORMANCE.md, Plan stability";
 
 const STATISTICS_FIX =

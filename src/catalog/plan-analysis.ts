@@ -2,7 +2,7 @@
 // which tables and indexes, whether a large table was read sequentially, and
 // whether the indexes a catalog entry expects were used.
 import type { ExplainResult, PlanNode } from "./explain.ts";
-import type { CatalogEntry } from "./catalog-types.ts";
+import type { CatalogEntry } from "./types.ts";
 
 /**
  * A sequential scan on a table with at least this many rows (planner

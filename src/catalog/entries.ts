@@ -6,7 +6,7 @@
 // Partial indexes are used only when the query's WHERE implies the index
 // predicate with literal values, so status/direction filters that select a
 // partial index are literals here, exactly as the app writes them.
-import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./catalog-types.ts";
+import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./types.ts";
 
 // Parameter pickers shared by several entries.
 const HEAVY_CONTACT = `SELECT contact_id FROM conversation_messages GROUP BY contact_id ORDER BY count(*) DESC, contact_id LIMIT 1`;

@@ -1,6 +1,6 @@
 // The shape of a verification catalog entry: one application query, how to
 // pick realistic parameters for it from the data, and what "good" means for it.
-// The built-in catalog is src/verify/catalog.ts; users can pass their own as
+// The built-in catalog is src/catalog/entries.ts; users can pass their own as
 // JSON or YAML with `npm run verify -- --catalog FILE` (same shape).
 
 export type QueryKind = "point" | "list" | "search" | "analytics";

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { EXIT, UserError } from "../base/errors.ts";
-import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./catalog-types.ts";
+import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./types.ts";
 import { statementProblem } from "./guarded.ts";
 
 const KINDS: readonly QueryKind[] = ["point", "list", "search", "analytics"];
