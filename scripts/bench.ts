@@ -10,8 +10,7 @@ import { formatMs } from "../src/base/format.ts";
 import { progressBar, type ProgressBar } from "../src/base/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { DEFAULT_SEED } from "../src/seed/cli.ts";
-import { CATALOG } from "../src/catalog/entries.ts";
-import { loadCatalogFile, validateCatalog } from "../src/catalog/load.ts";
+import { catalogFromFlag } from "../src/catalog/load.ts";
 import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
 import { benchDatabaseName, runBench } from "../src/bench/run-bench.ts";
 import { buildBenchReport, formatBenchTable, writeBenchReports } from "../src/bench/report.ts";
@@ -57,7 +56,7 @@ await runCommand(async () => {
   const warmup = integerFlag("warmup", values.warmup, DEFAULT_WARMUP, 0, 10_000);
   const explainRuns = integerFlag("explain-runs", values["explain-runs"], 10, 1, 1000);
   const writeRows = integerFlag("write-rows", values["write-rows"], 10_000, 1, 10_000_000);
-  const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/catalog/entries.ts");
+  const catalog = catalogFromFlag(values.catalog);
   if (values.database !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(values.database)) {
     throw new UserError(`--database must be a lower-case identifier (letters, digits, _; at most 63), got '${values.database}'. Example: --database bollalabz_bench`);
   }

@@ -9,10 +9,8 @@ import { runCommand } from "../src/commands/run-command.ts";
 import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatGateUnderLoad, gradeQuietAndLoaded } from "../src/bench/gate-under-load.ts";
-import { CATALOG } from "../src/catalog/entries.ts";
-import { validateCatalog } from "../src/catalog/load.ts";
+import { BUILT_IN_CATALOG, builtInCatalog } from "../src/catalog/load.ts";
 import { DEFAULT_RUNS } from "../src/verify/run-catalog.ts";
-import { BUILT_IN_CATALOG } from "../src/verify/verify.ts";
 
 const spec = {
   usage: "npm run bench:gate-load --",
@@ -33,7 +31,7 @@ await runCommand(async () => {
   const hogs = integerFlag("hogs", values.hogs, 2, 1, 64);
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
   const statsSamples = integerFlag("stats-samples", values["stats-samples"], 0, 0, 100);
-  const catalog = validateCatalog(CATALOG, "src/catalog/entries.ts");
+  const catalog = builtInCatalog();
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`grading ${target.display} as is, then with ${hogs} CPU hogs (${catalog.length} queries, ${runs} runs each)`);
   const result = await withSql(

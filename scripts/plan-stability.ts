@@ -11,8 +11,7 @@ import { withSql } from "../src/db/index.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatPlanStability, measurePlanStability } from "../src/bench/plan-stability.ts";
 import { parsePlanCacheMode } from "../src/settings/plan-cache.ts";
-import { CATALOG } from "../src/catalog/entries.ts";
-import { loadCatalogFile, validateCatalog } from "../src/catalog/load.ts";
+import { catalogFromFlag } from "../src/catalog/load.ts";
 
 const spec = {
   usage: "npm run bench:plan-stability --",
@@ -32,7 +31,7 @@ await runCommand(async () => {
   }
   const samples = integerFlag("samples", values.samples, 20, 1, 1000);
   const appPlanCacheMode = parsePlanCacheMode(values["plan-cache-mode"]);
-  const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/catalog/entries.ts");
+  const catalog = catalogFromFlag(values.catalog);
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`plan stability on ${target.display}: ${catalog.length} queries, ${samples} fresh statistics samples`);
   let bar: ProgressBar | undefined;

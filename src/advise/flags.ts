@@ -1,8 +1,7 @@
 // Flags of `npm run advise`, validated all at once (every bad flag in one message, exit 2).
 import { formatHelp, outputFileFlag, parseFlags } from "../base/flags.ts";
 import { UserError } from "../base/errors.ts";
-import { CATALOG } from "../catalog/entries.ts";
-import { loadCatalogFile, validateCatalog } from "../catalog/load.ts";
+import { catalogFromFlag } from "../catalog/load.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { LARGE_TABLE_ROWS } from "./problems.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
@@ -85,7 +84,7 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     }
   }
   if (problems.length > 0) throw new UserError(`${problems.join("\n")}\n${formatHelp(ADVISE_SPEC)}`);
-  const catalog = values.catalog === undefined ? undefined : values.catalog === "builtin" ? validateCatalog(CATALOG, "src/catalog/entries.ts") : loadCatalogFile(values.catalog);
+  const catalog = values.catalog === undefined ? undefined : catalogFromFlag(values.catalog === "builtin" ? undefined : values.catalog);
   return {
     help: false,
     filter: {

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { EXIT, UserError } from "../base/errors.ts";
+import { CATALOG } from "./entries.ts";
 import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./types.ts";
 import { statementProblem } from "./guarded.ts";
 
@@ -102,6 +103,19 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
     throw new UserError(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`, EXIT.usage);
   }
   return entries;
+}
+
+/** How reports name the built-in catalog. */
+export const BUILT_IN_CATALOG = "built-in (src/catalog/entries.ts)";
+
+/** The built-in catalog, validated like a user's file (a broken entry fails at once, naming the field). */
+export function builtInCatalog(): CatalogEntry[] {
+  return validateCatalog(CATALOG, "src/catalog/entries.ts");
+}
+
+/** `--catalog FILE` when given, else the built-in catalog. */
+export function catalogFromFlag(file: string | undefined): CatalogEntry[] {
+  return file ? loadCatalogFile(file) : builtInCatalog();
 }
 
 /** Read and validate a catalog file (.json, or YAML for anything else: YAML is a superset of JSON). */

@@ -7,8 +7,7 @@ import { emptyTables } from "./workload-counters.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { assertSchemaPresent } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
-import { CATALOG } from "../catalog/entries.ts";
-import { validateCatalog } from "../catalog/load.ts";
+import { BUILT_IN_CATALOG, builtInCatalog } from "../catalog/load.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
@@ -106,7 +105,7 @@ export async function verifyTarget(target: DatabaseTarget, options: VerifyTarget
   return withSql(target, async (sql) => {
     let report = await verifyDatabase(sql, {
       ...options,
-      catalog: options.catalog ?? validateCatalog(CATALOG, BUILT_IN_CATALOG),
+      catalog: options.catalog ?? builtInCatalog(),
       catalogSource: options.catalogSource ?? BUILT_IN_CATALOG,
       minGrade: options.minGrade ?? "A",
       database: target.display,
@@ -130,4 +129,3 @@ export function withBaseline(report: VerifyReport, options: Pick<VerifyTargetOpt
   return result;
 }
 
-export const BUILT_IN_CATALOG = "built-in (src/catalog/entries.ts)";
