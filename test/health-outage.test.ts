@@ -84,7 +84,7 @@ describe("database down, then back", () => {
     // postgres.js's default backoff grows with every failed connect (to 20 s);
     // the pool caps it (reconnectBackoffSeconds). Timing is measured, not
     // asserted: the test waits on the state (200) with a generous deadline and
-    // prints the figure; `npm run bench:health-recovery` reports it per round.
+    // prints the figure; `npm run bench -- health-recovery` reports it per round.
     expect(reconnectBackoffSeconds(50)).toBeLessThanOrEqual(RECONNECT_BACKOFF_MAX_SECONDS);
     const m = await measureHealthRecovery(
       {

@@ -9,6 +9,9 @@ export function embeddedBaseDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.EMBEDDED_PG_DIR || path.join(PROJECT_ROOT, ".data"));
 }
 
+/** The one command-line entry: `node <COMMAND_BIN> <verb> [flags]` is what `npm run <verb>` runs. */
+export const COMMAND_BIN = path.join(PROJECT_ROOT, "scripts", "bollalabz-db.ts");
+
 export const REPORTS_DIR = path.join(PROJECT_ROOT, "reports");
 /** graphile-migrate's folder; BOLLALABZ_MIGRATIONS_DIR points commands (and .gmrc.cjs) at a copy, e.g. in tests of `advise --write`. */
 export const MIGRATIONS_DIR = path.resolve(process.env.BOLLALABZ_MIGRATIONS_DIR || path.join(PROJECT_ROOT, "migrations"));

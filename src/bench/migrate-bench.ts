@@ -1,4 +1,4 @@
-// `npm run migrate:bench`: how long the whole index set takes on realistic
+// `npm run bench -- migrate`: how long the whole index set takes on realistic
 // data, and what a concurrent writer feels meanwhile. It works in a database
 // of its own (<database>_migrate_bench on the same server), never in yours:
 // base schema only -> seed at --scale -> start the writer -> npm run migrate's

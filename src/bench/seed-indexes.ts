@@ -1,4 +1,4 @@
-// npm run bench:seed — seeding into a database that already has the
+// npm run bench -- seed — seeding into a database that already has the
 // performance indexes, both ways, on the same data set: load into the indexes
 // (--indexes keep) and drop + rebuild them inside the seed transaction (the
 // default). Times, and index sizes per table after each (a row-by-row load

@@ -1,4 +1,4 @@
-// What the monitor's history costs (`npm run bench:capture`): time per
+// What the monitor's history costs (`npm run bench -- capture`): time per
 // capture, rows and bytes kept per day. Between captures a workload runs
 // `distinct` structurally different statements (SELECT of 1..n constant
 // columns: each n is its own pg_stat_statements entry), so every capture

@@ -1,4 +1,4 @@
-// One verification run, usable from scripts/verify.ts, npm start and tests:
+// One verification run, usable from src/commands/verify.ts, npm start and tests:
 // readiness checks, the catalog run, the database checks, the grade.
 import { EXIT, UserError } from "../base/errors.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
@@ -98,7 +98,7 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
 /**
  * Verify a database end to end on a connection of its own (one connection:
  * the workload counters are flushed from that session) and write the reports.
- * Used by scripts/verify.ts; `npm start` can call it for its closing grade:
+ * Used by src/commands/verify.ts; `npm start` can call it for its closing grade:
  *   const { report } = await verifyTarget(target); console.log(formatVerifyTable(report));
  */
 export async function verifyTarget(target: DatabaseTarget, options: VerifyTargetOptions = {}): Promise<{ report: VerifyReport; written: WrittenReports }> {

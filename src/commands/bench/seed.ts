@@ -1,18 +1,16 @@
-#!/usr/bin/env node
-// npm run bench:seed -- [--scale N] — seeding into existing performance
+// npm run bench -- seed [--scale N] — seeding into existing performance
 // indexes: load into them (keep) vs drop and rebuild them in the seed
 // transaction (the default), times and index sizes per table. Logic:
 // src/bench/seed-indexes.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
-import { EXIT } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { formatSeedIndexBench, runSeedIndexBench } from "../src/bench/seed-indexes.ts";
-import { scratchDatabaseName } from "../src/db/scratch-database.ts";
-import { DEFAULT_SEED, seedProgressDisplay } from "../src/seed/cli.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { EXIT } from "../../base/errors.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { formatSeedIndexBench, runSeedIndexBench } from "../../bench/seed-indexes.ts";
+import { scratchDatabaseName } from "../../db/scratch-database.ts";
+import { DEFAULT_SEED, seedProgressDisplay } from "../../seed/cli.ts";
 
 const spec = {
-  usage: "npm run bench:seed --",
+  usage: "npm run bench -- seed",
   options: { scale: { type: "string" }, seed: { type: "string" }, keep: { type: "boolean" }, note: { type: "string" } },
   help: {
     scale: "seed scale (default 10: 100k contacts, 2M messages)",
@@ -22,8 +20,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const scale = positiveNumberFlag("scale", values.scale, 10, 100);
   const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
@@ -38,4 +36,4 @@ await runCommand(async () => {
   });
   console.log(formatSeedIndexBench(report));
   return EXIT.ok;
-});
+}

@@ -1,10 +1,8 @@
-#!/usr/bin/env node
 // npm start — the main job: start the embedded server (or use DATABASE_URL),
 // apply the migrations, seed realistic data, print a summary.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { runStart } from "../src/start/pipeline.ts";
-import { DEFAULT_SEED } from "../src/seed/cli.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../base/flags.ts";
+import { runStart } from "../start/pipeline.ts";
+import { DEFAULT_SEED } from "../seed/cli.ts";
 
 const spec = {
   usage: "npm start --",
@@ -16,12 +14,12 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   return runStart({
     scale: positiveNumberFlag("scale", values.scale, 1, 100),
     seed: integerFlag("seed", values.seed, DEFAULT_SEED),
     replaceForeignData: Boolean(values["replace-data"]),
   });
-});
+}

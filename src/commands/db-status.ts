@@ -1,15 +1,13 @@
-#!/usr/bin/env node
 // npm run db:status — every node of the embedded PostgreSQL (primary and
 // replicas): role, port, state, replication lag; or one node's full URL.
 // Exit 0 primary running, 3 not running (so scripts can test it).
-import { formatHelp, parseFlags } from "../src/base/flags.ts";
-import { EXIT, UserError } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { embeddedBaseDir } from "../src/base/project-paths.ts";
-import { maskUrl } from "../src/db/index.ts";
-import { embeddedNodes, formatNodes } from "../src/embedded/nodes.ts";
-import { embeddedReplicas } from "../src/embedded/replicas.ts";
-import { embeddedStatus } from "../src/embedded/server.ts";
+import { formatHelp, parseFlags } from "../base/flags.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { embeddedBaseDir } from "../base/project-paths.ts";
+import { maskUrl } from "../db/index.ts";
+import { embeddedNodes, formatNodes } from "../embedded/nodes.ts";
+import { embeddedReplicas } from "../embedded/replicas.ts";
+import { embeddedStatus } from "../embedded/server.ts";
 
 const spec = {
   usage: "npm run db:status --",
@@ -22,8 +20,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const baseDir = embeddedBaseDir();
   const status = embeddedStatus(baseDir);
@@ -54,4 +52,4 @@ await runCommand(async () => {
   if (values.json) console.log(JSON.stringify({ initialised: true, version: status.server!.version, nodes }, null, 2));
   else console.log(formatNodes(status.server!.version, nodes));
   return status.running ? EXIT.ok : EXIT.unreachable;
-});
+}

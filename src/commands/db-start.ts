@@ -1,15 +1,13 @@
-#!/usr/bin/env node
 // npm run db:start [-- --replicas N] — start the embedded PostgreSQL
 // (initialising it on first use) and its local hot standbys: with --replicas N
 // exactly N (missing ones are created from a base backup, extra ones removed);
 // without it, the replicas it already has.
-import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
-import { EXIT, UserError } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { embeddedBaseDir } from "../src/base/project-paths.ts";
-import { maskUrl } from "../src/db/index.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { ensureReplicas } from "../src/embedded/replicas.ts";
+import { formatHelp, integerFlag, parseFlags } from "../base/flags.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { embeddedBaseDir } from "../base/project-paths.ts";
+import { maskUrl } from "../db/index.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { ensureReplicas } from "../embedded/replicas.ts";
 
 const spec = {
   usage: "npm run db:start --",
@@ -17,8 +15,8 @@ const spec = {
   help: { replicas: "run exactly N local streaming replicas (hot standbys) of the embedded server; 0 removes them (default: keep the ones it has)" },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const count = values.replicas === undefined ? undefined : integerFlag("replicas", values.replicas, 1, 0, 8);
   if (process.env.DATABASE_URL) {
@@ -36,4 +34,4 @@ await runCommand(async () => {
   for (const r of change.started) console.log(`started ${r.name} on port ${r.port}`);
   for (const r of change.replicas) console.log(`replica ${r.name} (hot standby, read-only): ${maskUrl(r.databaseUrl)}`);
   console.log(`state and credentials: ${baseDir}/embedded.json (full URLs: 'npm run db:status -- --url [--node NAME]', 'npm run db:status -- --replica-urls')`);
-});
+}

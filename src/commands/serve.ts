@@ -1,16 +1,14 @@
-#!/usr/bin/env node
 // npm run serve — the health API (src/health) on 127.0.0.1:5000 against
 // DATABASE_URL or the embedded server. Settings come from the environment
 // (README "Health API"); Ctrl-C stops it.
-import { formatHelp, parseFlags } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
+import { formatHelp, parseFlags } from "../base/flags.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { ENDPOINTS, startHealthServer } from "../health/server.ts";
 
 const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see README "Health API")`);
     return;
@@ -26,4 +24,4 @@ await runCommand(async () => {
     process.once("SIGTERM", stop);
   });
   await server.close();
-});
+}

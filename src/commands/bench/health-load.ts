@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// npm run load:health — throughput and latency of the health API under load:
+// npm run bench -- health-load — throughput and latency of the health API under load:
 // starts `npm run serve` as a child process on a free loopback port (against
 // DATABASE_URL or the embedded server), runs autocannon at 200 concurrent
 // connections against GET /livez, /readyz, /api/v1/health and /api/v1/health/database, and
@@ -8,11 +7,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
-import { EXIT, UserError } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { PROJECT_ROOT } from "../src/base/project-paths.ts";
-import { findFreePort } from "../src/embedded/server.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { EXIT, UserError } from "../../base/errors.ts";
+import { COMMAND_BIN, PROJECT_ROOT } from "../../base/project-paths.ts";
+import { findFreePort } from "../../embedded/server.ts";
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -27,7 +25,7 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 const spec = {
-  usage: "npm run load:health --",
+  usage: "npm run bench -- health-load",
   options: { duration: { type: "string" }, connections: { type: "string" }, warmup: { type: "string" } },
   help: { duration: "seconds per endpoint (default 10, max 120)", connections: "concurrent connections (default 200)", warmup: "seconds of unmeasured warm-up per endpoint (default 2)" },
 } as const;
@@ -56,8 +54,8 @@ async function waitForServer(child: ChildProcess, url: string, stderr: () => str
   throw new UserError(`The health server did not answer 200 on ${url} within 60 s:\n${stderr().trim()}`, EXIT.unreachable);
 }
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const duration = integerFlag("duration", values.duration, 10, 1, 120);
   const connections = integerFlag("connections", values.connections, 200, 1, 2000);
@@ -67,7 +65,7 @@ await runCommand(async () => {
   const base = `http://127.0.0.1:${port}`;
   let serverErr = "";
   // Request logging off (LOG_LEVEL=warn): one log line per request would measure pino, not the API.
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", "serve.ts")], {
+  const child = spawn(process.execPath, [COMMAND_BIN, "serve"], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warn", HEALTH_API_TOKEN: "" },
     stdio: ["ignore", "ignore", "pipe"],
@@ -103,4 +101,4 @@ await runCommand(async () => {
     child.kill("SIGTERM");
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
   }
-});
+}

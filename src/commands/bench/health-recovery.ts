@@ -1,28 +1,26 @@
-#!/usr/bin/env node
-// npm run bench:health-recovery — how soon GET /api/v1/health is 200 again
+// npm run bench -- health-recovery — how soon GET /api/v1/health is 200 again
 // after the database comes back: a throwaway embedded server is stopped for
 // --down seconds while the health app is probed, then started again; prints
 // the time from "accepting connections" to the first 200, per round.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { formatHelp, parseFlags } from "../src/base/flags.ts";
-import { UserError } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
-import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
-import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
-import { createDatabase } from "../src/pool/create-database.ts";
+import { formatHelp, parseFlags } from "../../base/flags.ts";
+import { UserError } from "../../base/errors.ts";
+import { measureHealthRecovery } from "../../bench/health-recovery.ts";
+import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../../embedded/server.ts";
+import { buildHealthApp } from "../../health/server.ts";
+import { POOL_DEFAULTS } from "../../pool/config.ts";
+import { createDatabase } from "../../pool/create-database.ts";
 
 const spec = {
-  usage: "npm run bench:health-recovery --",
+  usage: "npm run bench -- health-recovery",
   options: { rounds: { type: "string" }, down: { type: "string" } },
   help: { rounds: "outages to measure (default 3)", down: "seconds the database stays down in each (default 5)" },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const rounds = Number(values.rounds ?? 3);
   const down = Number(values.down ?? 5);
@@ -53,4 +51,4 @@ await runCommand(async () => {
     destroyEmbedded(baseDir);
     rmSync(baseDir, { recursive: true, force: true });
   }
-});
+}

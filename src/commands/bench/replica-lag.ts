@@ -1,23 +1,21 @@
-#!/usr/bin/env node
-// npm run bench:replica-lag -- --run "npm run migrate" — sample a replica's
+// npm run bench -- replica-lag --run "npm run migrate" — sample a replica's
 // lag every --interval ms while a command runs against the primary; prints
 // worst / p99 / p50 and writes every sample to reports/replica-lag-<time>.json.
 // Primary: DATABASE_URL or the embedded server; replica: --replica URL,
 // DATABASE_REPLICA_URLS (first) or the embedded server's first replica.
 import { spawn } from "node:child_process";
-import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
-import { EXIT, UserError } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { embeddedBaseDir } from "../src/base/project-paths.ts";
-import { connect, maskUrl, type DatabaseTarget } from "../src/db/index.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { formatLagSummary, sampleReplicaLag } from "../src/bench/replica-lag.ts";
-import { embeddedReplicas } from "../src/embedded/replicas.ts";
-import { replicaTargets } from "../src/replication/targets.ts";
-import { defaultReportPath, writeReportFile } from "../src/base/report-file.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { EXIT, UserError } from "../../base/errors.ts";
+import { embeddedBaseDir } from "../../base/project-paths.ts";
+import { connect, maskUrl, type DatabaseTarget } from "../../db/index.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { formatLagSummary, sampleReplicaLag } from "../../bench/replica-lag.ts";
+import { embeddedReplicas } from "../../embedded/replicas.ts";
+import { replicaTargets } from "../../replication/targets.ts";
+import { defaultReportPath, writeReportFile } from "../../base/report-file.ts";
 
 const spec = {
-  usage: "npm run bench:replica-lag --",
+  usage: "npm run bench -- replica-lag",
   options: { run: { type: "string" }, replica: { type: "string" }, interval: { type: "string" }, json: { type: "string" } },
   help: {
     run: "the command to run while sampling (through the shell), e.g. \"npm run migrate\"",
@@ -27,8 +25,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   if (!values.run?.trim()) throw new UserError(`--run is required: the command to sample during, e.g. --run "npm run migrate"\n${formatHelp(spec)}`);
   const intervalMs = integerFlag("interval", values.interval, 100, 10, 60_000);
@@ -59,4 +57,4 @@ await runCommand(async () => {
   } finally {
     await Promise.all([primary.end({ timeout: 2 }), standby.end({ timeout: 2 })]);
   }
-});
+}

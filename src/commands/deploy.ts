@@ -1,9 +1,7 @@
-#!/usr/bin/env node
 // npm run deploy — `pulumi up` on the selected stack, then `npm run migrate`
 // and `npm run verify` against the container it provisioned.
-import { formatHelp, parseFlags } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { runDeploy } from "../src/deploy/deploy.ts";
+import { formatHelp, parseFlags } from "../base/flags.ts";
+import { runDeploy } from "../deploy/deploy.ts";
 
 const spec = {
   usage: "npm run deploy --",
@@ -11,8 +9,8 @@ const spec = {
   help: { stack: "Pulumi stack to deploy (default: PULUMI_STACK, else the selected stack)" },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   await runDeploy({ stack: values.stack });
-});
+}

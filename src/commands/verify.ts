@@ -1,22 +1,20 @@
-#!/usr/bin/env node
 // npm run verify (alias: npm run test:performance) — run the query catalog
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
-import { EXIT } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { progressBar, type ProgressBar } from "../src/base/progress.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { BUILT_IN_CATALOG, catalogFromFlag } from "../src/catalog/load.ts";
-import { parseGrade } from "../src/verify/grade.ts";
-import { SEQ_SCAN_ROW_THRESHOLD } from "../src/catalog/plan-analysis.ts";
-import { formatVerifyTable } from "../src/verify/report.ts";
-import { DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
-import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../src/settings/plan-cache.ts";
-import { verifyTarget } from "../src/verify/verify.ts";
-import { loadBaseline } from "../src/verify/baseline.ts";
-import { replicaTargets, REPLICA_URLS_ENV } from "../src/replication/targets.ts";
-import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../src/verify/replicas.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../base/flags.ts";
+import { EXIT } from "../base/errors.ts";
+import { progressBar, type ProgressBar } from "../base/progress.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { BUILT_IN_CATALOG, catalogFromFlag } from "../catalog/load.ts";
+import { parseGrade } from "../verify/grade.ts";
+import { SEQ_SCAN_ROW_THRESHOLD } from "../catalog/plan-analysis.ts";
+import { formatVerifyTable } from "../verify/report.ts";
+import { DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP } from "../verify/run-catalog.ts";
+import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../settings/plan-cache.ts";
+import { verifyTarget } from "../verify/verify.ts";
+import { loadBaseline } from "../verify/baseline.ts";
+import { replicaTargets, REPLICA_URLS_ENV } from "../replication/targets.ts";
+import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../verify/replicas.ts";
 
 const spec = {
   usage: "npm run verify --",
@@ -52,8 +50,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(formatHelp(spec));
     console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade, an invalid index, or a regression against --baseline");
@@ -126,4 +124,4 @@ await runCommand(async () => {
   console.log(formatVerifyTable(report));
   console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
   return report.passed ? EXIT.ok : EXIT.failed;
-});
+}

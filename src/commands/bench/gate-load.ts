@@ -1,19 +1,17 @@
-#!/usr/bin/env node
-// npm run bench:gate-load [-- --hogs 2 --runs 20] — grade the catalog as the
+// npm run bench -- gate-load [--hogs 2 --runs 20] — grade the catalog as the
 // machine is and again with N CPU hogs, against DATABASE_URL or the embedded
 // server, and print both verdicts side by side; exit 5 when they differ.
 import { loadavg } from "node:os";
-import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
-import { EXIT } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { withSql } from "../src/db/index.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { formatGateUnderLoad, gradeQuietAndLoaded } from "../src/bench/gate-under-load.ts";
-import { BUILT_IN_CATALOG, builtInCatalog } from "../src/catalog/load.ts";
-import { DEFAULT_RUNS } from "../src/verify/run-catalog.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { EXIT } from "../../base/errors.ts";
+import { withSql } from "../../db/index.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { formatGateUnderLoad, gradeQuietAndLoaded } from "../../bench/gate-under-load.ts";
+import { BUILT_IN_CATALOG, builtInCatalog } from "../../catalog/load.ts";
+import { DEFAULT_RUNS } from "../../verify/run-catalog.ts";
 
 const spec = {
-  usage: "npm run bench:gate-load --",
+  usage: "npm run bench -- gate-load",
   options: { hogs: { type: "string" }, runs: { type: "string" }, "stats-samples": { type: "string" } },
   help: {
     hogs: "busy-looping processes for the second run (default 2)",
@@ -22,8 +20,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(formatHelp(spec));
     return;
@@ -41,4 +39,4 @@ await runCommand(async () => {
   );
   console.log(formatGateUnderLoad(result));
   return result.sameGrade && result.differing.length === 0 ? EXIT.ok : EXIT.failed;
-});
+}

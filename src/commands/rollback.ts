@@ -1,18 +1,16 @@
-#!/usr/bin/env node
 // npm run rollback — drop exactly the indexes the performance migrations
 // create (names read from the migration files; the base schema's indexes
 // stay) and remove those migrations from graphile-migrate's ledger, so
 // `npm run migrate` builds them again. Logic: src/migrate/rollback.ts.
-import { formatHelp, parseFlags } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { formatMs } from "../src/base/format.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { rollbackPerformanceIndexes } from "../src/migrate/rollback.ts";
+import { formatHelp, parseFlags } from "../base/flags.ts";
+import { formatMs } from "../base/format.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { rollbackPerformanceIndexes } from "../migrate/rollback.ts";
 
 const spec = { usage: "npm run rollback --", options: {}, help: {} } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.log(`rolling back the performance indexes on ${target.display}`);
@@ -25,4 +23,4 @@ await runCommand(async () => {
       (result.absent.length > 0 ? `, ${result.absent.length} were not there` : "") +
       `, forgot ${result.ledgerRowsRemoved.length} migration(s) in ${formatMs(result.ms)}; 'npm run migrate' restores them`,
   );
-});
+}

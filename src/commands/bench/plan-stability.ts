@@ -1,20 +1,18 @@
-#!/usr/bin/env node
-// npm run bench:plan-stability [-- --samples 20 --catalog FILE] — the
+// npm run bench -- plan-stability [--samples 20 --catalog FILE] — the
 // catalog's plans under N fresh ANALYZE samples (rolled back), against
 // DATABASE_URL or the embedded server; exit 5 when a variant can get a plan
 // more than 10x slower than its best.
-import { formatHelp, integerFlag, parseFlags } from "../src/base/flags.ts";
-import { EXIT } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { progressBar, type ProgressBar } from "../src/base/progress.ts";
-import { withSql } from "../src/db/index.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { formatPlanStability, measurePlanStability } from "../src/bench/plan-stability.ts";
-import { parsePlanCacheMode } from "../src/settings/plan-cache.ts";
-import { catalogFromFlag } from "../src/catalog/load.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { EXIT } from "../../base/errors.ts";
+import { progressBar, type ProgressBar } from "../../base/progress.ts";
+import { withSql } from "../../db/index.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { formatPlanStability, measurePlanStability } from "../../bench/plan-stability.ts";
+import { parsePlanCacheMode } from "../../settings/plan-cache.ts";
+import { catalogFromFlag } from "../../catalog/load.ts";
 
 const spec = {
-  usage: "npm run bench:plan-stability --",
+  usage: "npm run bench -- plan-stability",
   options: { samples: { type: "string" }, catalog: { type: "string" }, "plan-cache-mode": { type: "string" } },
   help: {
     samples: "fresh ANALYZE samples (default 20)",
@@ -23,8 +21,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(formatHelp(spec));
     return;
@@ -39,4 +37,4 @@ await runCommand(async () => {
   bar?.finish("main pass done");
   console.log(formatPlanStability(bench));
   return bench.failing.length === 0 ? EXIT.ok : EXIT.failed;
-});
+}

@@ -1,12 +1,10 @@
-#!/usr/bin/env node
 // npm run seed -- --scale N [--seed S] [--anchor YYYY-MM-DD]
 // Replaces the data in the eight tables with a deterministic, realistic data set.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { withSql } from "../src/db/index.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED } from "../src/seed/cli.ts";
-import { seedDatabase } from "../src/seed/generate.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../base/flags.ts";
+import { withSql } from "../db/index.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED } from "../seed/cli.ts";
+import { seedDatabase } from "../seed/generate.ts";
 
 const spec = {
   usage: "npm run seed --",
@@ -20,8 +18,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const scale = positiveNumberFlag("scale", values.scale, 1, 100);
   const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
@@ -37,4 +35,4 @@ await runCommand(async () => {
     });
     printSeedSummary(result);
   }, { max: 2, applicationName: "bollalabz-db seed" });
-});
+}

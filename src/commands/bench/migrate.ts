@@ -1,16 +1,14 @@
-#!/usr/bin/env node
-// npm run migrate:bench — build the whole index set on realistic data in a
+// npm run bench -- migrate — build the whole index set on realistic data in a
 // scratch database (<database>_migrate_bench) while a writer inserts and
 // updates rows; report total time, each index's build time and size, and the
 // writer's worst statement latency. Logic: src/bench/migrate-bench.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
-import { formatBenchReport, runMigrationBench } from "../src/bench/migrate-bench.ts";
-import { DEFAULT_SEED } from "../src/seed/cli.ts";
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { resolveReadyDatabase } from "../../embedded/resolve.ts";
+import { formatBenchReport, runMigrationBench } from "../../bench/migrate-bench.ts";
+import { DEFAULT_SEED } from "../../seed/cli.ts";
 
 const spec = {
-  usage: "npm run migrate:bench --",
+  usage: "npm run bench -- migrate",
   options: { scale: { type: "string" }, seed: { type: "string" }, "writer-pause": { type: "string" }, keep: { type: "boolean" } },
   help: {
     scale: "seed scale of the scratch database (default 10: 100k contacts, 2M messages)",
@@ -20,8 +18,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const scale = positiveNumberFlag("scale", values.scale, 10, 100);
   const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
@@ -29,4 +27,4 @@ await runCommand(async () => {
   const target = await resolveReadyDatabase({ log: (l) => console.error(l) });
   const report = await runMigrationBench(target, { scale, seed, writerPauseMs, keep: Boolean(values.keep), log: (line) => console.log(line) });
   console.log(formatBenchReport(report));
-});
+}

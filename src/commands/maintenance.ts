@@ -1,16 +1,14 @@
-#!/usr/bin/env node
 // npm run maintenance — the weekly/monthly routine against DATABASE_URL or the
 // embedded server: ANALYZE (stale tables by default), optionally REINDEX
 // CONCURRENTLY the bloated indexes (--reindex), then a report of invalid,
 // unused and redundant indexes, bloat, dead tuples, sequences and sizes.
 // Logic: src/maintenance. Exit codes: README "Maintenance".
-import { formatHelp } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../src/maintenance/index.ts";
+import { formatHelp } from "../base/flags.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../maintenance/index.ts";
 
-await runCommand(async () => {
-  const flags = parseMaintenanceFlags();
+export async function main(argv: string[]): Promise<number | void> {
+  const flags = parseMaintenanceFlags(argv);
   if (flags.help) {
     console.log(`${formatHelp(MAINTENANCE_SPEC)}\n\n${MAINTENANCE_EXIT_CODES}`);
     return;
@@ -20,4 +18,4 @@ await runCommand(async () => {
   console.log(formatMaintenanceReport(report));
   if (flags.json) console.log(`json: ${writeMaintenanceJson(report, flags.json)}`);
   return report.exitCode;
-});
+}

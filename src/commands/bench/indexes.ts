@@ -1,22 +1,20 @@
-#!/usr/bin/env node
 // npm run bench — the measured before/after: in a dedicated database
 // (<database>_bench on the same server, recreated), seed one data set on the
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/base/flags.ts";
-import { EXIT, UserError } from "../src/base/errors.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { formatMs } from "../src/base/format.ts";
-import { progressBar, type ProgressBar } from "../src/base/progress.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { DEFAULT_SEED } from "../src/seed/cli.ts";
-import { catalogFromFlag } from "../src/catalog/load.ts";
-import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../src/verify/run-catalog.ts";
-import { benchDatabaseName, runBench } from "../src/bench/run-bench.ts";
-import { buildBenchReport, formatBenchTable, writeBenchReports } from "../src/bench/report.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { EXIT, UserError } from "../../base/errors.ts";
+import { formatMs } from "../../base/format.ts";
+import { progressBar, type ProgressBar } from "../../base/progress.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { DEFAULT_SEED } from "../../seed/cli.ts";
+import { catalogFromFlag } from "../../catalog/load.ts";
+import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../../verify/run-catalog.ts";
+import { benchDatabaseName, runBench } from "../../bench/run-bench.ts";
+import { buildBenchReport, formatBenchTable, writeBenchReports } from "../../bench/report.ts";
 
 const spec = {
-  usage: "npm run bench --",
+  usage: "npm run bench -- [indexes]",
   options: {
     scale: { type: "string" },
     seed: { type: "string" },
@@ -47,8 +45,8 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
-  const { values } = parseFlags(spec);
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const scale = positiveNumberFlag("scale", values.scale, 10, 100);
   const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
@@ -90,4 +88,4 @@ await runCommand(async () => {
   const written = writeBenchReports(report, { json, markdown });
   console.log(`\nreport: ${written.markdown}\njson:   ${written.json}`);
   return EXIT.ok;
-});
+}

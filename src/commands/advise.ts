@@ -1,18 +1,16 @@
-#!/usr/bin/env node
 // npm run advise — from the app's real workload (pg_stat_statements, or a
 // catalog) to candidate indexes, proven by building them (--validate) and
 // committed as migrations (--write); plus the indexes another index serves
 // nearly as well. Logic: src/advise. Exit codes: README "Advise".
-import { formatHelp } from "../src/base/flags.ts";
-import { runCommand } from "../src/commands/run-command.ts";
-import { resolveDatabase } from "../src/embedded/resolve.ts";
-import { adviseTarget } from "../src/advise/advise.ts";
-import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/flags.ts";
-import { formatAdviseSummary, writeAdviseReports } from "../src/advise/report.ts";
-import { writeAcceptedMigrations } from "../src/advise/write.ts";
+import { formatHelp } from "../base/flags.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { adviseTarget } from "../advise/advise.ts";
+import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../advise/flags.ts";
+import { formatAdviseSummary, writeAdviseReports } from "../advise/report.ts";
+import { writeAcceptedMigrations } from "../advise/write.ts";
 
-await runCommand(async () => {
-  const flags = parseAdviseFlags();
+export async function main(argv: string[]): Promise<number | void> {
+  const flags = parseAdviseFlags(argv);
   if (flags.help) {
     console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
     return;
@@ -27,4 +25,4 @@ await runCommand(async () => {
     for (const m of migrations.committed) console.log(`committed ${m.file}: ${m.statement}`);
     if (migrations.committed.length === 0) console.log("--write: no accepted candidate, nothing committed");
   }
-});
+}
