@@ -11,7 +11,7 @@ import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
 import { statementWindow } from "../observe/statement-history.ts";
 import { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS } from "../observe/window.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../base/bearer-token.ts";
 import { withDeadline } from "../base/deadline.ts";
 
 export interface ObserveRoutesOptions {

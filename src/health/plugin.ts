@@ -12,7 +12,7 @@ import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
 import { resetStatementStats, topStatements } from "../checks/query-stats.ts";
 import { PROJECT_ROOT } from "../base/project-paths.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../base/bearer-token.ts";
 import { observeRoutes, slowQueriesOverWindow } from "./observe-routes.ts";
 import { replicationRoutes } from "./replication.ts";
 import { withDeadline } from "../base/deadline.ts";

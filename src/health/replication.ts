@@ -10,7 +10,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { Sql } from "../db/index.ts";
 import type { Database } from "../pool/create-database.ts";
 import { nodeRole, replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../base/bearer-token.ts";
 import { withDeadline } from "../base/deadline.ts";
 
 export interface ReplicationHealth {

@@ -2,7 +2,7 @@
 // whom, sessions idle in a transaction. With HEALTH_API_ALLOW_CANCEL on, each
 // session gets Cancel / Terminate buttons: plain POST forms carrying the
 // session's CSRF token (the page runs no script).
-import { activity, CONNECTIONS_USED_WARN, IDLE_IN_TRANSACTION_WARN_MS, LONG_RUNNING_MS, type Backend } from "../../../observe/activity.ts";
+import { activity, CONNECTIONS_USED_WARN, IDLE_IN_TRANSACTION_WARN_MS, LONG_RUNNING_MS, type Backend } from "../../observe/activity.ts";
 import { barChart, meter } from "../charts.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { DASHBOARD_PREFIX } from "../layout.ts";

@@ -1,7 +1,7 @@
 // The latest verify report (npm run verify): grade, per-query latency against
 // its budget, and the database checks.
 import path from "node:path";
-import { PROJECT_ROOT } from "../../../base/project-paths.ts";
+import { PROJECT_ROOT } from "../../base/project-paths.ts";
 import { barChart } from "../charts.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { badge, card, figures, load, ms, table } from "../sections.ts";

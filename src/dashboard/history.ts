@@ -1,9 +1,9 @@
 // Time series for the dashboard's line charts, read from the monitor's
 // history schema (src/observe: statement deltas every few minutes, relation
 // sizes daily). Empty when the monitor has not captured anything yet.
-import type { Sql } from "../../db/index.ts";
-import { MONITOR_SCHEMA, monitorSchemaReady } from "../../observe/monitor-schema.ts";
-import type { HistoryWindow } from "../../observe/window.ts";
+import type { Sql } from "../db/index.ts";
+import { MONITOR_SCHEMA, monitorSchemaReady } from "../observe/monitor-schema.ts";
+import type { HistoryWindow } from "../observe/window.ts";
 
 export interface CapturePoint {
   readonly at: Date;

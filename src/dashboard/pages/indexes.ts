@@ -1,7 +1,7 @@
 // Index health: invalid, unused and redundant indexes, estimated bloat, and
 // the largest indexes with their scan counts.
-import { estimateBtreeBloat, needsReindex } from "../../../checks/bloat.ts";
-import { findInvalidIndexes, findRedundantIndexes, indexUsage, statsResetAt } from "../../../checks/index-health.ts";
+import { estimateBtreeBloat, needsReindex } from "../../checks/bloat.ts";
+import { findInvalidIndexes, findRedundantIndexes, indexUsage, statsResetAt } from "../../checks/index-health.ts";
 import { barChart } from "../charts.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { bytes, card, count, load, percent, table } from "../sections.ts";

@@ -3,10 +3,10 @@
 // captured deltas, with database time per capture as a line chart), and the
 // slowest queries this process saw itself (the pool's monitor).
 import type { FastifyRequest } from "fastify";
-import { checkPgStatStatements } from "../../../checks/pg-stat-statements.ts";
-import { topStatements } from "../../../checks/query-stats.ts";
-import { statementWindow } from "../../../observe/statement-history.ts";
-import { parseWindow, type HistoryWindow } from "../../../observe/window.ts";
+import { checkPgStatStatements } from "../../checks/pg-stat-statements.ts";
+import { topStatements } from "../../checks/query-stats.ts";
+import { statementWindow } from "../../observe/statement-history.ts";
+import { parseWindow, type HistoryWindow } from "../../observe/window.ts";
 import { barChart, lineChart } from "../charts.ts";
 import { statementTimeline } from "../history.ts";
 import { html, type SafeHtml } from "../html.ts";

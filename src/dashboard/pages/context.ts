@@ -1,5 +1,5 @@
 // What every dashboard page renderer receives.
-import type { Database } from "../../../pool/create-database.ts";
+import type { Database } from "../../pool/create-database.ts";
 
 export interface PageContext {
   readonly database: Database;

@@ -1,8 +1,8 @@
 // Shared pieces of the dashboard pages: each section loads on its own, with a
 // deadline, so one failing query (or a database that is down) shows as a
 // notice in its card instead of failing the page; and small formatting helpers.
-import { withDeadline } from "../../base/deadline.ts";
-import { formatBytes, formatMsCell, formatPercent } from "../../base/format.ts";
+import { withDeadline } from "../base/deadline.ts";
+import { formatBytes, formatMsCell, formatPercent } from "../base/format.ts";
 import { html, type Interpolation, type SafeHtml } from "./html.ts";
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };

@@ -1,7 +1,7 @@
 // Space: database size, growth over the last week (the monitor's daily size
 // snapshots), and the largest tables split into heap, indexes and TOAST.
-import { databaseSizeBytes, largestTables } from "../../../checks/database-health.ts";
-import { spaceGrowth, SPACE_GROWTH_DAYS } from "../../../observe/space-history.ts";
+import { databaseSizeBytes, largestTables } from "../../checks/database-health.ts";
+import { spaceGrowth, SPACE_GROWTH_DAYS } from "../../observe/space-history.ts";
 import { barChart, lineChart } from "../charts.ts";
 import { dailySizes } from "../history.ts";
 import { html, type SafeHtml } from "../html.ts";

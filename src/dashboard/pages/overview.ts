@@ -1,8 +1,8 @@
 // Overview: is the database up, how full is the pool, how fast are queries,
 // and the headline figures of the other pages.
-import { cacheHitRatio, CACHE_HIT_RATIO_MIN, databaseSizeBytes, meetsCacheHitGoal } from "../../../checks/database-health.ts";
-import { findInvalidIndexes } from "../../../checks/index-health.ts";
-import { dangerReport, FREEZE_AGE_WARN_FRACTION } from "../../../observe/danger.ts";
+import { cacheHitRatio, CACHE_HIT_RATIO_MIN, databaseSizeBytes, meetsCacheHitGoal } from "../../checks/database-health.ts";
+import { findInvalidIndexes } from "../../checks/index-health.ts";
+import { dangerReport, FREEZE_AGE_WARN_FRACTION } from "../../observe/danger.ts";
 import { barChart, meter } from "../charts.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { badge, bytes, card, count, duration, figures, load, ms, percent } from "../sections.ts";

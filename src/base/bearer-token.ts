@@ -1,4 +1,4 @@
-// Bearer-token check for the health endpoints. Both sides are hashed to a
+// Bearer-token check for the health endpoints and the dashboard. Both sides are hashed to a
 // fixed length first, so the comparison takes the same time whatever the
 // token's length or how much of it matches.
 import { createHash, timingSafeEqual } from "node:crypto";
