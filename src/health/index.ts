@@ -7,4 +7,5 @@ export { requireBearer, tokenMatches } from "../base/bearer-token.ts";
 export { probesPlugin, type ProbesPluginOptions } from "./probes.ts";
 export { observeRoutes, type ObserveRoutesOptions } from "./observe-routes.ts";
 export { registerPostgresExporterMetrics, ACTIVITY_STATES } from "./postgres-exporter-metrics.ts";
-export { replicationRoutes, replicationMetrics, replicationHealth, type ReplicationHealth, type ReplicationRoutesOptions } from "./replication.ts";
+export { replicationRoutes, replicationMetrics, type ReplicationRoutesOptions } from "./replication.ts";
+export { replicationHealth, type ReplicationHealth } from "../replication/health.ts";

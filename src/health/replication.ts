@@ -7,29 +7,10 @@
 // pg_read_all_stats) for a non-superuser role; without it they read as null.
 import type { FastifyPluginAsync } from "fastify";
 import { Gauge, type Registry } from "prom-client";
-import type { Sql } from "../db/index.ts";
 import type { Database } from "../pool/create-database.ts";
-import { nodeRole, replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
+import { replicationHealth } from "../replication/health.ts";
 import { requireBearer } from "../base/bearer-token.ts";
 import { withDeadline } from "../base/deadline.ts";
-
-export interface ReplicationHealth {
-  /** ok: every replica's slot is active; degraded: a slot is inactive (its replica is down and WAL piles up). */
-  readonly status: "ok" | "degraded";
-  readonly role: "primary" | "standby";
-  readonly replicas: readonly ReplicaState[];
-  readonly inactiveSlots: readonly string[];
-  /** When the pool's server is itself a standby: its own lag. */
-  readonly standby: StandbyLag | null;
-}
-
-export async function replicationHealth(sql: Sql): Promise<ReplicationHealth> {
-  const role = await nodeRole(sql);
-  if (role === "standby") return { status: "ok", role, replicas: [], inactiveSlots: [], standby: await standbyLag(sql) };
-  const replicas = await replicaStates(sql);
-  const inactiveSlots = replicas.filter((r) => r.slotName && !r.slotActive).map((r) => r.slotName);
-  return { status: inactiveSlots.length ? "degraded" : "ok", role, replicas, inactiveSlots, standby: null };
-}
 
 export interface ReplicationRoutesOptions {
   readonly database: Database;

@@ -16,7 +16,8 @@ import { findDeadTupleTables, tableStatistics, type DeadTupleTable } from "../ch
 import { analyzeTables, type AnalyzeMode, type AnalyzeResult } from "./analyze.ts";
 import { CLEANUP_LOCK_TIMEOUT, REINDEX_LOCK_TIMEOUT, reindexConcurrently, type ReindexOutcome } from "./reindex.ts";
 import { reportUnusedIndexes, UNUSED_MIN_STATS_DAYS, type UnusedIndexReport } from "./unused-indexes.ts";
-import { mergeUnusedAcrossNodes, replicaIndexUsage, replicationSlotReport, type MergedUnusedReport, type SlotReport } from "./replicas.ts";
+import { replicationSlotReport, type SlotReport } from "../replication/slots.ts";
+import { mergeUnusedAcrossNodes, replicaIndexUsage, type MergedUnusedReport } from "./replicas.ts";
 
 /** How many tables and indexes the size lists show. */
 export const TOP_N = 10;
