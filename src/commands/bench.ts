@@ -3,7 +3,7 @@
 // set (what `npm run bench` always ran). `--help` lists the names; `<name>
 // --help` shows that benchmark's flags. Each prints figures, never asserts.
 import { EXIT, UserError } from "../base/errors.ts";
-import type { CommandMain } from "./cli.ts";
+import type { CommandMain } from "./run-command.ts";
 
 type Bench = { readonly summary: string; readonly load: () => Promise<{ main: CommandMain }> };
 

@@ -4,9 +4,8 @@
 // library, print, return the exit code. runCommand is the one error path.
 // Modules load on demand, so a verb pays only for what it imports.
 import { EXIT, UserError } from "../base/errors.ts";
-import { runCommand } from "./run-command.ts";
+import { runCommand, type CommandMain } from "./run-command.ts";
 
-export type CommandMain = (argv: string[]) => Promise<number | void>;
 type Verb = { readonly summary: string; readonly load: () => Promise<{ main: CommandMain }> };
 
 /** Verb -> module; npm script names equal these (package.json). */

@@ -27,6 +27,9 @@ export function operationalFailure(error: unknown): UserError | undefined {
   }
 }
 
+/** What every src/commands/<verb>.ts exports as `main`: flags in, exit code out (undefined = 0). */
+export type CommandMain = (argv: string[]) => Promise<number | void>;
+
 /** Run a command's main function with the shared error handling. */
 export async function runCommand(main: () => Promise<number | void>): Promise<void> {
   try {
