@@ -77,15 +77,10 @@ function fileLoops(edges: readonly Edge[]): string[] {
 }
 
 /** Every project file reachable from `entry` through relative imports (static and dynamic). */
-function reachable(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const queue = [entry];
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    queue.push(...importsOf(file));
-  }
+function reachable(entry: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  for (const next of importsOf(entry)) reachable(next, seen);
   return seen;
 }
 

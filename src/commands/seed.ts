@@ -1,9 +1,9 @@
 // npm run seed -- --scale N [--seed S] [--anchor YYYY-MM-DD]
 // Replaces the data in the eight tables with a deterministic, realistic data set.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../base/flags.ts";
+import { formatHelp, parseFlags } from "../base/flags.ts";
 import { withSql } from "../db/index.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
-import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED } from "../seed/cli.ts";
+import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags } from "../seed/cli.ts";
 import { seedDatabase } from "../seed/generate.ts";
 
 const spec = {
@@ -21,8 +21,7 @@ const spec = {
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
-  const scale = positiveNumberFlag("scale", values.scale, 1, 100);
-  const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
+  const { scale, seed } = dataSetFlags(values, 1);
   const anchor = parseAnchor(values.anchor);
   const indexes = parseIndexMode(values.indexes);
   const target = await resolveDatabase({ log: (l) => console.error(l) });

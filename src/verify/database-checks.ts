@@ -79,49 +79,54 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
   });
 
   const invalid = await findInvalidIndexes(sql);
-  checks.push({
-    name: "invalid indexes",
-    status: invalid.length === 0 ? "pass" : "fail",
+  checks.push(findingsCheck("invalid indexes", invalid, {
+    status: "fail",
     gating: true,
-    value: invalid.length,
     threshold: "0",
-    summary: invalid.length === 0 ? "none" : `${invalid.length}: ${invalid.map((i) => i.index).join(", ")}`,
-    ...(invalid.length > 0 ? { fix: "An interrupted CREATE INDEX CONCURRENTLY left them: DROP INDEX CONCURRENTLY IF EXISTS <name>; then 'npm run migrate' builds them again." } : {}),
-    details: invalid,
-  });
+    summary: () => `${invalid.length}: ${invalid.map((i) => i.index).join(", ")}`,
+    fix: "An interrupted CREATE INDEX CONCURRENTLY left them: DROP INDEX CONCURRENTLY IF EXISTS <name>; then 'npm run migrate' builds them again.",
+  }));
 
   const unused = await findUnusedIndexes(sql);
   const resetAt = await statsResetAt(sql);
-  checks.push({
-    name: "unused indexes",
-    status: unused.length === 0 ? "pass" : "info",
-    gating: false,
-    value: unused.length,
-    summary: unused.length === 0 ? "none" : `${unused.length} never scanned since ${resetAt ? resetAt.toISOString() : "the counters started"}: ${unused.map((u) => u.index).join(", ")}`,
-    details: unused,
-  });
+  checks.push(findingsCheck("unused indexes", unused, {
+    status: "info",
+    summary: () => `${unused.length} never scanned since ${resetAt ? resetAt.toISOString() : "the counters started"}: ${unused.map((u) => u.index).join(", ")}`,
+  }));
 
   const redundant = await findRedundantIndexes(sql);
-  checks.push({
-    name: "redundant indexes",
-    status: redundant.length === 0 ? "pass" : "warn",
-    gating: false,
-    value: redundant.length,
-    summary: redundant.length === 0 ? "none" : redundant.map((r) => `${r.index} (covered by ${r.coveredBy})`).join(", "),
-    ...(redundant.length > 0 ? { fix: "Drop the covered index in a migration (DROP INDEX CONCURRENTLY) after checking no query needs it." } : {}),
-    details: redundant,
-  });
+  checks.push(findingsCheck("redundant indexes", redundant, {
+    status: "warn",
+    summary: () => redundant.map((r) => `${r.index} (covered by ${r.coveredBy})`).join(", "),
+    fix: "Drop the covered index in a migration (DROP INDEX CONCURRENTLY) after checking no query needs it.",
+  }));
 
   const differing = await findSettingsDrift(sql);
-  checks.push({
-    name: "server settings",
-    status: differing.length === 0 ? "pass" : "warn",
-    gating: false,
-    value: differing.length,
-    summary: differing.length === 0 ? `all ${SERVER_SETTINGS.length} match src/settings/server-settings.ts` : `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
-    ...(differing.length > 0 ? { fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed)." } : {}),
-    details: differing,
-  });
+  checks.push(findingsCheck("server settings", differing, {
+    status: "warn",
+    passSummary: `all ${SERVER_SETTINGS.length} match src/settings/server-settings.ts`,
+    summary: () => `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
+    fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed).",
+  }));
 
   return checks;
+}
+
+/** A check that passes when it finds nothing; each finding is listed in `details`, the fix shown only when there are findings. */
+function findingsCheck(
+  name: string,
+  findings: readonly unknown[],
+  verdict: { status: CheckStatus; gating?: boolean; threshold?: string; passSummary?: string; summary: () => string; fix?: string },
+): DatabaseCheck {
+  const found = findings.length > 0;
+  return {
+    name,
+    status: found ? verdict.status : "pass",
+    gating: verdict.gating ?? false,
+    value: findings.length,
+    ...(verdict.threshold === undefined ? {} : { threshold: verdict.threshold }),
+    summary: found ? verdict.summary() : (verdict.passSummary ?? "none"),
+    ...(found && verdict.fix ? { fix: verdict.fix } : {}),
+    details: findings,
+  };
 }

@@ -22,10 +22,7 @@ const spec = {
 
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
-  if (values.help) {
-    console.log(formatHelp(spec));
-    return;
-  }
+  if (values.help) return void console.log(formatHelp(spec));
   const hogs = integerFlag("hogs", values.hogs, 2, 1, 64);
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
   const statsSamples = integerFlag("stats-samples", values["stats-samples"], 0, 0, 100);

@@ -2,12 +2,12 @@
 // (<database>_bench on the same server, recreated), seed one data set on the
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { formatHelp, integerFlag, outputFileFlag, parseFlags } from "../../base/flags.ts";
 import { EXIT, UserError } from "../../base/errors.ts";
 import { formatMs } from "../../base/format.ts";
 import { progressBar, type ProgressBar } from "../../base/progress.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
-import { DEFAULT_SEED } from "../../seed/cli.ts";
+import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
 import { catalogFromFlag } from "../../catalog/load.ts";
 import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../../verify/run-catalog.ts";
 import { benchDatabaseName, runBench } from "../../bench/run-bench.ts";
@@ -48,8 +48,7 @@ const spec = {
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
-  const scale = positiveNumberFlag("scale", values.scale, 10, 100);
-  const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
+  const { scale, seed } = dataSetFlags(values, 10);
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
   const warmup = integerFlag("warmup", values.warmup, DEFAULT_WARMUP, 0, 10_000);
   const explainRuns = integerFlag("explain-runs", values["explain-runs"], 10, 1, 1000);

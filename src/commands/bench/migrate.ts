@@ -2,10 +2,10 @@
 // scratch database (<database>_migrate_bench) while a writer inserts and
 // updates rows; report total time, each index's build time and size, and the
 // writer's worst statement latency. Logic: src/bench/migrate-bench.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
 import { resolveReadyDatabase } from "../../embedded/resolve.ts";
 import { formatBenchReport, runMigrationBench } from "../../bench/migrate-bench.ts";
-import { DEFAULT_SEED } from "../../seed/cli.ts";
+import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
 
 const spec = {
   usage: "npm run bench -- migrate",
@@ -21,8 +21,7 @@ const spec = {
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
-  const scale = positiveNumberFlag("scale", values.scale, 10, 100);
-  const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
+  const { scale, seed } = dataSetFlags(values, 10);
   const writerPauseMs = integerFlag("writer-pause", values["writer-pause"], 5, 0, 10_000);
   const target = await resolveReadyDatabase({ log: (l) => console.error(l) });
   const report = await runMigrationBench(target, { scale, seed, writerPauseMs, keep: Boolean(values.keep), log: (line) => console.log(line) });

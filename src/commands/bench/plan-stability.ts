@@ -23,10 +23,7 @@ const spec = {
 
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
-  if (values.help) {
-    console.log(formatHelp(spec));
-    return;
-  }
+  if (values.help) return void console.log(formatHelp(spec));
   const samples = integerFlag("samples", values.samples, 20, 1, 1000);
   const appPlanCacheMode = parsePlanCacheMode(values["plan-cache-mode"]);
   const catalog = catalogFromFlag(values.catalog);

@@ -2,12 +2,12 @@
 // indexes: load into them (keep) vs drop and rebuild them in the seed
 // transaction (the default), times and index sizes per table. Logic:
 // src/bench/seed-indexes.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { formatHelp, parseFlags } from "../../base/flags.ts";
 import { EXIT } from "../../base/errors.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
 import { formatSeedIndexBench, runSeedIndexBench } from "../../bench/seed-indexes.ts";
 import { scratchDatabaseName } from "../../db/scratch-database.ts";
-import { DEFAULT_SEED, seedProgressDisplay } from "../../seed/cli.ts";
+import { DEFAULT_SEED, dataSetFlags, seedProgressDisplay } from "../../seed/cli.ts";
 
 const spec = {
   usage: "npm run bench -- seed",
@@ -23,8 +23,7 @@ const spec = {
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
-  const scale = positiveNumberFlag("scale", values.scale, 10, 100);
-  const seed = integerFlag("seed", values.seed, DEFAULT_SEED);
+  const { scale, seed } = dataSetFlags(values, 10);
   const server = await resolveDatabase({ log: (l) => console.error(l) });
   const name = scratchDatabaseName(decodeURIComponent(new URL(server.url).pathname.slice(1)) || "bollalabz", "seed_bench");
   const report = await runSeedIndexBench(server, name, {
