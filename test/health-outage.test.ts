@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, RECONNECT_BACKOFF_MAX_SECONDS, reconnectBackoffSeconds, type Database } from "../src/pool/create-database.ts";
 import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
 

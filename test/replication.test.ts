@@ -13,7 +13,7 @@ import { waitForCatchUp, waitForReplayLsn } from "../src/replication/wait.ts";
 import { EXIT, UserError } from "../src/base/errors.ts";
 import type { FastifyInstance } from "fastify";
 import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { startReplicationPair, type ReplicationPair } from "./support/replication.ts";
 

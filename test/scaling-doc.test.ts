@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { replicationSettingsMarkdown } from "../src/settings/markdown.ts";
-import { MAX_REPLICAS } from "../infra/config.ts";
+import { MAX_REPLICAS } from "../infra/stack-config.ts";
 
 const doc = readFileSync(path.join(PROJECT_ROOT, "docs", "SCALING.md"), "utf8");
 

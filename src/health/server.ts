@@ -3,9 +3,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type DatabaseTarget } from "../db/index.ts";
-import { poolConfigFromEnv } from "../pool/config.ts";
+import { poolConfigFromEnv } from "../pool/pool-options.ts";
 import { createDatabase, type Database } from "../pool/create-database.ts";
-import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./config.ts";
+import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./health-options.ts";
 import { DASHBOARD_PREFIX } from "../dashboard/layout.ts";
 import { dashboardPlugin } from "../dashboard/plugin.ts";
 import { metricsPlugin } from "./metrics.ts";

@@ -10,7 +10,7 @@
 import postgres from "postgres";
 import { classifyConnectionError, INT8_AS_NUMBER, type Sql } from "../db/index.ts";
 import { AdmissionGate, PoolClosedError, type Ticket } from "./admission.ts";
-import type { PoolConfig } from "./config.ts";
+import type { PoolConfig } from "./pool-options.ts";
 import { QueryMonitor, stderrLogger, type PoolLogger, type QueryDurationListener, type QueryStats } from "./query-monitor.ts";
 import { guardArrayTypeFetch } from "./type-fetch-guard.ts";
 import { APP_PLAN_CACHE_MODE } from "../settings/plan-cache.ts";

@@ -10,7 +10,7 @@ import { UserError } from "../../base/errors.ts";
 import { measureHealthRecovery } from "../../bench/health-recovery.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../../embedded/server.ts";
 import { buildHealthApp } from "../../health/server.ts";
-import { POOL_DEFAULTS } from "../../pool/config.ts";
+import { POOL_DEFAULTS } from "../../pool/pool-options.ts";
 import { createDatabase } from "../../pool/create-database.ts";
 
 const spec = {

@@ -4,7 +4,7 @@
 // public-bind rule.
 import net from "node:net";
 import path from "node:path";
-import type { Parsed } from "../pool/config.ts";
+import type { Parsed } from "../pool/pool-options.ts";
 
 export interface HealthServerSettings {
   readonly host: string;
