@@ -59,3 +59,12 @@ export function connectionUserError(error: unknown, target: Pick<DatabaseTarget,
   const detail = fault.kind === "no-database" ? `${e.message}` : fault.short;
   return new UserError(`Cannot ${doing} ${where}: ${detail}. ${fault.fix}`, EXIT.unreachable);
 }
+
+/** A server error as one line: message, SQLSTATE and the position's context. */
+export function serverMessage(error: unknown): string {
+  const e = error as { message?: string; code?: string; detail?: string; hint?: string };
+  const parts = [e.message ?? String(error)];
+  if (e.detail) parts.push(`detail: ${e.detail}`);
+  if (e.hint) parts.push(`hint: ${e.hint}`);
+  return `${parts.join("; ")}${e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ""}`;
+}

@@ -7,7 +7,7 @@ import { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, statsReset
 import { findSettingsDrift } from "../checks/settings-drift.ts";
 import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
-import type { WorkloadDelta } from "./run-catalog.ts";
+import type { WorkloadDelta } from "./workload-counters.ts";
 import { formatPercent } from "../base/format.ts";
 
 /** Spec "Verification Steps": index usage > 80% over the verification workload. */
