@@ -5,7 +5,9 @@ import { findInvalidIndexes } from "../../checks/index-health.ts";
 import { dangerReport, FREEZE_AGE_WARN_FRACTION } from "../../observe/danger.ts";
 import { barChart, meter } from "../charts.ts";
 import { html, type SafeHtml } from "../html.ts";
-import { badge, bytes, card, count, duration, figures, load, ms, percent } from "../sections.ts";
+import { badge, bytes, card, count, duration, figures, load, ms, percent, type Loaded } from "../sections.ts";
+import type { PoolStats, ServerPoolStats } from "../../pool/create-database.ts";
+import type { QueryStats } from "../../pool/query-monitor.ts";
 import { latestVerifyReport, type LatestVerifyReport } from "../verify-report.ts";
 import type { PageContext } from "./context.ts";
 
@@ -27,8 +29,6 @@ export async function overviewPage(ctx: PageContext): Promise<SafeHtml> {
     load("verify report", () => latestVerifyReport(ctx.reportsDir), deadlineMs),
     load("danger checks", () => dangerReport(sql), deadlineMs),
   ]);
-  const pool = database.poolStats();
-  const stats = database.getQueryStats();
   const cacheTone = (r: number | null) => (r === null ? "info" : meetsCacheHitGoal(r) ? "ok" : "warn");
 
   const health = html`<section class="card" id="health"><h2>Health</h2>${figures([
@@ -40,44 +40,6 @@ export async function overviewPage(ctx: PageContext): Promise<SafeHtml> {
     ["invalid indexes", invalid.ok ? (invalid.value.length === 0 ? badge("ok", "0") : badge("bad", String(invalid.value.length))) : "-"],
     ["last verify", verify.ok && verify.value ? verifyBadge(verify.value) : "-"],
   ])}${ping.ok ? "" : html`<p class="flash error">${ping.error?.code ?? ""} ${ping.error?.message ?? ""}</p>`}</section>`;
-
-  const poolCard = html`<section class="card" id="pool"><h2>Connection pool (this process)</h2>${meter({
-    title: "Pool connections against the pool maximum",
-    parts: [
-      { value: pool.busy, tone: "s0", label: "busy" },
-      { value: pool.idle, tone: "s1", label: "idle" },
-      { value: pool.waiting, tone: "bad", label: "waiting" },
-    ],
-    limit: pool.max,
-    limitLabel: "pool max",
-  })}${figures([
-    ["open", count(pool.open)],
-    ["peak busy", count(pool.peakBusy)],
-    ["peak waiting", count(pool.peakWaiting)],
-    ["queued in total", count(pool.queuedTotal)],
-    ["queue timeout", ms(pool.queueTimeoutMs)],
-  ])}${
-    server.ok
-      ? html`<p class="muted">pg_stat_activity for application ${pool.applicationName}: ${server.value.ours} connections (${server.value.active} active, ${server.value.idle} idle, ${server.value.idleInTransaction} idle in transaction); ${server.value.connections} on the server in all.</p>`
-      : html`<p class="flash error">${server.problem}</p>`
-  }</section>`;
-
-  const latency = html`<section class="card" id="latency"><h2>Query latency (this process, since ${stats.since})</h2>${barChart({
-    title: "Query latency percentiles",
-    rows: [
-      { label: "p50", segments: [{ value: stats.p50Ms ?? 0, tone: "s1" }] },
-      { label: "p95", segments: [{ value: stats.p95Ms ?? 0, tone: "s0" }] },
-      { label: "p99", segments: [{ value: stats.p99Ms ?? 0, tone: "s3" }] },
-      { label: "max", segments: [{ value: stats.maxDurationMs ?? 0, tone: "s2" }] },
-    ],
-    format: (v) => ms(v),
-  })}${figures([
-    ["queries", count(stats.totalQueries)],
-    ["slow", `${count(stats.slowQueries)} (${stats.slowQueryPercentage.toFixed(2)}%)`],
-    ["very slow", count(stats.verySlowQueries)],
-    ["errors", count(stats.errors)],
-    ["waited for a connection", count(stats.queueWait.waited)],
-  ])}</section>`;
 
   const cacheCard = card("Cache hit ratio (since the statistics reset)", cache, (c) =>
     figures([
@@ -100,5 +62,49 @@ export async function overviewPage(ctx: PageContext): Promise<SafeHtml> {
     }`,
     "danger",
   );
-  return html`<div class="grid">${health}${cacheCard}</div>${dangerCard}${poolCard}${latency}`;
+  return html`<div class="grid">${health}${cacheCard}</div>${dangerCard}${poolCard(database.poolStats(), server)}${latencyCard(database.getQueryStats())}`;
+}
+
+/** The pool as this process sees it, cross-checked with pg_stat_activity. */
+function poolCard(pool: PoolStats, server: Loaded<ServerPoolStats>): SafeHtml {
+  return html`<section class="card" id="pool"><h2>Connection pool (this process)</h2>${meter({
+    title: "Pool connections against the pool maximum",
+    parts: [
+      { value: pool.busy, tone: "s0", label: "busy" },
+      { value: pool.idle, tone: "s1", label: "idle" },
+      { value: pool.waiting, tone: "bad", label: "waiting" },
+    ],
+    limit: pool.max,
+    limitLabel: "pool max",
+  })}${figures([
+    ["open", count(pool.open)],
+    ["peak busy", count(pool.peakBusy)],
+    ["peak waiting", count(pool.peakWaiting)],
+    ["queued in total", count(pool.queuedTotal)],
+    ["queue timeout", ms(pool.queueTimeoutMs)],
+  ])}${
+    server.ok
+      ? html`<p class="muted">pg_stat_activity for application ${pool.applicationName}: ${server.value.ours} connections (${server.value.active} active, ${server.value.idle} idle, ${server.value.idleInTransaction} idle in transaction); ${server.value.connections} on the server in all.</p>`
+      : html`<p class="flash error">${server.problem}</p>`
+  }</section>`;
+}
+
+/** Query latency percentiles and counts since the last reset. */
+function latencyCard(stats: QueryStats): SafeHtml {
+  return html`<section class="card" id="latency"><h2>Query latency (this process, since ${stats.since})</h2>${barChart({
+    title: "Query latency percentiles",
+    rows: [
+      { label: "p50", segments: [{ value: stats.p50Ms ?? 0, tone: "s1" }] },
+      { label: "p95", segments: [{ value: stats.p95Ms ?? 0, tone: "s0" }] },
+      { label: "p99", segments: [{ value: stats.p99Ms ?? 0, tone: "s3" }] },
+      { label: "max", segments: [{ value: stats.maxDurationMs ?? 0, tone: "s2" }] },
+    ],
+    format: (v) => ms(v),
+  })}${figures([
+    ["queries", count(stats.totalQueries)],
+    ["slow", `${count(stats.slowQueries)} (${stats.slowQueryPercentage.toFixed(2)}%)`],
+    ["very slow", count(stats.verySlowQueries)],
+    ["errors", count(stats.errors)],
+    ["waited for a connection", count(stats.queueWait.waited)],
+  ])}</section>`;
 }
