@@ -9,11 +9,11 @@
 //     auto, ...) plus only what verify requires, pg_stat_statements preloaded.
 // Both add fsync=off (durability of a throwaway cluster; no effect on plans).
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../../src/embedded/server.ts";
 import type { ServerSetting } from "../../src/settings/server-settings.ts";
+import { removeStaleClusters } from "./stale-clusters.ts";
 
 const PREFIX = "bollalabz-db-npmpg-";
 
@@ -32,23 +32,6 @@ export interface NpmPostgres {
   urlFor(database: string): string;
   /** Stop the server and delete the cluster (idempotent). */
   stop(): void;
-}
-
-/** Clusters left behind by a killed test process (its pid is in the folder name): stop and delete them. */
-export function removeStaleClusters(prefix: string): void {
-  for (const entry of readdirSync(tmpdir())) {
-    if (!entry.startsWith(prefix)) continue;
-    const owner = Number(entry.slice(prefix.length).split("-")[0]);
-    let alive = false;
-    try {
-      process.kill(owner, 0);
-      alive = true;
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === "EPERM";
-    }
-    const dir = path.join(tmpdir(), entry);
-    if (!alive && existsSync(dir)) destroyEmbedded(dir);
-  }
 }
 
 const THROWAWAY: readonly ServerSetting[] = [{ name: "fsync", value: "off", reason: "throwaway test cluster" }];
