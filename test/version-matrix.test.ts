@@ -58,8 +58,12 @@ describe.each(MATRIX)("PostgreSQL $major from npm, $settings settings", ({ major
     await applyBaseSchema(target);
     await seedDatabase(sql, { scale, seed: 7, anchor: todayUtc() });
     await runMigrations(target);
-    ({ report: verify } = await verifyTarget(target, { runs: 3, warmup: 1, explainRuns: 1 }));
     const catalog = validateCatalog(CATALOG, "src/verify/catalog.ts");
+    // What differs between majors is plans, not latency: every per-query time
+    // budget at 60 s, so a busy machine cannot fail a query (pass/fail comes
+    // from the plan checks); the grade still needs a mean under 100 ms for A.
+    const planOnly = catalog.map((e) => ({ ...e, budgetMs: 60_000 }));
+    ({ report: verify } = await verifyTarget(target, { catalog: planOnly, catalogSource: "built-in catalog, budgets 60 s", runs: 3, warmup: 1, explainRuns: 1 }));
     advice = await adviseDatabase(sql, target, { catalog, catalogSource: "src/verify/catalog.ts", validate: false, runs: 1 });
     const checked = indexChecks(verify);
     console.log(
@@ -79,7 +83,7 @@ describe.each(MATRIX)("PostgreSQL $major from npm, $settings settings", ({ major
   });
 
   it("the built-in catalog grades A or better, its plans using the expected indexes", () => {
-    expect(verify.summary.failing).toEqual([]);
+    expect(verify.queries.filter((q) => !q.pass).map((q) => `${q.name}: ${q.failures.join("; ")}`)).toEqual([]);
     expect(meetsGrade(verify.grade, "A"), `grade ${verify.grade}`).toBe(true);
     const checked = indexChecks(verify);
     expect(checked.used + checked.waived).toBe(checked.total);
