@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
+import { restartablePort } from "./support/ports.ts";
+import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { QUERY_DURATION_BUCKETS } from "../src/health/metrics.ts";
 import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
@@ -31,7 +32,7 @@ describe("probes and metrics (own server, stopped and restarted)", () => {
   let dbName: string;
   beforeAll(async () => {
     baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-probes-"));
-    port = await findFreePort();
+    port = await restartablePort(); // restarted below on the same port (the pool's URL names it)
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
     dbName = server.database;
     database = createDatabase({ ...POOL_DEFAULTS, applicationName: "probes-test", target: { url: server.databaseUrl, display: "probes", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} } });

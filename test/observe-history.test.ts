@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { restartablePort } from "./support/ports.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
-import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
+import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { pruneHistory, runCapture } from "../src/observe/capture.ts";
 import { MONITOR_SCHEMA, monitorSchemaReady } from "../src/observe/monitor-schema.ts";
 import { captureSpace, spaceGrowth, utcDay } from "../src/observe/space-history.ts";
@@ -47,7 +48,7 @@ describe("statement history across reset and restart (own server)", () => {
 
   beforeAll(async () => {
     baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-history-"));
-    port = await findFreePort();
+    port = await restartablePort(); // restarted below on the same port (the pool's URL names it)
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
     url = server.databaseUrl;
     sql = openSql({ url }, { max: 1 });
