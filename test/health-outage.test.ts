@@ -1,8 +1,7 @@
 // The database goes away and comes back: the health API answers 503 quickly
 // while it is down and 200 again afterwards, without a restart. Uses a
 // throwaway server of its own (the shared test server must stay up).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
 import { createDatabase, RECONNECT_BACKOFF_MAX_SECONDS, reconnectBackoffSeconds, type Database } from "../src/pool/create-database.ts";
 import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 describe("database down, then back", () => {
   let baseDir: string;
@@ -20,7 +20,7 @@ describe("database down, then back", () => {
   let database: Database;
   let app: FastifyInstance;
   beforeAll(async () => {
-    baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-health-outage-"));
+    baseDir = suiteServerDir("health-outage");
     // The restarts below must come back on the same port (the pool's URL names it).
     port = await restartablePort();
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });

@@ -4,8 +4,7 @@
 // growth per table; retention prunes. The reset and the restart happen on a
 // throwaway server of this file's own (a reset is server-wide and would
 // disturb other test files).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restartablePort } from "./support/ports.ts";
@@ -20,6 +19,7 @@ import { parseWindow } from "../src/observe/window.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const PROBE = "SELECT count(*) AS n FROM window_probe WHERE id > $1";
 
@@ -47,7 +47,7 @@ describe("statement history across reset and restart (own server)", () => {
   };
 
   beforeAll(async () => {
-    baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-history-"));
+    baseDir = suiteServerDir("history");
     port = await restartablePort(); // restarted below on the same port (the pool's URL names it)
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
     url = server.databaseUrl;

@@ -16,6 +16,7 @@ import { serverRunAs } from "../src/embedded/system-user.ts";
 import { passfileLine, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
 import { DEBIAN_PG15_BIN, startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
 import { restartablePort } from "./support/ports.ts";
+import { processAlive } from "./support/server-dirs.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ROLE = "bollalabz_replicator";
@@ -43,12 +44,7 @@ function removeStale(): void {
   for (const entry of readdirSync(tmpdir())) {
     if (!entry.startsWith(PREFIX)) continue;
     const owner = Number(entry.slice(PREFIX.length).split("-")[0]);
-    try {
-      process.kill(owner, 0);
-      continue; // still running
-    } catch {
-      // gone: clean up below
-    }
+    if (processAlive(owner)) continue; // still running (EPERM: another user's, also alive)
     const stale = path.join(tmpdir(), entry);
     if (existsSync(path.join(stale, "pgdata", "postmaster.pid"))) {
       spawnSync(path.join(DEBIAN_PG15_BIN, "pg_ctl"), ["stop", "-D", path.join(stale, "pgdata"), "-m", "immediate", "-w"], { uid: runAs?.uid, gid: runAs?.gid, stdio: "ignore" });
