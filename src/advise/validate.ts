@@ -2,7 +2,7 @@
 // name, re-plan and time the statements it should serve with the same
 // parameters, record build time and size, estimate the write overhead from
 // the table's write rate (pg_stat_user_tables), then drop it. Runs only on a
-// database marked scratch or development (src/config/scratch-database.ts),
+// database marked scratch or development (src/db/scratch-database.ts),
 // or anywhere with --yes.
 import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget, Sql } from "../db/index.ts";
