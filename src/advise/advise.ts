@@ -124,6 +124,8 @@ export function summarizePlan(plan: StatementPlan["generic"]): string | null {
 export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, options: AdviseOptions = {}): Promise<AdviseReport> {
   const started = new Date();
   const log = options.log ?? (() => {});
+  // Values are data: plan conditions quote them ('...'), shown only with --show-values.
+  const redact = (text: string) => (options.showValues ? text : text.replace(/'(?:[^']|'')*'/g, "'…'"));
   const { num, version } = await serverVersionNum(sql);
   if (num < MIN_SERVER_VERSION_NUM) throw new UserError(`${target.display} runs PostgreSQL ${version}; advise needs 15 or newer.`, EXIT.notReady);
   // Experiments first: a refused --validate fails in the first second.
@@ -200,7 +202,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
       calls: p.statement.calls,
       totalMs: p.statement.totalMs,
       meanMs: p.statement.meanMs,
-      params: p.params,
+      params: options.showValues ? p.params : null,
       paramSources: p.paramSources,
       genericPlan: summarizePlan(p.generic),
       ...(p.genericSkipped ? { genericSkipped: p.genericSkipped } : {}),
@@ -216,7 +218,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
         ...(p.estimatedOnly ? { estimatedOnly: p.estimatedOnly } : {}),
         ...(options.showValues ? { sets: p.sample.valueSets } : {}),
       },
-      problems: problems.map((x) => ({ kind: x.kind, table: x.table, detail: x.detail })),
+      problems: problems.map((x) => ({ kind: x.kind, table: x.table, detail: redact(x.detail) })),
       candidates: mine,
       structural: fix,
     };
@@ -231,7 +233,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
       kind: c.kind,
       definition: c.definition,
       statements: c.statements,
-      reason: c.reason,
+      reason: redact(c.reason),
       ...(c.replaces ? { replaces: c.replaces } : {}),
       ...(c.requires ? { requires: c.requires } : {}),
       validated: v !== undefined,
@@ -300,7 +302,7 @@ export async function measureWorkloadOverlaps(sql: Sql, options: { readonly yes?
  * are inferred), and the report says why.
  */
 async function workloadLogValues(sql: Sql, options: AdviseOptions): Promise<{ values?: LoggedValues; origin: string }> {
-  const [db] = await sql<{ name: string }[]>`SELECT current_database() AS name`;
+  const [db] = await sql<{ name: string }[]>`SELECT current_database() AS name /* bollalabz-db */`;
   if (options.logFile) {
     const statements = readLogFile(options.logFile);
     return { values: await loggedValues(statements, db!.name, `--log ${options.logFile}`), origin: `--log ${options.logFile} (${statements.length} logged statement(s))` };

@@ -29,7 +29,7 @@ export const MAX_LOGGED_SETS = 20;
 export const MAX_SERVER_LOG_BYTES = 64 * 1024 * 1024;
 
 const DURATION = /^duration: ([\d.]+) ms\s+(?:execute [^:]*|statement): ([\s\S]*)$/;
-const PARAMETERS = /^parameters: ([\s\S]*)$/;
+const PARAMETERS = /^parameters: ([\s\S]*)$/i;
 
 /** `$1 = '5', $2 = NULL, $3 = 'it''s'` -> ['5', null, "it's"]; null when a value was cut (log_parameter_max_length). */
 export function parseParameterDetail(detail: string): (string | null)[] | null {
@@ -182,13 +182,13 @@ export function readLogFile(file: string): LoggedStatement[] {
 export async function readServerLogOverSql(sql: Sql): Promise<{ statements: LoggedStatement[]; files: string[] } | { unavailable: string }> {
   let files: { name: string; size: number }[];
   try {
-    files = await sql<{ name: string; size: number }[]>`SELECT name, size::float8 AS size FROM pg_ls_logdir() ORDER BY modification DESC`;
+    files = await sql<{ name: string; size: number }[]>`SELECT name, size::float8 AS size FROM pg_ls_logdir() ORDER BY modification DESC /* bollalabz-db */`;
   } catch (error) {
     return { unavailable: `the server's log directory cannot be listed (${(error as Error).message}); logging_collector off, or the role lacks pg_monitor` };
   }
   const preferred = (["jsonlog", "csvlog", "stderr"] as const).map((f) => ({ format: f, files: files.filter((x) => (f === "jsonlog" ? /\.json$/ : f === "csvlog" ? /\.csv$/ : /\.log$/).test(x.name)) })).find((x) => x.files.length > 0);
   if (!preferred) return { unavailable: "the server's log directory holds no log file (logging_collector off?)" };
-  const [dir] = await sql<{ dir: string }[]>`SELECT current_setting('log_directory') AS dir`;
+  const [dir] = await sql<{ dir: string }[]>`SELECT current_setting('log_directory') AS dir /* bollalabz-db */`;
   const statements: LoggedStatement[] = [];
   const read: string[] = [];
   let budget = MAX_SERVER_LOG_BYTES;
@@ -196,7 +196,7 @@ export async function readServerLogOverSql(sql: Sql): Promise<{ statements: Logg
     if (budget <= 0) break;
     const length = Math.min(f.size, budget);
     try {
-      const [row] = await sql<{ text: string }[]>`SELECT pg_read_file(${`${dir!.dir}/${f.name}`}, ${Math.max(0, f.size - length)}, ${length}) AS text`;
+      const [row] = await sql<{ text: string }[]>`SELECT pg_read_file(${`${dir!.dir}/${f.name}`}, ${Math.max(0, f.size - length)}, ${length}) AS text /* bollalabz-db */`;
       statements.push(...parseServerLog(row?.text ?? "", preferred.format));
       read.push(f.name);
       budget -= length;
