@@ -151,7 +151,7 @@ export async function planStatement(sql: Sql, statement: WorkloadStatement, sche
     genericSkipped = `${versionNum >= GENERIC_PLAN_MIN_VERSION ? "EXPLAIN (GENERIC_PLAN)" : `PREPARE + force_generic_plan (PostgreSQL ${Math.floor(versionNum / 10000)} has no EXPLAIN (GENERIC_PLAN))`} failed: ${message(error)}`;
   }
   const values = sample.valueSets[0];
-  const paramSources = sample.parameters.map((p) => `$${p.n} ${p.context}: ${p.from}`);
+  const paramSources = sample.parameters.map((p) => `$${p.n} ${p.context}${p.from && !p.context.includes(p.from) ? `: ${p.from}` : ""}`);
   if (!values) {
     const why = sample.notes.filter((n) => n.startsWith("no value")).join("; ");
     return {
