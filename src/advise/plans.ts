@@ -6,10 +6,13 @@
 // parameters cannot be filled is reported as skipped, with the reason.
 import type { ExplainResult, PlanNode } from "../verify/explain.ts";
 import type { Sql } from "../db/index.ts";
+import { inRolledBackTransaction } from "./rolled-back.ts";
 import type { StatementSample } from "./samples.ts";
 import { buildSample } from "./workload-samples.ts";
 import type { SchemaInfo } from "./schema.ts";
 import type { WorkloadStatement } from "./statements.ts";
+
+export { inRolledBackTransaction };
 
 export const GENERIC_PLAN_MIN_VERSION = 160000;
 export const DEFAULT_TIMED_RUNS = 3;
@@ -39,22 +42,6 @@ export interface StatementPlan {
   readonly sample: StatementSample;
   /** No values: problems come from the generic plan's estimates, and why. */
   readonly estimatedOnly?: string;
-}
-
-class RolledBack extends Error {}
-
-/** Run fn in a transaction that is always rolled back (the statement may write). */
-export async function inRolledBackTransaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
-  let result: T;
-  try {
-    await sql.begin(async (tx) => {
-      result = await fn(tx as unknown as Sql);
-      throw new RolledBack();
-    });
-  } catch (error) {
-    if (!(error instanceof RolledBack)) throw error;
-  }
-  return result!;
 }
 
 function parseExplain(rows: readonly unknown[]): ExplainResult {

@@ -10,7 +10,7 @@
 import type { Sql } from "../db/index.ts";
 import type { ColumnRef, ParamContext, ParamRole } from "./parameter-contexts.ts";
 import { parametersFromStatistics } from "./parameters.ts";
-import { inRolledBackTransaction } from "./plans.ts";
+import { inRolledBackTransaction } from "./rolled-back.ts";
 import type { Representativeness } from "./samples.ts";
 import type { SchemaInfo } from "./schema.ts";
 
