@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
 import { plannableStatement } from "../src/advise/parameter-contexts.ts";
 import { readSchema, type SchemaInfo } from "../src/advise/schema.ts";
-import { fingerprintOf, normalizeLogged, parseServerLog } from "../src/advise/server-log.ts";
+import { fingerprintOf, normalizeLogged, parseServerLog, readLogFile } from "../src/advise/server-log.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
 import { markDatabase } from "../src/config/scratch-database.ts";
 import { markOwn } from "../src/db/own-statements.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
@@ -159,6 +160,18 @@ describe("the values the app sent, from the server's log", () => {
     const n = await normalizeLogged(logged!);
     expect(n!.values).toEqual(["7", "it's", "50"]);
     expect(n!.fingerprint).toBe(await fingerprintOf("SELECT id FROM tickets WHERE owner_id = $1 AND status = $2 LIMIT $3"));
+  });
+
+  it("--log FILE that cannot be read: one clear line, exit 2", () => {
+    let error: unknown;
+    try {
+      readLogFile(path.join(tmpdir(), "no-such-dir-advise", "postgresql.log"));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).exitCode).toBe(EXIT.usage);
+    expect((error as UserError).message).toMatch(/^--log .*postgresql\.log: cannot read it \(ENOENT\); expected a PostgreSQL server log/);
   });
 
   describe("end to end", () => {
