@@ -19,7 +19,7 @@ function timings(c: CandidateReport): string {
 function valuesLine(s: StatementReport): string {
   const v = s.values;
   const rep = v.representative;
-  const judged = rep.verdict === "unchecked" ? `unchecked (${rep.reason})` : rep.verdict === "representative" ? `${rep.rows} rows vs ${rep.rowsPerCall} per call` : `${UNREPRESENTATIVE}: ${rep.reason}; no candidate is accepted on them`;
+  const judged = rep.verdict === "unchecked" ? `unchecked (${rep.reason})` : rep.verdict === "representative" ? `representative (${rep.rows} rows; the workload got ${rep.rowsPerCall} per call)` : `${UNREPRESENTATIVE}: ${rep.reason}; no candidate is accepted on them`;
   const sets = v.sets ? `; values ${JSON.stringify(v.sets)}` : "";
   return `${v.source}${v.estimatedOnly ? ` (${v.estimatedOnly})` : ""}; ${judged}${v.notes.length ? `; ${v.notes.join("; ")}` : ""}${sets}`;
 }
@@ -27,7 +27,8 @@ function valuesLine(s: StatementReport): string {
 export function formatAdviseSummary(r: AdviseReport): string {
   const lines = [`advise ${r.database} (PostgreSQL ${r.serverVersion}): ${r.workload}`, `values the app sent: ${r.valueLog}`, ""];
   for (const s of r.statements) {
-    const head = `- ${s.id}${s.calls !== null ? ` (${s.calls} calls, ${ms(s.totalMs)} ms total)` : ""}: ${s.skipped ?? (s.problems.length ? s.problems.map((p) => p.kind).join(", ") : "no problem found")}${s.medianMs !== null ? ` [${ms(s.medianMs)} ms]` : ""}`;
+    const text = s.query.replace(/\s+/g, " ");
+    const head = `- ${s.id} ${text.length > 100 ? `${text.slice(0, 100)}...` : text}\n    ${s.calls !== null ? `${s.calls} calls, ${ms(s.totalMs)} ms total; ` : ""}${s.skipped ?? (s.problems.length ? s.problems.map((p) => p.kind).join(", ") : "no problem found")}${s.medianMs !== null ? ` [${ms(s.medianMs)} ms]` : ""}`;
     lines.push(head, `    values: ${valuesLine(s)}`);
   }
   lines.push("", r.candidates.length ? "Candidate indexes:" : "Candidate indexes: none (every problem is already served, or none was found)");
