@@ -76,19 +76,23 @@ export const ADVISE_WORKLOAD: readonly WorkloadQuery[] = [
 ];
 
 async function readPicks(sql: Sql): Promise<Picks> {
-  const ids = async (q: string) => (await sql.unsafe(q)).map((r) => Number((r as unknown as { id: number }).id));
-  const texts = async (q: string) => (await sql.unsafe(q)).map((r) => String((r as unknown as { v: string }).v));
-  // Contacts with messages, weighted as the seed skews them (heavy contacts come up too).
-  const contactIds = await ids("SELECT contact_id AS id FROM conversation_messages TABLESAMPLE SYSTEM (1) WHERE contact_id IS NOT NULL LIMIT 500");
-  const names = await texts("SELECT contact_name AS v FROM phone_contacts TABLESAMPLE SYSTEM (5) LIMIT 200");
+  // Spread over the table (every k-th row), or any rows when the table is tiny; never empty.
+  const rows = async (column: string, from: string, where = "true", fallback: string) => {
+    const spread = await sql.unsafe(`SELECT ${column} AS v FROM ${from} WHERE ${where} AND id % 37 = 0 LIMIT 300`);
+    const any = spread.length > 0 ? spread : await sql.unsafe(`SELECT ${column} AS v FROM ${from} WHERE ${where} LIMIT 300`);
+    const values = any.map((r) => (r as unknown as { v: unknown }).v).filter((v) => v !== null && v !== undefined);
+    return values.length > 0 ? values : [fallback];
+  };
+  const names = (await rows("contact_name", "phone_contacts", "true", "a")).map(String);
   return {
-    contactIds: contactIds.length ? contactIds : await ids("SELECT id FROM phone_contacts LIMIT 500"),
-    personIds: await ids("SELECT person_id AS id FROM relationship_interactions TABLESAMPLE SYSTEM (5) LIMIT 300"),
-    taskIds: await ids("SELECT id FROM scheduled_tasks TABLESAMPLE SYSTEM (5) LIMIT 300"),
+    // Recent messages' contacts: the seed's heavy contacts come up often, as in an app.
+    contactIds: (await rows("contact_id", "conversation_messages", "true", "0")).map(Number),
+    personIds: (await rows("person_id", "relationship_interactions", "true", "0")).map(Number),
+    taskIds: (await rows("id", "scheduled_tasks", "true", "0")).map(Number),
     names,
-    words: [...new Set(names.flatMap((n) => n.match(/[A-Za-z]{4,}/g) ?? []).map((w) => w.toLowerCase()))].slice(0, 50),
-    emails: await texts("SELECT email AS v FROM phone_contacts TABLESAMPLE SYSTEM (5) WHERE email IS NOT NULL LIMIT 200"),
-    tags: await texts("SELECT DISTINCT unnest(tags) AS v FROM phone_contacts TABLESAMPLE SYSTEM (5) LIMIT 20"),
+    words: [...new Set(names.flatMap((n) => n.match(/[A-Za-z]{4,}/g) ?? []).map((w) => w.toLowerCase()))].slice(0, 50).concat("anna"),
+    emails: (await rows("email", "phone_contacts", "email IS NOT NULL", "nobody@example.com")).map(String),
+    tags: [...new Set((await rows("unnest(tags)", "phone_contacts", "true", "vip")).map(String))].slice(0, 20),
   };
 }
 
