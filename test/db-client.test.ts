@@ -9,7 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { commandApplicationName, openSql } from "../src/db/client.ts";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 describe("openSql end()", () => {

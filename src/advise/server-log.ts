@@ -9,7 +9,7 @@
 // same normalization, libpg-query's normalize()).
 import { readFileSync } from "node:fs";
 import { fingerprintSync, normalizeSync, scanSync } from "libpg-query";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { Sql } from "../db/index.ts";
 import { loadParser } from "./parameter-contexts.ts";
 

@@ -4,7 +4,7 @@
 // index suggested for a catalog query over pg_class helps nobody.
 import type { Sql } from "../db/index.ts";
 import { markOwn, OWN_STATEMENT_MARK } from "../db/own-statements.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 
 export interface WorkloadStatement {
   /** queryid for pg_stat_statements, the entry name for a catalog. */

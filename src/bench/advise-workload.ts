@@ -7,8 +7,8 @@
 // = ANY($1::bigint[]), LIKE, DISTINCT ON latest-per-group). Then advise
 // --validate on it, timed. `npm run bench -- advise-workload`.
 import { adviseDatabase, type AdviseReport } from "../advise/advise.ts";
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { maskUrl, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { createDatabase, poolConfigFromEnv, type Database } from "../pool/index.ts";
