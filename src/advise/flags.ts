@@ -23,6 +23,8 @@ export const ADVISE_SPEC = {
     "large-table-rows": { type: "string" },
     json: { type: "string" },
     markdown: { type: "string" },
+    log: { type: "string" },
+    "show-values": { type: "boolean" },
   },
   help: {
     "min-calls": `only statements called at least this often (default ${DEFAULT_MIN_CALLS})`,
@@ -38,6 +40,8 @@ export const ADVISE_SPEC = {
     "large-table-rows": `a sequential scan matters only on tables with at least this many rows (default ${LARGE_TABLE_ROWS})`,
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
+    log: "take the values the app sent from this server log (stderr text, csvlog or jsonlog; log_min_duration_statement lines with their DETAIL parameters) instead of the server's own log",
+    "show-values": "print the parameter values each statement was measured with (they are data: off by default)",
   },
 } as const;
 
@@ -58,6 +62,8 @@ export interface ParsedAdviseFlags {
   readonly largeTableRows?: number;
   readonly json?: string;
   readonly markdown?: string;
+  readonly logFile?: string;
+  readonly showValues?: boolean;
 }
 
 function intProblem(name: string, raw: string | undefined, min: number, max: number): string | null {
@@ -100,6 +106,8 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     overlaps: !values["skip-overlaps"],
     ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
     ...(values["large-table-rows"] !== undefined ? { largeTableRows: Number(values["large-table-rows"]) } : {}),
+    ...(values.log !== undefined ? { logFile: values.log } : {}),
+    showValues: Boolean(values["show-values"]),
     json: outputFileFlag("json", values.json),
     markdown: outputFileFlag("markdown", values.markdown),
   };
