@@ -9,7 +9,7 @@ import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { adviseTarget } from "../src/advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/flags.ts";
 import { formatAdviseSummary, writeAdviseReports } from "../src/advise/report.ts";
-import { writeAcceptedMigrations } from "../src/advise/write.ts";
+import { assertCurrentMigrationEmpty, writeAcceptedMigrations } from "../src/advise/write.ts";
 
 await runCommand(async () => {
   const flags = parseAdviseFlags();
@@ -17,6 +17,8 @@ await runCommand(async () => {
     console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
     return;
   }
+  // Before any build: --write with someone's work in current.sql is refused in the first second (exit 2).
+  if (flags.write) assertCurrentMigrationEmpty();
   const target = await resolveDatabase({ log: (line) => console.error(line) });
   const report = await adviseTarget(target, { ...flags, log: (line) => console.error(line) });
   console.log(formatAdviseSummary(report));
@@ -26,5 +28,6 @@ await runCommand(async () => {
     const migrations = await writeAcceptedMigrations(target, report, { log: (line) => console.error(line) });
     for (const m of migrations.committed) console.log(`committed ${m.file}: ${m.statement}`);
     if (migrations.committed.length === 0) console.log("--write: no accepted candidate, nothing committed");
+    else console.log(`--write wrote ${migrations.committed.length} migration(s) and applied none: npm run migrate applies them`);
   }
 });
