@@ -10,7 +10,7 @@ import { quoteIdent } from "../db/quote.ts";
 import { indexesInPlan, median, type StatementPlan } from "./plans.ts";
 import type { ExplainResult } from "../verify/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
-import { valueSetsOf } from "./validate.ts";
+import { plannableText, valueSetsOf } from "./validate.ts";
 import { actualRows } from "./problems.ts";
 import type { PlanNode } from "../verify/explain.ts";
 import { nodesWithAncestors } from "./plans.ts";
@@ -120,7 +120,7 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
       for (const p of statements) {
         const sets = valueSetsOf(p);
         const times: number[] = [];
-        for (const [k, values] of sets.entries()) times.push(k === 0 ? p.timing!.medianMs : (await timeIn(sql, p.statement.query, values, runs)).ms);
+        for (const [k, values] of sets.entries()) times.push(k === 0 ? p.timing!.medianMs : (await timeIn(sql, plannableText(p), values, runs)).ms);
         before.set(p.statement.id, times);
       }
       await sql.begin(async (tx) => {
@@ -132,7 +132,7 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
           let first: ExplainResult | undefined;
           const sets = valueSetsOf(p);
           for (const values of sets) {
-            const after = await timeIn(tx as unknown as Sql, p.statement.query, values, runs);
+            const after = await timeIn(tx as unknown as Sql, plannableText(p), values, runs);
             first ??= after.plan;
             afterMs += after.ms;
             seq = Math.max(seq, largestSeqScan(after.plan.Plan));

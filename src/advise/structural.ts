@@ -10,6 +10,7 @@ import { inRolledBackTransaction, median, nodesWithAncestors, type StatementPlan
 import { actualRows, type Problem } from "./problems.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { splitTopLevel } from "./expressions.ts";
+import { plannableText } from "./validate.ts";
 
 /** An aggregate over at least this many rows is a rollup's job, not an index's. */
 export const LARGE_AGGREGATE_ROWS = 100_000;
@@ -17,6 +18,8 @@ export const LARGE_AGGREGATE_ROWS = 100_000;
 export const LARGE_OFFSET = 1_000;
 /** A count reading at least this many rows per call is a maintained counter's job (an index-only count still reads them all). */
 export const COUNTER_MIN_ROWS = 1_000;
+/** DISTINCT ON reading at least this many rows to keep one per group is a latest-row-per-group problem. */
+export const LATEST_PER_GROUP_ROWS = 10_000;
 
 export interface Rewrite {
   /** The statement rewritten (same parameters, same meaning). */
@@ -56,10 +59,12 @@ const AGGREGATES = new Set(["Aggregate", "HashAggregate", "GroupAggregate", "Mix
  * index candidate serves the statement.
  */
 export function structuralFix(plan: StatementPlan, problems: readonly Problem[], schema?: SchemaInfo, parents?: ReadonlyMap<string, ForeignKey>, options: { hasIndexCandidate?: boolean } = {}): StructuralFix | null {
-  const text = plan.statement.query;
+  const text = plannableText(plan);
   const root = plan.timing?.plan.Plan;
   const id = plan.statement.id;
-  if (/\bDISTINCT\s+ON\b/i.test(text) && problems.some((p) => p.kind === "large-sort" || p.kind === "seq-scan-selective")) {
+  // DISTINCT ON over many rows: sorted (a problem already) or read in order from an index, every row all the same.
+  const uniqueInput = root ? Math.max(0, ...[...nodesWithAncestors(root)].filter(({ node }) => node["Node Type"] === "Unique").map(({ node }) => inputRows(node))) : 0;
+  if (/\bDISTINCT\s+ON\b/i.test(text) && (uniqueInput >= LATEST_PER_GROUP_ROWS || problems.some((p) => p.kind === "large-sort" || p.kind === "seq-scan-selective"))) {
     const rewrite = latestPerGroupRewrite(text, schema, parents);
     return {
       statement: id,
@@ -113,7 +118,7 @@ export function structuralFix(plan: StatementPlan, problems: readonly Problem[],
  */
 export function suffixMatchFix(plan: StatementPlan, schema: SchemaInfo): StructuralFix | null {
   const params = plan.params ?? [];
-  const text = plan.statement.query;
+  const text = plannableText(plan);
   const re = /((?:"?(\w+)"?\.)?"?(\w+)"?)\s+(I?LIKE)\s+(\$(\d+)|'(%[^%_']+)')/gi;
   for (const m of text.matchAll(re)) {
     const value = m[6] ? params[Number(m[6]) - 1] : m[7];
@@ -241,7 +246,7 @@ function counterRewrite(text: string, schema?: SchemaInfo): { table: string; key
   if (!m || !schema?.has(m[2]!)) return null;
   const [, name, source, alias] = m;
   const terms = splitTopLevel(m[4]!, "AND");
-  const keyTerms = terms.map((t) => /^(?:(\w+)\.)?(\w+)\s*=\s*(\$\d+)$/.exec(t.trim())).filter((x): x is RegExpExecArray => x !== null);
+  const keyTerms = terms.map((t) => /^(?:(\w+)\.)?(\w+)\s*=\s*(\$\d+(?:::[\w ]+)?)$/.exec(t.trim())).filter((x): x is RegExpExecArray => x !== null);
   if (keyTerms.length === 0) return null;
   const constant = terms.filter((t) => !/\$\d/.test(t));
   if (constant.length + keyTerms.length !== terms.length) return null;
@@ -277,7 +282,7 @@ function rollupRewrite(text: string, schema?: SchemaInfo): { table: string; keys
   const [, list, source, alias, whereText, groupText, order, limit] = m;
   if (!/\b(count|sum|min|max)\s*\(/i.test(list!) || /\b(avg|array_agg|string_agg|percentile|stddev|count\s*\(\s*DISTINCT)\b/i.test(list!)) return null;
   const terms = whereText ? splitTopLevel(whereText, "AND") : [];
-  const params = terms.map((t) => /^(?:(\w+)\.)?(\w+)\s*=\s*(\$\d+)$/.exec(t.trim())).filter((x): x is RegExpExecArray => x !== null);
+  const params = terms.map((t) => /^(?:(\w+)\.)?(\w+)\s*=\s*(\$\d+(?:::[\w ]+)?)$/.exec(t.trim())).filter((x): x is RegExpExecArray => x !== null);
   const constant = terms.filter((t) => !/\$\d/.test(t));
   if (params.length + constant.length !== terms.length) return null;
   const strip = (t: string) => (alias ? t.replace(new RegExp(String.raw`\b${alias}\.`, "g"), "") : t);
@@ -329,7 +334,7 @@ export async function measureRewrite(sql: Sql, plan: StatementPlan, fix: Structu
   try {
     const measured = await inRolledBackTransaction(sql, async (tx) => {
       await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(options.timeoutMs ?? 120_000)}`);
-      const before = await timeIn(tx, plan.statement.query, plan.params!, runs);
+      const before = await timeIn(tx, plannableText(plan), plan.params!, runs);
       for (const statement of fix.rewrite!.setup) await tx.unsafe(statement);
       const params = fix.rewrite!.params ? fix.rewrite!.params(plan.params!) : plan.params!;
       const used = new Set([...fix.rewrite!.sql.matchAll(/\$(\d+)/g)].map((x) => Number(x[1])));

@@ -34,7 +34,8 @@ export const WRITE_SAMPLE_ROWS = 10_000;
  */
 export function valueSetsOf(plan: StatementPlan): unknown[][] {
   const own = plan.params ? [[...plan.params]] : [];
-  const more = ((plan.statement as { valueSets?: readonly (readonly unknown[])[] }).valueSets ?? []).map((v) => [...v]);
+  const sample = (plan as { sample?: { valueSets?: readonly (readonly unknown[])[] } }).sample;
+  const more = (sample?.valueSets ?? (plan.statement as { valueSets?: readonly (readonly unknown[])[] }).valueSets ?? []).map((v) => [...v]);
   const seen = new Set<string>();
   const out: unknown[][] = [];
   for (const v of [...own, ...more]) {
@@ -45,6 +46,15 @@ export function valueSetsOf(plan: StatementPlan): unknown[][] {
     if (out.length >= MAX_VALUE_SETS) break;
   }
   return out;
+}
+
+/**
+ * The text to plan and time with a value set: the sample's plannable SQL
+ * (normalized text made plannable, samples.ts) when there is one, else the
+ * statement's own text.
+ */
+export function plannableText(plan: StatementPlan): string {
+  return (plan as { sample?: { plannableSql?: string } }).sample?.plannableSql ?? plan.statement.query;
 }
 
 export interface StatementEffect {
@@ -321,7 +331,7 @@ export async function validateCandidates(sql: Sql, candidates: readonly Candidat
     if (known) return known;
     const sets = valueSetsOf(p);
     const times: number[] = [];
-    for (const [i, values] of sets.entries()) times.push(i === 0 && p.timing ? p.timing.medianMs : (await timeStatement(sql, p.statement.query, values, { runs: options.runs })).medianMs);
+    for (const [i, values] of sets.entries()) times.push(i === 0 && p.timing ? p.timing.medianMs : (await timeStatement(sql, plannableText(p), values, { runs: options.runs })).medianMs);
     beforeOf.set(p.statement.id, times);
     return times;
   };
@@ -357,7 +367,7 @@ export async function validateCandidates(sql: Sql, candidates: readonly Candidat
         let usesIndex = false;
         let indexesAfter: string[] = [];
         for (const [k, values] of valueSetsOf(p).entries()) {
-          const after = await timeStatement(sql, p.statement.query, values, { runs: options.runs });
+          const after = await timeStatement(sql, plannableText(p), values, { runs: options.runs });
           const used = indexesInPlan(after.plan.Plan);
           usesIndex ||= used.includes(tempName);
           if (k === 0) indexesAfter = used.map((u) => (u === tempName ? candidate.name : u));
