@@ -243,7 +243,14 @@ function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Term
   const include = extra.length > 0 && extra.length <= MAX_INCLUDE_COLUMNS && extra.every((c) => (table.columns.get(c)?.avgWidth ?? Infinity) <= MAX_INCLUDE_WIDTH) ? extra.map(q) : [];
   const definition = `(${keys.join(", ")})${include.length ? ` INCLUDE (${include.join(", ")})` : ""}${predicates.length ? ` WHERE ${predicates.join(" AND ")}` : ""}`;
   const kind: CandidateKind = keys.some((k) => k.includes("(")) ? "expression" : predicates.length ? "partial" : include.length ? "covering" : "btree";
-  const nameParts = keys.map((k) => k.replace(/ DESC| NULLS (FIRST|LAST)/g, "").replace(/lower\((.+)\)/, "$1_lower").replace(/\((.+) ->> '(.+)'\)/, "$1_$2").replace(/^(\w+)\((?:'[^']*'(?:::\w+)?, )?(\w+).*\)$/, "$2_$1"));
+  const nameParts = keys.map((k) => {
+    const key = k.replace(/ DESC| NULLS (FIRST|LAST)/g, "");
+    const fn = /^(\w+)\(/.exec(key)?.[1];
+    if (!fn || fn === "lower") return key.replace(/lower\((.+)\)/, "$1_lower").replace(/\((.+) ->> '(.+)'\)/, "$1_$2");
+    // A function of a column: <column>_<function> (date_trunc('day', start_time AT TIME ZONE 'UTC') -> start_time_date_trunc).
+    const column = [...key.replace(/'(?:[^']|'')*'/g, "").replace(/::\w+/g, "").matchAll(/\b([a-z_][a-z0-9_]*)\b/g)].map((m) => m[1]!).find((c) => table.columns.has(c));
+    return column ? `${column}_${fn}` : fn;
+  });
   return {
     table: table.name,
     kind,
@@ -289,7 +296,8 @@ function parseDefinition(definition: string): { method: string; keys: string[]; 
   };
 }
 
-function matchingParenAt(s: string, open: number): number {
+/** Index of the parenthesis closing the one opened at `open` (quoted text skipped). */
+export function matchingParenAt(s: string, open: number): number {
   let depth = 0;
   for (let i = open; i < s.length; i++) {
     if (s[i] === "'") i = s.indexOf("'", i + 1);

@@ -9,6 +9,7 @@ import type { PlanNode } from "../verify/explain.ts";
 import { inRolledBackTransaction, median, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import { actualRows, type Problem } from "./problems.ts";
 import type { SchemaInfo } from "./schema.ts";
+import { matchingParenAt } from "./candidates.ts";
 import { splitTopLevel } from "./expressions.ts";
 import { plannableText } from "./validate.ts";
 
@@ -166,17 +167,6 @@ export async function readForeignKeys(sql: Sql): Promise<Map<string, ForeignKey>
   return new Map(rows.map((r) => [`${r.table}.${r.column}`, r]));
 }
 
-/** Index of the parenthesis closing the one opened at `open`. */
-function closing(s: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    if (s[i] === "'") i = s.indexOf("'", i + 1);
-    else if (s[i] === "(") depth++;
-    else if (s[i] === ")" && --depth === 0) return i;
-  }
-  return s.length;
-}
-
 /** Position of the last top-level occurrence of a keyword. */
 function topLevel(s: string, keyword: RegExp): number {
   let depth = 0;
@@ -195,7 +185,7 @@ function latestPerGroupRewrite(text: string, schema?: SchemaInfo, parents?: Read
   const start = text.search(/SELECT\s+DISTINCT\s+ON\s*\(/i);
   if (start < 0) return null;
   const inSubquery = text.slice(0, start).trimEnd().endsWith("(");
-  const end = inSubquery ? closing(text, text.slice(0, start).lastIndexOf("(")) : text.length;
+  const end = inSubquery ? matchingParenAt(text, text.slice(0, start).lastIndexOf("(")) : text.length;
   const inner = text.slice(start, end).trim();
   const m = /^SELECT\s+DISTINCT\s+ON\s*\(\s*(?:(\w+)\.)?(\w+)\s*\)\s*([\s\S]+?)\s+FROM\s+(\w+)(?:\s+(?:AS\s+)?(?!WHERE|JOIN|ORDER|LEFT|INNER)(\w+))?([\s\S]*)$/i.exec(inner);
   if (!m) return null;
