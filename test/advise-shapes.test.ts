@@ -22,10 +22,11 @@ async function plantAccounts(db: TestDatabase): Promise<void> {
     CREATE TABLE accounts (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       name text NOT NULL,
-      email text NOT NULL UNIQUE,
+      email text NOT NULL UNIQUE CHECK (email ~ '^[a-z0-9.@]+$' OR email ~ '^[0-9]+$'),
       is_active boolean NOT NULL,
       tags text[] NOT NULL,
-      last_seen_at timestamptz
+      last_seen_at timestamptz,
+      CHECK (last_seen_at IS NULL OR name <> '')
     );
     INSERT INTO accounts (name, email, is_active, tags, last_seen_at)
     SELECT 'acct ' || md5(g::text), 'user' || g || '@corp' || (g % 300) || '.example', g % 4 <> 0,
@@ -65,6 +66,7 @@ describe("advise: candidates for what real apps write", () => {
     entry("tagged", "SELECT id FROM accounts WHERE tags @> ARRAY[$1]::text[]", "SELECT 't7'::text"),
     entry("per_key_counts", "SELECT status, count(*) FROM events WHERE account_id = $1 GROUP BY status", "SELECT 1::bigint"),
     entry("events_of_day", "SELECT id FROM events WHERE date_trunc('day', created_at AT TIME ZONE 'UTC') = $1", "SELECT timestamp '2026-02-01'"),
+    entry("events_of_hour_bucket", "SELECT id FROM events WHERE (id / 1000) = $1 AND status = 'failed' ORDER BY created_at DESC LIMIT 10", "SELECT 42"),
   ];
   const definitions = (name: string) => report.candidates.filter((c) => c.statements.includes(name)).map((c) => c.definition);
   beforeAll(async () => {
@@ -91,6 +93,10 @@ describe("advise: candidates for what real apps write", () => {
   it("a function of a column compared with a value gets an expression index", () => {
     expect(definitions("events_of_day")).toContainEqual(expect.stringMatching(/^\(date_trunc\('day'::text, \(created_at AT TIME ZONE 'UTC'::text\)\)\)$/));
     expect(report.candidates.find((c) => c.statements.includes("events_of_day"))?.kind).toBe("expression");
+  });
+  it("arithmetic on a column compared with a value: an expression key, then the sort, partial on the literal status", () => {
+    expect(definitions("events_of_hour_bucket")).toEqual(["((id / 1000), created_at DESC) WHERE status = 'failed'::text"]);
+    expect(report.candidates.find((c) => c.statements.includes("events_of_hour_bucket"))?.name).toBe("idx_events_id_expr_created_at_partial");
   });
 });
 
@@ -161,7 +167,8 @@ describe("advise --validate: reads weighed against writes", () => {
     const w = c!.writeCost!;
     expect(w.notes.filter((n) => /not measured/.test(n))).toEqual([]);
     for (const v of [w.insertRowsPerSecWithout, w.insertRowsPerSecWith, w.updateRowsPerSecWithout, w.updateRowsPerSecWith]) expect(v).toBeGreaterThan(0);
-    expect(w.updatedColumns).toEqual(["last_seen_at"]);
+    // A CHECK ties name to last_seen_at: both change together. 
+    expect([...w.updatedColumns].sort()).toEqual(["last_seen_at", "name"]);
     expect(c!.weighing?.summary).toMatch(/time saved per hour unknown.*write time per hour/);
   });
   it("the rolled-back writes leave the table as it was", async () => {

@@ -112,7 +112,10 @@ export function classifyConditions(conditions: readonly string[], alias: string,
       else if ((m = new RegExp(String.raw`^${col} @> (.+)$`).exec(term))) (isType(name(m), /\[\]$/) ? t.arrays : t.jsonbPath).push(name(m));
       else if ((m = new RegExp(String.raw`^${col} (\?|\?\||\?&) (.+)$`).exec(term))) t.jsonbOps.push(name(m));
       else if ((m = new RegExp(String.raw`^${col} && (.+)$`).exec(term)) && isType(name(m), /\[\]$/)) t.arrays.push(name(m));
-      else t.other.push(term);
+      else if ((m = /^\((.+)\) (=|<|>|<=|>=) (.+)$/.exec(term)) && /^[\w."\s+\-*/%]+$/.test(m[1]!) && columnsOf(m[1]!, alias).length > 0 && !refersToOtherAlias(m[1]!, alias) && !columnsOf(m[3]!, alias).length) {
+        // Arithmetic on this table's columns ((duration_seconds / 60) = $1): an expression index key.
+        (m[2] === "=" ? t.eq : t.range).push(`(${m[1]!.replace(new RegExp(String.raw`"?${a}"?\.`, "g"), "")})`);
+      } else t.other.push(term);
     }
   }
   return t;
@@ -245,7 +248,7 @@ function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Term
   const kind: CandidateKind = keys.some((k) => k.includes("(")) ? "expression" : predicates.length ? "partial" : include.length ? "covering" : "btree";
   const nameParts = keys.map((k) => {
     const key = k.replace(/ DESC| NULLS (FIRST|LAST)/g, "");
-    const fn = /^(\w+)\(/.exec(key)?.[1];
+    const fn = /^(\w+)\(/.exec(key)?.[1] ?? (/^\((?!.*->>)/.test(key) ? "expr" : undefined);
     if (!fn || fn === "lower") return key.replace(/lower\((.+)\)/, "$1_lower").replace(/\((.+) ->> '(.+)'\)/, "$1_$2");
     // A function of a column: <column>_<function> (date_trunc('day', start_time AT TIME ZONE 'UTC') -> start_time_date_trunc).
     const column = [...key.replace(/'(?:[^']|'')*'/g, "").replace(/::\w+/g, "").matchAll(/\b([a-z_][a-z0-9_]*)\b/g)].map((m) => m[1]!).find((c) => table.columns.has(c));
