@@ -212,11 +212,11 @@ function updateSql(table: string, columns: readonly string[], rows: number): str
     `UPDATE ${quoteIdent(table)} t SET ${cols.map((c) => `${c} = b.${c}`).join(", ")} FROM src a JOIN src b ON b.n = a.n % ${rows} + 1 WHERE t.ctid = a.tid`;
 }
 
-/** Rows/s of a write in a rolled-back transaction: the fastest of `runs` after one warm-up (least disturbed by other load). */
-async function timedWrite(sql: Sql, statement: string, runs: number): Promise<{ rowsPerSec: number; rows: number }> {
+/** Rows/s of a write in a rolled-back transaction: the fastest of `runs` (least disturbed by other load), after a warm-up run when asked. */
+async function timedWrite(sql: Sql, statement: string, runs: number, warmUp: boolean): Promise<{ rowsPerSec: number; rows: number }> {
   const samples: number[] = [];
   let rows = 0;
-  for (let i = 0; i <= runs; i++) {
+  for (let i = warmUp ? 0 : 1; i <= runs; i++) {
     await inRolledBackTransaction(sql, async (tx) => {
       const out = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`, [], { prepare: false });
       const raw = (out[0] as Record<string, unknown>)["QUERY PLAN"];
@@ -261,10 +261,13 @@ export async function writeCostMeasurer(sql: Sql, table: string, definition: str
   const update = updatable.length ? updateSql(table, updatable, WRITE_SAMPLE_ROWS) : null;
   const got: Record<string, { insert: number | null; update: number | null }> = {};
   const best = (a: number | null | undefined, b: number | null) => (a === null || a === undefined ? b : b === null ? a : Math.max(a, b));
+  // One warm-up per statement (the first measurement reads the source rows cold); later rounds are warm.
+  const warmed = new Set<string>();
   const attempt = async (statements: string[], what: string): Promise<number | null> => {
     for (const statement of statements) {
       try {
-        const rate = (await timedWrite(sql, statement, runs)).rowsPerSec;
+        const rate = (await timedWrite(sql, statement, runs, !warmed.has(statement))).rowsPerSec;
+        warmed.add(statement);
         // The first form that works is kept for the later measurements.
         if (what === "insert") inserts = [statement];
         return rate;
