@@ -54,7 +54,7 @@ export function formatAdviseSummary(r: AdviseReport): string {
   for (const c of r.candidates) lines.push(`- ${c.name}: ON ${c.table} ${c.definition}\n    serves ${c.statements.join(", ")}; ${timings(c)}${c.validated ? `; ${bytes(c.bytes)}, built in ${ms(c.buildMs)} ms; ${c.verdict}` : ""}${writeLine(c, "\n    ")}`);
   if (r.alreadyServed.length) lines.push("", `Already served (no suggestion): ${r.alreadyServed.map((s) => `${s.table} ${s.definition} by ${s.by}`).join("; ")}`);
   if (r.structural.length) {
-    lines.push("", "No index can fix:");
+    lines.push("", "Rewrites and structural fixes (where no index helps, or helps less):");
     for (const s of r.structural) lines.push(`- ${s.statement}: ${s.why}. Fix: ${s.fix}${rewriteLines(s, "    ")}`);
   }
   lines.push("", r.overlapsSkipped ? `Overlapping indexes: not measured (${r.overlapsSkipped})` : `Overlapping indexes (measured by hiding each): ${r.redundant.length} of ${r.overlapsMeasured.length} served nearly as well by another`);
@@ -88,7 +88,7 @@ export function adviseMarkdown(r: AdviseReport): string {
     for (const o of r.overlapsMeasured) out.push(`| \`${o.index}\` | ${bytes(o.bytes)} | ${o.redundant ? "yes" : "no"} | ${md(o.verdict)} | ${md(o.effects.map((e) => `${e.statement} ${ms(e.beforeMs)} -> ${ms(e.afterMs)}`).join("; "))} |`);
   }
   if (r.structural.length) {
-    out.push("", "## No index can fix", "");
+    out.push("", "## Rewrites and structural fixes", "", "Where no index helps (or one helps less): the rewritten SQL is advice, never applied; measured on the same data and values where experiments are allowed.", "");
     for (const s of r.structural) out.push(`- **${s.statement}**: ${s.why}. Structural fix: ${s.fix}.${rewriteLines(s, "  ")}`);
   }
   out.push("", "## Statements", "");

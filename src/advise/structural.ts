@@ -29,8 +29,6 @@ export interface Rewrite {
   readonly setup: readonly string[];
   /** How the app keeps it true (for a maintained table: the trigger to write). */
   readonly maintenance?: string;
-  /** Parameters of the rewritten statement from the original's. */
-  readonly params?: (params: readonly unknown[]) => unknown[];
 }
 
 export interface RewriteMeasurement {
@@ -326,7 +324,7 @@ export async function measureRewrite(sql: Sql, plan: StatementPlan, fix: Structu
       await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(options.timeoutMs ?? 120_000)}`);
       const before = await timeIn(tx, plannableText(plan), plan.params!, runs);
       for (const statement of fix.rewrite!.setup) await tx.unsafe(statement);
-      const params = fix.rewrite!.params ? fix.rewrite!.params(plan.params!) : plan.params!;
+      const params = plan.params!;
       const used = new Set([...fix.rewrite!.sql.matchAll(/\$(\d+)/g)].map((x) => Number(x[1])));
       // A rewrite may drop parameters (a counter needs only the key): pass what it uses, renumbered.
       const keep = [...used].sort((a, b) => a - b);
