@@ -340,7 +340,7 @@ export function weigh(effects: readonly StatementEffect[], plans: readonly State
   const f = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(1)} ms`);
   const summary = [
     savedMs !== null ? `saves ${f(savedMs)} per hour (${Math.round(calls)} calls/h, pg_stat_statements totals over ${hours.statements.toFixed(2)} h)` : "time saved per hour unknown (no call counts: a catalog workload)",
-    writeMs !== null ? `adds ${f(writeMs)} of write time per hour (${Math.round(writes.inserts)} inserts/h x ${cost!.insertMsPerRow?.toFixed(4) ?? "?"} ms, ${Math.round(writes.updates)} non-HOT updates/h x ${cost!.updateMsPerRow?.toFixed(4) ?? "?"} ms; pg_stat_user_tables totals over ${hours.tables.toFixed(2)} h)` : "write time per hour not measured",
+    writeMs !== null ? `adds ${f(writeMs)} of write time per hour (${Math.round(writes.inserts)} inserts/h x ${cost!.insertMsPerRow?.toFixed(4) ?? "?"} ms, ${Math.round(writes.updates)} non-HOT updates/h x ${cost!.updateMsPerRow?.toFixed(4) ?? "?"} ms; pg_stat_user_tables totals over ${hours.tables.toFixed(2)} h, which count bulk loads and earlier advise runs' rolled-back writes too)` : "write time per hour not measured",
     net !== null ? `net ${net >= 0 ? "+" : "-"}${f(Math.abs(net))} per hour` : "",
   ].filter(Boolean).join("; ");
   return { callsPerHour: known ? round(calls) : null, savedMsPerHour: savedMs === null ? null : round(savedMs), insertsPerHour: round(writes.inserts)!, updatesPerHour: round(writes.updates)!, writeMsPerHour: writeMs === null ? null : round(writeMs), netMsPerHour: net === null ? null : round(net), summary };
@@ -351,6 +351,10 @@ export async function validateCandidates(sql: Sql, candidates: readonly Candidat
   const out: Validation[] = [];
   await dropLeftoverTempIndexes(sql);
   const hours = await statisticsHours(sql);
+  // The tables' write rates before this run writes anything: its own rolled-back
+  // inserts and updates count in pg_stat_user_tables too (earlier runs' do).
+  const writeRates = new Map<string, { inserts: number; updates: number }>();
+  for (const table of new Set(candidates.map((c) => c.table))) writeRates.set(table, await writesPerHour(sql, table, hours.tables));
   // Before-times per statement and value set, taken once (the plan's own set is already timed).
   const beforeOf = new Map<string, number[]>();
   const timedBefore = async (p: StatementPlan): Promise<number[]> => {
@@ -420,7 +424,7 @@ export async function validateCandidates(sql: Sql, candidates: readonly Candidat
       await sql.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(tempName)}`);
     }
     const helped = effects.filter((e) => e.usesIndex && e.afterMs <= e.beforeMs * ACCEPT_RATIO);
-    const weighing = error ? null : weigh(effects, plans, writeCost, hours, await writesPerHour(sql, candidate.table, hours.tables));
+    const weighing = error ? null : weigh(effects, plans, writeCost, hours, writeRates.get(candidate.table)!);
     const costsMore = weighing?.netMsPerHour !== null && weighing?.netMsPerHour !== undefined && weighing.netMsPerHour < 0;
     // Accepted on the reads; the weighing ranks it and says when, at the observed
     // rates, it costs writes more than it saves reads (a bulk load counted in
