@@ -129,7 +129,8 @@ describe("advise: rewrites where no index helps, measured on the same data", () 
   it("a count reading thousands of rows per call: a maintained counter, named, same answer, faster", async () => {
     const f = fix("count_of_account");
     expect(f?.fix).toMatch(/events_account_id_counts/);
-    expect(f?.rewrite?.sql).toBe("SELECT coalesce((SELECT n FROM events_account_id_counts WHERE account_id = $1), 0) AS count");
+    // The parameter keeps the type the plannable text gave it, if any.
+    expect(f?.rewrite?.sql).toMatch(/^SELECT coalesce\(\(SELECT n FROM events_account_id_counts WHERE account_id = \$1(::bigint)?\), 0\) AS count$/);
     expect(f!.measured!.afterMs).toBeLessThan(f!.measured!.beforeMs);
     // Nothing of the measurement is left behind.
     expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'events_account_id_counts' OR relname LIKE 'advise_rewrite_%'`).toHaveLength(0);
@@ -142,7 +143,7 @@ describe("advise: rewrites where no index helps, measured on the same data", () 
   });
   it("a suffix match: reverse() expression index and the reversed prefix match, measured", () => {
     const f = fix("email_domain");
-    expect(f?.rewrite?.sql).toBe("SELECT id FROM accounts WHERE reverse(email) LIKE reverse($1)");
+    expect(f?.rewrite?.sql).toMatch(/^SELECT id FROM accounts WHERE reverse\(email\) LIKE reverse\(\$1\)(::text)?$/);
     expect(f?.rewrite?.setup[0]).toMatch(/\(\(reverse\(email\)\) text_pattern_ops\)/);
     expect(f!.measured!.rowsAfter).toBe(f!.measured!.rowsBefore);
     expect(f!.measured!.afterMs).toBeLessThan(f!.measured!.beforeMs);

@@ -35,7 +35,8 @@ export const WRITE_SAMPLE_ROWS = 10_000;
 export function valueSetsOf(plan: StatementPlan): unknown[][] {
   const own = plan.params ? [[...plan.params]] : [];
   const sample = (plan as { sample?: { valueSets?: readonly (readonly unknown[])[] } }).sample;
-  const more = (sample?.valueSets ?? (plan.statement as { valueSets?: readonly (readonly unknown[])[] }).valueSets ?? []).map((v) => [...v]);
+  const given = (plan.statement as { valueSets?: readonly (readonly unknown[])[] }).valueSets;
+  const more = [...(sample?.valueSets ?? []), ...(given ?? [])].map((v) => [...v]);
   const seen = new Set<string>();
   const out: unknown[][] = [];
   for (const v of [...own, ...more]) {
