@@ -88,6 +88,11 @@ describe("advise on a planted workload (pg_stat_statements)", () => {
     expect(candidate.bytes).toBeGreaterThan(0);
     expect(candidate.buildMs).toBeGreaterThan(0);
     expect(candidate.writeOverhead).toMatch(/orders had/);
+    // Weighed: pg_stat_statements calls give the time saved per hour; the measured write cost the time added.
+    expect(candidate.weighing?.callsPerHour).toBeGreaterThan(0);
+    expect(candidate.weighing?.savedMsPerHour).toBeGreaterThan(0);
+    expect(candidate.writeCost?.insertRowsPerSecWith).toBeGreaterThan(0);
+    expect(candidate.weighing?.summary).toMatch(/^saves .* per hour \(\d+ calls\/h.*adds .* of write time per hour/);
     const left = await db.sql`SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND indexname LIKE 'advise_tmp_%'`;
     expect(left).toHaveLength(0);
   });
