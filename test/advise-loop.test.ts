@@ -8,8 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIGRATIONS_DIR } from "../src/config/project.ts";
-import { markDatabase } from "../src/config/scratch-database.ts";
+import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
+import { markDatabase } from "../src/db/scratch-database.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
 

@@ -12,8 +12,8 @@ import { planStatement } from "../src/advise/plans.ts";
 import { measureOverlaps } from "../src/advise/redundancy.ts";
 import { readSchema, serverVersionNum } from "../src/advise/schema.ts";
 import type { WorkloadStatement } from "../src/advise/statements.ts";
-import { markDatabase } from "../src/config/scratch-database.ts";
-import type { CatalogEntry } from "../src/verify/catalog-types.ts";
+import { markDatabase } from "../src/db/scratch-database.ts";
+import type { CatalogEntry } from "../src/catalog/types.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 
 async function plantAccounts(db: TestDatabase): Promise<void> {

@@ -7,13 +7,13 @@
 // short lock_timeout.
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
-import { indexesInPlan, median, type StatementPlan } from "./plans.ts";
-import type { ExplainResult } from "../verify/explain.ts";
+import { median } from "../base/statistics.ts";
+import { indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import type { ExplainResult } from "../catalog/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { plannableText, valueSetsOf } from "./validate.ts";
 import { actualRows } from "./problems.ts";
-import type { PlanNode } from "../verify/explain.ts";
-import { nodesWithAncestors } from "./plans.ts";
+import type { PlanNode } from "../catalog/explain.ts";
 
 /** "Nearly as well": every statement at most this many times slower... */
 export const NEARLY_AS_WELL_RATIO = 1.5;

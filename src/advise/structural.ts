@@ -5,8 +5,9 @@
 // created inside a transaction that is rolled back, and both forms are timed
 // with the same parameter values. A rewrite is advice: printed, never applied.
 import type { Sql } from "../db/index.ts";
-import type { PlanNode } from "../verify/explain.ts";
-import { inRolledBackTransaction, median, nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import type { PlanNode } from "../catalog/explain.ts";
+import { median } from "../base/statistics.ts";
+import { inRolledBackTransaction, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import { actualRows, type Problem } from "./problems.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { matchingParenAt } from "./candidates.ts";

@@ -5,11 +5,11 @@
 // and without it), weigh the time it saves per hour of the observed workload
 // against the write time it adds at the table's observed write rate, then
 // drop it. Runs only on a
-// database marked scratch or development (src/config/scratch-database.ts),
+// database marked scratch or development (src/db/scratch-database.ts),
 // or anywhere with --yes.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget, Sql } from "../db/index.ts";
-import { currentDatabaseMark, type DatabaseMark } from "../config/scratch-database.ts";
+import { currentDatabaseMark, type DatabaseMark } from "../db/scratch-database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
 import { indexesInPlan, inRolledBackTransaction, timeStatement, type StatementPlan } from "./plans.ts";
