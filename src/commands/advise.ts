@@ -7,7 +7,7 @@ import { resolveDatabase } from "../embedded/resolve.ts";
 import { adviseTarget } from "../advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../advise/flags.ts";
 import { formatAdviseSummary, writeAdviseReports } from "../advise/report.ts";
-import { writeAcceptedMigrations } from "../advise/write.ts";
+import { assertCurrentMigrationEmpty, writeAcceptedMigrations } from "../advise/write.ts";
 
 export async function main(argv: string[]): Promise<number | void> {
   const flags = parseAdviseFlags(argv);
@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<number | void> {
     console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
     return;
   }
+  // Before any build: --write with someone's work in current.sql is refused in the first second (exit 2).
+  if (flags.write) assertCurrentMigrationEmpty();
   const target = await resolveDatabase({ log: (line) => console.error(line) });
   const report = await adviseTarget(target, { ...flags, log: (line) => console.error(line) });
   console.log(formatAdviseSummary(report));
@@ -24,5 +26,6 @@ export async function main(argv: string[]): Promise<number | void> {
     const migrations = await writeAcceptedMigrations(target, report, { log: (line) => console.error(line) });
     for (const m of migrations.committed) console.log(`committed ${m.file}: ${m.statement}`);
     if (migrations.committed.length === 0) console.log("--write: no accepted candidate, nothing committed");
+    else console.log(`--write wrote ${migrations.committed.length} migration(s) and applied none: npm run migrate applies them`);
   }
 }
