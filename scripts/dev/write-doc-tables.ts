@@ -10,7 +10,7 @@
 // - docs/server-settings.md, docs/SCALING.md settings tables <- src/settings/server-settings.ts
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { MIGRATIONS_DIR, PROJECT_ROOT } from "../../src/config/project.ts";
+import { MIGRATIONS_DIR, PROJECT_ROOT } from "../../src/base/project-paths.ts";
 import { INDEX_TABLE_BEGIN, INDEX_TABLE_END, indexCatalogMarkdown } from "../../src/indexes/markdown.ts";
 import {
   REPLICATION_TABLE_BEGIN,
@@ -20,7 +20,8 @@ import {
   replicationSettingsMarkdown,
   serverSettingsMarkdown,
 } from "../../src/settings/markdown.ts";
-import { MIGRATIONS_TABLE_BEGIN, MIGRATIONS_TABLE_END, commandHelp, docFiles, helpBlocks, migrationsTableMarkdown, readDoc, withCounts, withHelp } from "./doc-blocks.ts";
+import { MIGRATIONS_TABLE_BEGIN, MIGRATIONS_TABLE_END, migrationsTableMarkdown } from "../../src/migrate/markdown.ts";
+import { commandHelp, docFiles, helpBlocks, readDoc, withCounts, withHelp } from "./doc-blocks.ts";
 
 function replaceBetween(file: string, begin: string, end: string, content: string): void {
   const text = readFileSync(file, "utf8");

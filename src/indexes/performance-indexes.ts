@@ -1,6 +1,6 @@
 // The performance index set as data: each index with its category (the spec's
 // A-F), its definition, and what it serves — verification catalog entries
-// (src/verify/catalog.ts) or a foreign key the app joins or deletes through.
+// (src/catalog/entries.ts) or a foreign key the app joins or deletes through.
 //
 // The committed migrations (migrations/committed/000002+) were generated from
 // this list, one CREATE INDEX CONCURRENTLY per migration; a test checks that
@@ -15,7 +15,7 @@
 //   overlap test on a btree (start_time, end_time) scans every earlier event.
 
 import { existsSync, readFileSync } from "node:fs";
-import { ADVISED_INDEXES_FILE } from "../config/project.ts";
+import { ADVISED_INDEXES_FILE } from "../base/project-paths.ts";
 
 export type IndexCategory = "A" | "B" | "C" | "D" | "E" | "F";
 
@@ -184,7 +184,7 @@ export function searchStatisticsStatements(tables?: readonly string[]): string[]
  * campaign of 3,956 and, on a server with default settings (random_page_cost
  * 4), read the whole campaign through a Bitmap Heap Scan and sorted it:
  * 2,923 buffers and 2.5-85 ms per page instead of an ordered Index Scan of
- * 102 buffers and 0.2 ms (Debian PostgreSQL 15, scale 1; docs/PERFORMANCE.md,
+ * 102 buffers and 0.2 ms (Debian PostgreSQL 15, scale 1; docs/design-decisions.md,
  * Plan stability). Created by the afterAllMigrations hook and `npm run
  * migrate` before their ANALYZE.
  */
