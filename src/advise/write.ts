@@ -18,6 +18,7 @@ import { ADVISED_INDEXES_FILE, MIGRATIONS_DIR } from "../base/project-paths.ts";
 import { INDEX_TABLE_BEGIN, INDEX_TABLE_END, indexCatalogMarkdown } from "../indexes/markdown.ts";
 import { PERFORMANCE_INDEXES, readAdvisedIndexes, type IndexCategory, type PerformanceIndex } from "../indexes/performance-indexes.ts";
 import { migrationSettings } from "../migrate/graphile.ts";
+import { MIGRATIONS_TABLE_BEGIN, MIGRATIONS_TABLE_END, migrationsTableMarkdown } from "../migrate/markdown.ts";
 import { clearAllGraphilePools } from "../migrate/graphile.ts";
 import type { AdviseReport, CandidateReport } from "./advise.ts";
 
@@ -162,15 +163,18 @@ export async function writeAcceptedMigrations(target: DatabaseTarget, report: Pi
     advised.push(entry);
     writeFileSync(dataFile, `${JSON.stringify(advised, null, 2)}\n`);
   }
-  updateReadmeTable(path.join(folder, "README.md"), [...PERFORMANCE_INDEXES.filter((i) => !advised.some((a) => a.name === i.name)), ...advised]);
+  const readme = path.join(folder, "README.md");
+  replaceReadmeBlock(readme, INDEX_TABLE_BEGIN, INDEX_TABLE_END, indexCatalogMarkdown([...PERFORMANCE_INDEXES.filter((i) => !advised.some((a) => a.name === i.name)), ...advised]));
+  replaceReadmeBlock(readme, MIGRATIONS_TABLE_BEGIN, MIGRATIONS_TABLE_END, await migrationsTableMarkdown(folder));
   return { committed };
 }
 
-function updateReadmeTable(file: string, indexes: readonly PerformanceIndex[]): void {
+/** The generated block between `begin` and `end` in the migrations README, when the README has it. */
+function replaceReadmeBlock(file: string, begin: string, end: string, content: string): void {
   if (!existsSync(file)) return;
   const text = readFileSync(file, "utf8");
-  const from = text.indexOf(INDEX_TABLE_BEGIN);
-  const to = text.indexOf(INDEX_TABLE_END);
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
   if (from < 0 || to < from) return;
-  writeFileSync(file, text.slice(0, from) + indexCatalogMarkdown(indexes) + text.slice(to + INDEX_TABLE_END.length));
+  writeFileSync(file, text.slice(0, from) + content + text.slice(to + end.length));
 }

@@ -1,7 +1,7 @@
 // npm run advise — from the app's real workload (pg_stat_statements, or a
 // catalog) to candidate indexes, proven by building them (--validate) and
 // committed as migrations (--write); plus the indexes another index serves
-// nearly as well. Logic: src/advise. Exit codes: README "Advise".
+// nearly as well. Logic: src/advise. Docs: docs/advise.md.
 import { formatHelp } from "../base/flags.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { adviseTarget } from "../advise/advise.ts";
