@@ -150,6 +150,38 @@ describe("the server dies while migrate builds an index (a throwaway server of t
   }, 240_000);
 });
 
+describe("the build's backend is terminated while the server stays up", () => {
+  // Without the race of a dying server: the figures could be read now, but a
+  // migration that lost its server is final, so the report is the same as when
+  // the server died (it must not depend on which backend the postmaster signals first).
+  it("exit 3 naming the index; the report has no after-figures, the same as when the server dies", async () => {
+    const db = await baseDatabase("migrate_terminated");
+    const blocker = await holdOldSnapshot(db.url);
+    const run = startMigrate(db.url);
+    let reportFile: string | undefined;
+    try {
+      const building = await waitForCommittedBuild(db.sql);
+      await db.sql`SELECT pg_terminate_backend(${building.pid})`;
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(EXIT.unreachable);
+      expect(looksLikeCleanError(result.stderr)).toBe(true);
+      expect(result.stderr).toContain(`index ${building.index}`);
+      expect(result.stderr).toMatch(/server went away/);
+      reportFile = /report: (\S+\.json)/.exec(result.stdout)?.[1];
+      expect(reportFile, result.stdout).toBeDefined();
+      const report = JSON.parse(readFileSync(reportFile!, "utf8")) as MigrationReport;
+      expect(report.status).toBe("failed");
+      expect(report.applied.map((a) => a.index)).toEqual([building.index]);
+      expect(report.before.totalIndexes).toBeGreaterThan(0);
+      expect(report.after).toBeNull();
+    } finally {
+      run.child.kill("SIGKILL");
+      await blocker.release();
+      if (reportFile && existsSync(reportFile)) rmSync(reportFile);
+    }
+  }, 240_000);
+});
+
 describe("a migrate killed with SIGKILL mid-build", () => {
   it("the re-run names the orphaned build's backend pid, its index, and what to do; once it ends, migrate completes", async () => {
     const db = await baseDatabase("migrate_orphan");

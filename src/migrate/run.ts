@@ -123,7 +123,12 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     // From here on the server may be gone (it died mid-build, or during the
     // ANALYZE): the report is still written, with what was done, and the
     // figures that need the server are left out.
-    let lost: unknown;
+    // A migration that failed because the server went away is final: the
+    // server is not asked again. Its other backends may still answer for a
+    // moment while it shuts down (the postmaster signals them one by one), or
+    // it may be restarting after a crash, so figures read now would depend on
+    // that race; and a vanished host would hold the report for the connect timeout.
+    let lost: unknown = failure?.exitCode === EXIT.unreachable ? failure : undefined;
     const whileReachable = async <T>(work: () => Promise<T>): Promise<T | null> => {
       if (lost !== undefined) return null;
       try {
