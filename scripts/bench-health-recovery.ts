@@ -3,10 +3,9 @@
 // after the database comes back: a throwaway embedded server is stopped for
 // --down seconds while the health app is probed, then started again; prints
 // the time from "accepting connections" to the first 200, per round.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { formatHelp, parseFlags } from "../src/cli/args.ts";
+import { makeTempFolder } from "../src/config/project.ts";
 import { UserError } from "../src/cli/errors.ts";
 import { runCommand } from "../src/cli/run-command.ts";
 import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
@@ -27,7 +26,7 @@ await runCommand(async () => {
   const rounds = Number(values.rounds ?? 3);
   const down = Number(values.down ?? 5);
   if (!(Number.isInteger(rounds) && rounds >= 1) || !(down > 0)) throw new UserError(`--rounds must be a whole number >= 1 and --down a number of seconds > 0 (got ${values.rounds}, ${values.down})`);
-  const baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-health-recovery-"));
+  const baseDir = makeTempFolder("health-recovery");
   try {
     const port = await findFreePort();
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
