@@ -87,7 +87,12 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     // From here on the server may be gone (it died mid-build, or during the
     // ANALYZE): the report is still written, with what was done, and the
     // figures that need the server are left out.
-    const reachable = whileReachable();
+    // A migration that failed because the server went away is final: the
+    // server is not asked again. Its other backends may still answer for a
+    // moment while it shuts down (the postmaster signals them one by one), or
+    // it may be restarting after a crash, so figures read now would depend on
+    // that race; and a vanished host would hold the report for the connect timeout.
+    const reachable = whileReachable(failure?.exitCode === EXIT.unreachable ? failure : undefined);
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
     const analyze = failure ? null : await analyzeBuiltTables(sql, committed, touched, reachable, log);
     const after = await reachable.run(() => snapshotDatabase(sql));
@@ -170,10 +175,10 @@ async function applyTimed(
   return { applied, failure };
 }
 
-/** Runs work while the server answers; after the first lost connection every later run is skipped (null) and `lost` holds the error. */
-function whileReachable() {
+/** Runs work while the server answers; after the first lost connection (or from the start, given `lostAlready`) every run is skipped (null) and `lost` holds the error. */
+function whileReachable(lostAlready?: unknown) {
   const state: { lost: unknown; run<T>(work: () => Promise<T>): Promise<T | null> } = {
-    lost: undefined,
+    lost: lostAlready,
     async run(work) {
       if (state.lost !== undefined) return null;
       try {
