@@ -20,6 +20,7 @@ import { postgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
 import { markDatabase } from "../config/scratch-database.ts";
 import type { Sql } from "../db/index.ts";
+import { ensureVerifyReaderRole } from "../verify/reader-role.ts";
 
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const DEFAULT_DATABASE = "bollalabz";
@@ -280,6 +281,15 @@ async function ensureDatabases(server: EmbeddedServer): Promise<void> {
     }
   } finally {
     await sql.end({ timeout: 5 });
+  }
+  // The role verify runs catalog SQL as (src/verify/reader-role.ts): created
+  // on the cluster, SELECT granted in the app database (default privileges
+  // cover the tables the migrations create later).
+  const app = postgres(server.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await ensureVerifyReaderRole(app as unknown as Sql);
+  } finally {
+    await app.end({ timeout: 5 });
   }
 }
 

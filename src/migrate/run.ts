@@ -12,6 +12,7 @@ import { searchStatisticsStatements, plannerStatisticsStatements } from "../inde
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
+import { ensureVerifyReaderRole } from "../verify/reader-role.ts";
 import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, tablesLackingStatistics, type DatabaseSnapshot } from "./stats.ts";
 
 export { GRAPHILE_MIGRATE_LOCK } from "./lock.ts";
@@ -156,6 +157,12 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
         });
       }
     }
+
+    // verify's reader role (src/verify/reader-role.ts), after every run, also
+    // when nothing was pending: SELECT on tables this run created, and the
+    // role itself on a server that never had it. A NOTICE says what the
+    // migrating role may not do; verify then prints the grants to run.
+    if (!failure) await whileReachable(() => ensureVerifyReaderRole(sql));
 
     const after = await whileReachable(() => snapshotDatabase(sql));
     const states = new Map(((await whileReachable(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
