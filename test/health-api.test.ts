@@ -119,7 +119,7 @@ describe("health API", () => {
   it("POST reset-stats resets the monitor and pg_stat_statements", async () => {
     await database.sql`SELECT 1`;
     expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
-    const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true } });
     expect(database.getQueryStats().totalQueries).toBe(0);
@@ -187,7 +187,7 @@ describe("health API", () => {
       const res = await bareApp.inject({ url: "/api/v1/health/database/slow-queries" });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ error: "pg_stat_statements unavailable", step: "created", fix: expect.stringMatching(/CREATE EXTENSION pg_stat_statements/) });
-      const reset = await bareApp.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+      const reset = await bareApp.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
       expect(reset.statusCode).toBe(200);
       expect(reset.json()).toMatchObject({ reset: true, pgStatStatements: { reset: false, reason: expect.any(String) } });
     } finally {

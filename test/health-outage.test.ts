@@ -56,7 +56,7 @@ describe("database down, then back", () => {
     expect(detail.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
     // A reset that cannot reach the database resets nothing and says so.
     const sinceBefore = database.getQueryStats().since;
-    const reset = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    const reset = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
     expect(reset.statusCode).toBe(503);
     expect(reset.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
     expect(database.getQueryStats().since).toBe(sinceBefore);
@@ -73,7 +73,7 @@ describe("database down, then back", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(status).toBe(200);
-    const resetBack = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    const resetBack = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
     expect(resetBack.statusCode).toBe(200);
     expect(resetBack.json()).toMatchObject({ reset: true });
     expect((await app.inject({ url: "/api/v1/health/database" })).statusCode).toBe(200);

@@ -10,7 +10,7 @@ import { Gauge, type Registry } from "prom-client";
 import type { Sql } from "../db/index.ts";
 import type { Database } from "../pool/create-database.ts";
 import { nodeRole, replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer, type SignInThrottle } from "./auth.ts";
 
 export interface ReplicationHealth {
   /** ok: every replica's slot is active; degraded: a slot is inactive (its replica is down and WAL piles up). */
@@ -43,13 +43,14 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 export interface ReplicationRoutesOptions {
   readonly database: Database;
   readonly token?: string;
+  readonly tokenThrottle?: SignInThrottle;
   /** Deadline of the figures (default 5000 ms), then 503. */
   readonly timeoutMs?: number;
 }
 
 /** GET /health/replication, registered by healthPlugin under its prefix. */
 export const replicationRoutes: FastifyPluginAsync<ReplicationRoutesOptions> = async (app, options) => {
-  app.get("/health/replication", { onRequest: requireBearer(options.token) }, async (_request, reply) => {
+  app.get("/health/replication", { onRequest: requireBearer(options.token, options.tokenThrottle) }, async (_request, reply) => {
     try {
       const health = await withDeadline(replicationHealth(options.database.sql), options.timeoutMs ?? 5_000);
       return reply.send({ ...health, timestamp: new Date().toISOString() });
