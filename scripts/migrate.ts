@@ -7,7 +7,17 @@ import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/run-command.ts";
 import { resolveReadyDatabase } from "../src/embedded/resolve.ts";
 import { migrationProgressDisplay } from "../src/migrate/progress.ts";
-import { formatReport, runMigrations } from "../src/migrate/run.ts";
+import { formatReport, runMigrations, type MigrationProgress } from "../src/migrate/run.ts";
+
+/** What Ctrl-C leaves at this point of the run (one line, printed by runCommand). */
+function migrateInterruptedState(event: MigrationProgress): string {
+  if (event.kind === "migration") {
+    const building = event.index ? `; the server may still be building ${event.index} (CREATE INDEX CONCURRENTLY goes on until it notices the client is gone)` : "";
+    return `migration ${event.file} interrupted (${event.done} of this run's ${event.total} applied before it)${building}; run npm run migrate again: it drops an INVALID leftover index and applies the rest`;
+  }
+  if (event.kind === "end") return `migrate interrupted after its migrations (${event.done} of ${event.total} applied and recorded), during ANALYZE or the report; run npm run migrate again for fresh statistics`;
+  return "migrate interrupted before the first migration started: nothing was applied; run npm run migrate again";
+}
 
 const spec = {
   usage: "npm run migrate --",
@@ -15,15 +25,20 @@ const spec = {
   help: { "no-report": "do not write reports/migrate-<time>.json" },
 } as const;
 
-await runCommand(async () => {
+await runCommand(async ({ setInterruptedState }) => {
   const { values } = parseFlags(spec);
   if (values.help) return void console.log(formatHelp(spec));
   const target = await resolveReadyDatabase({ log: (l) => console.error(l) });
   console.log(`migrating ${target.display}`);
+  setInterruptedState("migrate interrupted before any migration started: nothing was applied; run npm run migrate again");
+  const display = migrationProgressDisplay();
   await runMigrations(target, {
     log: (line) => console.log(`  ${line}`),
     writeReport: !values["no-report"],
-    onProgress: migrationProgressDisplay(),
+    onProgress: (event) => {
+      setInterruptedState(migrateInterruptedState(event));
+      display(event);
+    },
     onReport: (report) => console.log(formatReport(report)),
   });
 });

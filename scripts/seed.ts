@@ -20,7 +20,7 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
+await runCommand(async ({ setInterruptedState }) => {
   const { values } = parseFlags(spec);
   if (values.help) return void console.log(formatHelp(spec));
   const scale = positiveNumberFlag("scale", values.scale, 1, 100);
@@ -30,10 +30,17 @@ await runCommand(async () => {
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   return withSql(target, async (sql) => {
     console.error(`seeding ${target.display} at scale ${scale} (seed ${seed})`);
+    const loading = "seed interrupted while loading: nothing was committed (the seed is one transaction, rolled back when its connection closes); the tables keep their previous rows and indexes; run npm run seed again";
+    setInterruptedState(loading);
+    const display = seedProgressDisplay();
     const result = await seedDatabase(sql, {
       scale, seed, anchor, indexes,
       replaceForeignData: Boolean(values["replace-data"]),
-      onProgress: seedProgressDisplay(),
+      onProgress: (event) => {
+        // After the COMMIT only VACUUM ANALYZE runs: the data is in.
+        if (event.kind === "vacuum-start") setInterruptedState("seed interrupted during VACUUM ANALYZE: the new data is committed; only fresh statistics may be missing (npm run maintenance -- --analyze, or autovacuum, brings them)");
+        display(event);
+      },
     });
     printSeedSummary(result);
   }, { max: 2, applicationName: "bollalabz-db seed" });

@@ -9,7 +9,7 @@ import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
 
 const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
 
-await runCommand(async () => {
+await runCommand(async ({ setInterruptedState, onInterrupt }) => {
   const { values } = parseFlags(spec);
   if (values.help) {
     console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see README "Health API")`);
@@ -20,10 +20,8 @@ await runCommand(async () => {
   const server = await startHealthServer(process.env, { target });
   console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
   for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await server.close();
+  // Ctrl-C / SIGTERM is how serve ends: close the server (in-flight answers finish), then the one line.
+  setInterruptedState("serve stopped: the health server answered its last requests and closed its database connections; nothing else was running");
+  onInterrupt(() => server.close());
+  await new Promise<never>(() => {});
 });

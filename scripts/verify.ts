@@ -53,7 +53,7 @@ const spec = {
   },
 } as const;
 
-await runCommand(async () => {
+await runCommand(async ({ setInterruptedState }) => {
   const { values } = parseFlags(spec);
   if (values.help) {
     console.log(formatHelp(spec));
@@ -76,6 +76,7 @@ await runCommand(async () => {
   const replicas = replicaTargets(values.replica);
   const maxReplicaLagSeconds = positiveNumberFlag("max-replica-lag", values["max-replica-lag"], MAX_REPLICA_LAG_SECONDS, 86_400);
 
+  setInterruptedState("verify interrupted: nothing changed on the server (the catalog runs read-only as the reader role and every transaction, the ANALYZE samples too, is rolled back) and no report was written; run npm run verify again");
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
   // The same run options for the primary alone and for primary + replicas.
