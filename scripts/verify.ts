@@ -57,7 +57,7 @@ await runCommand(async ({ setInterruptedState }) => {
   const { values } = parseFlags(spec);
   if (values.help) {
     console.log(formatHelp(spec));
-    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade, an invalid index, or a regression against --baseline");
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data, cannot enter the reader role bollalabz_verify);\n            5 below --min-grade, an invalid index, or a regression against --baseline; 130/143 interrupted (SIGINT/SIGTERM)");
     return;
   }
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
