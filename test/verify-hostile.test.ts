@@ -170,6 +170,13 @@ describe("verify's guard against hostile catalogs", () => {
       await assertNothingChanged();
     });
 
+    it("a statement that switches the role back (static check bypassed) is reported, not graded", async () => {
+      // The role alone cannot stop set_config('role', ...) (the static layer refuses it): the guard detects it at the end of the transaction.
+      const run = readOnly(sql, async (tx) => tx.unsafe("SELECT set_config('role', 'none', true)"));
+      await expect(run).rejects.toThrow(/a catalog statement left the reader role bollalabz_verify \(it ran as postgres\)/);
+      await assertNothingChanged();
+    });
+
     it("the catalog runs as the reader role, not the connecting one", async () => {
       const [row] = await readOnly(sql, async (tx) => tx.unsafe("SELECT current_user AS reader, session_user AS connected, pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS stats"));
       expect(row).toEqual({ reader: VERIFY_READER_ROLE, connected: "postgres", stats: true });

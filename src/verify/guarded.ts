@@ -64,6 +64,7 @@ export async function readOnly<T>(sql: Sql, fn: (tx: GuardedSql) => Promise<T>, 
       await options.beforeReaderRole?.(tx as GuardedSql);
       await enterReaderRole(tx as GuardedSql, sql);
       result = await fn(tx as GuardedSql);
+      await assertStillReader(tx as GuardedSql);
       throw ROLLBACK;
     });
   } catch (error) {
@@ -75,6 +76,16 @@ export async function readOnly<T>(sql: Sql, fn: (tx: GuardedSql) => Promise<T>, 
     await sql`SELECT pg_advisory_unlock_all()`.catch(() => {});
   }
   return result as T;
+}
+
+/**
+ * A statement that called set_config('role', ...) (refused by the static
+ * layer) would have run the rest with the connecting role's rights: the role
+ * cannot stop that, so say so loudly instead of grading the entry.
+ */
+async function assertStillReader(tx: GuardedSql): Promise<void> {
+  const [{ user }] = (await tx.unsafe(`SELECT current_user AS user`)) as unknown as [{ user: string }];
+  if (user !== VERIFY_READER_ROLE) throw new CatalogStatementError(`a catalog statement left the reader role ${VERIFY_READER_ROLE} (it ran as ${user}): only set_config('role', ...) or SET ROLE can do that, and the catalog must not`);
 }
 
 /** SET LOCAL ROLE: until the transaction ends (a savepoint rolled back inside it keeps it). */
