@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/cli/errors.ts";
@@ -9,23 +8,13 @@ import { POOL_DEFAULTS, type PoolSettings } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { createDatabase as createTestDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { memoryStream } from "./support/memory-log.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const SECRET = "+1-555-0142-NEVER-LOG-ME";
 
 function pool(db: TestDatabase, overrides: Partial<PoolSettings> = {}): Database {
   return createDatabase({ ...POOL_DEFAULTS, applicationName: `healthtest-${process.pid}`, ...overrides, target: db }, { logger: { warn() {}, error() {} } });
-}
-
-function memoryStream() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 describe("coalesce (single-flight probes)", () => {

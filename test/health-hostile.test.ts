@@ -5,7 +5,6 @@
 // multipart bodies that answered 500, and token guessing. Each is refused;
 // the controls show the same routes still answer legitimate requests.
 import http from "node:http";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHealthApp, startHealthServer, type RunningHealthServer } from "../src/health/server.ts";
 import { SIGN_IN_FAILURES_MAX } from "../src/health/auth.ts";
@@ -15,17 +14,7 @@ import { createDatabase } from "../src/pool/create-database.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 import { testSessions } from "./support/sessions.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-function memoryStream() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
+import { memoryStream } from "./support/memory-log.ts";
 
 interface Answer {
   readonly status: number;
