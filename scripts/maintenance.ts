@@ -9,13 +9,16 @@ import { runCommand } from "../src/cli/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../src/maintenance/index.ts";
 
-await runCommand(async () => {
+await runCommand(async ({ setInterruptedState }) => {
   const flags = parseMaintenanceFlags();
   if (flags.help) {
     console.log(`${formatHelp(MAINTENANCE_SPEC)}\n\n${MAINTENANCE_EXIT_CODES}`);
     return;
   }
   const target = await resolveDatabase({ log: (line) => console.error(line) });
+  setInterruptedState(
+    "maintenance interrupted: ANALYZEs already done stay; a REINDEX CONCURRENTLY in progress may leave an INVALID <index>_ccnew copy, which the server may still be building; run npm run maintenance again: its report lists any INVALID index left, to drop with DROP INDEX CONCURRENTLY",
+  );
   const report = await maintainTarget(target, { ...flags.options, log: (line) => console.error(line) });
   console.log(formatMaintenanceReport(report));
   if (flags.json) console.log(`json: ${writeMaintenanceJson(report, flags.json)}`);
