@@ -11,13 +11,14 @@ import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/
 import { formatAdviseSummary, writeAdviseReports } from "../src/advise/report.ts";
 import { writeAcceptedMigrations } from "../src/advise/write.ts";
 
-await runCommand(async () => {
+await runCommand(async ({ setInterruptedState }) => {
   const flags = parseAdviseFlags();
   if (flags.help) {
     console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
     return;
   }
   const target = await resolveDatabase({ log: (line) => console.error(line) });
+  setInterruptedState("advise interrupted: a temporary index (advise_tmp_*) it was building may be left, and the server may still be building it; the next npm run advise -- --validate drops such leftovers first; no report was written");
   const report = await adviseTarget(target, { ...flags, log: (line) => console.error(line) });
   console.log(formatAdviseSummary(report));
   const written = writeAdviseReports(report, flags);

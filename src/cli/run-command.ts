@@ -59,7 +59,8 @@ function commandName(): string {
  */
 export async function runCommand(main: (context: CommandContext) => Promise<number | void>): Promise<void> {
   const name = commandName();
-  let state: string | (() => string) = `${name} interrupted before it finished; nothing it does is left half-applied: run it again`;
+  // Commands whose interruption leaves something to say set their own text.
+  let state: string | (() => string) = `${name} interrupted before it finished: what it wrote so far stays, nothing else ran; run it again`;
   let stop: (() => Promise<void>) | undefined;
   let stopping = false;
   const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
