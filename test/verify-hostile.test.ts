@@ -15,7 +15,7 @@ import { CATALOG } from "../src/verify/catalog.ts";
 import { validateCatalog } from "../src/verify/catalog-file.ts";
 import type { CatalogEntry } from "../src/verify/catalog-types.ts";
 import { readOnly } from "../src/verify/guarded.ts";
-import { readOnlyQueryProblems } from "../src/verify/read-only-sql.ts";
+import { disallowedCalls, readOnlyQueryProblems } from "../src/verify/read-only-sql.ts";
 import { VERIFY_READER_ROLE } from "../src/verify/reader-role.ts";
 import { runCatalog } from "../src/verify/run-catalog.ts";
 import type { TestDatabase } from "./support/databases.ts";
@@ -129,6 +129,13 @@ describe("verify's guard against hostile catalogs", () => {
       expect(() => validateCatalog(CATALOG, "built-in")).not.toThrow();
       expect(readOnlyQueryProblems("SELECT count(*), lower(name), date_trunc('day', now()), jsonb_build_object('a', 1) FROM people WHERE name % $1")).toEqual([]);
       expect(readOnlyQueryProblems("SELECT pg_terminate_backend(1)")).not.toEqual([]);
+    });
+
+    it("advise's workload filter: writes pass, side-effect calls do not (normalized text too)", () => {
+      expect(disallowedCalls("UPDATE people SET name = $1 WHERE id = $2")).toEqual([]);
+      expect(disallowedCalls("SELECT count(*) FROM conversation_messages WHERE created_at > now() - interval $1")).toEqual([]);
+      expect(disallowedCalls("SELECT CASE WHEN $1 = $2 THEN $3 ELSE pg_terminate_backend($4) END").join()).toMatch(/calls pg_terminate_backend\(\)/);
+      expect(disallowedCalls("UPDATE people SET notes = pg_read_file($1) WHERE id = $2").join()).toMatch(/calls pg_read_file\(\)/);
     });
 
     it("reports every offending call at once, one line each with its entry name", () => {

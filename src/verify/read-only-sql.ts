@@ -113,10 +113,10 @@ function names(list: unknown): string[] {
 /** Statements that write: anywhere in the tree (a data-modifying CTE) they make the query a write. */
 const WRITE_STATEMENTS: Record<string, string> = { InsertStmt: "INSERT", UpdateStmt: "UPDATE", DeleteStmt: "DELETE", MergeStmt: "MERGE" };
 
-/** Every problem of one statement's tree: calls outside the allow-list, writes, locks. */
-function walk(node: unknown, problems: string[]): void {
+/** Every problem of one statement's tree: calls outside the allow-list, and (unless `callsOnly`) writes and locks. */
+function walk(node: unknown, problems: string[], callsOnly = false): void {
   if (Array.isArray(node)) {
-    for (const item of node) walk(item, problems);
+    for (const item of node) walk(item, problems, callsOnly);
     return;
   }
   if (!node || typeof node !== "object") return;
@@ -130,6 +130,8 @@ function walk(node: unknown, problems: string[]): void {
     } else if (key === "A_Expr") {
       const op = names((value as Node).name);
       if (op.length > 1 && op[0]!.toLowerCase() !== "pg_catalog") problems.push(`uses the operator OPERATOR(${op.join(".")}): only built-in operators are allowed`);
+    } else if (callsOnly) {
+      // Writes are the workload's own business here (see disallowedCalls).
     } else if (key in WRITE_STATEMENTS) {
       problems.push(`contains ${WRITE_STATEMENTS[key]} (a data-modifying WITH): verify runs the catalog read-only`);
     } else if (key === "intoClause") {
@@ -137,7 +139,7 @@ function walk(node: unknown, problems: string[]): void {
     } else if (key === "lockingClause") {
       problems.push("locks rows (FOR UPDATE / FOR SHARE), which blocks the app's writers: remove the locking clause");
     }
-    walk(value, problems);
+    walk(value, problems, callsOnly);
   }
 }
 
@@ -193,4 +195,30 @@ function statementWord(kind: string, node: Node | undefined): string {
     ExplainStmt: "EXPLAIN",
   };
   return words[kind] ?? kind.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+}
+
+/**
+ * Only the function-call rule, for statements that may write (advise times a
+ * workload's UPDATE/DELETE with EXPLAIN ANALYZE in a rolled-back
+ * transaction, as the connecting role): a statement taken from
+ * pg_stat_statements that calls pg_terminate_backend, pg_read_file, a
+ * replication-slot function... is not re-run with other values. Normalized
+ * text (`interval $1`, which PostgreSQL's grammar does not accept) is read as
+ * `$1::interval`; text that still does not parse is refused.
+ */
+export function disallowedCalls(text: string): readonly string[] {
+  const parse = (sqlText: string) => parseSync(sqlText).stmts ?? [];
+  let stmts;
+  try {
+    stmts = parse(text);
+  } catch {
+    try {
+      stmts = parse(text.replace(/\b(interval|date|timestamptz|timestamp|time|numeric)\s+\$(\d+)/gi, "$$$2::$1"));
+    } catch (error) {
+      return [`is not valid PostgreSQL: ${(error as Error).message}`];
+    }
+  }
+  const problems: string[] = [];
+  for (const raw of stmts) walk((raw as { stmt?: Node }).stmt, problems, true);
+  return [...new Set(problems)];
 }
