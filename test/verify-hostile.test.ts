@@ -82,7 +82,8 @@ describe("verify's guard against hostile catalogs", () => {
     // The victim is alive and answers.
     expect(((await victim`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }])[0].pid).toBe(victimPid);
     expect(existsSync(EXPORTED)).toBe(false);
-    const [{ locks }] = (await sql`SELECT count(*)::int AS locks FROM pg_locks WHERE locktype = 'advisory'`) as unknown as [{ locks: number }];
+    // verify's session (one connection) holds none; other test files' sessions (a migration's lock) are theirs.
+    const [{ locks }] = (await sql`SELECT count(*)::int AS locks FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`) as unknown as [{ locks: number }];
     expect(locks).toBe(0);
   }
 
@@ -173,6 +174,10 @@ describe("verify's guard against hostile catalogs", () => {
     });
 
     it("an advisory lock taken as the reader role does not outlive verify's transaction", async () => {
+      // Control: outside verify's guard a session-level advisory lock does outlive its statement.
+      await sql`SELECT pg_advisory_lock(4242)`;
+      expect(((await sql`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`) as unknown as [{ n: number }])[0].n).toBe(1);
+      await sql`SELECT pg_advisory_unlock(4242)`;
       await readOnly(sql, async (tx) => tx.unsafe("SELECT pg_advisory_lock(4242)"));
       await assertNothingChanged();
     });
