@@ -44,6 +44,7 @@ const HOSTILE: readonly Hostile[] = [
   { name: "lo_export_file", sql: () => `SELECT lo_export(lo_from_bytea(0, 'x'), '${EXPORTED}')`, staticRefusal: /calls lo_export\(\): reads or writes large objects/, runtimeRefusal: /permission denied for function lo_export|cannot execute lo_from_bytea\(\) in a read-only transaction/ },
   { name: "signal_qualified", sql: (pid) => `SELECT pg_catalog.pg_cancel_backend(${pid}) FROM people LIMIT 1`, staticRefusal: /calls pg_catalog\.pg_cancel_backend\(\): signals another session/, runtimeRefusal: /permission denied to cancel query/ },
   { name: "copy_to_program_via_xml", sql: () => "SELECT query_to_xml('COPY (SELECT 1) TO PROGRAM ''true''', true, false, '')", staticRefusal: /calls query_to_xml\(\): runs SQL text of its own/, runtimeRefusal: /permission denied to COPY to or from an external program|COPY .* not allowed|cannot execute COPY|read-only/ },
+  { name: "delete_in_cte", sql: () => "WITH d AS (DELETE FROM people WHERE id > 0 RETURNING 1) SELECT count(*) FROM d", staticRefusal: /contains DELETE \(a data-modifying WITH\)/, runtimeRefusal: /cannot execute (DELETE|SELECT) in a read-only transaction|permission denied for table people/ },
   { name: "nextval", sql: () => "SELECT nextval('people_id_seq')", staticRefusal: /calls nextval\(\): advances or reads a sequence/, runtimeRefusal: /permission denied for sequence people_id_seq|read-only transaction/ },
 ];
 
@@ -62,6 +63,7 @@ describe("verify's guard against hostile catalogs", () => {
     readonly databaseStatsReset: string | null;
     readonly statementsReset: string | null;
     readonly statements: number;
+    readonly people: number;
   }
 
   async function serverState(): Promise<ServerState> {
@@ -69,7 +71,8 @@ describe("verify's guard against hostile catalogs", () => {
       SELECT (SELECT count(*)::int FROM pg_replication_slots WHERE slot_name = $1) AS slots,
              (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS "databaseStatsReset",
              (SELECT stats_reset::text FROM pg_stat_statements_info) AS "statementsReset",
-             (SELECT count(*)::int FROM pg_stat_statements) AS statements`, [SLOT])) as unknown as [ServerState];
+             (SELECT count(*)::int FROM pg_stat_statements) AS statements,
+             (SELECT count(*)::int FROM people) AS people`, [SLOT])) as unknown as [ServerState];
     return row;
   }
 
@@ -79,6 +82,7 @@ describe("verify's guard against hostile catalogs", () => {
     expect(now.databaseStatsReset).toBe(before.databaseStatsReset);
     expect(now.statementsReset).toBe(before.statementsReset);
     expect(now.statements).toBeGreaterThan(0);
+    expect(now.people).toBe(before.people);
     // The victim is alive and answers.
     expect(((await victim`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }])[0].pid).toBe(victimPid);
     expect(existsSync(EXPORTED)).toBe(false);
