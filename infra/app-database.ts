@@ -4,7 +4,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_ROLE_CONNECTION_LIMIT } from "../src/settings/pool-sizing.ts";
-import { VERIFY_READER_ROLE } from "../src/verify/reader-role.ts";
+import { VERIFY_READER_ROLE } from "../src/db/verify-reader-role.ts";
 
 /** Extensions created in the app database (migration 000001 re-states them IF NOT EXISTS). */
 export const EXTENSIONS = ["pg_stat_statements", "pg_trgm"] as const;
@@ -29,7 +29,7 @@ export interface AppDatabaseArgs {
 
 export class AppDatabase extends pulumi.ComponentResource {
   readonly role: postgresql.Role;
-  /** verify's reader role (src/verify/reader-role.ts): the catalog's SQL runs as it. */
+  /** verify's reader role (src/db/verify-reader-role.ts): the catalog's SQL runs as it. */
   readonly verifyReader: postgresql.Role;
   readonly database: postgresql.Database;
   readonly extensions: postgresql.Extension[];

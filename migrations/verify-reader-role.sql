@@ -1,4 +1,4 @@
--- The role verify runs catalog SQL as (src/verify/reader-role.ts): NOLOGIN,
+-- The role verify runs catalog SQL as (src/db/verify-reader-role.ts): NOLOGIN,
 -- not a superuser, no replication, no pg_signal_backend, no
 -- pg_read_server_files; SELECT on the app's tables and pg_read_all_stats
 -- only. Entered with SET ROLE inside verify's read-only transaction.

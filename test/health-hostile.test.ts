@@ -7,9 +7,9 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHealthApp, startHealthServer, type RunningHealthServer } from "../src/health/server.ts";
-import { SIGN_IN_FAILURES_MAX } from "../src/health/auth.ts";
-import { parseHealthServerSettings } from "../src/health/config.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { SIGN_IN_FAILURES_MAX } from "../src/base/bearer-token.ts";
+import { parseHealthServerSettings } from "../src/health/health-options.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase } from "../src/pool/create-database.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 import { testSessions } from "./support/sessions.ts";

@@ -2,9 +2,9 @@
 // total execution time (this database only), or the verification catalog.
 // The project's own monitoring and migration statements are left out: an
 // index suggested for a catalog query over pg_class helps nobody.
-import { disallowedCalls } from "../verify/read-only-sql.ts";
+import { disallowedCalls } from "../catalog/read-only-sql.ts";
 import type { Sql } from "../db/index.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 
 export interface WorkloadStatement {
   /** queryid for pg_stat_statements, the entry name for a catalog. */
@@ -87,7 +87,7 @@ export async function topWorkloadStatements(sql: Sql, filter: StatementFilter = 
   for (const r of rows) {
     if (out.length >= limit) break;
     if (isOwnStatement(r.query) || !isIndexableStatement(r.query)) continue;
-    // Advise re-runs these with EXPLAIN ANALYZE: never one that calls a function with side effects (src/verify/read-only-sql.ts).
+    // Advise re-runs these with EXPLAIN ANALYZE: never one that calls a function with side effects (src/catalog/read-only-sql.ts).
     if (disallowedCalls(r.query).length > 0) continue;
     if (filter.exclude?.test(r.query)) continue;
     out.push({ id: r.id, source: "pg_stat_statements", query: r.query.trim(), calls: r.calls, totalMs: round3(r.totalMs), meanMs: round3(r.meanMs) });

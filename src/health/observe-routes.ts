@@ -11,8 +11,9 @@ import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
 import { statementWindow } from "../observe/statement-history.ts";
 import { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS } from "../observe/window.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer, type SignInThrottle } from "./auth.ts";
-import { clientAddress, requireSameOriginPost } from "./request-guard.ts";
+import { requireBearer, type SignInThrottle } from "../base/bearer-token.ts";
+import { clientAddress, requireSameOriginPost } from "../base/request-guard.ts";
+import { withDeadline } from "../base/deadline.ts";
 
 export interface ObserveRoutesOptions {
   readonly database: Database;
@@ -22,17 +23,6 @@ export interface ObserveRoutesOptions {
   readonly allowCancel?: boolean;
   /** Deadline of each answer's database work (default 5000 ms). */
   readonly timeoutMs?: number;
-}
-
-/** Reject after `ms` (the work keeps running; its connection slot frees when it ends). */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 function unavailable(reply: FastifyReply, error: unknown) {
@@ -91,7 +81,7 @@ export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (ap
         return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No session with pid ${pid} on this server (it may have ended). GET .../health/activity lists the current ones.` });
     }
   };
-  // Same origin and a preflighted request (src/health/request-guard.ts), before anything else.
+  // Same origin and a preflighted request (src/base/request-guard.ts), before anything else.
   app.post<{ Params: { pid: string } }>("/health/activity/:pid/cancel", { onRequest: [auth, requireSameOriginPost] }, control("cancel"));
   app.post<{ Params: { pid: string } }>("/health/activity/:pid/terminate", { onRequest: [auth, requireSameOriginPost] }, control("terminate"));
 

@@ -1,18 +1,18 @@
 // The standalone health server (`npm run serve`): a thin Fastify app around
 // healthPlugin (under /api/v1) and metricsPlugin (/metrics).
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type DatabaseTarget } from "../db/index.ts";
-import { poolConfigFromEnv } from "../pool/config.ts";
+import { poolConfigFromEnv } from "../pool/pool-options.ts";
 import { createDatabase, type Database } from "../pool/create-database.ts";
-import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./config.ts";
-import { DASHBOARD_PREFIX } from "./dashboard/layout.ts";
-import { dashboardPlugin } from "./dashboard/plugin.ts";
+import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./health-options.ts";
+import { DASHBOARD_PREFIX } from "../dashboard/layout.ts";
+import { dashboardPlugin } from "../dashboard/plugin.ts";
 import { metricsPlugin } from "./metrics.ts";
 import { healthPlugin, PACKAGE_VERSION } from "./plugin.ts";
 import { probesPlugin } from "./probes.ts";
-import { SignInThrottle } from "./auth.ts";
-import { requireKnownHost } from "./request-guard.ts";
+import { SignInThrottle } from "../base/bearer-token.ts";
+import { requireKnownHost } from "../base/request-guard.ts";
 import { startCaptureSchedule, type CaptureSchedule } from "../observe/capture.ts";
 
 export const API_PREFIX = "/api/v1";

@@ -6,7 +6,7 @@ import { inject } from "vitest";
 import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/db/index.ts";
 import { applyMigrations } from "../../src/migrate/graphile.ts";
 import { seedDatabase, todayUtc } from "../../src/seed/generate.ts";
-import { ensureVerifyReaderRole } from "../../src/verify/reader-role.ts";
+import { ensureVerifyReaderRole } from "../../src/db/verify-reader-role.ts";
 
 export interface TestDatabase extends DatabaseTarget {
   readonly name: string;
