@@ -65,6 +65,7 @@ const ROWS: readonly Row[] = [
   { script: "bench", args: ["analytics", "--runs", "2"], needs: "seeded", prints: [/option|ms/i] },
   { script: "bench", args: ["plan-stability", "--samples", "2"], needs: "seeded", prints: [/plan|sample/i] },
   { script: "bench", args: ["gate-load", "--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
+  { script: "bench", args: ["advise-workload", ...TINY, "--rounds", "2", "--no-validate"], needs: "seeded", prints: [/analyzed: \d+ of \d+/] },
   { script: "bench", args: ["capture", "--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
   { script: "bench", args: ["health-load", "--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },
   { script: "bench", args: ["health-recovery", "--rounds", "1", "--down", "1"], needs: "nothing", prints: [/200 again|recover|ms/i] },

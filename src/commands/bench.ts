@@ -17,6 +17,7 @@ export const BENCHES: Readonly<Record<string, Bench>> = {
   "replica-lag": { summary: "a replica's lag sampled while a command runs on the primary", load: () => import("./bench/replica-lag.ts") },
   capture: { summary: "the monitor's cost: time per capture, rows and bytes kept per day", load: () => import("./bench/capture.ts") },
   "health-load": { summary: "the health API under load (autocannon)", load: () => import("./bench/health-load.ts") },
+  "advise-workload": { summary: "~20 ordinary app queries through the app's pool on a seeded scratch database, then advise --validate, timed", load: () => import("./bench/advise-workload.ts") },
   "health-recovery": { summary: "how fast the health API sees the database back after an outage", load: () => import("./bench/health-recovery.ts") },
 };
 
