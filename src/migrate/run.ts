@@ -12,6 +12,7 @@ import { searchStatisticsStatements, plannerStatisticsStatements } from "../inde
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
+import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, tablesLackingStatistics, type DatabaseSnapshot } from "./stats.ts";
 
 export { GRAPHILE_MIGRATE_LOCK } from "./lock.ts";
@@ -95,6 +96,11 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     const reachable = whileReachable(failure?.exitCode === EXIT.unreachable ? failure : undefined);
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
     const analyze = failure ? null : await analyzeBuiltTables(sql, committed, touched, reachable, log);
+    // verify's reader role (src/db/verify-reader-role.ts), after every run, also
+    // when nothing was pending: SELECT on tables this run created, and the
+    // role itself on a server that never had it. A NOTICE says what the
+    // migrating role may not do; verify then prints the grants to run.
+    if (!failure) await reachable.run(() => ensureVerifyReaderRole(sql));
     const after = await reachable.run(() => snapshotDatabase(sql));
     const states = new Map(((await reachable.run(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
     if (reachable.lost !== undefined && !failure) failure = connectionUserError(reachable.lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);
