@@ -6,6 +6,7 @@ import { formatHelp, parseFlags } from "../src/cli/args.ts";
 import { runCommand } from "../src/cli/run-command.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../src/health/server.ts";
+import { REFRESH_INTERVAL_SECONDS, startRefreshSchedule } from "../src/rollups/index.ts";
 
 const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
 
@@ -20,10 +21,17 @@ await runCommand(async () => {
   const server = await startHealthServer(process.env, { target });
   console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
   for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
+  // The analytics views' refresh schedule (the catalog states their staleness).
+  const schedule = startRefreshSchedule(server.database.config.target, {
+    intervalSeconds: REFRESH_INTERVAL_SECONDS,
+    onError: (error) => console.error(`refresh of the analytics views failed (retried in ${REFRESH_INTERVAL_SECONDS} s): ${error.message}`),
+  });
+  console.error(`refreshing the analytics views every ${REFRESH_INTERVAL_SECONDS} s`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  await schedule.stop();
   await server.close();
 });

@@ -7,6 +7,7 @@ import { EXIT, UserError } from "../cli/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
 import { dropIndexesStatement, existingPerformanceIndexes, planIndexes, type IndexPlan, type SeedIndexMode } from "./indexes.ts";
 import { RND_FUNCTION_SQL, SEED_TABLES, rowsAt, seedTable } from "./tables.ts";
+import { MAINTAINED_ROLLUPS, refreshViews } from "../rollups/index.ts";
 
 export interface SeedOptions {
   readonly scale: number;
@@ -39,6 +40,8 @@ export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuild
       SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
       ORDER BY contact_id, created_at DESC, id DESC`,
   },
+  // The analytics rollups (migrations 000071-000073).
+  ...MAINTAINED_ROLLUPS.map((r) => ({ table: r.table, rebuildSql: r.rebuildSql })),
 ];
 
 async function existingDerivedTables(sql: Sql): Promise<(typeof DERIVED_TABLES)[number][]> {
@@ -187,6 +190,8 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       await tx.unsafe(`TRUNCATE ${d.table}`);
       await tx.unsafe(d.rebuildSql);
     }
+    // The leaderboard view (migration 000074) reads the new messages.
+    await refreshViews(tx as unknown as Sql);
   });
   const insertMs = performance.now() - started;
 

@@ -7,6 +7,7 @@ import { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, statsReset
 import { findSettingsDrift } from "../checks/settings-drift.ts";
 import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
+import { checkFreshness, type RollupFreshness } from "../rollups/index.ts";
 import type { WorkloadDelta } from "./run-catalog.ts";
 
 /** Spec "Verification Steps": index usage > 80% over the verification workload. */
@@ -31,7 +32,11 @@ export interface DatabaseCheck {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Promise<DatabaseCheck[]> {
+/**
+ * `freshness`: the rollups as found when the run began (verify takes it before
+ * measuring, so a long run does not age the view it is judging).
+ */
+export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, freshness?: readonly RollupFreshness[]): Promise<DatabaseCheck[]> {
   const checks: DatabaseCheck[] = [];
 
   const stat = await checkPgStatStatements(sql);
@@ -120,6 +125,35 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
     summary: differing.length === 0 ? `all ${SERVER_SETTINGS.length} match src/settings/server-settings.ts` : `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
     ...(differing.length > 0 ? { fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed)." } : {}),
     details: differing,
+  });
+
+  // The rollups the analytics entries read: a trigger rollup must equal the
+  // raw aggregate on a sampled window, a view must be younger than its
+  // stated staleness; either failing means the dashboards show wrong numbers.
+  freshness ??= await checkFreshness(sql);
+  const stale = freshness.filter((f) => !f.fresh);
+  checks.push({
+    name: "rollup freshness",
+    status: stale.length === 0 ? "pass" : "fail",
+    gating: true,
+    value: stale.length,
+    threshold: "every rollup equals its raw aggregate; every view within its staleness",
+    summary:
+      freshness.length === 0
+        ? "no rollups in this database (migrations 000071-000074 not applied)"
+        : freshness.map((f) => `${f.table}: ${f.summary}`).join("; "),
+    ...(stale.length > 0
+      ? {
+          fix: stale
+            .map((f) =>
+              f.kind === "view"
+                ? `${f.table} is stale: run 'npm run refresh' now and keep 'npm run serve' or a cron of 'npm run refresh' running.`
+                : `${f.table} disagrees with its raw table (first: ${f.mismatches?.[0] ?? "?"}): something wrote with its triggers disabled (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER); rebuild it ('npm run seed' rebuilds generated data) and find that writer.`,
+            )
+            .join(" "),
+        }
+      : {}),
+    details: freshness,
   });
 
   return checks;
