@@ -20,6 +20,6 @@ await runCommand(async () => {
   }
   const target = await resolveDatabase({ log: (line) => console.error(line) });
   const done = await withSql(target, (sql) => refreshViews(sql), { max: 1, applicationName: "bollalabz-db refresh" });
-  if (done.length === 0) console.log("no materialized views to refresh (migration 000074 not applied: run 'npm run migrate')");
+  if (done.length === 0) console.log("no materialized views to refresh (migration 000075 not applied: run 'npm run migrate')");
   for (const r of done) console.log(`refreshed ${r.view} in ${r.ms.toFixed(0)} ms`);
 });

@@ -1,4 +1,4 @@
-// The analytics rollups (migrations 000071-000074): after any mix of
+// The analytics rollups and per-contact counters (migrations 000071-000078): after any mix of
 // inserts, updates of every column they group or sum by, deletes and
 // truncates, from 8 concurrent writers, every rollup equals the aggregate over
 // its raw table (property style: a seeded random generator, several rounds);
@@ -19,7 +19,9 @@ const EVERYTHING = { from: new Date("1970-01-01T00:00:00Z"), to: new Date("2200-
 /** Every group where a rollup differs from its raw aggregate, over all time. */
 async function allMismatches(db: TestDatabase): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const r of MAINTAINED_ROLLUPS) out[r.table] = await rollupMismatches(db.sql, r, EVERYTHING.from, EVERYTHING.to);
+  for (const r of MAINTAINED_ROLLUPS) {
+    out[r.table] = r.window === "time" ? await rollupMismatches(db.sql, r, EVERYTHING.from, EVERYTHING.to) : await rollupMismatches(db.sql, r, 0, 2 ** 53);
+  }
   return out;
 }
 const NONE = Object.fromEntries(MAINTAINED_ROLLUPS.map((r) => [r.table, []]));
@@ -38,6 +40,7 @@ function generator(seed: number): () => number {
 
 const DIRECTIONS = ["inbound", "outbound"];
 const STATUSES = ["queued", "sent", "delivered", "read", "failed"];
+const TASK_STATUSES = ["pending", "in_progress", "completed", "cancelled"];
 
 /**
  * One writer's random statements. Each writer changes only the rows it wrote
@@ -60,7 +63,22 @@ async function writer(
     const hours = Math.floor(rnd() * 24 * 40) - 24 * 35;
     const k = 2 + Math.floor(rnd() * 4);
     const r = Math.floor(rnd() * k);
-    switch (Math.floor(rnd() * 12)) {
+    switch (Math.floor(rnd() * 15)) {
+      case 12: {
+        const n = 1 + Math.floor(rnd() * 10);
+        const rows = Array.from({ length: n }, () => {
+          const status = pick(TASK_STATUSES);
+          return { contact_id: rnd() < 0.1 ? null : pick(contacts), title: `${tag}${serial++}`, status, completed_at: status === "completed" ? new Date() : null };
+        });
+        return tx`INSERT INTO scheduled_tasks ${tx(rows, "contact_id", "title", "status", "completed_at")}`;
+      }
+      case 13: {
+        const status = pick(TASK_STATUSES);
+        return tx`UPDATE scheduled_tasks SET status = ${status}, completed_at = ${status === "completed" ? new Date() : null}, contact_id = ${rnd() < 0.5 ? pick(contacts) : null}
+                  WHERE title LIKE ${tag + "%"} AND id % ${k} = ${r}`;
+      }
+      case 14:
+        return tx`DELETE FROM scheduled_tasks WHERE title LIKE ${tag + "%"} AND id % ${k} = ${r}`;
       case 0:
       case 1: {
         const n = 1 + Math.floor(rnd() * 40);
@@ -156,11 +174,12 @@ describe("rollups under 8 concurrent writers", () => {
         await db.sql`TRUNCATE conversation_messages`;
         expect(await db.sql`SELECT 1 FROM message_hourly_rollup WHERE messages <> 0`).toHaveLength(0);
       } else if (round === 2) {
-        await db.sql`TRUNCATE call_costs`;
+        await db.sql`TRUNCATE call_costs, scheduled_tasks`;
         expect(await db.sql`SELECT 1 FROM call_cost_daily_rollup WHERE calls <> 0`).toHaveLength(0);
+        expect(await db.sql`SELECT 1 FROM contact_counters WHERE open_tasks <> 0`).toHaveLength(0);
       } else {
         // A deleted contact takes its messages along (ON DELETE CASCADE) and
-        // leaves its calls without a contact (SET NULL): both fire the triggers.
+        // leaves its calls and tasks without a contact (SET NULL): all fire the triggers.
         const gone = contacts.splice(Math.floor(rnd() * contacts.length), 1)[0]!;
         await db.sql`DELETE FROM phone_contacts WHERE id = ${gone}`;
       }
@@ -230,8 +249,9 @@ describe("the leaderboard view, the catalog and verify's freshness check", () =>
 
   it("every analytics entry answers exactly what its raw reference answers", async () => {
     await refreshViews(db.sql);
-    const rollupEntries = CATALOG.filter((e) => e.kind === "analytics" && e.referenceFor === undefined);
-    expect(rollupEntries.length).toBeGreaterThanOrEqual(5);
+    const rollupEntries = CATALOG.filter((e) => CATALOG.some((r) => r.referenceFor === e.name));
+    expect(rollupEntries.length).toBeGreaterThanOrEqual(6);
+    for (const e of CATALOG.filter((e) => e.kind === "analytics" && e.referenceFor === undefined)) expect(rollupEntries).toContain(e);
     for (const entry of rollupEntries) {
       const reference = CATALOG.find((e) => e.referenceFor === entry.name);
       expect(reference, `${entry.name} has a raw reference`).toBeDefined();
@@ -269,10 +289,12 @@ describe("the leaderboard view, the catalog and verify's freshness check", () =>
   it("serve's schedule refreshes the view, without blocking its readers", async () => {
     await db.sql`UPDATE materialized_view_refreshes SET refreshed_at = now() - interval '1 hour'`;
     const errors: Error[] = [];
-    const schedule = startRefreshSchedule(db, { intervalSeconds: 3600, onError: (error) => errors.push(error) });
+    const refreshed: unknown[] = [];
+    const schedule = startRefreshSchedule(db, { intervalSeconds: 3600, onError: (error) => errors.push(error), onRefresh: (done) => refreshed.push(...done) });
     try {
       await schedule.firstRun;
       expect(errors).toEqual([]);
+      expect(refreshed).toHaveLength(1);
       await waitFor(
         async () => (await db.sql<{ age: number }[]>`SELECT extract(epoch FROM now() - refreshed_at)::float8 AS age FROM materialized_view_refreshes WHERE view_name = 'top_contacts_30d'`)[0]!.age,
         (age) => age < 600,

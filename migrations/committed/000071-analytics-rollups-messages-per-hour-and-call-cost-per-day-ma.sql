@@ -1,5 +1,5 @@
 --! Previous: sha1:a757dab4883e0f90eeacaa19f59c4ab996fd7056
---! Hash: sha1:9e5610e2daefcd798a7707f5805143d83df1f1cd
+--! Hash: sha1:fe04756594fcc2ac5c9d5c6a9242f32a85314e1a
 --! Message: analytics rollups: messages per hour and call cost per day, maintained by statement-level triggers
 
 -- rollback: re-runnable
@@ -155,13 +155,11 @@ $$;
 
 -- The watermark, taken under the SHARE ROW EXCLUSIVE lock CREATE TRIGGER
 -- holds until this migration commits: no write is in flight, every later one
--- fires the triggers.
-LOCK TABLE conversation_messages, call_costs IN SHARE ROW EXCLUSIVE MODE;
+-- fires the triggers. One table per migration: locking two tables here would
+-- deadlock with an app transaction that writes both in the other order.
+LOCK TABLE conversation_messages IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO rollup_backfills (rollup, watermark, done_below)
 SELECT 'message_hourly_rollup', coalesce(max(id), 0), 1 FROM conversation_messages
-ON CONFLICT (rollup) DO NOTHING;
-INSERT INTO rollup_backfills (rollup, watermark, done_below)
-SELECT 'call_cost_daily_rollup', coalesce(max(id), 0), 1 FROM call_costs
 ON CONFLICT (rollup) DO NOTHING;
 
 CREATE OR REPLACE TRIGGER message_hourly_rollup_insert
@@ -176,16 +174,3 @@ CREATE OR REPLACE TRIGGER message_hourly_rollup_delete
 CREATE OR REPLACE TRIGGER message_hourly_rollup_truncate
   AFTER TRUNCATE ON conversation_messages
   FOR EACH STATEMENT EXECUTE FUNCTION rollup_truncate('message_hourly_rollup');
-
-CREATE OR REPLACE TRIGGER call_cost_daily_rollup_insert
-  AFTER INSERT ON call_costs REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION call_cost_daily_rollup_apply();
-CREATE OR REPLACE TRIGGER call_cost_daily_rollup_update
-  AFTER UPDATE ON call_costs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION call_cost_daily_rollup_apply();
-CREATE OR REPLACE TRIGGER call_cost_daily_rollup_delete
-  AFTER DELETE ON call_costs REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION call_cost_daily_rollup_apply();
-CREATE OR REPLACE TRIGGER call_cost_daily_rollup_truncate
-  AFTER TRUNCATE ON call_costs
-  FOR EACH STATEMENT EXECUTE FUNCTION rollup_truncate('call_cost_daily_rollup');

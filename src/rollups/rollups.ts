@@ -1,6 +1,6 @@
-// The analytics rollups the migrations create (000071-000074) and the
-// database keeps current: two tables maintained on write by statement-level
-// triggers, one materialized view refreshed on a schedule. This module knows
+// The analytics rollups and counters the migrations create (000071-000078)
+// and the database keeps current: three tables maintained on write by
+// statement-level triggers, one materialized view refreshed on a schedule. This module knows
 // how to rebuild them after a bulk load that bypassed the triggers (the seed),
 // refresh the view (npm run refresh, npm run serve's schedule) and prove them
 // fresh (verify): a rollup must equal the aggregate over its raw table on a
@@ -15,9 +15,11 @@ export interface MaintainedRollup {
   /** Empties and refills it from the raw table, and marks its backfill done (one statement). */
   readonly rebuildSql: string;
   /**
-   * Rows where rollup and raw aggregate disagree over [$1, $2) (timestamptz
-   * bounds; day rollups use their dates), as JSON text per row.
+   * What a sampled window bounds: time ($1, $2 timestamptz; day rollups use
+   * their dates) or contact ids ($1, $2 bigint, per-contact counters).
    */
+  readonly window: "time" | "contacts";
+  /** Rows where rollup and raw aggregate disagree over [$1, $2), as JSON text per row. */
   readonly mismatchSql: string;
 }
 
@@ -27,6 +29,7 @@ export const MAINTAINED_ROLLUPS: readonly MaintainedRollup[] = [
   {
     table: "message_hourly_rollup",
     source: "conversation_messages",
+    window: "time",
     rebuildSql: `
       WITH done AS (${markBackfillDone("message_hourly_rollup")})
       INSERT INTO message_hourly_rollup (hour, direction, status, messages)
@@ -45,6 +48,7 @@ export const MAINTAINED_ROLLUPS: readonly MaintainedRollup[] = [
   {
     table: "call_cost_daily_rollup",
     source: "call_costs",
+    window: "time",
     rebuildSql: `
       WITH done AS (${markBackfillDone("call_cost_daily_rollup")})
       INSERT INTO call_cost_daily_rollup (billing_date, direction, calls, seconds, cost)
@@ -63,6 +67,41 @@ export const MAINTAINED_ROLLUPS: readonly MaintainedRollup[] = [
       FROM raw FULL JOIN rollup USING (billing_date, direction)
       WHERE (raw.calls, raw.seconds, raw.cost) IS DISTINCT FROM (rollup.calls, rollup.seconds, rollup.cost)
       ORDER BY billing_date, direction LIMIT 20`,
+  },
+  {
+    table: "contact_counters",
+    source: "conversation_messages, scheduled_tasks",
+    window: "contacts",
+    rebuildSql: `
+      WITH done AS (
+        UPDATE rollup_backfills SET watermark = 0, done_below = 1 WHERE rollup IN ('contact_counters:messages', 'contact_counters:tasks')
+      )
+      INSERT INTO contact_counters (contact_id, messages, unread_inbound, open_tasks)
+      SELECT contact_id, sum(messages), sum(unread_inbound), sum(open_tasks) FROM (
+        SELECT contact_id, count(*) AS messages, count(*) FILTER (WHERE direction = 'inbound' AND status = 'delivered') AS unread_inbound, 0 AS open_tasks
+        FROM conversation_messages GROUP BY contact_id
+        UNION ALL
+        SELECT contact_id, 0, 0, count(*) FROM scheduled_tasks
+        WHERE contact_id IS NOT NULL AND status IN ('pending', 'in_progress') GROUP BY contact_id
+      ) counts GROUP BY contact_id`,
+    mismatchSql: `
+      WITH raw AS (
+        SELECT contact_id, sum(messages) AS messages, sum(unread_inbound) AS unread_inbound, sum(open_tasks) AS open_tasks FROM (
+          SELECT contact_id, count(*) AS messages, count(*) FILTER (WHERE direction = 'inbound' AND status = 'delivered') AS unread_inbound, 0 AS open_tasks
+          FROM conversation_messages WHERE contact_id >= $1::bigint AND contact_id < $2::bigint GROUP BY contact_id
+          UNION ALL
+          SELECT contact_id, 0, 0, count(*) FROM scheduled_tasks
+          WHERE contact_id >= $1::bigint AND contact_id < $2::bigint AND status IN ('pending', 'in_progress') GROUP BY contact_id
+        ) counts GROUP BY contact_id),
+      counters AS (
+        SELECT contact_id, messages, unread_inbound, open_tasks FROM contact_counters
+        WHERE contact_id >= $1::bigint AND contact_id < $2::bigint AND (messages, unread_inbound, open_tasks) <> (0, 0, 0))
+      SELECT json_build_object('contact_id', contact_id,
+                               'raw', json_build_array(raw.messages, raw.unread_inbound, raw.open_tasks),
+                               'counters', json_build_array(counters.messages, counters.unread_inbound, counters.open_tasks))::text AS row
+      FROM raw FULL JOIN counters USING (contact_id)
+      WHERE (raw.messages, raw.unread_inbound, raw.open_tasks) IS DISTINCT FROM (counters.messages, counters.unread_inbound, counters.open_tasks)
+      ORDER BY contact_id LIMIT 20`,
   },
 ];
 
@@ -139,18 +178,33 @@ export function sampledWindows(now: Date, random: () => number = Math.random): {
   ];
 }
 
-/** Compares one rollup with its raw aggregate over [from, to), in one snapshot. */
-export async function rollupMismatches(sql: Sql, rollup: MaintainedRollup, from: Date, to: Date): Promise<string[]> {
-  const rows = await sql.begin("isolation level repeatable read read only", (tx) => tx.unsafe(rollup.mismatchSql, [from.toISOString(), to.toISOString()]));
+/** Compares one rollup with its raw aggregate over [from, to) (times, or contact ids for per-contact counters), in one snapshot. */
+export async function rollupMismatches(sql: Sql, rollup: MaintainedRollup, from: Date | number, to: Date | number): Promise<string[]> {
+  const bound = (x: Date | number) => (x instanceof Date ? x.toISOString() : String(x));
+  const rows = await sql.begin("isolation level repeatable read read only", (tx) => tx.unsafe(rollup.mismatchSql, [bound(from), bound(to)]));
   return (rows as unknown as { row: string }[]).map((r) => r.row);
 }
 
-export async function checkFreshness(sql: Sql, windows = sampledWindows(new Date())): Promise<RollupFreshness[]> {
+/** Per-contact counters are sampled on this many consecutive contact ids (a random start), and on the busiest contact. */
+export const SAMPLED_CONTACTS = 2_000;
+
+export async function checkFreshness(sql: Sql, windows = sampledWindows(new Date()), random: () => number = Math.random): Promise<RollupFreshness[]> {
   const results: RollupFreshness[] = [];
   for (const rollup of await existingRollups(sql)) {
     const mismatches: string[] = [];
-    for (const w of windows) mismatches.push(...(await rollupMismatches(sql, rollup, w.from, w.to)));
-    const span = windows.map((w) => `${w.from.toISOString().slice(0, 13)}h-${w.to.toISOString().slice(0, 13)}h`).join(", ");
+    let span: string;
+    if (rollup.window === "time") {
+      for (const w of windows) mismatches.push(...(await rollupMismatches(sql, rollup, w.from, w.to)));
+      span = windows.map((w) => `${w.from.toISOString().slice(0, 13)}h-${w.to.toISOString().slice(0, 13)}h`).join(", ");
+    } else {
+      const [{ top, busiest }] = (await sql`
+        SELECT coalesce((SELECT max(id) FROM phone_contacts), 0)::float8 AS top,
+               (SELECT contact_id FROM contact_counters ORDER BY messages DESC LIMIT 1)::float8 AS busiest`) as unknown as [{ top: number; busiest: number | null }];
+      const start = Math.floor(random() * Math.max(1, top - SAMPLED_CONTACTS)) + 1;
+      const ranges: [number, number][] = [[start, start + SAMPLED_CONTACTS], ...(busiest === null ? [] : [[busiest, busiest + 1] as [number, number]])];
+      for (const [lo, hi] of ranges) mismatches.push(...(await rollupMismatches(sql, rollup, lo, hi)));
+      span = ranges.map(([lo, hi]) => (hi - lo === 1 ? `contact ${lo}` : `contacts ${lo}-${hi - 1}`)).join(", ");
+    }
     results.push({
       table: rollup.table,
       kind: "rollup",
@@ -175,5 +229,5 @@ export async function checkFreshness(sql: Sql, windows = sampledWindows(new Date
   return results;
 }
 
-/** The keys of the rollups and the view (migrations 000071/000074): the catalog's analytics entries expect them. */
-export const ROLLUP_INDEXES = ["message_hourly_rollup_pkey", "call_cost_daily_rollup_pkey", "top_contacts_30d_contact_key"] as const;
+/** The keys of the rollups and the view (migrations 000071, 000075, 000076): the catalog's analytics entries expect them. */
+export const ROLLUP_INDEXES = ["message_hourly_rollup_pkey", "call_cost_daily_rollup_pkey", "top_contacts_30d_contact_key", "contact_counters_pkey"] as const;

@@ -40,7 +40,7 @@ export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuild
       SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
       ORDER BY contact_id, created_at DESC, id DESC`,
   },
-  // The analytics rollups (migrations 000071-000073).
+  // The analytics rollups and counters (migrations 000071-000078).
   ...MAINTAINED_ROLLUPS.map((r) => ({ table: r.table, rebuildSql: r.rebuildSql })),
 ];
 
@@ -190,7 +190,7 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       await tx.unsafe(`TRUNCATE ${d.table}`);
       await tx.unsafe(d.rebuildSql);
     }
-    // The leaderboard view (migration 000074) reads the new messages.
+    // The leaderboard view (migration 000075) reads the new messages.
     await refreshViews(tx as unknown as Sql);
   });
   const insertMs = performance.now() - started;

@@ -140,7 +140,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, fresh
     threshold: "every rollup equals its raw aggregate; every view within its staleness",
     summary:
       freshness.length === 0
-        ? "no rollups in this database (migrations 000071-000074 not applied)"
+        ? "no rollups in this database (migrations 000071-000078 not applied)"
         : freshness.map((f) => `${f.table}: ${f.summary}`).join("; "),
     ...(stale.length > 0
       ? {

@@ -1,5 +1,5 @@
---! Previous: sha1:9e5610e2daefcd798a7707f5805143d83df1f1cd
---! Hash: sha1:05edcea52b3af3d062daadc79c966bb47368df8a
+--! Previous: sha1:f2113deaaf6ce41885dcab5f3f9bbada7cccf037
+--! Hash: sha1:19cec8875762247df78e69190cda752210601c2a
 --! Message: analytics rollups: backfill message_hourly_rollup in committed batches
 
 --! no-transaction

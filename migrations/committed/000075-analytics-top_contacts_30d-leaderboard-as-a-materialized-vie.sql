@@ -1,5 +1,5 @@
---! Previous: sha1:3ec6af1cfff7575fda5c27715da62e74cbbc231e
---! Hash: sha1:944d44ba1c9bb55ada0e1f6c0578ffd6cf6e7e5b
+--! Previous: sha1:7903ed25f2edb0ea4d3da04afda1b17e5f44c047
+--! Hash: sha1:46a87ec18ee17de74341984598f01a4eff2a393a
 --! Message: analytics: top_contacts_30d leaderboard as a materialized view refreshed concurrently
 
 -- rollback: re-runnable

@@ -1,5 +1,5 @@
---! Previous: sha1:05edcea52b3af3d062daadc79c966bb47368df8a
---! Hash: sha1:3ec6af1cfff7575fda5c27715da62e74cbbc231e
+--! Previous: sha1:19cec8875762247df78e69190cda752210601c2a
+--! Hash: sha1:7903ed25f2edb0ea4d3da04afda1b17e5f44c047
 --! Message: analytics rollups: backfill call_cost_daily_rollup in committed batches
 
 --! no-transaction
