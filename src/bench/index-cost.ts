@@ -1,0 +1,234 @@
+// What each index of the set costs on write and buys on read, measured in one
+// run (issue #21): the app's bulk writes (a set-based 10,000-row insert into
+// conversation_messages and phone_contacts, a 10,000-row status update of
+// messages, triggers included) against a copy of each table holding the same
+// rows with only the base schema's keys and constraints; then, per index,
+// the same writes with that one index dropped (inside the rolled-back
+// transaction) beside the catalog queries it serves, timed with and without
+// it. Every write is one statement in a transaction that is rolled back;
+// median of `repeats` after one untimed run. The status update's HOT ratio
+// (n_tup_hot_upd / n_tup_upd) comes from pg_stat_xact_user_tables inside the
+// transaction.
+import type { Sql } from "../db/index.ts";
+import { quoteIdent } from "../db/index.ts";
+import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
+import { latencyStats } from "../verify/stats.ts";
+import type { CatalogEntry } from "../verify/catalog-types.ts";
+
+export type WriteOpName = "messages insert" | "contacts insert" | "messages status update";
+
+interface WriteOp {
+  readonly name: WriteOpName;
+  readonly table: "conversation_messages" | "phone_contacts";
+  /** The statement against `table` (the real one or its base copy). */
+  sql(table: string, rows: number, ids: { maxMessageId: number; contacts: number }): string;
+}
+
+export const WRITE_OPS: readonly WriteOp[] = [
+  {
+    name: "messages insert",
+    table: "conversation_messages",
+    sql: (t, rows, ids) => `
+      INSERT INTO ${t} (contact_id, direction, channel, content, status, metadata, created_at)
+      SELECT 1 + (g * 7919) % ${ids.contacts}, CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END,
+             (ARRAY['sms', 'whatsapp', 'email', 'voice'])[1 + g % 4],
+             'bench message ' || g || ': can we move the delivery to Thursday afternoon?',
+             (ARRAY['queued', 'sent', 'delivered', 'read', 'failed'])[1 + g % 5],
+             jsonb_build_object('bench', true, 'campaign_id', 'c' || (g % 20)), now() - (g % 1440) * interval '1 minute'
+      FROM generate_series(1, ${rows}) g`,
+  },
+  {
+    name: "contacts insert",
+    table: "phone_contacts",
+    sql: (t, rows) => `
+      INSERT INTO ${t} (contact_name, email, phone_number, company, is_active, tags, metadata, last_contacted_at)
+      SELECT 'Bench Contact ' || g, 'bench.contact' || g || '@example.com', '+19' || lpad(g::text, 12, '0'), 'Bench Co ' || (g % 50),
+             g % 10 <> 0, ARRAY['bench', 'tag' || (g % 7)], jsonb_build_object('bench', true, 'vip', g % 25 = 0), now() - (g % 90) * interval '1 day'
+      FROM generate_series(1, ${rows}) g`,
+  },
+  {
+    name: "messages status update",
+    table: "conversation_messages",
+    // Delivery receipts: the newest messages change status, nothing else.
+    sql: (t, rows, ids) => `UPDATE ${t} SET status = CASE WHEN status = 'read' THEN 'delivered' ELSE 'read' END WHERE id > ${ids.maxMessageId - rows}`,
+  },
+];
+
+export const baseCopyName = (table: string) => `bench_base_${table}`;
+
+/**
+ * The same rows with only the base schema's keys and constraints: primary
+ * key, foreign key, checks, defaults, identity, the base unique index; no
+ * performance index, no trigger.
+ */
+async function createBaseCopy(sql: Sql, table: WriteOp["table"]): Promise<void> {
+  const copy = baseCopyName(table);
+  await sql.unsafe(`DROP TABLE IF EXISTS ${copy}`);
+  await sql.unsafe(`CREATE TABLE ${copy} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY)`);
+  await sql.unsafe(`INSERT INTO ${copy} OVERRIDING SYSTEM VALUE SELECT * FROM ${table}`);
+  await sql.unsafe(`ALTER TABLE ${copy} ADD PRIMARY KEY (id)`);
+  if (table === "conversation_messages") await sql.unsafe(`ALTER TABLE ${copy} ADD FOREIGN KEY (contact_id) REFERENCES phone_contacts (id) ON DELETE CASCADE`);
+  else await sql.unsafe(`CREATE UNIQUE INDEX ON ${copy} (phone_number)`);
+  await sql.unsafe(`SELECT setval(pg_get_serial_sequence('${copy}', 'id'), (SELECT max(id) FROM ${copy}))`);
+  await sql.unsafe(`VACUUM (ANALYZE) ${copy}`);
+}
+
+class Rollback extends Error {}
+
+export interface WriteSample {
+  readonly ms: number;
+  /** Status update only: HOT updates / updates of the statement. */
+  readonly hotRatio: number | null;
+}
+
+/** One rolled-back statement, timed; `before` runs untimed in the same transaction (e.g. DROP INDEX). */
+async function timedWrite(sql: Sql, statement: string, table: string, before?: string): Promise<WriteSample> {
+  let sample: WriteSample = { ms: 0, hotRatio: null };
+  await sql
+    .begin(async (tx) => {
+      if (before) await tx.unsafe(before);
+      const t0 = performance.now();
+      await tx.unsafe(statement);
+      const ms = performance.now() - t0;
+      const [row] = await tx.unsafe(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_xact_user_tables WHERE relid = '${table}'::regclass`);
+      const { upd, hot } = row as unknown as { upd: number; hot: number };
+      sample = { ms, hotRatio: upd > 0 ? hot / upd : null };
+      throw new Rollback();
+    })
+    .catch((error) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  return sample;
+}
+
+export interface OpFigures {
+  readonly medianMs: number;
+  readonly rowsPerSecond: number;
+  readonly hotRatio: number | null;
+}
+
+async function measureOp(sql: Sql, statement: string, table: string, rows: number, repeats: number, before?: string): Promise<OpFigures> {
+  await timedWrite(sql, statement, table, before);
+  const samples: WriteSample[] = [];
+  for (let i = 0; i < repeats; i++) samples.push(await timedWrite(sql, statement, table, before));
+  const medianMs = latencyStats(samples.map((s) => s.ms)).median;
+  const hot = samples.map((s) => s.hotRatio).filter((x): x is number => x !== null);
+  return { medianMs, rowsPerSecond: rows / (medianMs / 1000), hotRatio: hot.length > 0 ? latencyStats(hot).median : null };
+}
+
+export interface OpRatio {
+  readonly op: WriteOpName;
+  readonly app: OpFigures;
+  readonly base: OpFigures;
+  /** app rows/s / base rows/s (the goal: >= 0.4). */
+  readonly ratio: number;
+}
+
+export interface IndexCost {
+  readonly index: string;
+  readonly table: string;
+  readonly bytes: number;
+  /** Per write op on its table: rows/s with the whole set, and with this index dropped. */
+  readonly writes: readonly { readonly op: WriteOpName; readonly withIndex: number; readonly without: number; readonly cost: number }[];
+  /** Catalog queries that expect it: server ms (EXPLAIN ANALYZE, median of 3) with it and without it. */
+  readonly reads: readonly { readonly entry: string; readonly withMs: number; readonly withoutMs: number }[];
+}
+
+export interface IndexCostResult {
+  readonly rows: number;
+  readonly repeats: number;
+  readonly ratios: readonly OpRatio[];
+  readonly indexes: readonly IndexCost[];
+}
+
+async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise<number> {
+  const [picker] = Object.values(entry.params);
+  const samples: number[] = [];
+  await sql
+    .begin(async (tx) => {
+      if (before) await tx.unsafe(before);
+      const [values] = await tx.unsafe(picker!);
+      const args = Object.values(values ?? {}) as never[];
+      for (let i = 0; i < 4; i++) {
+        const [plan] = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${entry.sql}`, args);
+        if (i > 0) samples.push((plan as unknown as { "QUERY PLAN": [{ "Execution Time": number }] })["QUERY PLAN"][0]["Execution Time"]);
+      }
+      throw new Rollback();
+    })
+    .catch((error) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  return latencyStats(samples).median;
+}
+
+export async function measureIndexCost(
+  sql: Sql,
+  options: { readonly rows?: number; readonly repeats?: number; readonly catalog: readonly CatalogEntry[]; readonly log?: (line: string) => void },
+): Promise<IndexCostResult> {
+  const rows = options.rows ?? 10_000;
+  const repeats = options.repeats ?? 5;
+  const log = options.log ?? (() => {});
+  const [stats] = await sql<{ maxMessageId: number; contacts: number }[]>`
+    SELECT (SELECT coalesce(max(id), 0) FROM conversation_messages)::float8 AS "maxMessageId", (SELECT count(*) FROM phone_contacts)::float8 AS contacts`;
+  const ids = { maxMessageId: stats!.maxMessageId, contacts: Math.max(1, stats!.contacts) };
+  const tables = [...new Set(WRITE_OPS.map((o) => o.table))];
+  try {
+    for (const t of tables) {
+      log(`copying ${t} with only the base schema's keys and constraints`);
+      await createBaseCopy(sql, t);
+    }
+    const ratios: OpRatio[] = [];
+    const withSet = new Map<WriteOpName, OpFigures>();
+    for (const op of WRITE_OPS) {
+      log(`${op.name}: the table as the app writes it, and its base copy`);
+      const app = await measureOp(sql, op.sql(op.table, rows, ids), op.table, rows, repeats);
+      const base = await measureOp(sql, op.sql(baseCopyName(op.table), rows, ids), baseCopyName(op.table), rows, repeats);
+      withSet.set(op.name, app);
+      ratios.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
+    }
+    const present = await sql<{ index: string; table: string; bytes: number }[]>`
+      SELECT i.indexrelid::regclass::text AS index, i.indrelid::regclass::text AS table, pg_relation_size(i.indexrelid)::float8 AS bytes
+      FROM pg_index i WHERE i.indrelid = ANY(${tables}::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 2, 1`;
+    const indexes: IndexCost[] = [];
+    for (const ix of present) {
+      log(`${ix.index}: writes and reads without it`);
+      const drop = `DROP INDEX ${quoteIdent(ix.index)}`;
+      const writes = [];
+      for (const op of WRITE_OPS.filter((o) => o.table === ix.table)) {
+        const without = await measureOp(sql, op.sql(op.table, rows, ids), op.table, rows, repeats, drop);
+        const withIndex = withSet.get(op.name)!.rowsPerSecond;
+        writes.push({ op: op.name, withIndex, without: without.rowsPerSecond, cost: 1 - withIndex / without.rowsPerSecond });
+      }
+      const served = options.catalog.filter((e) => e.expectIndexes.includes(ix.index) || PERFORMANCE_INDEXES.find((p) => p.name === ix.index)?.serves.includes(e.name));
+      const reads = [];
+      for (const entry of served) reads.push({ entry: entry.name, withMs: await serverMs(sql, entry), withoutMs: await serverMs(sql, entry, drop) });
+      indexes.push({ index: ix.index, table: ix.table, bytes: ix.bytes, writes, reads });
+    }
+    return { rows, repeats, ratios, indexes };
+  } finally {
+    for (const t of tables) await sql.unsafe(`DROP TABLE IF EXISTS ${baseCopyName(t)}`);
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const num = (x: number) => Math.round(x).toLocaleString("en-US");
+
+export function formatIndexCost(result: IndexCostResult): string {
+  const out = [
+    `Writes as the app makes them (triggers included) vs a copy with only the base keys and constraints; ${num(result.rows)} rows per statement, rolled back, median of ${result.repeats}:`,
+    "",
+    "| operation | app rows/s | base rows/s | ratio (goal >= 40%) | HOT updates |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...result.ratios.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
+    "",
+    "Per index: rows/s with the whole set and with that index dropped (its write cost), and the catalog queries that expect it, server ms with -> without it:",
+    "",
+    "| index | size | writes: with / without (cost) | reads: with -> without |",
+    "| --- | ---: | --- | --- |",
+    ...result.indexes.map(
+      (i) =>
+        `| ${i.index} | ${(i.bytes / 1024 / 1024).toFixed(1)} MB | ${i.writes.map((w) => `${w.op} ${num(w.withIndex)} / ${num(w.without)} (${pct(w.cost)})`).join("; ")} | ${i.reads.map((r) => `${r.entry} ${r.withMs.toFixed(2)} -> ${r.withoutMs.toFixed(2)}`).join("; ") || "none in the catalog"} |`,
+    ),
+  ];
+  return out.join("\n");
+}
