@@ -8,6 +8,14 @@ import { findSettingsDrift } from "../checks/settings-drift.ts";
 import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
 import { checkFreshness, type RollupFreshness } from "../rollups/index.ts";
+import type { UnsetVisibilityMap, XminHolder } from "../checks/xmin-horizon.ts";
+
+/** Found before the catalog run (verify's preflight), judged with the other checks. */
+export interface Preflight {
+  readonly freshness: readonly RollupFreshness[];
+  /** Tables whose visibility map is mostly unset, and who holds the xmin horizon back. */
+  readonly visibility: { readonly tables: readonly UnsetVisibilityMap[]; readonly holders: readonly XminHolder[] };
+}
 import type { WorkloadDelta } from "./run-catalog.ts";
 
 /** Spec "Verification Steps": index usage > 80% over the verification workload. */
@@ -33,10 +41,10 @@ export interface DatabaseCheck {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
- * `freshness`: the rollups as found when the run began (verify takes it before
- * measuring, so a long run does not age the view it is judging).
+ * `preflight`: what verify found before measuring (the rollups as the run
+ * began, so a long run does not age the view it judges; the visibility map).
  */
-export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, freshness?: readonly RollupFreshness[]): Promise<DatabaseCheck[]> {
+export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, preflight?: Preflight): Promise<DatabaseCheck[]> {
   const checks: DatabaseCheck[] = [];
 
   const stat = await checkPgStatStatements(sql);
@@ -130,7 +138,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, fresh
   // The rollups the analytics entries read: a trigger rollup must equal the
   // raw aggregate on a sampled window, a view must be younger than its
   // stated staleness; either failing means the dashboards show wrong numbers.
-  freshness ??= await checkFreshness(sql);
+  const freshness = preflight?.freshness ?? (await checkFreshness(sql));
   const stale = freshness.filter((f) => !f.fresh);
   checks.push({
     name: "rollup freshness",
@@ -155,6 +163,30 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, fresh
       : {}),
     details: freshness,
   });
+
+  // Index-only scans read the heap for every page whose visibility-map bit
+  // is unset: plans then touch more buffers than their budget. Reported as
+  // its own finding, with who holds the horizon back, so the failing queries
+  // are not mistaken for bad plans.
+  if (preflight) {
+    const { tables, holders } = preflight.visibility;
+    checks.push({
+      name: "visibility map",
+      status: tables.length === 0 ? "pass" : "warn",
+      gating: false,
+      value: tables.length,
+      threshold: "every table of 100 pages or more at least 50% all-visible (pg_class.relallvisible)",
+      summary:
+        tables.length === 0
+          ? "set on every table"
+          : `mostly unset on ${tables.map((t) => `${t.table} (${t.allVisible} of ${t.pages} pages)`).join(", ")}: index-only scans on them read the heap. ` +
+            (holders.length > 0 ? `Held back by ${holders.map((h) => `${h.kind} ${h.name} (xmin age ${h.age})`).join(", ")}.` : "Nothing holds the horizon back now: the last VACUUM ran while something did, or none ran since the load."),
+      ...(tables.length > 0
+        ? { fix: `${holders.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}${holders.length > 0 ? "; then " : ""}VACUUM (ANALYZE) ${tables.map((t) => t.table).join(", ")}, and verify again.` }
+        : {}),
+      details: preflight.visibility,
+    });
+  }
 
   return checks;
 }

@@ -13,6 +13,7 @@ import type { CatalogEntry } from "./catalog-types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { checkFreshness } from "../rollups/index.ts";
+import { tablesWithUnsetVisibilityMap, xminHolders } from "../checks/xmin-horizon.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
 import { baselineFromReport, compareWithBaseline, writeBaseline, type Baseline } from "./baseline.ts";
 import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
@@ -46,9 +47,12 @@ export async function assertReadyToVerify(sql: Sql, where: string): Promise<stri
 export async function verifyDatabase(sql: Sql, options: VerifyOptions): Promise<VerifyReport> {
   const started = performance.now();
   const serverVersion = await assertReadyToVerify(sql, options.database);
-  const freshness = await checkFreshness(sql);
+  const preflight = {
+    freshness: await checkFreshness(sql),
+    visibility: { tables: await tablesWithUnsetVisibilityMap(sql, SEED_TABLES.map((t) => t.table)), holders: await xminHolders(sql, null) },
+  };
   const run = await runCatalog(sql, options.catalog, options);
-  const checks = await runDatabaseChecks(sql, run.workload, freshness);
+  const checks = await runDatabaseChecks(sql, run.workload, preflight);
   // Raw-table references (referenceFor) are measured and reported, not graded.
   const graded = run.queries.filter((q) => q.referenceFor === undefined);
   const ran = graded.filter((q) => q.client.runs > 0);
