@@ -6,7 +6,8 @@
 // the same writes with that one index dropped (inside the rolled-back
 // transaction) beside the catalog queries it serves, timed with and without
 // it. Every write is one statement in a transaction that is rolled back;
-// median of `repeats` after one untimed run. The status update's HOT ratio
+// the two sides of each comparison are sampled alternately (median of
+// `repeats` each, after one untimed round), so the machine's drift hits both. The status update's HOT ratio
 // (n_tup_hot_upd / n_tup_upd) comes from pg_stat_xact_user_tables inside the
 // transaction.
 import type { Sql } from "../db/index.ts";
@@ -107,13 +108,35 @@ export interface OpFigures {
   readonly hotRatio: number | null;
 }
 
-async function measureOp(sql: Sql, statement: string, table: string, rows: number, repeats: number, before?: string): Promise<OpFigures> {
-  await timedWrite(sql, statement, table, before);
-  const samples: WriteSample[] = [];
-  for (let i = 0; i < repeats; i++) samples.push(await timedWrite(sql, statement, table, before));
+function figures(samples: readonly WriteSample[], rows: number): OpFigures {
   const medianMs = latencyStats(samples.map((s) => s.ms)).median;
   const hot = samples.map((s) => s.hotRatio).filter((x): x is number => x !== null);
   return { medianMs, rowsPerSecond: rows / (medianMs / 1000), hotRatio: hot.length > 0 ? latencyStats(hot).median : null };
+}
+
+/**
+ * Two variants of a write (A and B: the table and its base copy, or the set
+ * with and without one index), sampled alternately so a busy machine's
+ * drift hits both alike; one untimed round first.
+ */
+async function measurePair(
+  sql: Sql,
+  a: { statement: string; table: string; before?: string },
+  b: { statement: string; table: string; before?: string },
+  rows: number,
+  repeats: number,
+): Promise<[OpFigures, OpFigures]> {
+  const samplesA: WriteSample[] = [];
+  const samplesB: WriteSample[] = [];
+  for (let i = -1; i < repeats; i++) {
+    const sa = await timedWrite(sql, a.statement, a.table, a.before);
+    const sb = await timedWrite(sql, b.statement, b.table, b.before);
+    if (i >= 0) {
+      samplesA.push(sa);
+      samplesB.push(sb);
+    }
+  }
+  return [figures(samplesA, rows), figures(samplesB, rows)];
 }
 
 export interface OpRatio {
@@ -178,12 +201,15 @@ export async function measureIndexCost(
       await createBaseCopy(sql, t);
     }
     const ratios: OpRatio[] = [];
-    const withSet = new Map<WriteOpName, OpFigures>();
     for (const op of WRITE_OPS) {
       log(`${op.name}: the table as the app writes it, and its base copy`);
-      const app = await measureOp(sql, op.sql(op.table, rows, ids), op.table, rows, repeats);
-      const base = await measureOp(sql, op.sql(baseCopyName(op.table), rows, ids), baseCopyName(op.table), rows, repeats);
-      withSet.set(op.name, app);
+      const [app, base] = await measurePair(
+        sql,
+        { statement: op.sql(op.table, rows, ids), table: op.table },
+        { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
+        rows,
+        repeats,
+      );
       ratios.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
     }
     const present = await sql<{ index: string; table: string; bytes: number }[]>`
@@ -195,9 +221,9 @@ export async function measureIndexCost(
       const drop = `DROP INDEX ${quoteIdent(ix.index)}`;
       const writes = [];
       for (const op of WRITE_OPS.filter((o) => o.table === ix.table)) {
-        const without = await measureOp(sql, op.sql(op.table, rows, ids), op.table, rows, repeats, drop);
-        const withIndex = withSet.get(op.name)!.rowsPerSecond;
-        writes.push({ op: op.name, withIndex, without: without.rowsPerSecond, cost: 1 - withIndex / without.rowsPerSecond });
+        const statement = op.sql(op.table, rows, ids);
+        const [withIt, without] = await measurePair(sql, { statement, table: op.table }, { statement, table: op.table, before: drop }, rows, repeats);
+        writes.push({ op: op.name, withIndex: withIt.rowsPerSecond, without: without.rowsPerSecond, cost: 1 - withIt.rowsPerSecond / without.rowsPerSecond });
       }
       const served = options.catalog.filter((e) => e.expectIndexes.includes(ix.index) || PERFORMANCE_INDEXES.find((p) => p.name === ix.index)?.serves.includes(e.name));
       const reads = [];
