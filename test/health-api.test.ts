@@ -116,15 +116,31 @@ describe("health API", () => {
     }
   });
 
-  it("POST reset-stats resets the monitor and pg_stat_statements", async () => {
-    await database.sql`SELECT 1`;
-    expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
-    const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true } });
-    expect(database.getQueryStats().totalQueries).toBe(0);
-    const rows = await db.sql<{ query: string }[]>`SELECT query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-    expect(rows.map((r) => r.query)).not.toContainEqual(expect.stringMatching(/FROM conversation_messages WHERE content LIKE/));
+  it("POST reset-stats resets the monitor and this database's pg_stat_statements; another database's entries survive", async () => {
+    // Another application's database on the same server, with a statement of its own recorded.
+    const other = await migratedDatabase("health_other");
+    try {
+      // A statement shape no other code runs (aliases do not change a statement's queryid, so a
+      // marker must be in the shape itself); its text is recorded with the first call.
+      const marker = "reverse(md5(current_database()))";
+      await other.sql`SELECT reverse(md5(current_database()))`;
+      await database.sql`SELECT reverse(md5(current_database()))`;
+      const entries = (dbName: string) =>
+        db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                                WHERE d.datname = ${dbName} AND strpos(s.query, ${marker}) > 0`.then(([r]) => r?.n);
+      expect(await entries(other.name)).toBe(1);
+      expect(await entries(db.name)).toBe(1);
+      expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
+
+      const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true, scope: `database "${db.name}" only` } });
+      expect(database.getQueryStats().totalQueries).toBe(0);
+      expect(await entries(db.name)).toBe(0);
+      expect(await entries(other.name)).toBe(1);
+    } finally {
+      await other.drop();
+    }
   });
 
   it("GET /metrics: Prometheus text with the same figures", async () => {
@@ -137,6 +153,23 @@ describe("health API", () => {
     expect(res.body).toMatch(/^bollalabz_db_size_bytes \d+/m);
     expect(res.body).toMatch(/^bollalabz_db_invalid_indexes 0$/m);
     expect(res.body).toMatch(/^bollalabz_db_queries_total \d+$/m);
+  });
+
+  it("GET /metrics: every *_total is a counter and every project counter ends in _total (what promtool check metrics asks)", async () => {
+    await database.sql`SELECT 1`;
+    await database.sql`SELECT * FROM no_such_table_for_metrics`.catch(() => {});
+    const body = (await app.inject({ url: "/metrics" })).body;
+    const types = new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    for (const name of ["bollalabz_db_queries_total", "bollalabz_db_slow_queries_total", "bollalabz_db_very_slow_queries_total", "bollalabz_db_query_errors_total"]) {
+      expect(types.get(name), name).toBe("counter");
+    }
+    // prom-client's default process metrics (nodejs_*, process_*) are its names, not ours.
+    const ours = [...types].filter(([name]) => !/^(nodejs|process)_/.test(name));
+    expect(ours.filter(([name, type]) => name.endsWith("_total") && type !== "counter")).toEqual([]);
+    // pg_* keep postgres_exporter's names (its counters have no _total); ours follow the convention.
+    expect(ours.filter(([name, type]) => name.startsWith("bollalabz_db_") && type === "counter" && !name.endsWith("_total"))).toEqual([]);
+    expect(Number(/^bollalabz_db_queries_total (\d+)$/m.exec(body)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(body).toMatch(/^bollalabz_db_query_errors_total\{code="42P01"\} [1-9]\d*$/m);
   });
 
   it("unknown routes get a 404 JSON listing the endpoints", async () => {
