@@ -4,7 +4,7 @@
 // gone afterwards.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatIndexCost, measureIndexCost } from "../src/bench/index-cost.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 
 describe("bench index-cost", () => {

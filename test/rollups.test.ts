@@ -10,7 +10,7 @@ import { applyMigrations } from "../src/migrate/graphile.ts";
 import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { MAINTAINED_ROLLUPS, checkFreshness, refreshViews, rollupMismatches, startRefreshSchedule } from "../src/rollups/index.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
 import { createDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { waitFor } from "./support/wait-for.ts";
 

@@ -2,11 +2,11 @@
 // name, re-plan and time the statements it should serve with the same
 // parameters, record build time and size, estimate the write overhead from
 // the table's write rate (pg_stat_user_tables), then drop it. Runs only on a
-// database marked scratch or development (src/config/scratch-database.ts),
+// database marked scratch or development (src/db/scratch-database.ts),
 // or anywhere with --yes.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget, Sql } from "../db/index.ts";
-import { currentDatabaseMark, type DatabaseMark } from "../config/scratch-database.ts";
+import { currentDatabaseMark, type DatabaseMark } from "../db/scratch-database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
 import { indexesInPlan, timeStatement, type StatementPlan } from "./plans.ts";

@@ -13,8 +13,8 @@
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/index.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
-import { latencyStats } from "../verify/stats.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import { latencyStats } from "../base/statistics.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 
 export type WriteOpName = "messages insert" | "contacts insert" | "messages status update";
 
