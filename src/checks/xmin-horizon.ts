@@ -32,9 +32,12 @@ export async function xminHolders(sql: Sql, loadXid: bigint | null): Promise<Xmi
       UNION ALL
       SELECT 'session', 'pid ' || pid || ' (' || coalesce(nullif(application_name, ''), backend_type) || ', ' || coalesce(state, '-') || ')', age(backend_xmin)
       -- Only this database's sessions hold back its tables' horizon (slots and
-      -- standbys count for every database); VACUUMs are ignored by the horizon.
+      -- standbys count for every database). A VACUUM is ignored by the
+      -- horizon; an ANALYZE is not, autovacuum's included (it starts on a
+      -- freshly loaded table and may hold a snapshot from before the load).
       FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()
-        AND backend_type NOT IN ('walsender', 'autovacuum worker') AND coalesce(query, '') !~* '^[[:space:]]*vacuum'
+        AND backend_type <> 'walsender'
+        AND NOT (coalesce(query, '') ~* '^[[:space:]]*(autovacuum: )?vacuum' AND coalesce(query, '') !~* 'analyze')
       UNION ALL
       SELECT 'prepared transaction', gid, age(transaction) FROM pg_prepared_xacts
     )
