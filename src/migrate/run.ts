@@ -9,6 +9,7 @@ import { connectionUserError, isConnectionError, quoteIdent, withSql, type Datab
 import { MIGRATIONS_DIR, REPORTS_DIR } from "../base/project-paths.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
+import { analyzeRollupsLackingStatistics } from "../rollups/index.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
@@ -90,6 +91,8 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     const reachable = whileReachable();
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
     const analyze = failure ? null : await analyzeBuiltTables(sql, committed, touched, reachable, log);
+    // The rollups' backfills leave them without statistics (a sequential scan instead of the key range).
+    if (!failure) await reachable.run(() => analyzeRollupsLackingStatistics(sql));
     const after = await reachable.run(() => snapshotDatabase(sql));
     const states = new Map(((await reachable.run(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
     if (reachable.lost !== undefined && !failure) failure = connectionUserError(reachable.lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);

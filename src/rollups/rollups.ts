@@ -238,3 +238,18 @@ export async function checkFreshness(sql: Sql, windows = sampledWindows(new Date
 
 /** The keys of the rollups and the view (migrations 000071, 000075, 000076): the catalog's analytics entries expect them. */
 export const ROLLUP_INDEXES = ["message_hourly_rollup_pkey", "call_cost_daily_rollup_pkey", "top_contacts_30d_contact_key", "contact_counters_pkey"] as const;
+
+/**
+ * ANALYZE the rollup tables that have never been analyzed (a batched
+ * backfill fills them without statistics; the planner then prefers a
+ * sequential scan to their key range). Returns the tables analyzed.
+ */
+export async function analyzeRollupsLackingStatistics(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ table: string }[]>`
+    SELECT relname AS table FROM pg_stat_user_tables
+    WHERE relname = ANY(${MAINTAINED_ROLLUPS.map((r) => r.table)}) AND schemaname = current_schema()
+      AND last_analyze IS NULL AND last_autoanalyze IS NULL`;
+  const tables = rows.map((r) => r.table);
+  if (tables.length > 0) await sql.unsafe(`ANALYZE ${tables.join(", ")}`);
+  return tables;
+}
