@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
-import { suiteServerDir } from "./support/server-dirs.ts";
+import { suiteServerDir, suiteTempPrefix } from "./support/server-dirs.ts";
 
 const PACKAGE_SCRIPTS = Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
 
@@ -67,6 +67,7 @@ const ROWS: readonly Row[] = [
   { script: "bench", args: ["analytics", "--runs", "2"], needs: "seeded", prints: [/option|ms/i] },
   { script: "bench", args: ["plan-stability", "--samples", "2"], needs: "seeded", prints: [/plan|sample/i] },
   { script: "bench", args: ["gate-load", "--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
+  { script: "bench", args: ["advise-workload", ...TINY, "--rounds", "2", "--no-validate"], needs: "seeded", prints: [/analyzed: \d+ of \d+/] },
   { script: "bench", args: ["capture", "--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
   { script: "bench", args: ["health-load", "--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },
   { script: "bench", args: ["health-recovery", "--rounds", "1", "--down", "1"], needs: "nothing", prints: [/200 again|recover|ms/i] },
@@ -150,7 +151,7 @@ describe("npm run <script>, end to end at a tiny size", () => {
     const db = own ?? (row.needs === "seeded" ? seeded : undefined);
     const marker = randomUUID();
     try {
-      const run = await npmRun(row.script, row.args, { ...(db ? { DATABASE_URL: db.url, ROOT_DATABASE_URL: db.rootUrl, SHADOW_DATABASE_URL: db.shadowUrl } : {}), BOLLALABZ_REPORTS_DIR: reportsDir, EMBEDDED_PG_DIR: path.join(reportsDir, "no-embedded-server") }, marker);
+      const run = await npmRun(row.script, row.args, { ...(db ? { DATABASE_URL: db.url, ROOT_DATABASE_URL: db.rootUrl, SHADOW_DATABASE_URL: db.shadowUrl } : {}), BOLLALABZ_REPORTS_DIR: reportsDir, EMBEDDED_PG_DIR: path.join(reportsDir, "no-embedded-server"), BOLLALABZ_TEMP_PREFIX: suiteTempPrefix("command") }, marker);
       expect(run.code, run.out).toBe(row.exit ?? 0);
       for (const pattern of row.prints) expect(run.out).toMatch(pattern);
       expect(run.out).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);

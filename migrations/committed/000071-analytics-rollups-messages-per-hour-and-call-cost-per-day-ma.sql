@@ -1,10 +1,10 @@
 --! Previous: sha1:a757dab4883e0f90eeacaa19f59c4ab996fd7056
---! Hash: sha1:fe04756594fcc2ac5c9d5c6a9242f32a85314e1a
+--! Hash: sha1:c90da5c7c0f5a89300d12f3d648b2feea130eb5f
 --! Message: analytics rollups: messages per hour and call cost per day, maintained by statement-level triggers
 
 -- rollback: re-runnable
 -- Dashboard analytics served by rollups the database keeps current, instead
--- of aggregating 169,000 messages per chart at scale 10 (issue #21):
+-- of aggregating 169,000 messages per chart at scale 10:
 --   message_hourly_rollup   messages per UTC hour, direction and status
 --                           (daily_message_breakdown, messages_by_status_24h)
 --   call_cost_daily_rollup  calls, seconds and cost per billing day and direction

@@ -1,5 +1,5 @@
---! Previous: sha1:fe04756594fcc2ac5c9d5c6a9242f32a85314e1a
---! Hash: sha1:f2113deaaf6ce41885dcab5f3f9bbada7cccf037
+--! Previous: sha1:c90da5c7c0f5a89300d12f3d648b2feea130eb5f
+--! Hash: sha1:6471808ca04e2dea161f9e73a9c07db90c411ade
 --! Message: analytics rollups: call_cost_daily_rollup triggers on call_costs
 
 -- rollback: re-runnable

@@ -1,5 +1,5 @@
---! Previous: sha1:f2113deaaf6ce41885dcab5f3f9bbada7cccf037
---! Hash: sha1:19cec8875762247df78e69190cda752210601c2a
+--! Previous: sha1:6471808ca04e2dea161f9e73a9c07db90c411ade
+--! Hash: sha1:16c4a222c395d67efbb980f952cad028ecce6f52
 --! Message: analytics rollups: backfill message_hourly_rollup in committed batches
 
 --! no-transaction

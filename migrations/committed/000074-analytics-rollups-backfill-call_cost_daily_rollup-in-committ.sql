@@ -1,5 +1,5 @@
---! Previous: sha1:19cec8875762247df78e69190cda752210601c2a
---! Hash: sha1:7903ed25f2edb0ea4d3da04afda1b17e5f44c047
+--! Previous: sha1:16c4a222c395d67efbb980f952cad028ecce6f52
+--! Hash: sha1:753141ed7cd0ef9d5a01ee359c0b990407327750
 --! Message: analytics rollups: backfill call_cost_daily_rollup in committed batches
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:7903ed25f2edb0ea4d3da04afda1b17e5f44c047
---! Hash: sha1:46a87ec18ee17de74341984598f01a4eff2a393a
+--! Previous: sha1:753141ed7cd0ef9d5a01ee359c0b990407327750
+--! Hash: sha1:8ed02c03592f6f9d22b9931758af793066b5c56d
 --! Message: analytics: top_contacts_30d leaderboard as a materialized view refreshed concurrently
 
 -- rollback: re-runnable

@@ -1,5 +1,5 @@
---! Previous: sha1:46a87ec18ee17de74341984598f01a4eff2a393a
---! Hash: sha1:37159fd98cf43de08f3b84159e36e75c86fd398b
+--! Previous: sha1:8ed02c03592f6f9d22b9931758af793066b5c56d
+--! Hash: sha1:7fc02ce52126506533cb21566f3b0f7a958a4a9d
 --! Message: counters: contact_counters (unread inbound, messages, open tasks) maintained by statement-level triggers
 
 -- rollback: re-runnable

@@ -1,5 +1,5 @@
---! Previous: sha1:37159fd98cf43de08f3b84159e36e75c86fd398b
---! Hash: sha1:863cab4590ed54ea70b954348f5274da59338fa4
+--! Previous: sha1:7fc02ce52126506533cb21566f3b0f7a958a4a9d
+--! Hash: sha1:02e72256dacfd5f0e1e0a9c61b2f2f5331953f3a
 --! Message: counters: contact_counters triggers on scheduled_tasks
 
 -- rollback: re-runnable

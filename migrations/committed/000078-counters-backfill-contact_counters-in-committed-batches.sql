@@ -1,5 +1,5 @@
---! Previous: sha1:863cab4590ed54ea70b954348f5274da59338fa4
---! Hash: sha1:12e0a8c212758629e122c4ff4ba45643c017ec12
+--! Previous: sha1:02e72256dacfd5f0e1e0a9c61b2f2f5331953f3a
+--! Hash: sha1:b6c2b02d79f5d1e904c6b28ddbc70ce52657ff05
 --! Message: counters: backfill contact_counters in committed batches
 
 --! no-transaction
@@ -7,7 +7,7 @@
 -- Backfill contact_counters from the messages and tasks that existed before
 -- its triggers (previous migration), in batches of 50,000 ids, each committed
 -- on its own while writes go on, under the rollup_backfills protocol of
--- 000071-000072 (a batch holds its source's row FOR UPDATE; the triggers read
+-- 000071 and 000073 (a batch holds its source's row FOR UPDATE; the triggers read
 -- it FOR SHARE while the backfill is pending). A re-run resumes where the
 -- last committed batch ended. One statement (a `--! no-transaction` file
 -- with several would run as one implicit transaction).

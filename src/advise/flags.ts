@@ -6,6 +6,7 @@ import type { CatalogEntry } from "../catalog/types.ts";
 import { LARGE_TABLE_ROWS } from "./problems.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
 import { DEFAULT_TIMED_RUNS } from "./plans.ts";
+import { DEFAULT_SEQ_SCAN_ROWS } from "./redundancy.ts";
 
 export const ADVISE_SPEC = {
   usage: "npm run advise --",
@@ -21,8 +22,11 @@ export const ADVISE_SPEC = {
     "skip-overlaps": { type: "boolean" },
     runs: { type: "string" },
     "large-table-rows": { type: "string" },
+    "seq-scan-rows": { type: "string" },
     json: { type: "string" },
     markdown: { type: "string" },
+    log: { type: "string" },
+    "show-values": { type: "boolean" },
   },
   help: {
     "min-calls": `only statements called at least this often (default ${DEFAULT_MIN_CALLS})`,
@@ -36,8 +40,11 @@ export const ADVISE_SPEC = {
     "skip-overlaps": "do not measure which indexes another index serves nearly as well",
     runs: `timed EXPLAIN ANALYZE runs per statement, after one warm-up (default ${DEFAULT_TIMED_RUNS})`,
     "large-table-rows": `a sequential scan matters only on tables with at least this many rows (default ${LARGE_TABLE_ROWS})`,
+    "seq-scan-rows": `an index is never called redundant when hiding it yields a sequential scan over more rows than this (default ${DEFAULT_SEQ_SCAN_ROWS}, verify's threshold for failing a query)`,
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
+    log: "take the values the app sent from this server log (stderr text, csvlog or jsonlog; log_min_duration_statement lines with their DETAIL parameters) instead of the server's own log",
+    "show-values": "print the parameter values each statement was measured with (they are data: off by default)",
   },
 } as const;
 
@@ -56,8 +63,11 @@ export interface ParsedAdviseFlags {
   readonly overlaps: boolean;
   readonly runs?: number;
   readonly largeTableRows?: number;
+  readonly seqScanRows?: number;
   readonly json?: string;
   readonly markdown?: string;
+  readonly logFile?: string;
+  readonly showValues?: boolean;
 }
 
 function intProblem(name: string, raw: string | undefined, min: number, max: number): string | null {
@@ -75,6 +85,7 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     intProblem("limit", values.limit, 1, 1000),
     intProblem("runs", values.runs, 1, 100),
     intProblem("large-table-rows", values["large-table-rows"], 0, 1e12),
+    intProblem("seq-scan-rows", values["seq-scan-rows"], 0, 1e12),
   ].filter((p): p is string => p !== null);
   if (values.exclude !== undefined) {
     try {
@@ -100,6 +111,9 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     overlaps: !values["skip-overlaps"],
     ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
     ...(values["large-table-rows"] !== undefined ? { largeTableRows: Number(values["large-table-rows"]) } : {}),
+    ...(values["seq-scan-rows"] !== undefined ? { seqScanRows: Number(values["seq-scan-rows"]) } : {}),
+    ...(values.log !== undefined ? { logFile: values.log } : {}),
+    showValues: Boolean(values["show-values"]),
     json: outputFileFlag("json", values.json),
     markdown: outputFileFlag("markdown", values.markdown),
   };

@@ -3,7 +3,7 @@
 // set (what `npm run bench` always ran). `--help` lists the names; `<name>
 // --help` shows that benchmark's flags. Each prints figures, never asserts.
 import { EXIT, UserError } from "../base/errors.ts";
-import type { CommandMain } from "./run-command.ts";
+import type { CommandContext, CommandMain } from "./run-command.ts";
 
 type Bench = { readonly summary: string; readonly load: () => Promise<{ main: CommandMain }> };
 
@@ -18,6 +18,7 @@ export const BENCHES: Readonly<Record<string, Bench>> = {
   capture: { summary: "the monitor's cost: time per capture, rows and bytes kept per day", load: () => import("./bench/capture.ts") },
   "health-load": { summary: "the health API under load (autocannon)", load: () => import("./bench/health-load.ts") },
   "index-cost": { summary: "per index: write cost (rows/s with and without it) beside the catalog queries it serves; bulk writes vs base-schema copies", load: () => import("./bench/index-cost.ts") },
+  "advise-workload": { summary: "~20 ordinary app queries through the app's pool on a seeded scratch database, then advise --validate, timed", load: () => import("./bench/advise-workload.ts") },
   "health-recovery": { summary: "how fast the health API sees the database back after an outage", load: () => import("./bench/health-recovery.ts") },
 };
 
@@ -26,13 +27,13 @@ function formatBenches(): string {
   return Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(width)}  ${b.summary}`).join("\n");
 }
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], context: CommandContext): Promise<number | void> {
   const [first, ...rest] = argv;
   if (first !== undefined && !first.startsWith("-")) {
     const bench = BENCHES[first];
     if (!bench) throw new UserError(`Unknown benchmark '${first}': expected one of\n${formatBenches()}\nExample: npm run bench -- seed --help`, EXIT.usage);
-    return (await bench.load()).main(rest);
+    return (await bench.load()).main(rest, context);
   }
   if (argv.includes("--help")) console.log(`usage: npm run bench -- <name> [flags]   (no name: indexes)\n${formatBenches()}\n\nindexes:`);
-  return (await BENCHES.indexes!.load()).main(argv);
+  return (await BENCHES.indexes!.load()).main(argv, context);
 }

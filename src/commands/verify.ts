@@ -15,6 +15,7 @@ import { verifyTarget } from "../verify/verify.ts";
 import { loadBaseline } from "../verify/baseline.ts";
 import { replicaTargets, REPLICA_URLS_ENV } from "../replication/targets.ts";
 import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../verify/replicas.ts";
+import type { CommandContext } from "./run-command.ts";
 
 const spec = {
   usage: "npm run verify --",
@@ -50,11 +51,11 @@ const spec = {
   },
 } as const;
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(formatHelp(spec));
-    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade, an invalid index, or a regression against --baseline");
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data, cannot enter the reader role bollalabz_verify);\n            5 below --min-grade, an invalid index, or a regression against --baseline; 130/143 interrupted (SIGINT/SIGTERM)");
     return;
   }
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
@@ -73,6 +74,7 @@ export async function main(argv: string[]): Promise<number | void> {
   const replicas = replicaTargets(values.replica);
   const maxReplicaLagSeconds = positiveNumberFlag("max-replica-lag", values["max-replica-lag"], MAX_REPLICA_LAG_SECONDS, 86_400);
 
+  setInterruptedState("verify interrupted: nothing changed on the server (the catalog runs read-only as the reader role and every transaction, the ANALYZE samples too, is rolled back) and no report was written; run npm run verify again");
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
   // The same run options for the primary alone and for primary + replicas.

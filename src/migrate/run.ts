@@ -13,6 +13,7 @@ import { analyzeRollupsLackingStatistics } from "../rollups/index.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
+import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, tablesLackingStatistics, type DatabaseSnapshot } from "./stats.ts";
 
 export { GRAPHILE_MIGRATE_LOCK } from "./lock.ts";
@@ -88,9 +89,19 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     // From here on the server may be gone (it died mid-build, or during the
     // ANALYZE): the report is still written, with what was done, and the
     // figures that need the server are left out.
-    const reachable = whileReachable();
+    // A migration that failed because the server went away is final: the
+    // server is not asked again. Its other backends may still answer for a
+    // moment while it shuts down (the postmaster signals them one by one), or
+    // it may be restarting after a crash, so figures read now would depend on
+    // that race; and a vanished host would hold the report for the connect timeout.
+    const reachable = whileReachable(failure?.exitCode === EXIT.unreachable ? failure : undefined);
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
     const analyze = failure ? null : await analyzeBuiltTables(sql, committed, touched, reachable, log);
+    // verify's reader role (src/db/verify-reader-role.ts), after every run, also
+    // when nothing was pending: SELECT on tables this run created, and the
+    // role itself on a server that never had it. A NOTICE says what the
+    // migrating role may not do; verify then prints the grants to run.
+    if (!failure) await reachable.run(() => ensureVerifyReaderRole(sql));
     // The rollups' backfills leave them without statistics (a sequential scan instead of the key range).
     if (!failure) await reachable.run(() => analyzeRollupsLackingStatistics(sql));
     const after = await reachable.run(() => snapshotDatabase(sql));
@@ -123,7 +134,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
       throw new UserError(`After the migration these performance indexes are INVALID: ${broken.map((b) => b.index).join(", ")}. Run 'npm run migrate' again to rebuild them.`, EXIT.failed);
     }
     return written;
-  }, { max: 1, applicationName: "bollalabz-db migrate" });
+  }, { max: 1, applicationName: "bollalabz-db/migrate" });
 }
 
 type AppliedMigration = { file: string; startedAt: number; ms: number };
@@ -173,10 +184,10 @@ async function applyTimed(
   return { applied, failure };
 }
 
-/** Runs work while the server answers; after the first lost connection every later run is skipped (null) and `lost` holds the error. */
-function whileReachable() {
+/** Runs work while the server answers; after the first lost connection (or from the start, given `lostAlready`) every run is skipped (null) and `lost` holds the error. */
+function whileReachable(lostAlready?: unknown) {
   const state: { lost: unknown; run<T>(work: () => Promise<T>): Promise<T | null> } = {
-    lost: undefined,
+    lost: lostAlready,
     async run(work) {
       if (state.lost !== undefined) return null;
       try {
