@@ -53,7 +53,14 @@ export const appRole = app.role.name;
 export const containerName = server.container.name;
 /** For the application (role with pool-sized connection limit, no DDL). Secret. */
 export const appUrl = connectionUrl({ user: app.role.name, password: config.appPassword, host, port, database: databaseName });
-/** For `npm run migrate` and `npm run verify` (the superuser, which owns the schema). Secret. */
+/**
+ * For `npm run migrate` and `npm run verify` (the superuser, which owns the schema). Secret.
+ * The analytics leaderboard (materialized view top_contacts_30d, migration
+ * 000075) needs a refresher beside this stack: `npm run serve` against it
+ * refreshes every 60 s, or cron `DATABASE_URL=$(pulumi stack output --show-secrets
+ * migrationUrl) npm run -s refresh` every minute; verify fails a view older
+ * than 5 minutes.
+ */
 export const migrationUrl = connectionUrl({ user: SUPERUSER, password: config.postgresPassword, host, port, database: databaseName });
 
 // Replicas (empty lists without `bollalabz-db:replicas`). The app and the

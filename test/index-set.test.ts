@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { readPerformanceMigrations } from "../src/migrate/performance-migrations.ts";
 import { PERFORMANCE_INDEXES, SPEC_INDEX_NAMES, createIndexStatement } from "../src/indexes/performance-indexes.ts";
+import { ROLLUP_INDEXES } from "../src/rollups/index.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
 
 const BASE_SCHEMA_INDEXES = ["idx_phone_contacts_phone_number", "idx_call_costs_call_sid"];
@@ -51,7 +52,7 @@ describe("performance index set", () => {
         expect(entries.get(s)!.expectIndexes, `${s} should expect ${ix.name}`).toContain(ix.name);
       }
     }
-    const known = new Set([...PERFORMANCE_INDEXES.map((i) => i.name), ...BASE_SCHEMA_INDEXES]);
+    const known = new Set<string>([...PERFORMANCE_INDEXES.map((i) => i.name), ...BASE_SCHEMA_INDEXES, ...ROLLUP_INDEXES]);
     for (const e of CATALOG) for (const ix of e.expectIndexes) expect(known.has(ix), `${e.name} expects unknown ${ix}`).toBe(true);
     // The spec's ten plus content search and a JSONB filter.
     for (const name of [

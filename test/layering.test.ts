@@ -14,7 +14,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const FLOORS: readonly (readonly string[])[] = [
   ["base"],
   ["db", "settings", "container"],
-  ["catalog", "checks", "replication"],
+  ["catalog", "checks", "replication", "rollups"],
   ["indexes", "embedded", "deploy", "pool", "observe"],
   ["seed", "migrate", "dashboard"],
   ["verify", "advise", "health"],

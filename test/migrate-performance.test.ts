@@ -136,8 +136,10 @@ describe("performance index migrations: applied by npm run migrate's runner", ()
       expect(a.bytes, a.file).toBeGreaterThan(0);
       expect(a.valid, a.file).toBe(true);
     }
-    // + conversations_pkey (the inbox table's primary key).
-    expect(report.after!.totalIndexes - report.before.totalIndexes).toBe(names.length + 1);
+    // + the primary keys of the tables the other migrations create: conversations (the inbox),
+    // message_hourly_rollup, call_cost_daily_rollup, contact_counters and their bookkeeping
+    // (rollup_backfills, materialized_view_refreshes). The view's key is not a table's.
+    expect(report.after!.totalIndexes - report.before.totalIndexes).toBe(names.length + 6);
     expect(report.after!.databaseBytes).toBeGreaterThan(report.before.databaseBytes);
     expect(report.analyze!.tables).toEqual([...new Set(migrations.map((m) => m.index.table))].sort());
     const text = formatReport(report);

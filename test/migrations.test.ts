@@ -19,8 +19,10 @@ describe("base schema migration", () => {
   it("creates the eight tables of the spec", async () => {
     const rows = await db.sql<{ name: string }[]>`
       SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
-    // ...plus the inbox's conversations (migration 000063), derived from conversation_messages.
-    expect(rows.map((r) => r.name).sort()).toEqual([...TABLES, "conversations"].sort());
+    // ...plus the inbox's conversations (migration 000063), derived from conversation_messages,
+    // and the analytics rollups and counters with their bookkeeping (000071, 000075, 000076).
+    const derived = ["conversations", "message_hourly_rollup", "call_cost_daily_rollup", "rollup_backfills", "materialized_view_refreshes", "contact_counters"];
+    expect(rows.map((r) => r.name).sort()).toEqual([...TABLES, ...derived].sort());
     expect(SEED_TABLES.map((t) => t.table).sort()).toEqual([...TABLES].sort());
   });
 

@@ -10,7 +10,7 @@ import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./types.ts";
 import { readOnlyQueryProblems } from "./read-only-sql.ts";
 
 const KINDS: readonly QueryKind[] = ["point", "list", "search", "analytics"];
-const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "budgetBuffers", "budgetRows", "seqScanOk", "prepared", "reason"]);
+const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "budgetBuffers", "budgetRows", "seqScanOk", "prepared", "maxStalenessSeconds", "referenceFor", "reason"]);
 const NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Highest $n in a query (0 when it has no parameters); quoted text is skipped. */
@@ -80,6 +80,8 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
     if (e.seqScanOk !== undefined && typeof e.seqScanOk !== "boolean") problem("seqScanOk", `must be true or false, got ${describe(e.seqScanOk)}`);
     if (e.prepared !== undefined && typeof e.prepared !== "boolean") problem("prepared", `must be true or false, got ${describe(e.prepared)}`);
     if (e.reason !== undefined && typeof e.reason !== "string") problem("reason", `must be a string, got ${describe(e.reason)}`);
+    if (e.maxStalenessSeconds !== undefined && (typeof e.maxStalenessSeconds !== "number" || !Number.isFinite(e.maxStalenessSeconds) || e.maxStalenessSeconds < 0)) problem("maxStalenessSeconds", `must be a number of seconds, 0 or more, got ${describe(e.maxStalenessSeconds)}`);
+    if (e.referenceFor !== undefined && (typeof e.referenceFor !== "string" || e.referenceFor === "")) problem("referenceFor", `must name the catalog entry this one is the raw reference of, got ${describe(e.referenceFor)}`);
 
     const kind = e.kind as QueryKind;
     entries.push({
@@ -95,6 +97,8 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
       ...(e.budgetRows !== undefined ? { budgetRows: e.budgetRows as number | null } : {}),
       ...(e.seqScanOk !== undefined ? { seqScanOk: e.seqScanOk as boolean } : {}),
       ...(e.prepared !== undefined ? { prepared: e.prepared as boolean } : {}),
+      ...(e.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: e.maxStalenessSeconds as number } : {}),
+      ...(e.referenceFor !== undefined ? { referenceFor: e.referenceFor as string } : {}),
       reason: typeof e.reason === "string" ? e.reason : "",
     });
   });

@@ -44,6 +44,19 @@ export interface CatalogEntry {
    * Default true (postgres.js prepares every query).
    */
   readonly prepared?: boolean;
+  /**
+   * How stale the answer may be, in seconds: 0 for a rollup kept by triggers
+   * in the writing transaction, the refresh schedule's bound for a
+   * materialized view (verify fails a view older than that). Absent: reads
+   * the live tables.
+   */
+  readonly maxStalenessSeconds?: number;
+  /**
+   * Names the entry this one is the raw-table reference of (the aggregate a
+   * rollup replaces): measured and reported so the saving is visible, but
+   * not graded.
+   */
+  readonly referenceFor?: string;
   /** Why the query matters / why the expectation holds. */
   readonly reason: string;
 }

@@ -24,6 +24,7 @@ export const VERBS: Readonly<Record<string, Verb>> = {
   capture: { summary: "one capture of the monitor's history", load: () => import("./capture.ts") },
   deploy: { summary: "provision with Pulumi", load: () => import("./deploy.ts") },
   maintenance: { summary: "the maintenance routine", load: () => import("./maintenance.ts") },
+  refresh: { summary: "refresh the analytics materialized views once (cron-able)", load: () => import("./refresh.ts") },
   advise: { summary: "index advice from the workload", load: () => import("./advise.ts") },
   "drop-invalid-indexes": { summary: "graphile-migrate hook: drop INVALID performance indexes", load: () => import("./drop-invalid-indexes.ts") },
 };

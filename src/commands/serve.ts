@@ -4,6 +4,7 @@
 import { formatHelp, parseFlags } from "../base/flags.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../health/server.ts";
+import { REFRESH_INTERVAL_SECONDS, startRefreshSchedule } from "../rollups/index.ts";
 import type { CommandContext } from "./run-command.ts";
 
 const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
@@ -19,8 +20,18 @@ export async function main(argv: string[], { setInterruptedState, onInterrupt }:
   const server = await startHealthServer(process.env, { target });
   console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
   for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
-  // Ctrl-C / SIGTERM is how serve ends: close the server (in-flight answers finish), then the one line.
-  setInterruptedState("serve stopped: the health server answered its last requests and closed its database connections; nothing else was running");
-  onInterrupt(() => server.close());
+  // The analytics views' refresh schedule (the catalog states their staleness).
+  const schedule = startRefreshSchedule(server.database.config.target, {
+    intervalSeconds: REFRESH_INTERVAL_SECONDS,
+    onError: (error) => console.error(`refresh of the analytics views failed (retried in ${REFRESH_INTERVAL_SECONDS} s): ${error.message}`),
+  });
+  console.error(`refreshing the analytics views every ${REFRESH_INTERVAL_SECONDS} s`);
+  // Ctrl-C / SIGTERM is how serve ends: stop the refresh schedule (a running refresh finishes), close the server
+  // (in-flight answers finish), then the one line.
+  setInterruptedState("serve stopped: the health server answered its last requests and closed its database connections; the view refresh schedule stopped");
+  onInterrupt(async () => {
+    await schedule.stop();
+    await server.close();
+  });
   await new Promise<never>(() => {});
 }

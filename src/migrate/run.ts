@@ -9,6 +9,7 @@ import { connectionUserError, isConnectionError, quoteIdent, withSql, type Datab
 import { MIGRATIONS_DIR, REPORTS_DIR } from "../base/project-paths.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
+import { analyzeRollupsLackingStatistics } from "../rollups/index.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
@@ -101,6 +102,8 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     // role itself on a server that never had it. A NOTICE says what the
     // migrating role may not do; verify then prints the grants to run.
     if (!failure) await reachable.run(() => ensureVerifyReaderRole(sql));
+    // The rollups' backfills leave them without statistics (a sequential scan instead of the key range).
+    if (!failure) await reachable.run(() => analyzeRollupsLackingStatistics(sql));
     const after = await reachable.run(() => snapshotDatabase(sql));
     const states = new Map(((await reachable.run(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
     if (reachable.lost !== undefined && !failure) failure = connectionUserError(reachable.lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);

@@ -41,8 +41,13 @@ export function seedProgressDisplay(indent = ""): (event: SeedProgress) => void 
       bar ??= progressBar(`${indent}rebuild indexes`, e.total, "indexes");
       bar.update(e.done, e.name);
     } else if (e.kind === "indexes-done") bar?.finish(`${indent}  ${"rebuilt indexes".padEnd(26)} ${String(e.count).padStart(9)}       ${formatMs(e.ms)}`);
-    else if (e.kind === "vacuum-start") bar = progressBar(`${indent}VACUUM ANALYZE`, 1, "steps");
-    else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${"VACUUM ANALYZE".padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
+    else if (e.kind === "xmin-wait") {
+      bar ??= progressBar(`${indent}waiting for older snapshots before VACUUM`, Math.ceil(e.timeoutMs / 1000), "s");
+      bar.update(Math.floor(e.waitedMs / 1000), e.holders.map((h) => `${h.kind} ${h.name}`).join(", "));
+    } else if (e.kind === "vacuum-start") {
+      bar?.finish(`${indent}  ${"waited for snapshots".padEnd(26)}`);
+      bar = progressBar(`${indent}VACUUM ANALYZE`, 1, "steps");
+    } else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${"VACUUM ANALYZE".padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
     if (e.kind === "table-done" || e.kind === "indexes-done" || e.kind === "vacuum-done") bar = undefined;
   };
 }
@@ -57,4 +62,10 @@ export function printSeedSummary(result: SeedResult): void {
     `seeded ${rows.toLocaleString("en-US")} rows at scale ${result.scale} (seed ${result.seed}, anchor ${result.anchor.slice(0, 10)}) in ${formatMs(result.totalMs)} ` +
       `(load ${formatMs(result.insertMs)}${indexes}; vacuum analyze ${formatMs(result.vacuumMs)})`,
   );
+  if (result.xminWait.blockedBy.length > 0) {
+    console.log(
+      `warning: after ${formatMs(result.xminWait.waitedMs)} these still held snapshots older than the load, so VACUUM could not mark every loaded page all-visible ` +
+        `(index-only scans read the heap until it can): ${result.xminWait.blockedBy.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}. Then run VACUUM (ANALYZE) on the tables, or seed again.`,
+    );
+  }
 }

@@ -7,6 +7,8 @@ import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
 import { dropIndexesStatement, existingPerformanceIndexes, planIndexes, type IndexPlan, type SeedIndexMode } from "./indexes.ts";
 import { RND_FUNCTION_SQL, SEED_TABLES, rowsAt, seedTable } from "./tables.ts";
+import { MAINTAINED_ROLLUPS, refreshViews } from "../rollups/index.ts";
+import { waitForXminHorizon, type XminHolder, type XminWait } from "../checks/xmin-horizon.ts";
 
 export interface SeedOptions {
   readonly scale: number;
@@ -24,6 +26,12 @@ export interface SeedOptions {
   readonly replaceForeignData?: boolean;
   /** What to do with the performance indexes on the tables (default rebuild; see ./indexes.ts). */
   readonly indexes?: SeedIndexMode;
+  /**
+   * How long to wait before the closing VACUUM for every snapshot older than
+   * the load (a standby's slot, an open transaction) to go (default 120 s):
+   * until then VACUUM cannot mark the loaded pages all-visible.
+   */
+  readonly xminWaitMs?: number;
 }
 
 /**
@@ -39,6 +47,8 @@ export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuild
       SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
       ORDER BY contact_id, created_at DESC, id DESC`,
   },
+  // The analytics rollups and counters (migrations 000071-000078).
+  ...MAINTAINED_ROLLUPS.map((r) => ({ table: r.table, rebuildSql: r.rebuildSql })),
 ];
 
 async function existingDerivedTables(sql: Sql): Promise<(typeof DERIVED_TABLES)[number][]> {
@@ -78,6 +88,7 @@ export type SeedProgress =
   | { readonly kind: "index-plan"; readonly strategy: IndexPlan["strategy"]; readonly count: number; readonly reason: string }
   | { readonly kind: "index-start"; readonly name: string; readonly table: string; readonly done: number; readonly total: number }
   | { readonly kind: "indexes-done"; readonly count: number; readonly ms: number }
+  | { readonly kind: "xmin-wait"; readonly holders: readonly XminHolder[]; readonly waitedMs: number; readonly timeoutMs: number }
   | { readonly kind: "vacuum-start" }
   | { readonly kind: "vacuum-done"; readonly ms: number };
 
@@ -90,6 +101,8 @@ export interface SeedResult {
   /** The performance indexes: kept, rebuilt (inside insertMs) or none there. */
   readonly indexes: { readonly strategy: IndexPlan["strategy"]; readonly reason: string; readonly count: number; readonly rebuildMs: number };
   readonly vacuumMs: number;
+  /** The wait before the VACUUM; blockedBy non-empty: the timeout passed and the visibility map may stay partly unset. */
+  readonly xminWait: XminWait;
   readonly totalMs: number;
 }
 
@@ -123,6 +136,7 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
   const started = performance.now();
   let plan: IndexPlan = planIndexes("rebuild", []);
   let rebuildMs = 0;
+  let loadXid = 0n;
 
   await inOneTransaction(sql, async (tx) => {
     await tx.unsafe(RND_FUNCTION_SQL);
@@ -187,9 +201,21 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       await tx.unsafe(`TRUNCATE ${d.table}`);
       await tx.unsafe(d.rebuildSql);
     }
+    // The leaderboard view (migration 000075) reads the new messages.
+    await refreshViews(tx as unknown as Sql);
+    const [{ xid }] = (await tx`SELECT txid_current()::text AS xid`) as unknown as [{ xid: string }];
+    loadXid = BigInt(xid);
   });
   const insertMs = performance.now() - started;
 
+  // VACUUM marks the loaded pages all-visible only once no snapshot older
+  // than the load remains (a standby's slot with hot_standby_feedback, an
+  // open transaction): wait for them first, then vacuum whatever the outcome.
+  const timeoutMs = options.xminWaitMs ?? 120_000;
+  const xminWait = await waitForXminHorizon(sql, loadXid, {
+    timeoutMs,
+    onWait: (holders, waitedMs) => options.onProgress?.({ kind: "xmin-wait", holders, waitedMs, timeoutMs }),
+  });
   options.onProgress?.({ kind: "vacuum-start" });
   const v0 = performance.now();
   const derivedNow = await existingDerivedTables(sql);
@@ -205,6 +231,7 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     insertMs,
     indexes: { strategy: plan.strategy, reason: plan.reason, count: plan.indexes.length, rebuildMs },
     vacuumMs,
+    xminWait,
     totalMs: performance.now() - started,
   };
 }

@@ -9,6 +9,15 @@ import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
 import type { WorkloadDelta } from "./workload-counters.ts";
 import { formatPercent } from "../base/format.ts";
+import { checkFreshness, type RollupFreshness } from "../rollups/index.ts";
+import type { UnsetVisibilityMap, XminHolder } from "../checks/xmin-horizon.ts";
+
+/** Found before the catalog run (verify's preflight), judged with the other checks. */
+export interface Preflight {
+  readonly freshness: readonly RollupFreshness[];
+  /** Tables whose visibility map is mostly unset, and who holds the xmin horizon back. */
+  readonly visibility: { readonly tables: readonly UnsetVisibilityMap[]; readonly holders: readonly XminHolder[] };
+}
 
 /** Spec "Verification Steps": index usage > 80% over the verification workload. */
 export const INDEX_USAGE_RATIO_MIN = 0.8;
@@ -32,7 +41,11 @@ export interface DatabaseCheck {
 
 const pct = (x: number) => formatPercent(x);
 
-export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Promise<DatabaseCheck[]> {
+/**
+ * `preflight`: what verify found before measuring (the rollups as the run
+ * began, so a long run does not age the view it judges; the visibility map).
+ */
+export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, preflight?: Preflight): Promise<DatabaseCheck[]> {
   const checks: DatabaseCheck[] = [];
 
   const stat = await checkPgStatStatements(sql);
@@ -108,6 +121,59 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
     summary: () => `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
     fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed).",
   }));
+
+  // The rollups the analytics entries read: a trigger rollup must equal the
+  // raw aggregate on a sampled window, a view must be younger than its
+  // stated staleness; either failing means the dashboards show wrong numbers.
+  const freshness = preflight?.freshness ?? (await checkFreshness(sql));
+  const stale = freshness.filter((f) => !f.fresh);
+  checks.push({
+    name: "rollup freshness",
+    status: stale.length === 0 ? "pass" : "fail",
+    gating: true,
+    value: stale.length,
+    threshold: "every rollup equals its raw aggregate; every view within its staleness",
+    summary:
+      freshness.length === 0
+        ? "no rollups in this database (migrations 000071-000078 not applied)"
+        : freshness.map((f) => `${f.table}: ${f.summary}`).join("; "),
+    ...(stale.length > 0
+      ? {
+          fix: stale
+            .map((f) =>
+              f.kind === "view"
+                ? `${f.table} is stale: run 'npm run refresh' now and keep 'npm run serve' or a cron of 'npm run refresh' running.`
+                : `${f.table} disagrees with its raw table (first: ${f.mismatches?.[0] ?? "?"}): something wrote with its triggers disabled (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER); rebuild it ('npm run seed' rebuilds generated data) and find that writer.`,
+            )
+            .join(" "),
+        }
+      : {}),
+    details: freshness,
+  });
+
+  // Index-only scans read the heap for every page whose visibility-map bit
+  // is unset: plans then touch more buffers than their budget. Reported as
+  // its own finding, with who holds the horizon back, so the failing queries
+  // are not mistaken for bad plans.
+  if (preflight) {
+    const { tables, holders } = preflight.visibility;
+    checks.push({
+      name: "visibility map",
+      status: tables.length === 0 ? "pass" : "warn",
+      gating: false,
+      value: tables.length,
+      threshold: "every table of 100 pages or more at least 50% all-visible (pg_class.relallvisible)",
+      summary:
+        tables.length === 0
+          ? "set on every table"
+          : `mostly unset on ${tables.map((t) => `${t.table} (${t.allVisible} of ${t.pages} pages)`).join(", ")}: index-only scans on them read the heap. ` +
+            (holders.length > 0 ? `Held back by ${holders.map((h) => `${h.kind} ${h.name} (xmin age ${h.age})`).join(", ")}.` : "Nothing holds the horizon back now: the last VACUUM ran while something did, or none ran since the load."),
+      ...(tables.length > 0
+        ? { fix: `${holders.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}${holders.length > 0 ? "; then " : ""}VACUUM (ANALYZE) ${tables.map((t) => t.table).join(", ")}, and verify again.` }
+        : {}),
+      details: preflight.visibility,
+    });
+  }
 
   return checks;
 }

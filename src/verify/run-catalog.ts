@@ -95,6 +95,10 @@ export interface QueryResult {
   readonly prepared: boolean;
   readonly expectIndexes: readonly string[];
   readonly expectMode: "all" | "any";
+  /** From the catalog entry: how stale its answer may be (s). */
+  readonly maxStalenessSeconds?: number;
+  /** From the catalog entry: a raw-table reference, reported but not graded. */
+  readonly referenceFor?: string;
   readonly pass: boolean;
   /** Every reason it fails, prefixed with the variant. */
   readonly failures: readonly string[];
@@ -376,6 +380,8 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
       prepared: entry.prepared ?? true,
       expectIndexes: entry.expectIndexes,
       expectMode: entry.expectMode ?? "all",
+      ...(entry.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: entry.maxStalenessSeconds } : {}),
+      ...(entry.referenceFor !== undefined ? { referenceFor: entry.referenceFor } : {}),
       pass: failures.length === 0,
       failures,
       fixes: [...fixes],

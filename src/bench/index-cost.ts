@@ -1,0 +1,264 @@
+// What each index of the set costs on write and buys on read, measured in one
+// run (issue #21): the app's bulk writes (a set-based 10,000-row insert into
+// conversation_messages and phone_contacts, a 10,000-row status update of
+// messages, triggers included) against a copy of each table holding the same
+// rows with only the base schema's keys and constraints; then, per index,
+// the same writes with that one index dropped (inside the rolled-back
+// transaction) beside the catalog queries it serves, timed with and without
+// it. Every write is one statement in a transaction that is rolled back;
+// the two sides of each comparison are sampled alternately (median of
+// `repeats` each, after one untimed round), so the machine's drift hits both. The status update's HOT ratio
+// (n_tup_hot_upd / n_tup_upd) comes from pg_stat_xact_user_tables inside the
+// transaction.
+import type { Sql } from "../db/index.ts";
+import { quoteIdent } from "../db/index.ts";
+import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
+import { latencyStats } from "../base/statistics.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
+
+export type WriteOpName = "messages insert" | "contacts insert" | "messages status update";
+
+interface WriteOp {
+  readonly name: WriteOpName;
+  readonly table: "conversation_messages" | "phone_contacts";
+  /** The statement against `table` (the real one or its base copy). */
+  sql(table: string, rows: number, ids: { maxMessageId: number; contacts: number }): string;
+}
+
+export const WRITE_OPS: readonly WriteOp[] = [
+  {
+    name: "messages insert",
+    table: "conversation_messages",
+    sql: (t, rows, ids) => `
+      INSERT INTO ${t} (contact_id, direction, channel, content, status, metadata, created_at)
+      SELECT 1 + (g * 7919) % ${ids.contacts}, CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END,
+             (ARRAY['sms', 'whatsapp', 'email', 'voice'])[1 + g % 4],
+             'bench message ' || g || ': can we move the delivery to Thursday afternoon?',
+             (ARRAY['queued', 'sent', 'delivered', 'read', 'failed'])[1 + g % 5],
+             jsonb_build_object('bench', true, 'campaign_id', 'c' || (g % 20)), now() - (g % 1440) * interval '1 minute'
+      FROM generate_series(1, ${rows}) g`,
+  },
+  {
+    name: "contacts insert",
+    table: "phone_contacts",
+    sql: (t, rows) => `
+      INSERT INTO ${t} (contact_name, email, phone_number, company, is_active, tags, metadata, last_contacted_at)
+      SELECT 'Bench Contact ' || g, 'bench.contact' || g || '@example.com', '+19' || lpad(g::text, 12, '0'), 'Bench Co ' || (g % 50),
+             g % 10 <> 0, ARRAY['bench', 'tag' || (g % 7)], jsonb_build_object('bench', true, 'vip', g % 25 = 0), now() - (g % 90) * interval '1 day'
+      FROM generate_series(1, ${rows}) g`,
+  },
+  {
+    name: "messages status update",
+    table: "conversation_messages",
+    // Delivery receipts: the newest messages change status, nothing else.
+    sql: (t, rows, ids) => `UPDATE ${t} SET status = CASE WHEN status = 'read' THEN 'delivered' ELSE 'read' END WHERE id > ${ids.maxMessageId - rows}`,
+  },
+];
+
+export const baseCopyName = (table: string) => `bench_base_${table}`;
+
+/**
+ * The same rows with only the base schema's keys and constraints: primary
+ * key, foreign key, checks, defaults, identity, the base unique index; no
+ * performance index, no trigger.
+ */
+async function createBaseCopy(sql: Sql, table: WriteOp["table"]): Promise<void> {
+  const copy = baseCopyName(table);
+  await sql.unsafe(`DROP TABLE IF EXISTS ${copy}`);
+  await sql.unsafe(`CREATE TABLE ${copy} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY)`);
+  await sql.unsafe(`INSERT INTO ${copy} OVERRIDING SYSTEM VALUE SELECT * FROM ${table}`);
+  await sql.unsafe(`ALTER TABLE ${copy} ADD PRIMARY KEY (id)`);
+  if (table === "conversation_messages") await sql.unsafe(`ALTER TABLE ${copy} ADD FOREIGN KEY (contact_id) REFERENCES phone_contacts (id) ON DELETE CASCADE`);
+  else await sql.unsafe(`CREATE UNIQUE INDEX ON ${copy} (phone_number)`);
+  await sql.unsafe(`SELECT setval(pg_get_serial_sequence('${copy}', 'id'), (SELECT max(id) FROM ${copy}))`);
+  await sql.unsafe(`VACUUM (ANALYZE) ${copy}`);
+}
+
+class Rollback extends Error {}
+
+export interface WriteSample {
+  readonly ms: number;
+  /** Status update only: HOT updates / updates of the statement. */
+  readonly hotRatio: number | null;
+}
+
+/** One rolled-back statement, timed; `before` runs untimed in the same transaction (e.g. DROP INDEX). */
+async function timedWrite(sql: Sql, statement: string, table: string, before?: string): Promise<WriteSample> {
+  let sample: WriteSample = { ms: 0, hotRatio: null };
+  await sql
+    .begin(async (tx) => {
+      if (before) await tx.unsafe(before);
+      const t0 = performance.now();
+      await tx.unsafe(statement);
+      const ms = performance.now() - t0;
+      const [row] = await tx.unsafe(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_xact_user_tables WHERE relid = '${table}'::regclass`);
+      const { upd, hot } = row as unknown as { upd: number; hot: number };
+      sample = { ms, hotRatio: upd > 0 ? hot / upd : null };
+      throw new Rollback();
+    })
+    .catch((error) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  return sample;
+}
+
+export interface OpFigures {
+  readonly medianMs: number;
+  readonly rowsPerSecond: number;
+  readonly hotRatio: number | null;
+}
+
+function figures(samples: readonly WriteSample[], rows: number): OpFigures {
+  const medianMs = latencyStats(samples.map((s) => s.ms)).median;
+  const hot = samples.map((s) => s.hotRatio).filter((x): x is number => x !== null);
+  return { medianMs, rowsPerSecond: rows / (medianMs / 1000), hotRatio: hot.length > 0 ? latencyStats(hot).median : null };
+}
+
+/**
+ * Two variants of a write (A and B: the table and its base copy, or the set
+ * with and without one index), sampled alternately so a busy machine's
+ * drift hits both alike; one untimed round first.
+ */
+async function measurePair(
+  sql: Sql,
+  a: { statement: string; table: string; before?: string },
+  b: { statement: string; table: string; before?: string },
+  rows: number,
+  repeats: number,
+): Promise<[OpFigures, OpFigures]> {
+  const samplesA: WriteSample[] = [];
+  const samplesB: WriteSample[] = [];
+  for (let i = -1; i < repeats; i++) {
+    const sa = await timedWrite(sql, a.statement, a.table, a.before);
+    const sb = await timedWrite(sql, b.statement, b.table, b.before);
+    if (i >= 0) {
+      samplesA.push(sa);
+      samplesB.push(sb);
+    }
+  }
+  return [figures(samplesA, rows), figures(samplesB, rows)];
+}
+
+export interface OpRatio {
+  readonly op: WriteOpName;
+  readonly app: OpFigures;
+  readonly base: OpFigures;
+  /** app rows/s / base rows/s (the goal: >= 0.4). */
+  readonly ratio: number;
+}
+
+export interface IndexCost {
+  readonly index: string;
+  readonly table: string;
+  readonly bytes: number;
+  /** Per write op on its table: rows/s with the whole set, and with this index dropped. */
+  readonly writes: readonly { readonly op: WriteOpName; readonly withIndex: number; readonly without: number; readonly cost: number }[];
+  /** Catalog queries that expect it: server ms (EXPLAIN ANALYZE, median of 3) with it and without it. */
+  readonly reads: readonly { readonly entry: string; readonly withMs: number; readonly withoutMs: number }[];
+}
+
+export interface IndexCostResult {
+  readonly rows: number;
+  readonly repeats: number;
+  readonly ratios: readonly OpRatio[];
+  readonly indexes: readonly IndexCost[];
+}
+
+async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise<number> {
+  const [picker] = Object.values(entry.params);
+  const samples: number[] = [];
+  await sql
+    .begin(async (tx) => {
+      if (before) await tx.unsafe(before);
+      const [values] = await tx.unsafe(picker!);
+      const args = Object.values(values ?? {}) as never[];
+      for (let i = 0; i < 4; i++) {
+        const [plan] = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${entry.sql}`, args);
+        if (i > 0) samples.push((plan as unknown as { "QUERY PLAN": [{ "Execution Time": number }] })["QUERY PLAN"][0]["Execution Time"]);
+      }
+      throw new Rollback();
+    })
+    .catch((error) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  return latencyStats(samples).median;
+}
+
+export async function measureIndexCost(
+  sql: Sql,
+  options: { readonly rows?: number; readonly repeats?: number; readonly catalog: readonly CatalogEntry[]; readonly log?: (line: string) => void },
+): Promise<IndexCostResult> {
+  const rows = options.rows ?? 10_000;
+  const repeats = options.repeats ?? 5;
+  const log = options.log ?? (() => {});
+  const [stats] = await sql<{ maxMessageId: number; contacts: number }[]>`
+    SELECT (SELECT coalesce(max(id), 0) FROM conversation_messages)::float8 AS "maxMessageId", (SELECT count(*) FROM phone_contacts)::float8 AS contacts`;
+  const ids = { maxMessageId: stats!.maxMessageId, contacts: Math.max(1, stats!.contacts) };
+  const tables = [...new Set(WRITE_OPS.map((o) => o.table))];
+  try {
+    for (const t of tables) {
+      log(`copying ${t} with only the base schema's keys and constraints`);
+      await createBaseCopy(sql, t);
+    }
+    const ratios: OpRatio[] = [];
+    for (const op of WRITE_OPS) {
+      log(`${op.name}: the table as the app writes it, and its base copy`);
+      const [app, base] = await measurePair(
+        sql,
+        { statement: op.sql(op.table, rows, ids), table: op.table },
+        { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
+        rows,
+        repeats,
+      );
+      ratios.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
+    }
+    const present = await sql<{ index: string; table: string; bytes: number }[]>`
+      SELECT i.indexrelid::regclass::text AS index, i.indrelid::regclass::text AS table, pg_relation_size(i.indexrelid)::float8 AS bytes
+      FROM pg_index i WHERE i.indrelid = ANY(${tables}::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 2, 1`;
+    const indexes: IndexCost[] = [];
+    for (const ix of present) {
+      log(`${ix.index}: writes and reads without it`);
+      const drop = `DROP INDEX ${quoteIdent(ix.index)}`;
+      const writes = [];
+      for (const op of WRITE_OPS.filter((o) => o.table === ix.table)) {
+        const statement = op.sql(op.table, rows, ids);
+        const [withIt, without] = await measurePair(sql, { statement, table: op.table }, { statement, table: op.table, before: drop }, rows, repeats);
+        writes.push({ op: op.name, withIndex: withIt.rowsPerSecond, without: without.rowsPerSecond, cost: 1 - withIt.rowsPerSecond / without.rowsPerSecond });
+      }
+      const served = options.catalog.filter((e) => e.expectIndexes.includes(ix.index) || PERFORMANCE_INDEXES.find((p) => p.name === ix.index)?.serves.includes(e.name));
+      const reads = [];
+      for (const entry of served) reads.push({ entry: entry.name, withMs: await serverMs(sql, entry), withoutMs: await serverMs(sql, entry, drop) });
+      indexes.push({ index: ix.index, table: ix.table, bytes: ix.bytes, writes, reads });
+    }
+    return { rows, repeats, ratios, indexes };
+  } finally {
+    for (const t of tables) await sql.unsafe(`DROP TABLE IF EXISTS ${baseCopyName(t)}`);
+    // Every rolled-back insert left its index entries behind (dead until a
+    // VACUUM): two runs grew the phone_contacts indexes 15.7 -> 86.9 MB.
+    log(`VACUUM ${tables.join(", ")} (the rolled-back writes' dead entries)`);
+    await sql.unsafe(`VACUUM ${tables.join(", ")}`);
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const num = (x: number) => Math.round(x).toLocaleString("en-US");
+
+export function formatIndexCost(result: IndexCostResult): string {
+  const out = [
+    `Writes as the app makes them (triggers included) vs a copy with only the base keys and constraints; ${num(result.rows)} rows per statement, rolled back, median of ${result.repeats}:`,
+    "",
+    "| operation | app rows/s | base rows/s | ratio (goal >= 40%) | HOT updates |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...result.ratios.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
+    "",
+    "Per index: rows/s with the whole set and with that index dropped (its write cost), and the catalog queries that expect it, server ms with -> without it:",
+    "",
+    "| index | size | writes: with / without (cost) | reads: with -> without |",
+    "| --- | ---: | --- | --- |",
+    ...result.indexes.map(
+      (i) =>
+        `| ${i.index} | ${(i.bytes / 1024 / 1024).toFixed(1)} MB | ${i.writes.map((w) => `${w.op} ${num(w.withIndex)} / ${num(w.without)} (${pct(w.cost)})`).join("; ")} | ${i.reads.map((r) => `${r.entry} ${r.withMs.toFixed(2)} -> ${r.withoutMs.toFixed(2)}`).join("; ") || "none in the catalog"} |`,
+    ),
+  ];
+  return out.join("\n");
+}

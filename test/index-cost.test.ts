@@ -1,0 +1,38 @@
+// The index-cost benchmark on a small seeded database: the app's three bulk
+// writes against base copies of the tables, every non-unique index of the two
+// tables with its write cost and the catalog queries it serves, the copies
+// gone afterwards.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatIndexCost, measureIndexCost } from "../src/bench/index-cost.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
+import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+
+describe("bench index-cost", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await seededDatabase("index_cost", 0.02);
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  it("measures each write against the base copy and each index with and without it", async () => {
+    const result = await measureIndexCost(db.sql, { rows: 200, repeats: 1, catalog: CATALOG });
+    expect(result.ratios.map((r) => r.op)).toEqual(["messages insert", "contacts insert", "messages status update"]);
+    for (const r of result.ratios) expect(r.ratio, r.op).toBeGreaterThan(0);
+    // The status update of the base copy has no index on status: every update can be HOT.
+    const update = result.ratios.find((r) => r.op === "messages status update")!;
+    expect(update.app.hotRatio).not.toBeNull();
+    expect(update.base.hotRatio).not.toBeNull();
+    const names = result.indexes.map((i) => i.index);
+    expect(names).toContain("idx_conversation_messages_content_pattern");
+    expect(names).toContain("idx_phone_contacts_list_covering");
+    const content = result.indexes.find((i) => i.index === "idx_conversation_messages_content_pattern")!;
+    expect(content.writes.map((w) => w.op)).toEqual(["messages insert", "messages status update"]);
+    expect(content.reads.map((r) => r.entry)).toContain("message_content_search");
+    expect(formatIndexCost(result)).toContain("| messages insert |");
+    const left = await db.sql`SELECT relname FROM pg_class WHERE relname LIKE 'bench_base_%'`;
+    expect(left).toHaveLength(0);
+    // Rolled back: the indexes are all still there.
+    const [{ n }] = (await db.sql`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'idx_conversation_messages_content_pattern'`) as unknown as [{ n: number }];
+    expect(n).toBe(1);
+  }, 300_000);
+});
