@@ -3,7 +3,7 @@
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
 import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/cli/errors.ts";
 import { runCommand } from "../src/cli/run-command.ts";
 import { progressBar, type ProgressBar } from "../src/cli/progress.ts";
 import { resolveDatabase } from "../src/embedded/resolve.ts";
@@ -17,6 +17,9 @@ import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../sr
 import { BUILT_IN_CATALOG, verifyTarget } from "../src/verify/verify.ts";
 import { loadBaseline } from "../src/verify/baseline.ts";
 import { replicaTargets, REPLICA_URLS_ENV } from "../src/replication/targets.ts";
+import { loadStatsFile } from "../src/stats/format.ts";
+import { verifyWithStatistics } from "../src/stats/verify-twin.ts";
+import { seedProgressDisplay } from "../src/seed/cli.ts";
 import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../src/verify/replicas.ts";
 
 const spec = {
@@ -35,6 +38,8 @@ const spec = {
     baseline: { type: "string" },
     replica: { type: "string", multiple: true },
     "max-replica-lag": { type: "string" },
+    stats: { type: "string" },
+    yes: { type: "boolean" },
   },
   help: {
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
@@ -50,6 +55,8 @@ const spec = {
     baseline: "compare with a saved baseline: exit 5 on a regression (expected index lost, costlier plan, buffers doubled)",
     replica: `also verify this streaming replica (repeatable; default: ${REPLICA_URLS_ENV}, comma-separated): catalog, plans, performance indexes, lag`,
     "max-replica-lag": `a replica more than this many seconds behind the primary fails the run (default ${MAX_REPLICA_LAG_SECONDS})`,
+    stats: "a file of npm run stats:export: build a statistics twin here (data sized to its pages, its statistics restored; PostgreSQL 18+) and verify against it (implies --stats-samples 0)",
+    yes: "--stats: build the twin even on a database not marked scratch/development (its data and statistics are replaced)",
   },
 } as const;
 
@@ -57,7 +64,7 @@ await runCommand(async () => {
   const { values } = parseFlags(spec);
   if (values.help) {
     console.log(formatHelp(spec));
-    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data); 5 below --min-grade, an invalid index, or a regression against --baseline");
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; --stats: bad or truncated file, another schema, PostgreSQL < 18,\n            a database not marked scratch/development without --yes; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data; --stats: no MAINTAIN on the tables); 5 below --min-grade, an invalid index, or a regression against --baseline");
     return;
   }
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
@@ -73,7 +80,12 @@ await runCommand(async () => {
   // Read before the run: a missing or bad baseline fails in a second, not after minutes.
   const baseline = values.baseline !== undefined ? { file: values.baseline, baseline: loadBaseline(values.baseline) } : undefined;
 
+  const statsFile = values.stats !== undefined ? loadStatsFile(values.stats) : undefined;
+  if (statsFile && statsSamples > 0 && values["stats-samples"] !== undefined) {
+    throw new UserError(`--stats restores the file's statistics and --stats-samples ${statsSamples} would ANALYZE over them: leave --stats-samples out (--stats implies 0).`);
+  }
   const replicas = replicaTargets(values.replica);
+  if (statsFile && replicas.length > 0) throw new UserError("--stats builds a twin on the primary; a replica cannot take restored statistics. Leave out --replica (and DATABASE_REPLICA_URLS) with --stats.");
   const maxReplicaLagSeconds = positiveNumberFlag("max-replica-lag", values["max-replica-lag"], MAX_REPLICA_LAG_SECONDS, 86_400);
 
   const target = await resolveDatabase({ log: (l) => console.error(l) });
@@ -119,10 +131,10 @@ await runCommand(async () => {
   }
   // Created on the first progress event: readiness errors come before it.
   let bar: ProgressBar | undefined;
-  const { report, written } = await verifyTarget(target, {
-    ...runOptions,
-    onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
-  });
+  const onProgress = (e: { done: number }) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done);
+  const { report, written } = statsFile
+    ? await verifyWithStatistics(target, statsFile, { ...runOptions, onProgress, yes: values.yes === true, log: (l) => console.error(l), onSeedProgress: seedProgressDisplay("  ") })
+    : await verifyTarget(target, { ...runOptions, onProgress });
   bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
   console.log(formatVerifyTable(report));
   console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);

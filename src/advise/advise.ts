@@ -107,11 +107,11 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
   let experiments = "not allowed (the database is not marked scratch/development; --yes allows it)";
   let mayExperiment = false;
   if (options.validate) {
-    experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise --validate")})`;
+    experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise --validate builds and drops indexes")})`;
     mayExperiment = true;
   } else {
     try {
-      experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise")})`;
+      experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise builds and drops indexes")})`;
       mayExperiment = true;
     } catch {
       mayExperiment = false;

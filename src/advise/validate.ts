@@ -48,14 +48,18 @@ export interface Validation {
   readonly error?: string;
 }
 
-/** Refuse unless the database is marked scratch/development (or the user said --yes). */
+/**
+ * Refuse unless the database is marked scratch/development (or the user said
+ * --yes). `what` says what the command does there, e.g. "advise --validate
+ * builds and drops indexes".
+ */
 export async function assertMayExperiment(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, yes: boolean, what: string): Promise<DatabaseMark | "embedded" | "confirmed"> {
   const mark = await currentDatabaseMark(sql);
   if (mark) return mark;
   if (target.source === "embedded") return "embedded";
   if (yes) return "confirmed";
   throw new UserError(
-    `${what} builds and drops indexes on ${target.display}, which is not marked as a scratch or development database. ` +
+    `${what} on ${target.display}, which is not marked as a scratch or development database. ` +
       "Run it on a copy (the embedded server, or a database made by the benchmarks), or add --yes to run it here anyway.",
     EXIT.usage,
   );

@@ -13,6 +13,7 @@ import type { CatalogEntry } from "./catalog-types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
+import type { TwinReport } from "../stats/twin.ts";
 import { baselineFromReport, compareWithBaseline, writeBaseline, type Baseline } from "./baseline.ts";
 import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
 
@@ -94,6 +95,10 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
   readonly baseline?: { readonly file: string; readonly baseline: Baseline };
   /** Record this run as a baseline file. */
   readonly saveBaseline?: string;
+  /** Session settings of the verify connection (--stats: the file's planner settings). */
+  readonly sessionSettings?: Readonly<Record<string, string>>;
+  /** --stats: the twin built before the run, reported with it. */
+  readonly statsTwin?: TwinReport;
 }
 
 /**
@@ -111,9 +116,12 @@ export async function verifyTarget(target: DatabaseTarget, options: VerifyTarget
       minGrade: options.minGrade ?? "A",
       database: target.display,
     });
+    if (options.statsTwin) {
+      report = { ...report, statsTwin: options.statsTwin, stability: { ...report.stability, skipped: "--stats: the restored statistics stand (a fresh ANALYZE sample would replace them)" } };
+    }
     report = withBaseline(report, options);
     return { report, written: writeVerifyReports(report, { json: options.json, markdown: options.markdown }) };
-  }, { max: 1, applicationName: "bollalabz-db verify" });
+  }, { max: 1, applicationName: "bollalabz-db verify", settings: options.sessionSettings });
 }
 
 /** Save and/or compare the baseline; a regression makes the run fail. */
