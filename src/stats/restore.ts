@@ -52,7 +52,8 @@ export interface RestorePlan {
  * Check the server and the schema against the file. Every mismatch is one
  * line of the UserError (exit 2), and nothing has been written.
  */
-export async function planRestore(sql: Sql, file: StatsFile, where: string): Promise<RestorePlan> {
+/** The server can restore statistics (PostgreSQL 18+), else one UserError (exit 2) naming its version. */
+export async function assertCanRestore(sql: Sql, where: string): Promise<void> {
   const [server] = await sql<{ num: number; version: string }[]>`
     SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`;
   if (server!.num < MIN_RESTORE_VERSION_NUM) {
@@ -62,6 +63,10 @@ export async function planRestore(sql: Sql, file: StatsFile, where: string): Pro
       EXIT.usage,
     );
   }
+}
+
+export async function planRestore(sql: Sql, file: StatsFile, where: string): Promise<RestorePlan> {
+  await assertCanRestore(sql, where);
   const live = await sql<LiveColumn[]>`
     SELECT c.relname AS relation, CASE WHEN c.relkind = 'i' THEN 'index' ELSE 'table' END AS kind, a.attname AS column, a.attnum,
            format_type(a.atttypid, a.atttypmod) AS type, (c.relkind = 'i' AND a.attnum IS NOT NULL AND ix.indkey[a.attnum - 1] = 0) AS expression

@@ -41,6 +41,8 @@ export interface TwinOptions {
   readonly replaceForeignData?: boolean;
   readonly log?: (line: string) => void;
   readonly onSeedProgress?: (event: SeedProgress) => void;
+  /** Called with the sized data and its own (generator's) statistics, just before the restore (the fidelity benchmark's control plans). */
+  readonly beforeRestore?: (sql: Sql) => Promise<void>;
 }
 
 export interface TwinReport {
@@ -135,6 +137,7 @@ export async function buildStatisticsTwin(target: DatabaseTarget, file: StatsFil
     const plan = await planRestore(sql, file, target.display);
     const data = await sizeData(sql, file, options);
     const sizes = compareSizes(file, await tablePages(sql, file.schema, file.relations.filter((r) => r.kind === "table").map((r) => r.name)));
+    await options.beforeRestore?.(sql);
     const { autovacuum, ...restore } = await restoreStatistics(sql, file, plan, notices);
     const settings = await twinSessionSettings(sql, file);
     return {

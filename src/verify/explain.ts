@@ -94,3 +94,14 @@ export async function prepareForExplain(sql: Sql, query: string, parameterCount:
 export function isGenericPlan(explain: ExplainResult): boolean {
   return /\$\d+/.test(JSON.stringify(explain.Plan));
 }
+
+/**
+ * EXPLAIN (FORMAT JSON) without ANALYZE: the plan the planner picks for the
+ * query with these values, from statistics alone. Nothing runs, so it is the
+ * same on a database of any size whose statistics say the same.
+ */
+export async function explainEstimate(sql: Sql, query: string, params: readonly unknown[]): Promise<ExplainResult> {
+  const rows = await sql.unsafe(`EXPLAIN (FORMAT JSON) ${query}`, params as never[], { prepare: false });
+  const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
+  return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
+}

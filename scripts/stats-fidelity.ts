@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// npm run bench:stats-fidelity [-- --scale 10] — does a statistics twin plan
+// like production? Builds a skewed "production" database (another seed, one
+// contact with 30 % of the messages, a 90 %-NULL column), exports its
+// statistics, builds the twin from the file as verify --stats does, and
+// compares every catalog variant's plan shape. Needs PostgreSQL 18 and
+// CREATEDB (two scratch databases next to the target, one at a time).
+// Logic: src/bench/stats-fidelity.ts.
+import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../src/cli/args.ts";
+import { formatMs } from "../src/cli/format.ts";
+import { defaultReportPath, writeReportFile } from "../src/cli/report-file.ts";
+import { runCommand } from "../src/cli/run-command.ts";
+import { scratchDatabaseName } from "../src/config/scratch-database.ts";
+import { resolveDatabase } from "../src/embedded/resolve.ts";
+import { fidelityMarkdown, runStatsFidelity } from "../src/bench/stats-fidelity.ts";
+import { benchDatabaseName } from "../src/bench/run-bench.ts";
+import { seedProgressDisplay } from "../src/seed/cli.ts";
+import { CATALOG } from "../src/verify/catalog.ts";
+import { validateCatalog } from "../src/verify/catalog-file.ts";
+
+const spec = {
+  usage: "npm run bench:stats-fidelity --",
+  options: {
+    scale: { type: "string" }, "small-scale": { type: "string" }, "production-seed": { type: "string" },
+    keep: { type: "boolean" }, json: { type: "string" }, markdown: { type: "string" },
+  },
+  help: {
+    scale: "scale of the skewed production database (default 10)",
+    "small-scale": "scale of the unsized twin that shows why the pages must match (default 1)",
+    "production-seed": "seed of the production data (default 7; the twin uses 42)",
+    keep: "keep both scratch databases (<db>_fidelity_prod, <db>_fidelity_twin)",
+    json: "result file (default reports/stats-fidelity-<time>.json)",
+    markdown: "report file (default reports/stats-fidelity-<time>.md)",
+  },
+} as const;
+
+await runCommand(async () => {
+  const { values } = parseFlags(spec);
+  if (values.help) return void console.log(`${formatHelp(spec)}\nexit codes: 0 done, 2 bad flag or PostgreSQL < 18, 3 database unreachable, 4 no CREATEDB`);
+  const productionScale = positiveNumberFlag("scale", values.scale, 10, 100);
+  const smallScale = positiveNumberFlag("small-scale", values["small-scale"], 1, 100);
+  const productionSeed = integerFlag("production-seed", values["production-seed"], 7);
+  const json = outputFileFlag("json", values.json ?? defaultReportPath("stats-fidelity", "json"))!;
+  const markdown = outputFileFlag("markdown", values.markdown ?? defaultReportPath("stats-fidelity", "md"))!;
+  const server = await resolveDatabase({ log: (l) => console.error(l) });
+  const base = benchDatabaseName(server).replace(/_bench$/, "");
+  const result = await runStatsFidelity(server, {
+    catalog: validateCatalog(CATALOG, "src/verify/catalog.ts"),
+    productionScale, productionSeed, twinSeed: 42, smallScale,
+    productionName: scratchDatabaseName(base, "fidelity_prod"),
+    twinName: scratchDatabaseName(base, "fidelity_twin"),
+    keep: values.keep === true,
+    log: (l) => console.error(l),
+    onSeedProgress: seedProgressDisplay("  "),
+  });
+  writeReportFile(json, result);
+  writeReportFile(markdown, fidelityMarkdown(result));
+  const a = result.agreement;
+  console.log(`plan shape agreement: ${a.scansSame}/${a.compared} variants (${((a.scansSame / a.compared) * 100).toFixed(1)} %); control (generator statistics): ${a.controlScansSame}/${a.compared}`);
+  console.log(`export ${formatMs(result.exportMs)}, twin build ${formatMs(result.twinBuildMs)}, total ${formatMs(result.totalMs)}`);
+  console.log(`report: ${markdown}\njson:   ${json}`);
+});
