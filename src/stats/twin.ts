@@ -18,7 +18,7 @@ import type { StatsFile } from "./format.ts";
 import { noticeCollector, planRestore, restoreStatistics, type AutovacuumState, type RestoreResult } from "./restore.ts";
 import { PLANNER_SETTINGS } from "./export.ts";
 
-/** A table whose pages differ from the file's by more than this is reported. */
+/** A table whose pages differ from the file's by more than this (and more than one page, the granularity) is reported. */
 export const PAGE_TOLERANCE = 0.1;
 /** Rows per table of the seed that measures the generator's rows per page. */
 export const CALIBRATION_ROWS = 5_000;
@@ -73,7 +73,7 @@ export function compareSizes(file: StatsFile, pages: Readonly<Record<string, num
     .map((r) => {
       const here = pages[r.name]!;
       const difference = r.relpages === 0 ? (here === 0 ? 0 : Infinity) : here / r.relpages - 1;
-      return { table: r.name, filePages: r.relpages, pages: here, difference, within: Math.abs(difference) <= PAGE_TOLERANCE, generated: generated.has(r.name) };
+      return { table: r.name, filePages: r.relpages, pages: here, difference, within: Math.abs(here - r.relpages) <= Math.max(1, PAGE_TOLERANCE * r.relpages), generated: generated.has(r.name) };
     });
 }
 
