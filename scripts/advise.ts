@@ -10,6 +10,8 @@ import { adviseTarget } from "../src/advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../src/advise/flags.ts";
 import { formatAdviseSummary, writeAdviseReports } from "../src/advise/report.ts";
 import { writeAcceptedMigrations } from "../src/advise/write.ts";
+import { seedProgressDisplay } from "../src/seed/cli.ts";
+import { withStatisticsTwin } from "../src/stats/verify-twin.ts";
 
 await runCommand(async () => {
   const flags = parseAdviseFlags();
@@ -18,7 +20,12 @@ await runCommand(async () => {
     return;
   }
   const target = await resolveDatabase({ log: (line) => console.error(line) });
-  const report = await adviseTarget(target, { ...flags, log: (line) => console.error(line) });
+  const log = (line: string) => console.error(line);
+  const report = flags.stats
+    ? await withStatisticsTwin(target, flags.stats, "advise --stats", { yes: flags.yes, log, onSeedProgress: seedProgressDisplay("  ") }, (twin) =>
+        adviseTarget(target, { ...flags, log, sessionSettings: twin.settings.applied }),
+      )
+    : await adviseTarget(target, { ...flags, log });
   console.log(formatAdviseSummary(report));
   const written = writeAdviseReports(report, flags);
   console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);

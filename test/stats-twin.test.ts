@@ -212,6 +212,20 @@ describe("verify --stats", () => {
     // Autovacuum is as before the run (not set).
     expect((await relationState(twin)).filter((t) => t.options !== null)).toEqual([]);
   }, 600_000);
+
+  it("advise --stats plans the catalog on the twin; it needs --catalog and refuses --validate", async () => {
+    const noCatalog = await runScript("advise.ts", ["--stats", fileWithValues], { DATABASE_URL: twin.url });
+    expect(noCatalog.code).toBe(2);
+    expect(noCatalog.stderr).toContain("pass --catalog builtin");
+    const validate = await runScript("advise.ts", ["--stats", fileWithValues, "--catalog", "builtin", "--validate"], { DATABASE_URL: twin.url });
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain("rewrites the table's row count");
+    const report = path.join(dir, "advise.json");
+    const r = await runScript("advise.ts", ["--stats", fileWithValues, "--catalog", "builtin", "--skip-overlaps", "--runs", "1", "--json", report], { DATABASE_URL: twin.url }, 600_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/statistics twin .*\n.*\n  restored: \d+ relations/);
+    expect(JSON.parse(readFileSync(report, "utf8"))).toHaveProperty("candidates");
+  }, 600_000);
 });
 
 describe("fidelity round trip", () => {

@@ -30,6 +30,8 @@ export interface AdviseOptions {
   readonly runs?: number;
   readonly largeTableRows?: number;
   readonly log?: (line: string) => void;
+  /** Session settings of advise's connection (--stats: the file's planner settings). */
+  readonly sessionSettings?: Readonly<Record<string, string>>;
 }
 
 export interface StatementReport {
@@ -223,7 +225,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
 
 /** Connect (exit 3 when unreachable), advise, close. */
 export async function adviseTarget(target: DatabaseTarget, options: AdviseOptions = {}): Promise<AdviseReport> {
-  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-advise" });
+  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-advise", settings: options.sessionSettings });
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -5,6 +5,7 @@ import { CATALOG } from "../verify/catalog.ts";
 import { loadCatalogFile, validateCatalog } from "../verify/catalog-file.ts";
 import type { CatalogEntry } from "../verify/catalog-types.ts";
 import { LARGE_TABLE_ROWS } from "./problems.ts";
+import { loadStatsFile, type StatsFile } from "../stats/format.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
 import { DEFAULT_TIMED_RUNS } from "./plans.ts";
 
@@ -24,6 +25,7 @@ export const ADVISE_SPEC = {
     "large-table-rows": { type: "string" },
     json: { type: "string" },
     markdown: { type: "string" },
+    stats: { type: "string" },
   },
   help: {
     "min-calls": `only statements called at least this often (default ${DEFAULT_MIN_CALLS})`,
@@ -39,6 +41,7 @@ export const ADVISE_SPEC = {
     "large-table-rows": `a sequential scan matters only on tables with at least this many rows (default ${LARGE_TABLE_ROWS})`,
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
+    stats: "a stats:export file: advise on a statistics twin built here (PostgreSQL 18+, scratch/development or --yes; needs --catalog; not with --validate/--write)",
   },
 } as const;
 
@@ -59,6 +62,8 @@ export interface ParsedAdviseFlags {
   readonly largeTableRows?: number;
   readonly json?: string;
   readonly markdown?: string;
+  /** --stats FILE, loaded and checked. */
+  readonly stats?: StatsFile;
 }
 
 function intProblem(name: string, raw: string | undefined, min: number, max: number): string | null {
@@ -84,6 +89,10 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
       problems.push(`--exclude '${values.exclude}' is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, "")})`);
     }
   }
+  if (values.stats !== undefined && values.catalog === undefined) problems.push("--stats builds a twin that has no workload of its own: pass --catalog builtin (or a catalog file) with it");
+  // An index build sets the table's pg_class row count from its own data,
+  // overwriting the twin's restored reltuples for every later plan.
+  if (values.stats !== undefined && (values.validate || values.write)) problems.push("--stats with --validate/--write: building a candidate index rewrites the table's row count the twin took from the file; advise on the twin without them, then validate on a copy of production's size");
   if (problems.length > 0) throw new UserError(`${problems.join("\n")}\n${formatHelp(ADVISE_SPEC)}`);
   const catalog = values.catalog === undefined ? undefined : values.catalog === "builtin" ? validateCatalog(CATALOG, "src/verify/catalog.ts") : loadCatalogFile(values.catalog);
   return {
@@ -103,5 +112,6 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     ...(values["large-table-rows"] !== undefined ? { largeTableRows: Number(values["large-table-rows"]) } : {}),
     json: outputFileFlag("json", values.json),
     markdown: outputFileFlag("markdown", values.markdown),
+    ...(values.stats !== undefined ? { stats: loadStatsFile(values.stats) } : {}),
   };
 }
