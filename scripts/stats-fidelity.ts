@@ -57,6 +57,7 @@ await runCommand(async () => {
   writeReportFile(markdown, fidelityMarkdown(result));
   const a = result.agreement;
   console.log(`plan shape agreement: ${a.scansSame}/${a.compared} variants (${((a.scansSame / a.compared) * 100).toFixed(1)} %); control (generator statistics): ${a.controlScansSame}/${a.compared}`);
+  console.log(`scan row estimates within 10 %: twin ${a.estimatesSame}/${a.compared}, control ${a.controlEstimatesSame}/${a.compared}`);
   console.log(`export ${formatMs(result.exportMs)}, twin build ${formatMs(result.twinBuildMs)}, total ${formatMs(result.totalMs)}`);
   console.log(`report: ${markdown}\njson:   ${json}`);
 });

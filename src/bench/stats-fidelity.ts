@@ -70,6 +70,8 @@ export interface PlanShape {
   readonly signature: string;
   readonly rows: number;
   readonly cost: number;
+  /** The planner's row estimate of each scan node, in the order of `scans`. */
+  readonly scanRows: readonly number[];
 }
 
 export interface EstimateCheck {
@@ -90,7 +92,15 @@ export interface FidelityResult {
   readonly twinBuildMs: number;
   readonly sizedEstimates: readonly EstimateCheck[];
   readonly variants: readonly VariantPlans[];
-  readonly agreement: { readonly compared: number; readonly scansSame: number; readonly signatureSame: number; readonly controlScansSame: number };
+  readonly agreement: {
+    readonly compared: number;
+    readonly scansSame: number;
+    readonly signatureSame: number;
+    readonly controlScansSame: number;
+    /** Same scans with every scan's row estimate within 10 % of production's: the twin, and the control. */
+    readonly estimatesSame: number;
+    readonly controlEstimatesSame: number;
+  };
   readonly totalMs: number;
 }
 
@@ -102,7 +112,19 @@ function scanLabel(node: PlanNode): string {
 
 export function planShape(plan: PlanNode): PlanShape {
   const scans = [...planNodes(plan)].filter((n) => SCAN.test(n["Node Type"]) && (n["Relation Name"] || n["Index Name"]));
-  return { scans: scans.map(scanLabel).join(" ; "), signature: signatureOf(plan), rows: Number(plan["Plan Rows"] ?? 0), cost: Number(plan["Total Cost"] ?? 0) };
+  return {
+    scans: scans.map(scanLabel).join(" ; "),
+    signature: signatureOf(plan),
+    rows: Number(plan["Plan Rows"] ?? 0),
+    cost: Number(plan["Total Cost"] ?? 0),
+    scanRows: scans.map((n) => Number(n["Plan Rows"] ?? 0)),
+  };
+}
+
+/** Same scans, and every scan's row estimate within 10 % (or 1 row) of production's. */
+export function sameEstimates(a: PlanShape | undefined, production: PlanShape): boolean {
+  if (!a || a.scans !== production.scans || a.scanRows.length !== production.scanRows.length) return false;
+  return a.scanRows.every((rows, i) => Math.abs(rows - production.scanRows[i]!) <= Math.max(1, 0.1 * production.scanRows[i]!));
 }
 
 /** Parameters of every variant, picked from production's data. */
@@ -216,7 +238,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
         query: item.query.name,
         variant: item.variant,
         params: item.params,
-        production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0 },
+        production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0, scanRows: [] },
         ...(typeof c === "object" ? { control: c } : {}),
         ...(typeof t === "object" ? { twin: t } : {}),
         ...(error ? { error } : {}),
@@ -237,6 +259,8 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
         scansSame: compared.filter((v) => v.twin!.scans === v.production.scans).length,
         signatureSame: compared.filter((v) => v.twin!.signature === v.production.signature).length,
         controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
+        estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
+        controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
       },
       totalMs: performance.now() - started,
     };
@@ -256,6 +280,7 @@ export function fidelityMarkdown(r: FidelityResult): string {
     `- export: ${formatMs(r.exportMs)}, ${(r.fileBytes / 1024).toFixed(0)} kB`,
     `- twin build (calibration + sized seed + restore): ${formatMs(r.twinBuildMs)} (calibration ${formatMs(r.twin.data.calibrationMs)}, seed ${formatMs(r.twin.data.seedMs)}, restore ${formatMs(r.twin.restore.ms)}); ${r.twin.restore.relations.length} relations and ${r.twin.restore.columns.length} column statistics restored, ${r.twin.restore.refusals.length} refused`,
     `- **plan shape agreement (scan types, tables, indexes): ${a.scansSame}/${a.compared} variants (${pct(a.scansSame, a.compared)})**; whole plan tree identical: ${a.signatureSame}/${a.compared} (${pct(a.signatureSame, a.compared)}); the same twin with the generator's own statistics (control): ${a.controlScansSame}/${a.compared} (${pct(a.controlScansSame, a.compared)})`,
+    `- row estimates of every scan within 10 % of production's: twin ${a.estimatesSame}/${a.compared} (${pct(a.estimatesSame, a.compared)}), control ${a.controlEstimatesSame}/${a.compared} (${pct(a.controlEstimatesSame, a.compared)})`,
     "",
     "## Row estimates need production's pages",
     "",
@@ -271,12 +296,19 @@ export function fidelityMarkdown(r: FidelityResult): string {
     "## Disagreements",
     "",
   ];
+  const estimates = (p: PlanShape) => p.scanRows.map((n) => Math.round(n)).join(" / ");
   const differing = r.variants.filter((v) => v.error || v.twin?.scans !== v.production.scans);
   if (differing.length === 0) out.push("none");
   for (const v of differing) {
     out.push(`- **${v.query} / ${v.variant}** (params ${JSON.stringify(v.params).slice(0, 80)})${v.error ? `: error ${v.error}` : ""}`);
     out.push(`  - production (${Math.round(v.production.rows)} rows est., cost ${v.production.cost.toFixed(1)}): \`${v.production.signature}\``);
     if (v.twin) out.push(`  - twin (${Math.round(v.twin.rows)} rows est., cost ${v.twin.cost.toFixed(1)}): \`${v.twin.signature}\``);
+  }
+  // Where the shape is the same but the estimates moved: what the restored statistics fix (or not).
+  const moved = r.variants.filter((v) => !v.error && v.twin?.scans === v.production.scans && (!sameEstimates(v.twin, v.production) || !sameEstimates(v.control, v.production)));
+  if (moved.length > 0) {
+    out.push("", "## Same plan shape, row estimates compared", "", "| query / variant | production | twin | control (generator statistics) |", "| --- | ---: | ---: | ---: |");
+    for (const v of moved) out.push(`| ${v.query} / ${v.variant} | ${estimates(v.production)} | ${estimates(v.twin!)} | ${v.control ? estimates(v.control) : "-"} |`);
   }
   return `${out.join("\n")}\n`;
 }
