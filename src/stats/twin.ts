@@ -110,11 +110,11 @@ async function sizeData(sql: Sql, file: StatsFile, options: TwinOptions): Promis
   return { seeded: true, rows, calibrationMs, seedMs: performance.now() - s0 };
 }
 
-/** The file's planner settings this server knows (plan_cache_mode stays verify's own), and those that differ here. */
+/** The file's planner settings this server knows and any role may set at connection time (plan_cache_mode stays verify's own), and those that differ here. */
 export async function twinSessionSettings(sql: Sql, file: StatsFile): Promise<TwinReport["settings"]> {
   const names = Object.keys(file.settings).filter((n) => n !== "plan_cache_mode" && (n.startsWith("enable_") || (PLANNER_SETTINGS as readonly string[]).includes(n)));
   const here = await sql<{ name: string; setting: string }[]>`
-    SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY(${names}) AND context IN ('user', 'superuser')`;
+    SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY(${names}) AND context = 'user'`;
   const applied: Record<string, string> = {};
   const differing: string[] = [];
   for (const h of here) {
