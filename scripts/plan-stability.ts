@@ -35,9 +35,30 @@ await runCommand(async () => {
   const catalog = values.catalog ? loadCatalogFile(values.catalog) : validateCatalog(CATALOG, "src/verify/catalog.ts");
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`plan stability on ${target.display}: ${catalog.length} queries, ${samples} fresh statistics samples`);
-  let bar: ProgressBar | undefined;
-  const bench = await withSql(target, (sql) => measurePlanStability(sql, catalog, { samples, appPlanCacheMode, onProgress: (e) => (bar ??= progressBar("main pass", catalog.length, "queries")).update(e.done) }), { max: 1, applicationName: "bollalabz-db plan-stability" });
-  bar?.finish("main pass done");
+  // Two phases, each with its own progress: the main pass over the catalog,
+  // then the fresh statistics samples (most of the time), "sample k/N".
+  let mainPass: ProgressBar | undefined;
+  let sampling: ProgressBar | undefined;
+  const bench = await withSql(
+    target,
+    (sql) =>
+      measurePlanStability(sql, catalog, {
+        samples,
+        appPlanCacheMode,
+        onProgress: (e) => (mainPass ??= progressBar("main pass", catalog.length, "queries")).update(e.done, e.entry || undefined),
+        onSample: (e) => {
+          if (!sampling) {
+            mainPass?.finish("main pass done");
+            mainPass = undefined;
+            sampling = progressBar("statistics samples", e.total, "samples done");
+          }
+          sampling.update(e.sample - 1, `sample ${e.sample}/${e.total}`);
+        },
+      }),
+    { max: 1, applicationName: "bollalabz-db plan-stability" },
+  );
+  mainPass?.finish("main pass done");
+  sampling?.finish(`statistics samples done (${bench.samples}/${samples})`);
   console.log(formatPlanStability(bench));
   return bench.failing.length === 0 ? EXIT.ok : EXIT.failed;
 });

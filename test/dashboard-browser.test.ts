@@ -1,4 +1,4 @@
-// The dashboard in a real browser: Debian's Chromium driven by puppeteer-core
+// The dashboard in a real browser: headless Chromium (test/support/chromium.ts) driven by puppeteer-core
 // against the real server (`npm run serve`'s script in a child process, set up
 // through its environment) and a real, seeded database with a real verify
 // report and real monitor captures. Signs in, opens every page, checks the

@@ -139,6 +139,23 @@ describe("health API", () => {
     expect(res.body).toMatch(/^bollalabz_db_queries_total \d+$/m);
   });
 
+  it("GET /metrics: every *_total is a counter and every project counter ends in _total (what promtool check metrics asks)", async () => {
+    await database.sql`SELECT 1`;
+    await database.sql`SELECT * FROM no_such_table_for_metrics`.catch(() => {});
+    const body = (await app.inject({ url: "/metrics" })).body;
+    const types = new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    for (const name of ["bollalabz_db_queries_total", "bollalabz_db_slow_queries_total", "bollalabz_db_very_slow_queries_total", "bollalabz_db_query_errors_total"]) {
+      expect(types.get(name), name).toBe("counter");
+    }
+    // prom-client's default process metrics (nodejs_*, process_*) are its names, not ours.
+    const ours = [...types].filter(([name]) => !/^(nodejs|process)_/.test(name));
+    expect(ours.filter(([name, type]) => name.endsWith("_total") && type !== "counter")).toEqual([]);
+    // pg_* keep postgres_exporter's names (its counters have no _total); ours follow the convention.
+    expect(ours.filter(([name, type]) => name.startsWith("bollalabz_db_") && type === "counter" && !name.endsWith("_total"))).toEqual([]);
+    expect(Number(/^bollalabz_db_queries_total (\d+)$/m.exec(body)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(body).toMatch(/^bollalabz_db_query_errors_total\{code="42P01"\} [1-9]\d*$/m);
+  });
+
   it("unknown routes get a 404 JSON listing the endpoints", async () => {
     const res = await app.inject({ url: "/api/v1/nope" });
     expect(res.statusCode).toBe(404);

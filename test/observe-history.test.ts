@@ -17,7 +17,7 @@ import { captureStatements } from "../src/observe/statement-capture.ts";
 import { statementWindow } from "../src/observe/statement-history.ts";
 import { parseWindow } from "../src/observe/window.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
-import { startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
+import { startUntunedPg15, type NpmPostgres } from "./support/npm-postgres.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
 const PROBE = "SELECT count(*) AS n FROM window_probe WHERE id > $1";
@@ -197,10 +197,10 @@ describe("npm run capture", () => {
 });
 
 describe("statement history on PostgreSQL 15 (no stats_since: the counters-going-backwards rule)", () => {
-  let pg15: DebianPg15;
+  let pg15: NpmPostgres;
   let sql: Sql;
   beforeAll(async () => {
-    pg15 = await startDebianPg15();
+    pg15 = await startUntunedPg15();
     const root = openSql({ url: pg15.rootUrl }, { max: 1 });
     await root`CREATE DATABASE history15`;
     await root.end();

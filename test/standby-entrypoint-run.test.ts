@@ -1,11 +1,13 @@
 // The replica entrypoint (src/container/standby-entrypoint.ts) RUN, not just
 // read: the script Pulumi puts into a replica container, generated with the
-// same function, executed here as root like Docker runs an entrypoint, with
-// Debian's PostgreSQL 15 tools (this machine's only pg_basebackup; .ci/run
-// installs postgresql-15) against a real primary that requires the
-// replication role's password (scram). Only the container specifics are
-// swapped: the host's `setpriv` for the image's `gosu`, and the 15 `postgres`
-// binary for the image's docker-entrypoint.sh.
+// same function, executed here as root like Docker runs an entrypoint, against
+// a real primary (npm's PostgreSQL binaries) that requires the replication
+// role's password (scram). The standby side needs pg_basebackup, which the
+// postgres image has and no npm package ships: a system PostgreSQL's tools
+// (/usr/lib/postgresql/<major>/bin, e.g. Debian's postgresql-15) stand in for
+// the image; without them the test is skipped as [needs docker]. Only the
+// container specifics are swapped: the host's `setpriv` for the image's
+// `gosu`, and that `postgres` binary for the image's docker-entrypoint.sh.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
@@ -15,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../src/embedded/server.ts";
 import { serverRunAs } from "../src/embedded/system-user.ts";
 import { passfileLine, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
-import { DEBIAN_PG15_BIN, startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
+import { NPM_POSTGRES_MAJORS } from "../src/embedded/binaries.ts";
+import { startNpmPostgres, type NpmPostgres } from "./support/npm-postgres.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ROLE = "bollalabz_replicator";
@@ -23,7 +26,16 @@ const SLOT = "bollalabz_replica_1";
 const REPLICATION_PASSWORD = "Repl1cationPassw0rdOnlyInAFile";
 const AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"];
 
-let pg15: DebianPg15 | undefined;
+/** A system PostgreSQL's bin folder with pg_basebackup, of a major npm also ships (the primary's). */
+const SYSTEM_TOOLS = NPM_POSTGRES_MAJORS.map((major) => ({ major, bin: `/usr/lib/postgresql/${major}/bin` })).find((t) =>
+  ["pg_basebackup", "postgres"].every((tool) => existsSync(path.join(t.bin, tool))),
+);
+if (!SYSTEM_TOOLS) {
+  console.warn("[needs docker] the replica entrypoint test is skipped: it needs pg_basebackup, which the postgres image ships and no npm package does (no /usr/lib/postgresql/<15-18>/bin/pg_basebackup here).");
+}
+const TOOLS_BIN = SYSTEM_TOOLS?.bin ?? "";
+
+let pg15: NpmPostgres | undefined;
 let primary: postgres.Sql;
 let dir: string;
 let pgdata: string;
@@ -49,7 +61,7 @@ function removeStale(): void {
     }
     const stale = path.join(tmpdir(), entry);
     if (existsSync(path.join(stale, "pgdata", "postmaster.pid"))) {
-      spawnSync(path.join(DEBIAN_PG15_BIN, "pg_ctl"), ["stop", "-D", path.join(stale, "pgdata"), "-m", "immediate", "-w"], { uid: runAs?.uid, gid: runAs?.gid, stdio: "ignore" });
+      spawnSync(path.join(TOOLS_BIN, "pg_ctl"), ["stop", "-D", path.join(stale, "pgdata"), "-m", "immediate", "-w"], { uid: runAs?.uid, gid: runAs?.gid, stdio: "ignore" });
     }
     rmSync(stale, { recursive: true, force: true });
   }
@@ -60,7 +72,7 @@ function startEntrypoint(): ChildProcess {
   output = "";
   const args = ["-D", pgdata, "-p", String(standbyPort), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "hot_standby=on", "-c", "fsync=off"];
   const proc = spawn("/bin/sh", [script, ...args], {
-    env: { PATH: `${DEBIAN_PG15_BIN}:${process.env.PATH}`, PGDATA: pgdata, LC_ALL: "C" },
+    env: { PATH: `${TOOLS_BIN}:${process.env.PATH}`, PGDATA: pgdata, LC_ALL: "C" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout!.on("data", (d) => (output += d));
@@ -96,8 +108,9 @@ async function untilStandbyAnswers(): Promise<postgres.Sql> {
 }
 
 beforeAll(async () => {
+  if (!SYSTEM_TOOLS) return;
   if (userInfo().uid !== 0) throw new Error("This test runs the container entrypoint as Docker does, as root (CI runs as root).");
-  pg15 = await startDebianPg15();
+  pg15 = await startNpmPostgres(SYSTEM_TOOLS.major, "untuned");
   primary = postgres(pg15.rootUrl, { max: 2, onnotice: () => {} });
   await primary.unsafe(`CREATE ROLE ${ROLE} LOGIN REPLICATION PASSWORD '${REPLICATION_PASSWORD}'`);
   await primary`SELECT pg_create_physical_replication_slot(${SLOT})`;
@@ -121,7 +134,7 @@ beforeAll(async () => {
       secretPassfile,
       passfile: path.join(dir, "postgres.pgpass"),
       asPostgres: AS_POSTGRES,
-      handOver: [...AS_POSTGRES, path.join(DEBIAN_PG15_BIN, "postgres")],
+      handOver: [...AS_POSTGRES, path.join(TOOLS_BIN, "postgres")],
     }),
     { mode: 0o755 },
   );
@@ -136,7 +149,7 @@ afterAll(async () => {
   pg15?.stop();
 });
 
-describe("the replica entrypoint, run against a real primary", () => {
+describe.skipIf(!SYSTEM_TOOLS)("the replica entrypoint, run against a real primary [needs docker]", () => {
   it("clones an empty data directory with pg_basebackup -R -S and starts a streaming hot standby", async () => {
     child = startEntrypoint();
     const standby = await untilStandbyAnswers();

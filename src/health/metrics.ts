@@ -6,7 +6,7 @@
 // _bucket/_sum/_count): unlike per-process quantiles, histograms from several
 // app instances add up (histogram_quantile over sum by (le)).
 import type { FastifyPluginAsync } from "fastify";
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { cacheHitRatio, databaseSizeBytes } from "../checks/database-health.ts";
 import { findInvalidIndexes } from "../checks/index-health.ts";
 import type { Database } from "../pool/create-database.ts";
@@ -33,13 +33,20 @@ export function buildMetricsRegistry(database: Database, options: { processMetri
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  // Counts only go up, except when the pool's stats are reset (POST
+  // /health/reset) or the app restarts: Prometheus treats a drop as a counter
+  // reset, so rate() stays right. Hence counters (TYPE counter, names in
+  // _total), set from the pool's counts at each scrape.
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+  const c = {
+    queries: counter("bollalabz_db_queries_total", "Queries run through the pool since the stats were reset"),
+    slow: counter("bollalabz_db_slow_queries_total", "Queries over SLOW_QUERY_MS (and not over VERY_SLOW_QUERY_MS)"),
+    verySlow: counter("bollalabz_db_very_slow_queries_total", "Queries over VERY_SLOW_QUERY_MS"),
+    errors: counter("bollalabz_db_query_errors_total", "Failed queries by SQLSTATE or client code", ["code"]),
+  };
   const g = {
     up: gauge("bollalabz_db_up", "1 when the database answered SELECT 1 within the ping deadline"),
     ping: gauge("bollalabz_db_ping_seconds", "Round trip of the SELECT 1 probe"),
-    queries: gauge("bollalabz_db_queries_total", "Queries run through the pool since the stats were reset"),
-    slow: gauge("bollalabz_db_slow_queries_total", "Queries over SLOW_QUERY_MS (and not over VERY_SLOW_QUERY_MS)"),
-    verySlow: gauge("bollalabz_db_very_slow_queries_total", "Queries over VERY_SLOW_QUERY_MS"),
-    errors: gauge("bollalabz_db_query_errors_total", "Failed queries by SQLSTATE or client code", ["code"]),
     mean: gauge("bollalabz_db_query_duration_mean_seconds", "Mean query duration since the stats were reset"),
     pool: gauge("bollalabz_db_pool_connections", "Pool connections by state (waiting = queries queued for a connection)", ["state"]),
     poolMax: gauge("bollalabz_db_pool_max", "POOL_MAX"),
@@ -60,11 +67,11 @@ export function buildMetricsRegistry(database: Database, options: { processMetri
 
   async function refresh(pingTimeoutMs: number): Promise<void> {
     const stats = database.getQueryStats();
-    g.queries.set(stats.totalQueries);
-    g.slow.set(stats.slowQueries);
-    g.verySlow.set(stats.verySlowQueries);
-    g.errors.reset();
-    for (const [code, n] of Object.entries(stats.errorsByCode)) g.errors.set({ code }, n);
+    for (const m of Object.values(c)) m.reset();
+    c.queries.inc(stats.totalQueries);
+    c.slow.inc(stats.slowQueries);
+    c.verySlow.inc(stats.verySlowQueries);
+    for (const [code, n] of Object.entries(stats.errorsByCode)) c.errors.inc({ code }, n);
     g.mean.reset();
     if (stats.meanDurationMs !== null) g.mean.set(stats.meanDurationMs / 1000);
     const pool = database.poolStats();

@@ -181,7 +181,12 @@ async function tablesWeCannotAnalyze(sql: Sql, tables: readonly string[]): Promi
 export async function sampleStatistics(
   sql: Sql,
   items: readonly SampleItem[],
-  options: { readonly samples: number; readonly appPlanCacheMode: PlanCacheMode },
+  options: {
+    readonly samples: number;
+    readonly appPlanCacheMode: PlanCacheMode;
+    /** Called as sample k of n starts (a long bench shows which sample it is on). */
+    readonly onSample?: (event: { readonly sample: number; readonly total: number }) => void;
+  },
 ): Promise<{ plans: Map<string, { source: string; mode: PlanMode; facts: PlanFacts }[]>; run: StabilityRun }> {
   const started = performance.now();
   const plans = new Map<string, { source: string; mode: PlanMode; facts: PlanFacts }[]>();
@@ -195,6 +200,7 @@ export async function sampleStatistics(
   }
   let done = 0;
   for (let k = 1; k <= options.samples; k++) {
+    options.onSample?.({ sample: k, total: options.samples });
     let failure: string | undefined;
     await readOnly(sql, async (tx) => {
       // ANALYZE of a large table can outlast the statement timeout meant for

@@ -59,6 +59,8 @@ export interface RunOptions {
   /** plan_cache_mode of the app's connections (default: what the project's pool sets). */
   readonly appPlanCacheMode?: PlanCacheMode;
   readonly onProgress?: (event: { readonly done: number; readonly total: number; readonly entry: string }) => void;
+  /** Called as each fresh statistics sample starts (after the main pass). */
+  readonly onSample?: (event: { readonly sample: number; readonly total: number }) => void;
 }
 
 export interface VariantResult {
@@ -392,6 +394,7 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
   const stability = await sampleStatistics(sql, ran.map((p) => ({ entry: p.entry, variant: p.variant, params: p.params, relations: [...p.measurement!.custom.relations, ...(p.measurement!.generic?.relations ?? [])] })), {
     samples: options.statsSamples ?? DEFAULT_STATS_SAMPLES,
     appPlanCacheMode: s.appPlanCacheMode,
+    onSample: options.onSample,
   });
 
   const queries: QueryResult[] = catalog.map((entry) => {

@@ -4,7 +4,6 @@
 // module, durability off); the standby is made by src/embedded/replicas.ts,
 // exactly as `npm run db:start -- --replicas 1` makes it.
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/db/index.ts";
@@ -12,6 +11,7 @@ import { createReplica, embeddedReplicas, startReplicas, type EmbeddedReplica } 
 import { destroyEmbedded, findFreePort, replicaDataDir, startEmbedded, stopCluster, type EmbeddedServer } from "../../src/embedded/server.ts";
 import { waitForCatchUp } from "../../src/replication/wait.ts";
 import type { ServerSetting } from "../../src/settings/server-settings.ts";
+import { removeStaleClusters } from "./stale-clusters.ts";
 
 const THROWAWAY: readonly ServerSetting[] = [
   { name: "fsync", value: "off", reason: "throwaway test cluster" },
@@ -39,25 +39,8 @@ export interface ReplicationPair {
 // Not "bollalabz-db-test-": global-setup removes those it thinks are stale.
 const PAIR_PREFIX = "bollalabz-db-replpair-";
 
-/** Pairs left by a killed test process (its pid is the first part of the name) are stopped and removed. */
-function removeStalePairs(): void {
-  for (const entry of readdirSync(tmpdir())) {
-    if (!entry.startsWith(PAIR_PREFIX)) continue;
-    const owner = Number(entry.slice(PAIR_PREFIX.length).split("-")[0]);
-    let alive = false;
-    try {
-      process.kill(owner, 0);
-      alive = true;
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === "EPERM";
-    }
-    const dir = path.join(tmpdir(), entry);
-    if (!alive && Number.isInteger(owner) && existsSync(dir)) destroyEmbedded(dir);
-  }
-}
-
 export async function startReplicationPair(prefix = "repl"): Promise<ReplicationPair> {
-  removeStalePairs();
+  removeStaleClusters(PAIR_PREFIX);
   const baseDir = path.join(tmpdir(), `${PAIR_PREFIX}${process.pid}-${prefix}-${randomBytes(3).toString("hex")}`);
   const primary = await startEmbedded({ baseDir, port: await findFreePort(), portExplicit: true, database: `${prefix}_db`, noSync: true, extraSettings: THROWAWAY });
   const { replica } = await createReplica({ baseDir, extraSettings: THROWAWAY });

@@ -1,15 +1,15 @@
-// The throwaway Debian PostgreSQL 15 cluster (test/support/debian-pg15.ts):
-// it runs Debian's 15 with default settings plus only pg_stat_statements
+// The throwaway untuned PostgreSQL 15 (test/support/npm-postgres.ts): npm's
+// 15 binaries with PostgreSQL's default settings plus only pg_stat_statements
 // preloaded, listens on loopback, and leaves nothing behind.
 import { existsSync } from "node:fs";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
+import { startUntunedPg15, type NpmPostgres } from "./support/npm-postgres.ts";
 
-describe("Debian PostgreSQL 15 test cluster", () => {
-  let pg15: DebianPg15;
+describe("untuned PostgreSQL 15 from npm", () => {
+  let pg15: NpmPostgres;
   beforeAll(async () => {
-    pg15 = await startDebianPg15();
+    pg15 = await startUntunedPg15();
   });
   afterAll(() => pg15?.stop());
 
@@ -34,7 +34,7 @@ describe("Debian PostgreSQL 15 test cluster", () => {
   });
 
   it("stop() removes the cluster", async () => {
-    const other = await startDebianPg15();
+    const other = await startUntunedPg15();
     expect(existsSync(other.dataDir)).toBe(true);
     other.stop();
     expect(existsSync(other.dataDir)).toBe(false);

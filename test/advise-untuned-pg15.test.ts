@@ -1,4 +1,4 @@
-// advise on PostgreSQL 15 (Debian's, default settings): no EXPLAIN
+// advise on PostgreSQL 15 (npm's binaries, PostgreSQL's default settings): no EXPLAIN
 // (GENERIC_PLAN) there, so the plan comes from parameter values taken from
 // the column statistics, and a parameter not compared with a column is
 // reported as "skipped, because ...". The planted workload's missing index is
@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
 import { markDatabase } from "../src/config/scratch-database.ts";
 import { maskUrl, openSql, type Sql } from "../src/db/index.ts";
-import { startDebianPg15, type DebianPg15 } from "./support/debian-pg15.ts";
+import { startUntunedPg15, type NpmPostgres } from "./support/npm-postgres.ts";
 
 describe("advise on PostgreSQL 15", () => {
-  let pg15: DebianPg15;
+  let pg15: NpmPostgres;
   let sql: Sql;
   let report: AdviseReport;
   beforeAll(async () => {
-    pg15 = await startDebianPg15();
+    pg15 = await startUntunedPg15();
     const root = postgres(pg15.rootUrl, { max: 1, onnotice: () => {} });
     await root`CREATE DATABASE advise15`;
     await root.end();
