@@ -73,7 +73,7 @@ describe("npm run deploy without the Pulumi CLI or Docker (real script)", () => 
     expect(result.stderr).toMatch(/get\.pulumi\.com/);
     expect(result.stderr).toMatch(/a Docker engine: 'docker' is not on PATH/);
     expect(result.stderr).toMatch(/docs\.docker\.com\/engine\/install/);
-    expect(result.stderr).toMatch(/'npm start' runs everything .* embedded PostgreSQL 17/);
+    expect(result.stderr).toMatch(/'npm start' runs everything .* embedded PostgreSQL 18/);
     expect(result.stderr.match(/^error: /gm)).toHaveLength(1);
   });
 

@@ -16,6 +16,7 @@ import { STATS_FORMAT_VERSION, type StatsFile } from "../src/stats/format.ts";
 import { CATALOG } from "../src/verify/catalog.ts";
 import { validateCatalog } from "../src/verify/catalog-file.ts";
 import { createDatabase, migratedDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
+import { startNpmPostgres } from "./support/npm-postgres.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
 const dir = path.join(tmpdir(), `bollalabz-stats-test-${process.pid}`);
@@ -226,6 +227,36 @@ describe("verify --stats", () => {
     expect(r.stderr).toMatch(/statistics twin .*\n.*\n  restored: \d+ relations/);
     expect(JSON.parse(readFileSync(report, "utf8"))).toHaveProperty("candidates");
   }, 600_000);
+});
+
+describe("on PostgreSQL 17 (npm)", () => {
+  it("stats:export works (no relallfrozen before 18); verify --stats exits 2 with one line naming the version and what is needed", async () => {
+    const pg17 = await startNpmPostgres(17, "project");
+    try {
+      const url = pg17.urlFor("postgres");
+      await withSql({ url, display: "pg17", source: "DATABASE_URL" }, async (sql) => {
+        await sql`CREATE TABLE booking (id int PRIMARY KEY, during int4range, note text)`;
+        await sql`INSERT INTO booking SELECT i, int4range(i, i + 1 + i % 7), CASE WHEN i % 10 = 0 THEN 'n' || i END FROM generate_series(1, 2000) i`;
+        await sql`ANALYZE booking`;
+      }, { max: 1 });
+      const out = path.join(dir, "pg17.json");
+      const exported = await runScript("stats-export.ts", ["--out", out], { DATABASE_URL: url });
+      expect(exported.code, exported.stderr).toBe(0);
+      const pg17File = JSON.parse(readFileSync(out, "utf8")) as StatsFile;
+      const booking = pg17File.relations.find((r) => r.name === "booking")!;
+      expect(booking).toMatchObject({ kind: "table", relallfrozen: null, reltuples: 2000 });
+      expect(booking.columns.find((c) => c.column === "during")!.rangeBoundsHistogram).toBeTruthy();
+      expect(booking.columns.find((c) => c.column === "note")!.nullFrac).toBeCloseTo(0.9, 2);
+
+      const r = await runScript("verify.ts", ["--stats", fileWithValues, "--yes"], { DATABASE_URL: url });
+      expect(r.code).toBe(2);
+      expect(looksLikeCleanError(r.stderr)).toBe(true);
+      expect(r.stderr).toMatch(/runs PostgreSQL 17\.\d+; restoring a statistics file needs PostgreSQL 18 or newer/);
+      expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+    } finally {
+      pg17.stop();
+    }
+  }, 300_000);
 });
 
 describe("fidelity round trip", () => {
