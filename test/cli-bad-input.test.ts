@@ -1,6 +1,5 @@
 import net from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
@@ -9,6 +8,7 @@ import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../s
 import { tableChecksums } from "../src/seed/generate.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 describe("bad input gets one clear error and changes nothing", () => {
   let db: TestDatabase;
@@ -128,7 +128,7 @@ describe("bad input gets one clear error and changes nothing", () => {
 describe("embedded server edge cases", () => {
   const dirs: string[] = [];
   const scratch = () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-edge-"));
+    const dir = suiteServerDir("edge");
     dirs.push(dir);
     return dir;
   };

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Browser, Page } from "puppeteer-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "puppeteer-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { REPORTS_DIR } from "../src/config/project.ts";
 import { DASHBOARD_PAGES } from "../src/health/dashboard/layout.ts";
 import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts";
@@ -19,6 +19,7 @@ import { runCapture } from "../src/observe/capture.ts";
 import { verifyTarget } from "../src/verify/verify.ts";
 import { launchChromium } from "./support/browser.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 // Browser-side globals used inside page.evaluate callbacks: the project compiles
 // without the DOM library, so these few are declared for this file alone.
@@ -42,6 +43,7 @@ async function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess
   let log = "";
   child.stdout!.on("data", (d) => (log += d));
   child.stderr!.on("data", (d) => (log += d));
+  // A serve that never says it listens is killed here: nothing else holds its handle.
   const address = await new Promise<string>((resolve, reject) => {
     const deadline = setTimeout(() => reject(new Error(`npm run serve did not start within 60 s:\n${log}`)), 60_000);
     const look = () => {
@@ -56,6 +58,9 @@ async function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess
       clearTimeout(deadline);
       reject(new Error(`npm run serve exited with ${code}:\n${log}`));
     });
+  }).catch((error: unknown) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw error;
   });
   return { child, address, log: () => log };
 }
@@ -112,8 +117,34 @@ describe("dashboard in Chromium", () => {
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
   let reportsDir: string;
+  // Every test gets a page of its own in a fresh browser context (its own cookies) and signs in
+  // itself: no test depends on another's session, navigation or log lines.
+  let context: BrowserContext;
   let page: Page;
   let problems: PageProblems;
+
+  beforeEach(async () => {
+    context = await browser.createBrowserContext();
+    page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    page.setDefaultTimeout(WAIT.timeout);
+    page.setDefaultNavigationTimeout(WAIT.timeout);
+    await recordCspViolations(page);
+    problems = watch(page);
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  async function signIn(): Promise<void> {
+    await page.goto(`${base}/dashboard/login`);
+    await page.type("#token", TOKEN);
+    await Promise.all([page.waitForNavigation(WAIT), page.click("button[type=submit]")]);
+    expect(page.url(), JSON.stringify(problems) + (await page.content())).toBe(`${base}/dashboard`);
+  }
+
+  /** The server's log, once it holds a line matching `pattern` (pino writes asynchronously). */
+  const logWith = (pattern: RegExp) => waitFor(async () => serve.log(), (log) => pattern.test(log), `the serve log to match ${pattern}`);
 
   beforeAll(async () => {
     db = await seededDatabase("dashbrowser", 0.02);
@@ -140,12 +171,6 @@ describe("dashboard in Chromium", () => {
     });
     base = serve.address;
     ({ browser, close: closeBrowser } = await launchChromium());
-    page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 900 });
-    page.setDefaultTimeout(WAIT.timeout);
-    page.setDefaultNavigationTimeout(WAIT.timeout);
-    await recordCspViolations(page);
-    problems = watch(page);
     mkdirSync(REPORTS_DIR, { recursive: true });
   });
 
@@ -168,12 +193,14 @@ describe("dashboard in Chromium", () => {
     await Promise.all([page.waitForNavigation(WAIT), page.click("button[type=submit]")]);
     expect(page.url(), JSON.stringify(problems) + (await page.content())).toBe(`${base}/dashboard`);
     expect(await page.$eval("main h1", (h) => h.textContent)).toBe("Overview");
-    const cookie = (await browser.cookies()).find((c) => c.name === SESSION_COOKIE);
+    const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/dashboard" });
     expect(cookie?.value).not.toContain(TOKEN);
+    expect(await logWith(/dashboard: signed in/)).not.toContain(TOKEN);
   });
 
   it("renders every page with its charts, and nothing logs an error or violates the CSP", async () => {
+    await signIn();
     for (const { path: pagePath, title } of DASHBOARD_PAGES) {
       const response = await page.goto(`${base}/dashboard${pagePath}`);
       expect(response?.status(), pagePath).toBe(200);
@@ -202,6 +229,7 @@ describe("dashboard in Chromium", () => {
   });
 
   it("slow queries over a window: the captured intervals as a line chart and the top statements of the window", async () => {
+    await signIn();
     await page.goto(`${base}/dashboard/queries`);
     await Promise.all([page.waitForNavigation(WAIT), page.click('.windows a[href="/dashboard/queries?since=1h"]')]);
     expect(page.url()).toBe(`${base}/dashboard/queries?since=1h`);
@@ -217,12 +245,14 @@ describe("dashboard in Chromium", () => {
   });
 
   it("space growth from the daily snapshot", async () => {
+    await signIn();
     await page.goto(`${base}/dashboard/space`);
     expect(await page.$eval("#growth", (c) => c.textContent)).toContain("public.conversation_messages");
     expect(await page.$$eval("#growth svg.line-chart polyline", (c) => c.length)).toBe(2);
   });
 
   it("the verify page shows the latest report's grade and one bar per catalog query", async () => {
+    await signIn();
     await page.goto(`${base}/dashboard/verify`);
     const bars = await page.$$eval("#verify svg.chart rect.bar", (rects) => rects.length);
     const report = JSON.parse(readFileSync(path.join(reportsDir, "verify-browser.json"), "utf8")) as { queries: unknown[] };
@@ -232,14 +262,13 @@ describe("dashboard in Chromium", () => {
   });
 
   it("would notice a CSP violation: an inline style added to the page is blocked and reported", async () => {
-    const control = await browser.newPage();
-    await recordCspViolations(control);
+    await signIn();
+    const control = page;
     await control.goto(`${base}/dashboard/space`);
     await control.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<p id="inline-style" style="color: red">x</p>'));
     await control.waitForFunction(() => window.__cspViolations.length > 0, WAIT);
     expect((await cspViolations(control))[0]).toMatch(/^style-src/);
     expect(await control.$eval("#inline-style", (p) => getComputedStyle(p).color)).not.toBe("rgb(255, 0, 0)");
-    await control.close();
   });
 
   /** The backend's state in pg_stat_activity, or null when the session is gone. */
@@ -255,7 +284,8 @@ describe("dashboard in Chromium", () => {
     return page.$eval("p.flash[role=status]", (p) => p.textContent ?? "");
   }
 
-  it("cancels a running pg_sleep from the activity page: the statement stops, the session stays", async () => {
+  it("cancels a running pg_sleep from the activity page: the statement stops, the session stays; the server logs who asked", async () => {
+    await signIn();
     const sleeper: Sql = openSql(db, { max: 1, applicationName: "dashboard-sleeper" });
     try {
       const pid = await backendPid(sleeper);
@@ -270,6 +300,7 @@ describe("dashboard in Chromium", () => {
       expect(row).toContain("SELECT pg_sleep($1)");
       const flash = await clickAndFollow(`#running button[data-action=cancel][data-pid="${pid}"]`);
       expect(flash).toBe(`Backend ${pid} (dashboard-sleeper): statement cancelled.`);
+      expect(await logWith(new RegExp(`"via":"dashboard".*backend ${pid} cancelled through the dashboard`))).not.toContain(TOKEN);
       expect(await sleeping).toBe("57014");
       await until("the backend to leave the running state", async () => (await backendState(pid))?.state !== "active");
       expect(await backendState(pid)).not.toBeNull();
@@ -282,6 +313,7 @@ describe("dashboard in Chromium", () => {
   });
 
   it("shows a lock wait with its blocker, and terminating the idle-in-transaction blocker from the page frees it", async () => {
+    await signIn();
     await db.sql`CREATE TABLE IF NOT EXISTS dashboard_lock (id int PRIMARY KEY, n int NOT NULL)`;
     await db.sql`INSERT INTO dashboard_lock VALUES (1, 0) ON CONFLICT DO NOTHING`;
     const holderClient: Sql = openSql(db, { max: 1, applicationName: "dashboard-holder" });
@@ -308,6 +340,7 @@ describe("dashboard in Chromium", () => {
       if (process.env.DASHBOARD_DOCS_SCREENSHOT) await page.screenshot({ path: path.join(PROJECT_ROOT, "docs", "dashboard.png") as `${string}.png`, fullPage: true });
       const flash = await clickAndFollow(`#idle-in-transaction button[data-action=terminate][data-pid="${holderPid}"]`);
       expect(flash).toBe(`Backend ${holderPid} (dashboard-holder): session terminated.`);
+      expect(await logWith(new RegExp(`backend ${holderPid} terminated through the dashboard`))).not.toContain(TOKEN);
       await until("the terminated session to leave pg_stat_activity", async () => (await backendState(holderPid)) === null);
       expect(await waiting).toBe("updated");
       // The page after the redirect may predate the exit; a fresh one must show no lock wait.
@@ -324,6 +357,7 @@ describe("dashboard in Chromium", () => {
   });
 
   it("refuses to cancel this server's own pool connection, and says why", async () => {
+    await signIn();
     let pid = 0;
     await until("the server's pool connections", async () => {
       const [row] = await db.sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${POOL_APP} LIMIT 1`;
@@ -344,23 +378,15 @@ describe("dashboard in Chromium", () => {
     await Promise.all([page.waitForNavigation(WAIT), page.click("#own-submit")]);
     // Whichever pool connection runs the check may be the target itself ("own session") or another one of the pool.
     expect(await page.$eval("p.flash", (p) => p.textContent)).toMatch(new RegExp(`^Refused to cancel backend ${pid}: that is (this API's own session|one of this API's own pool connections)`));
+    await logWith(new RegExp(`refused to cancel backend ${pid}`));
   });
 
   it("signs out with the page's form and is asked to sign in again", async () => {
-    await page.goto(`${base}/dashboard`);
+    await signIn();
     await Promise.all([page.waitForNavigation(WAIT), page.click("#sign-out")]);
     expect(page.url()).toBe(`${base}/dashboard/login?signedOut`);
     expect(await page.$eval("[role=status]", (p) => p.textContent)).toBe("Signed out.");
     await page.goto(`${base}/dashboard/space`);
     expect(page.url()).toBe(`${base}/dashboard/login`);
-  });
-
-  it("the server logged each cancel and terminate with who asked, and never the token", () => {
-    const log = serve.log();
-    expect(log).toMatch(/"via":"dashboard".*backend \d+ cancelled through the dashboard/);
-    expect(log).toMatch(/backend \d+ terminated through the dashboard/);
-    expect(log).toMatch(/refused to cancel backend \d+/);
-    expect(log).toContain("dashboard: signed in");
-    expect(log).not.toContain(TOKEN);
   });
 });

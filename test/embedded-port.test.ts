@@ -2,20 +2,20 @@
 // taken by another process before the postmaster binds it (initdb alone takes
 // seconds), so the bind itself decides, and a lost race means another free
 // port (or exit 4 when EMBEDDED_PG_PORT pins the port). Real servers only.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/cli/errors.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stateFile } from "../src/embedded/server.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const dirs: string[] = [];
 const blockers: net.Server[] = [];
 function scratch(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-port-"));
+  const dir = suiteServerDir("port");
   dirs.push(dir);
   return dir;
 }

@@ -116,15 +116,31 @@ describe("health API", () => {
     }
   });
 
-  it("POST reset-stats resets the monitor and pg_stat_statements", async () => {
-    await database.sql`SELECT 1`;
-    expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
-    const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true } });
-    expect(database.getQueryStats().totalQueries).toBe(0);
-    const rows = await db.sql<{ query: string }[]>`SELECT query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-    expect(rows.map((r) => r.query)).not.toContainEqual(expect.stringMatching(/FROM conversation_messages WHERE content LIKE/));
+  it("POST reset-stats resets the monitor and this database's pg_stat_statements; another database's entries survive", async () => {
+    // Another application's database on the same server, with a statement of its own recorded.
+    const other = await migratedDatabase("health_other");
+    try {
+      // A statement shape no other code runs (aliases do not change a statement's queryid, so a
+      // marker must be in the shape itself); its text is recorded with the first call.
+      const marker = "reverse(md5(current_database()))";
+      await other.sql`SELECT reverse(md5(current_database()))`;
+      await database.sql`SELECT reverse(md5(current_database()))`;
+      const entries = (dbName: string) =>
+        db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                                WHERE d.datname = ${dbName} AND strpos(s.query, ${marker}) > 0`.then(([r]) => r?.n);
+      expect(await entries(other.name)).toBe(1);
+      expect(await entries(db.name)).toBe(1);
+      expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
+
+      const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true, scope: `database "${db.name}" only` } });
+      expect(database.getQueryStats().totalQueries).toBe(0);
+      expect(await entries(db.name)).toBe(0);
+      expect(await entries(other.name)).toBe(1);
+    } finally {
+      await other.drop();
+    }
   });
 
   it("GET /metrics: Prometheus text with the same figures", async () => {

@@ -2,18 +2,19 @@
 // /metrics is valid Prometheus text (checked with a real parser) holding the
 // query-latency histogram and postgres_exporter's metric names. Uses a
 // throwaway server of its own so it can stop and start it.
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
+import { restartablePort } from "./support/ports.ts";
+import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { QUERY_DURATION_BUCKETS } from "../src/health/metrics.ts";
 import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/config.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 interface ParsedFamily {
   name: string;
@@ -30,8 +31,8 @@ describe("probes and metrics (own server, stopped and restarted)", () => {
   let app: FastifyInstance;
   let dbName: string;
   beforeAll(async () => {
-    baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-probes-"));
-    port = await findFreePort();
+    baseDir = suiteServerDir("probes");
+    port = await restartablePort(); // restarted below on the same port (the pool's URL names it)
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
     dbName = server.database;
     database = createDatabase({ ...POOL_DEFAULTS, applicationName: "probes-test", target: { url: server.databaseUrl, display: "probes", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} } });

@@ -49,7 +49,9 @@ const secretValue = (input: unknown) => {
 /** The uploads of a container: one secret file makes the whole property secret (so the state stores it encrypted). */
 const uploadsOf = (inputs: Record<string, any>) => secretValue(inputs.uploads) as Array<{ file: string; content: string; permissions: string }>;
 const resolve = <T>(output: pulumi.Output<T>) => new Promise<T>((done) => output.apply(done));
-const ofType = (type: string) => registered.filter((r) => r.type === type);
+/** What the stack program registered (the component tests below register more, in whatever order they run). */
+let stackResources: readonly Registered[] = [];
+const ofType = (type: string) => stackResources.filter((r) => r.type === type);
 const byName = (name: string) => {
   const found = registered.filter((r) => r.name === name);
   expect(found, name).toHaveLength(1);
@@ -92,6 +94,7 @@ beforeAll(async () => {
   program = await import("../infra/index.ts");
   replicasModule = await import("../infra/replicas.ts");
   await resolve(pulumi.all([program.appUrl, program.replicaUrls, program.replicaAdminUrls, program.replicaPorts, program.replicationSlots]));
+  stackResources = [...registered];
 });
 
 describe("the primary with replicas", () => {

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { estimateBtreeBloat } from "../src/checks/bloat.ts";
 import { findInvalidIndexes } from "../src/checks/index-health.ts";
 import { EXIT } from "../src/cli/errors.ts";
@@ -31,6 +31,17 @@ async function plantBloat(db: TestDatabase, table: string, rows = 100_000): Prom
   } finally {
     session.release();
   }
+}
+
+/**
+ * A database of the test's own for the REINDEX tests: each plants the bloat it rebuilds, and a
+ * REINDEX run takes every bloated index of its database, so tests sharing one would see each
+ * other's tables (in whatever order they run).
+ */
+async function ownDatabase(prefix: string): Promise<TestDatabase> {
+  const db = await createDatabase(prefix);
+  onTestFinished(() => db.drop());
+  return db;
 }
 
 /** Rebuild anything over 30% estimated bloat and 512 kB (the planted indexes are a few MB). */
@@ -171,6 +182,7 @@ describe("npm run maintenance", () => {
   });
 
   it("--reindex rebuilds a bloated index concurrently: smaller, every index valid", async () => {
+    const db = await ownDatabase("maint_reindex");
     await plantBloat(db, "bloated");
     const [estimate] = (await estimateBtreeBloat(db.sql)).filter((b) => b.index === "bloated_code");
     expect(estimate!.bloatPercent).toBeGreaterThan(70);
@@ -193,6 +205,8 @@ describe("npm run maintenance", () => {
   });
 
   it("--reindex under a held SHARE UPDATE EXCLUSIVE lock: times out, stops cleanly, exit 5, no invalid index", async () => {
+    const db = await ownDatabase("maint_locked");
+    const maintenance = (args: string[]) => runScript("maintenance.ts", args, { DATABASE_URL: db.url });
     await plantBloat(db, "locked");
     const holder = await db.sql.reserve();
     try {
@@ -217,9 +231,10 @@ describe("npm run maintenance", () => {
   });
 
   it("--reindex timing out mid-build (an open writer): the INVALID _ccnew leftover is dropped once the writer ends", async () => {
-    // `locked` is still bloated from the previous test. An uncommitted insert
-    // does not block the start of REINDEX CONCURRENTLY, but its wait for
-    // older writers: that wait times out after the _ccnew index exists.
+    const db = await ownDatabase("maint_midbuild");
+    await plantBloat(db, "locked");
+    // An uncommitted insert does not block the start of REINDEX CONCURRENTLY,
+    // but its wait for older writers: that wait times out after the _ccnew index exists.
     const writer = await db.sql.reserve();
     let released = false;
     const release = async () => {

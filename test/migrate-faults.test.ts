@@ -5,8 +5,7 @@
 // database that was never migrated. Every one ends with one clear message and
 // a documented exit code, never a stack trace.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +21,7 @@ import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 let migrations: PerformanceMigration[];
 const dbs: TestDatabase[] = [];
@@ -113,7 +113,7 @@ describe("the server dies while migrate builds an index (a throwaway server of t
     { how: "kill -9 of the postmaster", signal: "SIGKILL" as const },
     { how: "immediate shutdown (what pg_ctl stop -m immediate sends)", signal: "SIGQUIT" as const },
   ])("$how: exit 3 naming the index being built; the report is written with what was done", async ({ signal }) => {
-    const baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-migrate-crash-"));
+    const baseDir = suiteServerDir("migrate-crash");
     baseDirs.push(baseDir);
     const server = await startEmbedded({ baseDir, port: await findFreePort(), portExplicit: true, noSync: true });
     const target: DatabaseTarget = { url: server.databaseUrl, display: maskUrl(server.databaseUrl), source: "DATABASE_URL" };

@@ -1,18 +1,65 @@
 // Safe on live tables: a writer inserting and updating rows while the index
-// migrations run is never blocked for a whole build. The same writer against
-// a plain CREATE INDEX (in a transaction, as a naive migration would run it)
-// IS blocked for the whole build — so the assertion is known to discriminate.
+// migrations run never waits on a table lock (pg_stat_activity wait event
+// Lock/relation), while index builds are seen running. Its only lock waits
+// are row waits behind one committed batch of the inbox backfill (000064),
+// which upserts the same conversation rows the writer's insert trigger does. The same writer against a
+// plain CREATE INDEX (in a transaction, as a naive migration would run it)
+// IS seen waiting on its lock — so the check is known to discriminate.
+// State, not durations: how long a build takes depends on the machine.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCommittedMigrations } from "../src/migrate/performance-migrations.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
 import { startWriter, type WriterStats } from "../src/bench/concurrent-writer.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
-import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { createDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
+import { openSql } from "../src/db/index.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-/** Large enough that the trigram index on message content takes seconds to build. */
+/** Large enough that the index builds last well past a few activity samples. */
 const SCALE = 0.5;
+/** application_name of startWriter's session. */
+const WRITER = "bollalabz-db writer";
+
+interface ActivityWatch {
+  /** Samples in which the writer was waiting on a heavyweight lock: "<wait event>: <query>", and whether a backfill batch ran. */
+  readonly writerLockWaits: { wait: string; duringBackfill: boolean }[];
+  /** Index builds seen running (query text, once each). */
+  readonly buildsSeen: Set<string>;
+  samples: number;
+  stop(): Promise<void>;
+}
+
+/** Sample pg_stat_activity of one database until stopped: the writer's waits and the running index builds. */
+function watchActivity(database: string): ActivityWatch {
+  const sql = openSql(rootTarget(), { max: 1, applicationName: "migrate-writer watcher" });
+  let stopping = false;
+  const watch: ActivityWatch = {
+    writerLockWaits: [],
+    buildsSeen: new Set(),
+    samples: 0,
+    async stop() {
+      stopping = true;
+      await loop;
+      await sql.end({ timeout: 5 });
+    },
+  };
+  const loop = (async () => {
+    while (!stopping) {
+      const rows = await sql<{ application_name: string; wait_event_type: string | null; wait_event: string | null; query: string }[]>`
+        SELECT application_name, wait_event_type, wait_event, query FROM pg_stat_activity
+        WHERE datname = ${database} AND state = 'active' AND pid <> pg_backend_pid()`;
+      watch.samples++;
+      const backfilling = rows.some((r) => r.application_name !== WRITER && /INSERT INTO conversations/.test(r.query));
+      for (const r of rows) {
+        if (r.application_name === WRITER && r.wait_event_type === "Lock") watch.writerLockWaits.push({ wait: `${r.wait_event}: ${r.query}`, duringBackfill: backfilling });
+        if (/CREATE\s+(UNIQUE\s+)?INDEX/i.test(r.query) && r.application_name !== WRITER) watch.buildsSeen.add(r.query.slice(0, 120));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return watch;
+}
 /** The writer is running (not just connected) once it has this many statements done. */
 const WARM_STATEMENTS = 10;
 
@@ -20,6 +67,7 @@ describe("a concurrent writer during the index migrations", () => {
   let db: TestDatabase;
   let report: MigrationReport;
   let during: WriterStats;
+  let activity: ActivityWatch;
 
   beforeAll(async () => {
     db = await createDatabase("migrate_writer");
@@ -27,45 +75,46 @@ describe("a concurrent writer during the index migrations", () => {
     await seedDatabase(db.sql, { scale: SCALE, seed: 11, anchor: todayUtc() });
     const writer = await startWriter(db, { pauseMs: 2 });
     await waitFor(async () => writer.samples.length, (n) => n >= WARM_STATEMENTS, "the writer to get going");
+    activity = watchActivity(db.name);
     try {
       report = await runMigrations(db, { writeReport: false });
     } finally {
+      await activity.stop();
       during = await writer.stop();
     }
   }, 300_000);
   afterAll(() => db?.drop());
 
-  it("keeps writing through every build, never waiting for a whole build", async () => {
-    // Every index build ran (other migrations after the base schema, e.g. the inbox's, run too).
+  it("keeps writing through every build, never waiting on a table lock", async () => {
     // Every index build of the set's history ran, also of indexes a later migration drops (the consolidation).
     expect(report.applied.filter((a) => a.index).length).toBe((await readCommittedMigrations()).filter((m) => m.index).length);
-    const longest = report.applied.reduce((a, b) => (b.ms > a.ms ? b : a));
-    // The premise: at least one build long enough that blocking would show.
-    expect(longest.ms, `${longest.index} built in ${longest.ms} ms`).toBeGreaterThan(1000);
+    // The premise: builds were seen in progress while the writer wrote, so a lock wait would have been sampled.
+    expect(activity.buildsSeen.size, `${activity.samples} samples`).toBeGreaterThan(0);
+    // No table lock ever; row waits only behind a backfill batch (each batch commits on its own).
+    expect(activity.writerLockWaits.filter((w) => w.wait.startsWith("relation:") || !w.duringBackfill)).toEqual([]);
     expect(during.errors, during.firstError ?? "").toBe(0);
-    expect(during.statements).toBeGreaterThan(50);
-    expect(during.worstMs, `worst writer statement ${during.worstMs} ms (${during.worstStatement}) vs ${longest.index} ${longest.ms} ms`).toBeLessThan(longest.ms / 2);
+    expect(during.statements).toBeGreaterThan(WARM_STATEMENTS);
   });
 
-  it("the same writer IS blocked for the whole build by a plain CREATE INDEX (the check discriminates)", async () => {
+  it("the same writer IS seen waiting on a lock behind a plain CREATE INDEX (the check discriminates)", async () => {
     const writer = await startWriter(db, { pauseMs: 2 });
     await waitFor(async () => writer.samples.length, (n) => n >= WARM_STATEMENTS, "the writer to get going");
-    const t0 = performance.now();
-    let buildMs: number;
-    let blocked: WriterStats;
+    const watch = watchActivity(db.name);
     try {
       await db.sql.begin(async (tx) => {
         await tx`CREATE INDEX plain_content_trgm ON conversation_messages USING gin (content gin_trgm_ops)`;
+        // The build's SHARE lock is held until commit: the writer's next write to the table queues behind it.
+        await waitFor(async () => watch.writerLockWaits.length, (n) => n > 0, "the writer to wait on the plain build's lock");
       });
-    } finally {
-      buildMs = performance.now() - t0;
-      // The statement the build blocked has finished once the writer has moved on past it.
+      // The statement that waited finishes once the lock is gone: the writer moves on.
       const done = writer.samples.length;
       await waitFor(async () => writer.samples.length, (n) => n > done, "the writer to resume after the build");
-      blocked = await writer.stop();
+    } finally {
+      await watch.stop();
+      const stats = await writer.stop();
+      expect(stats.errors, stats.firstError ?? "").toBe(0);
       await db.sql`DROP INDEX IF EXISTS plain_content_trgm`;
     }
-    expect(buildMs).toBeGreaterThan(1000);
-    expect(blocked.worstMs, `worst writer statement ${blocked.worstMs} ms during a ${buildMs} ms plain build`).toBeGreaterThanOrEqual(buildMs / 2);
+    expect(watch.writerLockWaits[0]?.wait).toMatch(/^relation: (INSERT|UPDATE)/);
   });
 });

@@ -4,12 +4,12 @@
 // growth per table; retention prunes. The reset and the restart happen on a
 // throwaway server of this file's own (a reset is server-wide and would
 // disturb other test files).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { restartablePort } from "./support/ports.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
-import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
+import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { pruneHistory, runCapture } from "../src/observe/capture.ts";
 import { MONITOR_SCHEMA, monitorSchemaReady } from "../src/observe/monitor-schema.ts";
 import { captureSpace, spaceGrowth, utcDay } from "../src/observe/space-history.ts";
@@ -19,6 +19,7 @@ import { parseWindow } from "../src/observe/window.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { startUntunedPg15, type NpmPostgres } from "./support/npm-postgres.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const PROBE = "SELECT count(*) AS n FROM window_probe WHERE id > $1";
 
@@ -46,8 +47,8 @@ describe("statement history across reset and restart (own server)", () => {
   };
 
   beforeAll(async () => {
-    baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-history-"));
-    port = await findFreePort();
+    baseDir = suiteServerDir("history");
+    port = await restartablePort(); // restarted below on the same port (the pool's URL names it)
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
     url = server.databaseUrl;
     sql = openSql({ url }, { max: 1 });

@@ -5,20 +5,20 @@
 // instead of in a replica container that never becomes healthy. The
 // replication settings inside SERVER_SETTINGS are covered by
 // test/server-settings.test.ts on the shared test server.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../src/embedded/server.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS, serverSetting } from "../src/settings/server-settings.ts";
 import { containerPgHba } from "../src/container/pg-hba.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 let baseDir: string | undefined;
 let sql: postgres.Sql | undefined;
 
 beforeAll(async () => {
-  baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-standby-settings-"));
+  baseDir = suiteServerDir("standby-settings");
   const server = await startEmbedded({ baseDir, port: await findFreePort(), portExplicit: true, noSync: true, extraSettings: STANDBY_SETTINGS });
   // The pg_hba.conf the containers of a replicated deployment read: put in
   // place of this throwaway server's own file, NOT reloaded (the running

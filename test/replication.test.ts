@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const health = async () => {
+const sharedHealth = async () => {
   const res = await app.inject({ method: "GET", url: "/api/v1/health/replication", headers: { authorization: `Bearer ${TOKEN}` } });
   expect(res.statusCode).toBe(200);
   return res.json() as { status: string; role: string; inactiveSlots: string[]; replicas: { slotName: string; slotActive: boolean; connected: boolean; lagSeconds: number | null; lagBytes: number | null; retainedBytes: number | null }[] };
@@ -86,7 +86,7 @@ describe("streaming replica of the embedded server", () => {
 
     // The health API and /metrics report the same, behind the token; the public route is unchanged.
     expect((await app.inject({ method: "GET", url: "/api/v1/health/replication" })).statusCode).toBe(401);
-    const body = await health();
+    const body = await sharedHealth();
     expect(body).toMatchObject({ status: "ok", role: "primary", inactiveSlots: [] });
     expect(body.replicas).toEqual([expect.objectContaining({ slotName: pair.replica.slot, slotActive: true, connected: true })]);
     expect(body.replicas[0]!.lagSeconds).toBeGreaterThanOrEqual(0);
@@ -114,22 +114,28 @@ describe("streaming replica of the embedded server", () => {
 describe("migrate, maintenance and verify with the standby (real servers)", () => {
   const INDEX = "idx_conversation_messages_contact_created";
 
-  it("npm run migrate on the primary builds the performance indexes concurrently; on the standby every one is present, valid and used", async () => {
+  beforeAll(async () => {
     const migrated = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: pair.primaryTarget.url }, 300_000);
     expect(migrated.stderr + migrated.stdout).not.toMatch(/internal error/);
     expect(migrated.code).toBe(0);
     await seedDatabase(pair.primarySql, { scale: 0.05, seed: 7, anchor: todayUtc() });
     await pair.catchUp(120_000);
+  }, 400_000);
+
+  it("npm run migrate on the primary builds the performance indexes concurrently; on the standby every one is present, valid and used", async () => {
     expect(await checkPerformanceIndexes(pair.primarySql)).toEqual({ missing: [], invalid: [] });
     expect(await checkPerformanceIndexes(pair.standbySql)).toEqual({ missing: [], invalid: [] });
+    const [heavy] = await pair.standbySql<{ id: number }[]>`SELECT contact_id AS id FROM conversation_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`;
+    const plan = await pair.standbySql.unsafe(`EXPLAIN (FORMAT JSON) SELECT id FROM conversation_messages WHERE contact_id = ${Number(heavy!.id)} ORDER BY created_at DESC LIMIT 50`);
+    expect(JSON.stringify(plan)).toContain(INDEX);
+  });
 
-    // Scan it on the standby only: the primary's counter for it starts from zero.
+  it("maintenance: an index scanned only on the standby is not reported unused once the standby's counters are merged", async () => {
+    // Scan it on the standby only: the primary's counter for it starts from zero (other tests scan it there).
     await pair.primarySql`SELECT pg_stat_reset_single_table_counters(${INDEX}::regclass)`;
     const session = await pair.standbySql.reserve();
     try {
       const [heavy] = await session<{ id: number }[]>`SELECT contact_id AS id FROM conversation_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`;
-      const plan = await session.unsafe(`EXPLAIN (FORMAT JSON) SELECT id FROM conversation_messages WHERE contact_id = ${Number(heavy!.id)} ORDER BY created_at DESC LIMIT 50`);
-      expect(JSON.stringify(plan)).toContain(INDEX);
       await session`SELECT id FROM conversation_messages WHERE contact_id = ${heavy!.id} ORDER BY created_at DESC LIMIT 50`;
       await session`SELECT pg_stat_force_next_flush()`;
     } finally {
@@ -139,9 +145,6 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
       const [row] = await pair.standbySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${INDEX}`;
       return row && row.scans > 0 ? row : undefined;
     });
-  });
-
-  it("maintenance: an index scanned only on the standby is not reported unused once the standby's counters are merged", async () => {
     const [primaryScans] = await pair.primarySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${INDEX}`;
     expect(primaryScans!.scans).toBe(0);
     const alone = path.join(dir, "maint-primary.json");
@@ -241,8 +244,27 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
   });
 });
 
-describe("a standby that stops (last: it changes the pair)", () => {
+describe("a standby that stops (a pair of its own: it changes the pair)", () => {
+  let pair: ReplicationPair;
+  let database: Database;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    pair = await startReplicationPair("repl_stop");
+    database = createDatabase({ ...POOL_DEFAULTS, min: 0, applicationName: `repltest-stop-${process.pid}`, target: pair.primaryTarget }, { logger: { warn() {}, error() {} } });
+    ({ app } = await buildHealthApp({ database, token: TOKEN }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close().catch(() => {});
+    await pair?.destroy();
+  });
+  const health = async () => (await app.inject({ method: "GET", url: "/api/v1/health/replication", headers: { authorization: `Bearer ${TOKEN}` } })).json() as Awaited<ReturnType<typeof sharedHealth>>;
+  const metrics = async () => (await app.inject({ method: "GET", url: "/metrics", headers: { authorization: `Bearer ${TOKEN}` } })).body;
+
   it("a stopped standby leaves its slot inactive, holding back WAL the primary keeps writing; restarted, it catches up", async () => {
+    await pair.primarySql`CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)`;
+    await pair.primarySql`INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 500) g`;
+    await pair.catchUp();
     pair.stopStandby();
     await until("the slot to turn inactive", async () => {
       const slot = (await replicationSlots(pair.primarySql)).find((s) => s.slotName === pair.replica.slot);
@@ -271,18 +293,26 @@ describe("a standby that stops (last: it changes the pair)", () => {
   });
 });
 
-describe("the primary comes back on another port", () => {
+describe("the primary comes back on another port (a pair of its own)", () => {
+  let pair: ReplicationPair;
+  beforeAll(async () => {
+    pair = await startReplicationPair("repl_move");
+  });
+  afterAll(() => pair?.destroy());
+
   it("the standby follows it: primary_conninfo is rewritten when the replicas start", async () => {
     const { embeddedStatus, stopEmbedded, startEmbedded, findFreePort } = await import("../src/embedded/server.ts");
     const { startReplicas } = await import("../src/embedded/replicas.ts");
     const { openSql } = await import("../src/db/index.ts");
-    await Promise.all([database.close(), pair.primarySql.end({ timeout: 1 }), pair.standbySql.end({ timeout: 1 })]);
+    await Promise.all([pair.primarySql.end({ timeout: 1 }), pair.standbySql.end({ timeout: 1 })]);
     stopEmbedded(pair.baseDir);
     const oldPort = pair.primary.port;
-    const newPort = await findFreePort();
-    expect(newPort).not.toBe(oldPort);
-    const primary = await startEmbedded({ baseDir: pair.baseDir, port: newPort, portExplicit: true, extraSettings: [{ name: "fsync", value: "off", reason: "test" }] });
-    expect(primary.port).toBe(newPort);
+    let newPort = await findFreePort();
+    while (newPort === oldPort) newPort = await findFreePort();
+    // Not pinned: if another process takes the wished port first, the server retries on another free
+    // one (the project's own logic) and the standby must follow whichever port it reports.
+    const primary = await startEmbedded({ baseDir: pair.baseDir, port: newPort, extraSettings: [{ name: "fsync", value: "off", reason: "test" }] });
+    expect(primary.port).not.toBe(oldPort);
     await startReplicas({ baseDir: pair.baseDir, extraSettings: [{ name: "fsync", value: "off", reason: "test" }] });
     const p = openSql({ url: primary.databaseUrl }, { max: 1 });
     const replicaUrl = embeddedStatus(pair.baseDir).server!.replicas![0]!;

@@ -5,6 +5,7 @@ import { inject, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/cli/errors.ts";
 import { operationalFailure } from "../src/cli/run-command.ts";
 import { openSql } from "../src/db/index.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const caught = async (work: () => Promise<unknown>) => work().then(() => undefined, (error: unknown) => error);
 
@@ -33,10 +34,11 @@ describe("operationalFailure", () => {
       const pid = me!.pid;
       const running = caught(() => victim`SELECT pg_sleep(30)`);
       // Wait until the sleep is really running, then end that backend.
-      for (;;) {
-        const [row] = await admin<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid} AND query LIKE '%pg_sleep(30)%' AND state = 'active'`;
-        if (row!.n > 0) break;
-      }
+      await waitFor(
+        async () => (await admin<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid} AND query LIKE '%pg_sleep(30)%' AND state = 'active'`)[0]!.n,
+        (n) => n > 0,
+        "the sleep to be running",
+      );
       await admin`SELECT pg_terminate_backend(${pid})`;
       const failure = operationalFailure(await running);
       expect(failure?.exitCode).toBe(EXIT.unreachable);

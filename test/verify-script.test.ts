@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/cli/errors.ts";
+import { grade } from "../src/verify/grade.ts";
 import { findFreePort } from "../src/embedded/server.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { baseSchemaDatabase, baseSeededDatabase } from "./verify-support.ts";
@@ -68,12 +69,15 @@ describe("npm run verify", () => {
     await db.sql.unsafe(`CREATE INDEX ${INDEX} ON conversation_messages (contact_id, created_at DESC)`);
     await db.sql`ANALYZE conversation_messages`;
     const jsonFile = path.join(dir, "ok.json");
-    const ok = await verify(["--json", jsonFile]);
+    // Every query passing is the plans' doing; A+ vs A is the mean time's (machine load), so the bar
+    // here is A and the grade is checked against the rule applied to the measured mean.
+    const ok = await verify(["--json", jsonFile, "--min-grade", "A"]);
     expect(ok.code, ok.stdout + ok.stderr).toBe(EXIT.ok);
-    expect(ok.stdout).toMatch(/grade A\+: 2\/2 queries pass/);
+    expect(ok.stdout).toMatch(/grade A\+?: 2\/2 queries pass/);
 
     const report = JSON.parse(readFileSync(jsonFile, "utf8"));
-    expect(report).toMatchObject({ grade: "A+", minGrade: "A", passed: true, meetsMinGrade: true, summary: { queries: 2, passed: 2, failed: 0, passRate: 1 } });
+    expect(report).toMatchObject({ minGrade: "A", passed: true, meetsMinGrade: true, summary: { queries: 2, passed: 2, failed: 0, passRate: 1 } });
+    expect(report.grade).toBe(grade({ total: 2, passed: 2, meanMs: report.summary.meanMs }));
     expect(report.queries.map((q: { name: string }) => q.name)).toEqual(["message_history", "contact_by_phone"]);
     for (const q of report.queries) {
       expect(q.pass).toBe(true);
@@ -98,7 +102,7 @@ describe("npm run verify", () => {
     expect(checks["server settings"].status).toBe("pass");
     // Markdown + SVG written next to each other
     const md = ok.stdout.match(/report: (.+\.md)/)![1]!;
-    expect(readFileSync(md, "utf8")).toMatch(/^# Verification report: grade A\+/);
+    expect(readFileSync(md, "utf8")).toMatch(/^# Verification report: grade A\+?/);
     expect(existsSync(md.replace(/\.md$/, ".svg"))).toBe(true);
   });
 

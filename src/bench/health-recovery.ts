@@ -23,6 +23,12 @@ export interface RecoveryMeasurement {
 export interface RecoveryOptions {
   /** How long to keep probing while the database is down (longer = more failed connects). Default 5 s. */
   readonly downForMs?: number;
+  /**
+   * Keep probing while down until at least this many 503 answers too (default 0). A count, not a
+   * time: on a busy machine each failed probe can take its whole deadline, so a fixed window may
+   * hold only a few failed connects.
+   */
+  readonly minDownAnswers?: number;
   /** Pause between probes. Default 50 ms. */
   readonly pollMs?: number;
   /** Give up waiting for a 200 after this long. Default 30 s. */
@@ -36,7 +42,8 @@ export async function measureHealthRecovery(probe: RecoveryProbe, options: Recov
   await probe.stop();
   let downAnswers = 0;
   const downUntil = performance.now() + (options.downForMs ?? 5_000);
-  while (performance.now() < downUntil) {
+  const minDownAnswers = options.minDownAnswers ?? 0;
+  while (performance.now() < downUntil || downAnswers < minDownAnswers) {
     if ((await probe.health()) !== 200) downAnswers++;
     await pause(pollMs);
   }

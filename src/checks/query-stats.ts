@@ -38,15 +38,24 @@ export async function topStatements(sql: Sql, order: StatementOrder, limit = 10)
 
 export interface StatementsResetResult {
   readonly reset: boolean;
+  /** What was reset: this database's entries only (other databases on the server keep theirs). */
+  readonly scope?: string;
   /** Why not, when not (e.g. the role lacks the privilege). */
   readonly reason?: string;
 }
 
-/** pg_stat_statements_reset() when the role may call it (superuser or granted EXECUTE). */
+/**
+ * Resets this database's pg_stat_statements entries, when the role may call the function
+ * (superuser or granted EXECUTE). Only this database's: the no-argument form wipes the
+ * statistics of every database on the server, i.e. of other applications sharing it.
+ * The (userid, dbid, queryid) form exists since PostgreSQL 12; 0 means "any".
+ */
 export async function resetStatementStats(sql: Sql): Promise<StatementsResetResult> {
   try {
-    await sql`SELECT pg_stat_statements_reset()`;
-    return { reset: true };
+    const [row] = await sql<{ datname: string }[]>`
+      SELECT d.datname, pg_stat_statements_reset(0, d.oid, 0)
+      FROM pg_database d WHERE d.datname = current_database()`;
+    return { reset: true, scope: `database "${row?.datname}" only` };
   } catch (error) {
     const e = error as { code?: string };
     if (e.code === "42501") return { reset: false, reason: "this role may not call pg_stat_statements_reset() (GRANT EXECUTE ON FUNCTION pg_stat_statements_reset TO <role>)" };

@@ -9,7 +9,8 @@ export function embeddedBaseDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.EMBEDDED_PG_DIR || path.join(PROJECT_ROOT, ".data"));
 }
 
-export const REPORTS_DIR = path.join(PROJECT_ROOT, "reports");
+/** Where commands write their reports by default; BOLLALABZ_REPORTS_DIR overrides (tests keep the checkout clean with it). */
+export const REPORTS_DIR = path.resolve(process.env.BOLLALABZ_REPORTS_DIR || path.join(PROJECT_ROOT, "reports"));
 /** graphile-migrate's folder; BOLLALABZ_MIGRATIONS_DIR points commands (and .gmrc.cjs) at a copy, e.g. in tests of `advise --write`. */
 export const MIGRATIONS_DIR = path.resolve(process.env.BOLLALABZ_MIGRATIONS_DIR || path.join(PROJECT_ROOT, "migrations"));
 /** Indexes `npm run advise -- --write` committed (index data beside src/indexes/performance-indexes.ts); BOLLALABZ_ADVISED_INDEXES overrides. */

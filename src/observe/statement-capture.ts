@@ -12,7 +12,8 @@
 //   - a crash or a restart with pg_stat_statements.save = off: the counters are
 //     gone and stats_reset is set to the server start, same case as above. A clean
 //     restart keeps the counters (and stats_reset): deltas continue normally.
-//   - one entry reset (pg_stat_statements_reset(userid, dbid, queryid)) or
+//   - one entry or one database reset (pg_stat_statements_reset(userid, dbid, queryid),
+//     which the health API's reset-stats does for its own database) or
 //     evicted and re-created (pg_stat_statements.max): its stats_since moves
 //     (PG17+), or, before PG17, its calls or time went backwards.
 //   An entry that started over contributes its current value; one that did not

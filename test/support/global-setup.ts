@@ -1,30 +1,13 @@
 // Starts one throwaway embedded PostgreSQL (same settings module as
 // `npm start`, plus durability off for speed) for the whole test run, in the
-// system temp dir on a free port. Clusters left behind by a killed earlier
-// run are stopped and removed first.
-import { existsSync, readdirSync } from "node:fs";
+// system temp dir on a free port. Every server a killed earlier run left
+// behind (this one's and the ones test files start, test/support/server-dirs.ts)
+// is stopped and removed first.
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../../src/embedded/server.ts";
-
-const PREFIX = "bollalabz-db-test-";
-
-function removeStaleClusters(): void {
-  for (const entry of readdirSync(tmpdir())) {
-    if (!entry.startsWith(PREFIX)) continue;
-    const owner = Number(entry.slice(PREFIX.length));
-    let alive = false;
-    try {
-      process.kill(owner, 0);
-      alive = true;
-    } catch {
-      alive = false;
-    }
-    const dir = path.join(tmpdir(), entry);
-    if (!alive && existsSync(dir)) destroyEmbedded(dir);
-  }
-}
+import { sweepOrphanedServers, TEST_SERVER_PREFIX } from "./server-dirs.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -35,8 +18,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  removeStaleClusters();
-  const baseDir = path.join(tmpdir(), `${PREFIX}${process.pid}`);
+  sweepOrphanedServers();
+  const baseDir = path.join(tmpdir(), `${TEST_SERVER_PREFIX}${process.pid}`);
   const server = await startEmbedded({
     baseDir,
     // A wish, not a pin: if another process takes it before the server binds

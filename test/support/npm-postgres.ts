@@ -13,9 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../../src/embedded/server.ts";
 import type { ServerSetting } from "../../src/settings/server-settings.ts";
-import { removeStaleClusters } from "./stale-clusters.ts";
-
-const PREFIX = "bollalabz-db-npmpg-";
+import { SUITE_PREFIX } from "./server-dirs.ts";
 
 /** Settings added to PostgreSQL's defaults on an untuned server, each because verify cannot run without it. */
 export const UNTUNED_REQUIRED_SETTINGS: readonly ServerSetting[] = [
@@ -37,8 +35,7 @@ export interface NpmPostgres {
 const THROWAWAY: readonly ServerSetting[] = [{ name: "fsync", value: "off", reason: "throwaway test cluster" }];
 
 export async function startNpmPostgres(major: number, settings: "project" | "untuned"): Promise<NpmPostgres> {
-  removeStaleClusters(PREFIX);
-  const baseDir = path.join(tmpdir(), `${PREFIX}${process.pid}-${randomBytes(3).toString("hex")}`);
+  const baseDir = path.join(tmpdir(), `${SUITE_PREFIX}${process.pid}-npmpg${major}-${randomBytes(3).toString("hex")}`);
   try {
     const server = await startEmbedded({
       baseDir,

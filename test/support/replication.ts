@@ -11,7 +11,7 @@ import { createReplica, embeddedReplicas, startReplicas, type EmbeddedReplica } 
 import { destroyEmbedded, findFreePort, replicaDataDir, startEmbedded, stopCluster, type EmbeddedServer } from "../../src/embedded/server.ts";
 import { waitForCatchUp } from "../../src/replication/wait.ts";
 import type { ServerSetting } from "../../src/settings/server-settings.ts";
-import { removeStaleClusters } from "./stale-clusters.ts";
+import { PAIR_PREFIX } from "./server-dirs.ts";
 
 const THROWAWAY: readonly ServerSetting[] = [
   { name: "fsync", value: "off", reason: "throwaway test cluster" },
@@ -36,11 +36,7 @@ export interface ReplicationPair {
   destroy(): Promise<void>;
 }
 
-// Not "bollalabz-db-test-": global-setup removes those it thinks are stale.
-const PAIR_PREFIX = "bollalabz-db-replpair-";
-
 export async function startReplicationPair(prefix = "repl"): Promise<ReplicationPair> {
-  removeStaleClusters(PAIR_PREFIX);
   const baseDir = path.join(tmpdir(), `${PAIR_PREFIX}${process.pid}-${prefix}-${randomBytes(3).toString("hex")}`);
   const primary = await startEmbedded({ baseDir, port: await findFreePort(), portExplicit: true, database: `${prefix}_db`, noSync: true, extraSettings: THROWAWAY });
   const { replica } = await createReplica({ baseDir, extraSettings: THROWAWAY });
