@@ -66,6 +66,7 @@ const ROWS: readonly Row[] = [
   { script: "bench:plan-stability", args: ["--samples", "2"], needs: "seeded", prints: [/plan|sample/i] },
   { script: "bench:gate-load", args: ["--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
   { script: "bench:capture", args: ["--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
+  { script: "bench:stats-fidelity", args: ["--scale", "0.02", "--small-scale", "0.01"], needs: "seeded", prints: [/plan shape agreement: \d+\/\d+ variants/, /scan row estimates within 10 %/] },
   { script: "load:health", args: ["--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },
   { script: "bench:health-recovery", args: ["--rounds", "1", "--down", "1"], needs: "nothing", prints: [/200 again|recover|ms/i] },
 ];
@@ -85,6 +86,7 @@ const COVERED_ELSEWHERE: readonly CoveredElsewhere[] = [
   { script: "prepack", by: "test/package-exports.test.ts", runs: "npm pack" },
   { script: "serve", by: "test/dashboard-browser.test.ts", runs: "scripts\", \"serve.ts\"" },
   { script: "deploy", by: "test/deploy.test.ts", runs: "deploy.ts" },
+  { script: "stats:export", by: "test/stats-twin.test.ts", runs: "\"stats-export.ts\"" },
 ];
 
 /** Processes (pids) whose environment carries `marker`. */
