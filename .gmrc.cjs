@@ -30,7 +30,7 @@ const embedded = process.env.DATABASE_URL ? {} : embeddedUrls();
 // first, a bare `graphile-migrate` on the system Node 20 would not).
 const localNode = path.join(__dirname, "node_modules", ".bin", "node");
 const hookNode = existsSync(localNode) ? localNode : process.execPath;
-const hookCommand = (script) => `"${hookNode}" "${path.join(__dirname, "scripts", script)}"`;
+const hookCommand = (verb) => `"${hookNode}" "${path.join(__dirname, "scripts", "bollalabz-db.ts")}" ${verb}`;
 
 module.exports = {
   connectionString: process.env.DATABASE_URL || embedded.connectionString,
@@ -54,7 +54,7 @@ module.exports = {
   // INVALID indexes that performance migrations create (names read from the
   // migration files), one DROP INDEX CONCURRENTLY at a time, so they are
   // rebuilt. The command gets the database as GM_DBURL.
-  beforeAllMigrations: [{ _: "command", command: hookCommand("drop-invalid-indexes.ts") }],
+  beforeAllMigrations: [{ _: "command", command: hookCommand("drop-invalid-indexes") }],
   // Fresh planner statistics for the tables that got new indexes
   // (expression indexes need them to be costed at all).
   afterAllMigrations: ["after-all-migrations.sql"],

@@ -6,7 +6,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVER_SETTINGS, serverSettingsAsFlags, sharedMemoryBytes, type ServerSetting } from "../src/settings/server-settings.ts";
 import { CONTAINER_HBA_FILE, containerPgHba } from "../src/container/pg-hba.ts";
-import { dataPathFor } from "./config.ts";
+import { dataPathFor } from "./stack-config.ts";
 import { NETWORK_BIND_OPT_IN_LABEL } from "./labels.ts";
 
 export { NETWORK_BIND_OPT_IN_LABEL };

@@ -2,7 +2,7 @@
 // PostgreSQL container configured from src/settings, the app database, role
 // and extensions on it, and the stack outputs `npm run deploy` and the other
 // commands use.
-import { loadInfraConfig } from "./config.ts";
+import { loadInfraConfig } from "./stack-config.ts";
 import { AppDatabase } from "./app-database.ts";
 import { connectionUrl } from "./connection-url.ts";
 import { DatabaseServer, SUPERUSER } from "./database-server.ts";

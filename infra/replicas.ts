@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import { passfileLine, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
 import { REPLICATION_HBA_SETTING, CONTAINER_PORT, DatabaseServer, clientHostFor, hbaUpload, postgresCommand, postgresHealthcheck, shmSizeMb } from "./database-server.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS } from "../src/settings/server-settings.ts";
-import { WAL_SENDERS_PER_CLONE, dataPathFor } from "./config.ts";
+import { WAL_SENDERS_PER_CLONE, dataPathFor } from "./stack-config.ts";
 import { NETWORK_BIND_OPT_IN_LABEL } from "./labels.ts";
 
 /** Where the entrypoint script is uploaded in a replica container. */
@@ -137,7 +137,7 @@ export class Replicas extends pulumi.ComponentResource {
           deleteBeforeReplace: true,
           // The slot and the role exist before the clone starts; replicas clone
           // one after another, so at most one clone holds WAL senders at a time
-          // (the bound MAX_REPLICAS in infra/config.ts relies on it).
+          // (the bound MAX_REPLICAS in infra/stack-config.ts relies on it).
           dependsOn: [slot, this.role, primary.container, ...(previous ? [previous] : [])],
         },
       );

@@ -6,7 +6,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
-import { markDatabase } from "../src/config/scratch-database.ts";
+import { markDatabase } from "../src/db/scratch-database.ts";
 import { maskUrl, openSql, type Sql } from "../src/db/index.ts";
 import { startUntunedPg15, type NpmPostgres } from "./support/npm-postgres.ts";
 

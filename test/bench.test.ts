@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildBenchReport, formatBenchTable, writeBenchReports } from "../src/bench/report.ts";
 import { benchDatabaseName, runBench } from "../src/bench/run-bench.ts";
-import type { CatalogEntry } from "../src/verify/catalog-types.ts";
+import type { CatalogEntry } from "../src/catalog/types.ts";
 import { rootTarget } from "./support/databases.ts";
 
 const CATALOG: CatalogEntry[] = [

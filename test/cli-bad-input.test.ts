@@ -2,7 +2,7 @@ import net from "node:net";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT } from "../src/base/errors.ts";
 import { maskUrl, parseDatabaseUrl } from "../src/db/index.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { tableChecksums } from "../src/seed/generate.ts";

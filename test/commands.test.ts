@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
 
@@ -60,15 +60,15 @@ const ROWS: readonly Row[] = [
   { script: "maintenance", args: ["--analyze", "none"], needs: "seeded", prints: [/invalid indexes:/] },
   { script: "advise", args: ["--runs", "1"], needs: "seeded", prints: [/statement|index|workload/i] },
   { script: "bench", args: [...TINY, "--runs", "5", "--warmup", "0", "--explain-runs", "1", "--write-rows", "50"], needs: "seeded", prints: [/write cost/] },
-  { script: "migrate:bench", args: TINY, needs: "seeded", prints: [/migration|index|writer/i] },
-  { script: "bench:seed", args: TINY, needs: "seeded", prints: [/rows|seed/i] },
-  { script: "bench:analytics", args: ["--runs", "2"], needs: "seeded", prints: [/option|ms/i] },
-  { script: "bench:plan-stability", args: ["--samples", "2"], needs: "seeded", prints: [/plan|sample/i] },
-  { script: "bench:gate-load", args: ["--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
-  { script: "bench:capture", args: ["--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
-  { script: "bench:stats-fidelity", args: ["--scale", "0.02", "--small-scale", "0.01"], needs: "seeded", prints: [/plan shape agreement: \d+\/\d+ variants/, /scan row estimates within 10 %/] },
-  { script: "load:health", args: ["--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },
-  { script: "bench:health-recovery", args: ["--rounds", "1", "--down", "1"], needs: "nothing", prints: [/200 again|recover|ms/i] },
+  { script: "bench", args: ["migrate", ...TINY], needs: "seeded", prints: [/migration|index|writer/i] },
+  { script: "bench", args: ["seed", ...TINY], needs: "seeded", prints: [/rows|seed/i] },
+  { script: "bench", args: ["analytics", "--runs", "2"], needs: "seeded", prints: [/option|ms/i] },
+  { script: "bench", args: ["plan-stability", "--samples", "2"], needs: "seeded", prints: [/plan|sample/i] },
+  { script: "bench", args: ["gate-load", "--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
+  { script: "bench", args: ["capture", "--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
+  { script: "bench", args: ["stats-fidelity", "--scale", "0.02", "--small-scale", "0.01"], needs: "seeded", prints: [/plan shape agreement: \d+\/\d+ variants/, /scan row estimates within 10 %/] },
+  { script: "bench", args: ["health-load", "--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },
+  { script: "bench", args: ["health-recovery", "--rounds", "1", "--down", "1"], needs: "nothing", prints: [/200 again|recover|ms/i] },
 ];
 
 /** The embedded server's life as a newcomer lives it, in order, in a data dir of its own (never the checkout's .data). */
@@ -76,7 +76,7 @@ const EMBEDDED_LIFECYCLE: readonly Row[] = [
   { script: "start", args: TINY, needs: "nothing", prints: [/== bollalabz-db: summary ==/, /grade (A\+|A|B|C|D|F): \d+\/\d+ queries pass/, /stop: npm run db:stop/] },
   { script: "db:status", args: ["--json"], needs: "nothing", prints: [/"running": ?true/] },
   { script: "db:start", args: ["--replicas", "1"], needs: "nothing", prints: [/replica-1/] },
-  { script: "bench:replica-lag", args: ["--run", "true", "--interval", "50"], needs: "nothing", prints: [/lag/i] },
+  { script: "bench", args: ["replica-lag", "--run", "true", "--interval", "50"], needs: "nothing", prints: [/lag/i] },
   { script: "db:stop", args: [], needs: "nothing", prints: [/stopped/i] },
 ];
 
@@ -84,10 +84,15 @@ const COVERED_ELSEWHERE: readonly CoveredElsewhere[] = [
   { script: "test", by: "test/commands.test.ts", runs: "this suite is what `npm test` runs (after typecheck and lint:migrations, rows above)" },
   { script: "build", by: "test/package-exports.test.ts", runs: "npm pack" },
   { script: "prepack", by: "test/package-exports.test.ts", runs: "npm pack" },
-  { script: "serve", by: "test/dashboard-browser.test.ts", runs: "scripts\", \"serve.ts\"" },
+  { script: "serve", by: "test/dashboard-browser.test.ts", runs: "[COMMAND_BIN, \"serve\"]" },
   { script: "deploy", by: "test/deploy.test.ts", runs: "deploy.ts" },
-  { script: "stats:export", by: "test/stats-twin.test.ts", runs: "\"stats-export.ts\"" },
+  { script: "stats:export", by: "test/stats-twin.test.ts", runs: "runScript(\"stats:export\"" },
 ];
+
+/** "bench -- seed" for a named benchmark (one verb, `npm run bench -- <name>`), else the script. */
+function rowName(row: Row): string {
+  return row.script === "bench" && row.args[0] !== undefined && !row.args[0].startsWith("-") ? `bench -- ${row.args[0]}` : row.script;
+}
 
 /** Processes (pids) whose environment carries `marker`. */
 function processesWith(marker: string): string[] {
@@ -140,7 +145,7 @@ describe("npm run <script>, end to end at a tiny size", () => {
     rmSync(reportsDir, { recursive: true, force: true });
   });
 
-  it.each(ROWS.map((r) => [r.script, r] as const))("npm run %s", async (_name, row) => {
+  it.each(ROWS.map((r) => [rowName(r), r] as const))("npm run %s", async (_name, row) => {
     const own = row.needs === "own" ? await (row.script === "seed" ? migratedDatabase("cmd_own") : seededDatabase("cmd_own", 0.01)) : undefined;
     const db = own ?? (row.needs === "seeded" ? seeded : undefined);
     const marker = randomUUID();

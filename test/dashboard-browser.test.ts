@@ -10,10 +10,10 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, BrowserContext, Page } from "puppeteer-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { REPORTS_DIR } from "../src/config/project.ts";
-import { DASHBOARD_PAGES } from "../src/health/dashboard/layout.ts";
-import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/health/dashboard/plugin.ts";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { REPORTS_DIR } from "../src/base/project-paths.ts";
+import { DASHBOARD_PAGES } from "../src/dashboard/layout.ts";
+import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/dashboard/plugin.ts";
+import { COMMAND_BIN, PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
 import { runCapture } from "../src/observe/capture.ts";
 import { verifyTarget } from "../src/verify/verify.ts";
@@ -33,9 +33,9 @@ declare function getComputedStyle(element: unknown): { backgroundColor: string; 
 const TOKEN = "browser-token-0123456789abcdef";
 const POOL_APP = `dashbrowser-${process.pid}`;
 
-/** `npm run serve` (scripts/serve.ts under this Node), on a free loopback port; resolves with its address once it listens. */
+/** `npm run serve` (src/commands/serve.ts under this Node), on a free loopback port; resolves with its address once it listens. */
 async function startServe(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; address: string; log: () => string }> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", "serve.ts")], {
+  const child = spawn(process.execPath, [COMMAND_BIN, "serve"], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CI: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],

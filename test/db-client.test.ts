@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 describe("openSql end()", () => {

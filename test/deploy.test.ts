@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import { runDeploy, stackArgs, type CommandRunner } from "../src/deploy/deploy.ts";
 import { parseStackOutputs } from "../src/deploy/stack-outputs.ts";
 import { findMissingTools, type ToolProbe } from "../src/deploy/tools.ts";

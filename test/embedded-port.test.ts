@@ -7,7 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stateFile } from "../src/embedded/server.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";

@@ -1,11 +1,11 @@
 import { Writable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { isLoopback, parseHealthServerSettings } from "../src/health/config.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { isLoopback, parseHealthServerSettings } from "../src/health/health-options.ts";
 import { coalesce, healthPlugin } from "../src/health/plugin.ts";
 import { buildHealthApp, loggerOptions, startHealthServer, type RunningHealthServer } from "../src/health/server.ts";
-import { POOL_DEFAULTS, type PoolSettings } from "../src/pool/config.ts";
+import { POOL_DEFAULTS, type PoolSettings } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { createDatabase as createTestDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";

@@ -5,10 +5,10 @@
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseHealthServerSettings } from "../src/health/config.ts";
+import { parseHealthServerSettings } from "../src/health/health-options.ts";
 import { buildHealthApp, loggerOptions } from "../src/health/server.ts";
 import { runCapture } from "../src/observe/capture.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 import { testSessions } from "./support/sessions.ts";

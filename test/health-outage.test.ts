@@ -9,7 +9,7 @@ import { restartablePort } from "./support/ports.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, RECONNECT_BACKOFF_MAX_SECONDS, reconnectBackoffSeconds, type Database } from "../src/pool/create-database.ts";
 import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
@@ -79,7 +79,7 @@ describe("database down, then back", () => {
     // postgres.js's default backoff grows with every failed connect (to 20 s);
     // the pool caps it (reconnectBackoffSeconds). Timing is measured, not
     // asserted: the test waits on the state (200) with a generous deadline and
-    // prints the figure; `npm run bench:health-recovery` reports it per round.
+    // prints the figure; `npm run bench -- health-recovery` reports it per round.
     expect(reconnectBackoffSeconds(50)).toBeLessThanOrEqual(RECONNECT_BACKOFF_MAX_SECONDS);
     const m = await measureHealthRecovery(
       {

@@ -11,7 +11,7 @@ import { restartablePort } from "./support/ports.ts";
 import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
 import { QUERY_DURATION_BUCKETS } from "../src/health/metrics.ts";
 import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { waitFor } from "./support/wait-for.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";

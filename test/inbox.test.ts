@@ -7,7 +7,7 @@ import { applyMigrations } from "../src/migrate/graphile.ts";
 import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations } from "../src/migrate/performance-migrations.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
 import { createDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 
 /** What conversations must hold: the latest message of every contact, computed from scratch. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { readPerformanceMigrations } from "../src/migrate/performance-migrations.ts";
 import { PERFORMANCE_INDEXES, SPEC_INDEX_NAMES, createIndexStatement } from "../src/indexes/performance-indexes.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
 
 const BASE_SCHEMA_INDEXES = ["idx_phone_contacts_phone_number", "idx_call_costs_call_sid"];
 

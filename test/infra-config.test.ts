@@ -1,9 +1,9 @@
-// Stack config validation (infra/config.ts): every problem at once, each
+// Stack config validation (infra/stack-config.ts): every problem at once, each
 // naming its key and the fix; secrets never echoed.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { serverSetting } from "../src/settings/server-settings.ts";
-import { DEFAULT_IMAGE, InfraConfigError, MAX_REPLICAS, dataPathFor, imageMajorVersion, loadInfraConfig, validateInfraConfig } from "../infra/config.ts";
+import { DEFAULT_IMAGE, InfraConfigError, MAX_REPLICAS, dataPathFor, imageMajorVersion, loadInfraConfig, validateInfraConfig } from "../infra/stack-config.ts";
 
 const secrets = { postgresPassword: "superuser-password-1", appPassword: "app-role-password-1" };
 

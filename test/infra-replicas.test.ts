@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS } from "../src/settings/server-settings.ts";
 import { CONTAINER_HBA_FILE } from "../src/container/pg-hba.ts";
 import { noNetworkExposedPorts } from "../policy/policies.ts";

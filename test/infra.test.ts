@@ -7,7 +7,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { SERVER_SETTINGS, sharedMemoryBytes } from "../src/settings/server-settings.ts";
 import { APP_ROLE_CONNECTION_LIMIT } from "../src/settings/pool-sizing.ts";
 

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import semver from "semver";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 
 interface LockPackage {
   readonly version?: string;

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { estimateBtreeBloat } from "../src/checks/bloat.ts";
 import { findInvalidIndexes } from "../src/checks/index-health.ts";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT } from "../src/base/errors.ts";
 import { runMaintenance, type MaintenanceOptions } from "../src/maintenance/index.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { COMMAND_BIN, PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { maskUrl, type DatabaseTarget } from "../src/db/index.ts";
 import { destroyEmbedded, findFreePort, runningPid, startEmbedded } from "../src/embedded/server.ts";
 import { readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
@@ -73,7 +73,7 @@ async function waitForCommittedBuild(sql: Client): Promise<{ pid: number; index:
 
 /** `npm run migrate` as a child process we can kill. */
 function startMigrate(url: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", "migrate.ts")], {
+  const child = spawn(process.execPath, [COMMAND_BIN, "migrate"], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CI: "true", DATABASE_URL: url },
     stdio: ["ignore", "pipe", "pipe"],

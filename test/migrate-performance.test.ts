@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findInvalidIndexes, findRedundantIndexes } from "../src/checks/index-health.ts";
-import { MIGRATIONS_DIR } from "../src/config/project.ts";
+import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { PERFORMANCE_INDEXES } from "../src/indexes/performance-indexes.ts";
 import { performanceMigrationProblems, readCommittedMigrations, readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";

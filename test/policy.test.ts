@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import { NotApplicable, argsFor } from "./support/policy-args.ts";
 import { NETWORK_BIND_OPT_IN_LABEL, POLICIES, isLoopbackBind, noNetworkExposedPorts } from "../policy/policies.ts";

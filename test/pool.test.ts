@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserError } from "../src/cli/errors.ts";
-import { POOL_DEFAULTS, parsePoolSettings, poolConfigFromEnv, type PoolConfig, type PoolSettings } from "../src/pool/config.ts";
+import { UserError } from "../src/base/errors.ts";
+import { POOL_DEFAULTS, parsePoolSettings, poolConfigFromEnv, type PoolConfig, type PoolSettings } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
-import { LatencyHistogram } from "../src/pool/latency-histogram.ts";
+import { LatencyHistogram } from "../src/base/latency-histogram.ts";
 import { classify, truncateQuery, type PoolLogger } from "../src/pool/query-monitor.ts";
 import { createDatabase as createTestDatabase, type TestDatabase } from "./support/databases.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -262,7 +262,7 @@ describe("createDatabase against PostgreSQL", () => {
 describe("postgres.js array-type fetch", () => {
   it("happens once per pool, then new connections skip it (no unguarded fetch during an outage)", async () => {
     const { createDatabase: create } = await import("../src/pool/create-database.ts");
-    const { POOL_DEFAULTS: defaults } = await import("../src/pool/config.ts");
+    const { POOL_DEFAULTS: defaults } = await import("../src/pool/pool-options.ts");
     const { rootTarget } = await import("./support/databases.ts");
     const { isArrayTypeFetchFailure } = await import("../src/pool/type-fetch-guard.ts");
     const db = create({ ...defaults, max: 3, target: rootTarget() }, { logger: { warn() {}, error() {} } });

@@ -3,7 +3,7 @@
 // migration set as one display that names a failing index.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { progressBar } from "../src/cli/progress.ts";
+import { progressBar } from "../src/base/progress.ts";
 import { migrationProgressDisplay } from "../src/migrate/progress.ts";
 
 function collector() {

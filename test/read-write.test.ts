@@ -6,8 +6,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import { createReadWriteDatabase, readWriteConfigFromEnv, type PoolLogger, type ReadWriteDatabase } from "../src/pool/index.ts";
 import { waitForReplayLsn } from "../src/replication/wait.ts";
 import { PRIMARY_WINDOW_AFTER_WRITE_MS, latestMessages, latestMessagesAfterWrite, readerForUser, sendMessage } from "../docs/examples/read-write-split.ts";

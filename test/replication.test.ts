@@ -10,10 +10,10 @@ import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { replicaStates, replicationSlots, standbyLag, nodeRole } from "../src/replication/status.ts";
 import { replicaTargets } from "../src/replication/targets.ts";
 import { waitForCatchUp, waitForReplayLsn } from "../src/replication/wait.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import type { FastifyInstance } from "fastify";
 import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/config.ts";
+import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { startReplicationPair, type ReplicationPair } from "./support/replication.ts";
 

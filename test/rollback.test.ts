@@ -4,7 +4,7 @@
 // graphile-migrate's ledger, and a later migrate restores them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findInvalidIndexes } from "../src/checks/index-health.ts";
-import { EXIT, UserError } from "../src/cli/errors.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
 import { applyMigrations } from "../src/migrate/graphile.ts";
 import { appendCommittedMigration, baseMigrationFiles, subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations, readPerformanceMigrations, RERUNNABLE_MARK, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";

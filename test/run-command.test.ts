@@ -2,8 +2,8 @@
 // documented exit code, whichever layer they surface from (real errors from
 // the test server, not hand-made ones).
 import { inject, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { operationalFailure } from "../src/cli/run-command.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { operationalFailure } from "../src/commands/run-command.ts";
 import { openSql } from "../src/db/index.ts";
 import { waitFor } from "./support/wait-for.ts";
 

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config/project.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { replicationSettingsMarkdown } from "../src/settings/markdown.ts";
-import { MAX_REPLICAS } from "../infra/config.ts";
+import { MAX_REPLICAS } from "../infra/stack-config.ts";
 
 const doc = readFileSync(path.join(PROJECT_ROOT, "docs", "SCALING.md"), "utf8");
 

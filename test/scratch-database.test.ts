@@ -2,8 +2,8 @@
 // drop a database they did not create.
 import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
-import { SCRATCH_MARK, dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../src/config/scratch-database.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { SCRATCH_MARK, dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../src/db/scratch-database.ts";
 import type { Sql } from "../src/db/index.ts";
 import { createDatabase, rootTarget } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";

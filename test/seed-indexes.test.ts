@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT } from "../src/base/errors.ts";
 import { openSql } from "../src/db/index.ts";
 import { PERFORMANCE_INDEXES } from "../src/indexes/performance-indexes.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";

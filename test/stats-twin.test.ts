@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSql } from "../src/db/index.ts";
-import { markDatabase } from "../src/config/scratch-database.ts";
+import { markDatabase } from "../src/db/scratch-database.ts";
 import { PRODUCTION_SHARES, runStatsFidelity } from "../src/bench/stats-fidelity.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { exportStatistics } from "../src/stats/export.ts";
 import { STATS_FORMAT_VERSION, type StatsFile } from "../src/stats/format.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
-import { validateCatalog } from "../src/verify/catalog-file.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
+import { builtInCatalog } from "../src/catalog/load.ts";
 import { createDatabase, migratedDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
 import { startNpmPostgres } from "./support/npm-postgres.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
@@ -29,7 +29,7 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   source = await migratedDatabase("stats_src");
   await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: todayUtc(), shares: PRODUCTION_SHARES });
-  const r = await runScript("stats-export.ts", ["--out", fileWithValues], { DATABASE_URL: source.url });
+  const r = await runScript("stats:export", ["--out", fileWithValues], { DATABASE_URL: source.url });
   expect(r.code, r.stderr).toBe(0);
   file = JSON.parse(readFileSync(fileWithValues, "utf8")) as StatsFile;
 }, 300_000);
@@ -66,7 +66,7 @@ describe("stats:export", () => {
 
   it("--no-values keeps counts and fractions and no value of the data", async () => {
     const out = path.join(dir, "no-values.json");
-    const r = await runScript("stats-export.ts", ["--out", out, "--no-values"], { DATABASE_URL: source.url });
+    const r = await runScript("stats:export", ["--out", out, "--no-values"], { DATABASE_URL: source.url });
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(out, "utf8");
     const noValues = JSON.parse(text) as StatsFile;
@@ -240,7 +240,7 @@ describe("on PostgreSQL 17 (npm)", () => {
         await sql`ANALYZE booking`;
       }, { max: 1 });
       const out = path.join(dir, "pg17.json");
-      const exported = await runScript("stats-export.ts", ["--out", out], { DATABASE_URL: url });
+      const exported = await runScript("stats:export", ["--out", out], { DATABASE_URL: url });
       expect(exported.code, exported.stderr).toBe(0);
       const pg17File = JSON.parse(readFileSync(out, "utf8")) as StatsFile;
       const booking = pg17File.relations.find((r) => r.name === "booking")!;
@@ -262,7 +262,7 @@ describe("on PostgreSQL 17 (npm)", () => {
 describe("fidelity round trip", () => {
   it("a twin of a small skewed database plans every catalog variant as the source does", async () => {
     const result = await runStatsFidelity(rootTarget(), {
-      catalog: validateCatalog(CATALOG, "catalog"),
+      catalog: builtInCatalog(),
       productionScale: 0.2,
       productionSeed: 7,
       twinSeed: 42,

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT } from "../src/base/errors.ts";
 import { BASELINE_TOOL, compareWithBaseline, type Baseline } from "../src/verify/baseline.ts";
 import type { VerifyReport } from "../src/verify/report.ts";
 import type { TestDatabase } from "./support/databases.ts";

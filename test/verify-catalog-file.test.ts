@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EXIT, UserError } from "../src/cli/errors.ts";
-import { BUDGET_MS } from "../src/verify/catalog-types.ts";
-import { loadCatalogFile, parameterCount, validateCatalog } from "../src/verify/catalog-file.ts";
+import { EXIT, UserError } from "../src/base/errors.ts";
+import { BUDGET_MS } from "../src/catalog/types.ts";
+import { loadCatalogFile, parameterCount, validateCatalog } from "../src/catalog/load.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "verify-catalog-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

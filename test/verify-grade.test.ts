@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { grade, meetsGrade, parseGrade } from "../src/verify/grade.ts";
-import { latencyStats, percentile } from "../src/verify/stats.ts";
+import { latencyStats, percentile } from "../src/base/statistics.ts";
 
 describe("grade boundaries (spec: A+ <50 ms, A <100 ms, B 90%, C 80%, D 70%)", () => {
   it.each([

@@ -1,11 +1,11 @@
 // Plan analysis on real EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) output: the
 // same query fails as a sequential scan without its index and passes with it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CUSTOM_PLAN_EXECUTIONS, explainAnalyze, isGenericPlan, prepareForExplain } from "../src/verify/explain.ts";
+import { CUSTOM_PLAN_EXECUTIONS, explainAnalyze, isGenericPlan, prepareForExplain } from "../src/catalog/explain.ts";
 import { tableRowEstimates } from "../src/verify/workload-counters.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
-import type { CatalogEntry } from "../src/verify/catalog-types.ts";
-import { analyzePlan, planFailures } from "../src/verify/plan-analysis.ts";
+import type { CatalogEntry } from "../src/catalog/types.ts";
+import { analyzePlan, planFailures } from "../src/catalog/plan-analysis.ts";
 import { runCatalog } from "../src/verify/run-catalog.ts";
 import type { TestDatabase } from "./support/databases.ts";
 import { baseSeededDatabase } from "./verify-support.ts";

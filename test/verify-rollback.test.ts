@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
-import { MIGRATIONS_DIR } from "../src/config/project.ts";
+import { EXIT } from "../src/base/errors.ts";
+import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { baseMigrationFiles } from "../src/migrate/migrations-folder.ts";
 import { readPerformanceMigrations } from "../src/migrate/performance-migrations.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
-import { validateCatalog } from "../src/verify/catalog-file.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
+import { validateCatalog } from "../src/catalog/load.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
 
@@ -18,7 +18,7 @@ const performanceMigrations = await readPerformanceMigrations();
 
 describe("the built-in catalog", () => {
   it("passes the catalog file validation", () => {
-    expect(validateCatalog(CATALOG, "src/verify/catalog.ts").length).toBe(CATALOG.length);
+    expect(validateCatalog(CATALOG, "src/catalog/entries.ts").length).toBe(CATALOG.length);
   });
 
   it("expects only indexes that the performance migrations or the base schema create", async () => {

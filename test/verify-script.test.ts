@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXIT } from "../src/cli/errors.ts";
+import { EXIT } from "../src/base/errors.ts";
 import { grade } from "../src/verify/grade.ts";
 import { findFreePort } from "../src/embedded/server.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";

@@ -2,11 +2,11 @@
 // samples, side by side; a flip to a plan more than 10x slower fails the
 // entry, with the fix verify recommends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExplainResult } from "../src/verify/explain.ts";
+import type { ExplainResult } from "../src/catalog/explain.ts";
 import { openSql, type Sql } from "../src/db/index.ts";
-import type { CatalogEntry } from "../src/verify/catalog-types.ts";
-import { planFacts } from "../src/verify/plan-signature.ts";
-import { analyzeStability, SEARCH_SAMPLE_FIX } from "../src/verify/plan-stability.ts";
+import type { CatalogEntry } from "../src/catalog/types.ts";
+import { planFacts } from "../src/catalog/plan-signature.ts";
+import { analyzeStability, SEARCH_SAMPLE_FIX } from "../src/catalog/plan-stability.ts";
 import { runCatalog } from "../src/verify/run-catalog.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 
@@ -81,7 +81,7 @@ describe("verify finds a generic-plan trap on real plans", () => {
   });
 
   it("with plan_cache_mode auto the generic plan fails the entry and verify prints the fix; samples show the same plans", async () => {
-    // The progress hooks npm run bench:plan-stability prints: the main pass, then "sample k/N".
+    // The progress hooks npm run bench -- plan-stability prints: the main pass, then "sample k/N".
     const events: string[] = [];
     const run = await runCatalog(sql, [ENTRY], {
       runs: 5,

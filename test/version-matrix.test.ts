@@ -12,8 +12,8 @@ import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../src/db/index
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations } from "../src/migrate/run.ts";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
-import { CATALOG } from "../src/verify/catalog.ts";
-import { validateCatalog } from "../src/verify/catalog-file.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
+import { validateCatalog } from "../src/catalog/load.ts";
 import { meetsGrade } from "../src/verify/grade.ts";
 import type { VerifyReport } from "../src/verify/report.ts";
 import { verifyTarget } from "../src/verify/verify.ts";
@@ -58,13 +58,13 @@ describe.each(MATRIX)("PostgreSQL $major from npm, $settings settings", ({ major
     await applyBaseSchema(target);
     await seedDatabase(sql, { scale, seed: 7, anchor: todayUtc() });
     await runMigrations(target);
-    const catalog = validateCatalog(CATALOG, "src/verify/catalog.ts");
+    const catalog = validateCatalog(CATALOG, "src/catalog/entries.ts");
     // What differs between majors is plans, not latency: every per-query time
     // budget at 60 s, so a busy machine cannot fail a query (pass/fail comes
     // from the plan checks); the grade still needs a mean under 100 ms for A.
     const planOnly = catalog.map((e) => ({ ...e, budgetMs: 60_000 }));
     ({ report: verify } = await verifyTarget(target, { catalog: planOnly, catalogSource: "built-in catalog, budgets 60 s", runs: 3, warmup: 1, explainRuns: 1 }));
-    advice = await adviseDatabase(sql, target, { catalog, catalogSource: "src/verify/catalog.ts", validate: false, runs: 1 });
+    advice = await adviseDatabase(sql, target, { catalog, catalogSource: "src/catalog/entries.ts", validate: false, runs: 1 });
     const checked = indexChecks(verify);
     console.log(
       `PostgreSQL ${verify.serverVersion} (${settings} settings, scale ${scale}): grade ${verify.grade}, ${verify.summary.passed}/${verify.summary.queries} queries pass, ` +

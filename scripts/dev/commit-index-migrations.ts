@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { $ } from "zx";
-import { MIGRATIONS_DIR, PROJECT_ROOT } from "../../src/config/project.ts";
+import { MIGRATIONS_DIR, PROJECT_ROOT } from "../../src/base/project-paths.ts";
 import { PERFORMANCE_INDEXES, createIndexStatement } from "../../src/indexes/performance-indexes.ts";
 
 const committedDir = path.join(MIGRATIONS_DIR, "committed");

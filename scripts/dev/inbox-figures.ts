@@ -5,10 +5,11 @@
 // keeping conversations current (message inserts with the triggers on vs
 // off, bulk and one row per statement, each in a rolled-back transaction).
 // Run against a seeded, migrated database: DATABASE_URL or the embedded server.
-import { runCommand } from "../../src/cli/run-command.ts";
+import { runCommand } from "../../src/commands/run-command.ts";
 import { withSql, type Sql } from "../../src/db/index.ts";
 import { resolveDatabase } from "../../src/embedded/resolve.ts";
-import { CATALOG } from "../../src/verify/catalog.ts";
+import { CATALOG } from "../../src/catalog/entries.ts";
+import { median } from "../../src/base/statistics.ts";
 
 const INBOX_DISTINCT_ON = `
   SELECT c.id, c.contact_name, t.message_id, t.direction, t.content, t.created_at
@@ -24,7 +25,6 @@ const INBOX_LATERAL = `
 const INBOX_MAINTAINED = CATALOG.find((e) => e.name === "inbox")!.sql;
 
 class Rollback extends Error {}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function explainMs(sql: Sql, query: string, runs: number): Promise<{ ms: number; plan: string }> {
   const samples: number[] = [];

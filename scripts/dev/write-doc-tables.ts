@@ -5,7 +5,7 @@
 // - docs/PERFORMANCE.md server settings   <- src/settings/server-settings.ts
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { MIGRATIONS_DIR, PROJECT_ROOT } from "../../src/config/project.ts";
+import { MIGRATIONS_DIR, PROJECT_ROOT } from "../../src/base/project-paths.ts";
 import { INDEX_TABLE_BEGIN, INDEX_TABLE_END, indexCatalogMarkdown } from "../../src/indexes/markdown.ts";
 import { SETTINGS_TABLE_BEGIN, SETTINGS_TABLE_END, serverSettingsMarkdown } from "../../src/settings/markdown.ts";
 

@@ -1,11 +1,11 @@
 // npm run advise, as a library function: workload -> plans -> problems ->
 // candidate indexes (minus those already served) -> optionally proof by
 // building them (--validate) -> indexes another index serves nearly as well.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { MIN_SERVER_VERSION_NUM } from "../checks/preflight.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { candidatesForProblems, consolidateCandidates, type Candidate } from "./candidates.ts";
 import { indexesInPlan, planStatement, type StatementPlan } from "./plans.ts";
 import { findProblems, type Problem } from "./problems.ts";
@@ -14,7 +14,7 @@ import { readSchema, serverVersionNum } from "./schema.ts";
 import { catalogWorkload, topWorkloadStatements, type StatementFilter, type WorkloadStatement } from "./statements.ts";
 import { structuralFix, type StructuralFix } from "./structural.ts";
 import { assertMayExperiment, validateCandidates, type Validation } from "./validate.ts";
-import { currentDatabaseMark } from "../config/scratch-database.ts";
+import { currentDatabaseMark } from "../db/scratch-database.ts";
 
 export interface AdviseOptions {
   readonly filter?: StatementFilter;

@@ -6,7 +6,7 @@
 // columns that make the scan index-only. A candidate an existing index
 // already serves (its leading columns, the same predicate or none, the
 // INCLUDEd columns) is dropped, so a served workload gets no suggestion.
-import type { PlanNode } from "../verify/explain.ts";
+import type { PlanNode } from "../catalog/explain.ts";
 import { escapeRegExp, neededColumns, splitTopLevel, stripOuterParens } from "./expressions.ts";
 import type { StatementPlan } from "./plans.ts";
 import { MAX_INCLUDE_COLUMNS, MAX_INCLUDE_WIDTH, type Problem } from "./problems.ts";

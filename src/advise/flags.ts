@@ -1,9 +1,8 @@
 // Flags of `npm run advise`, validated all at once (every bad flag in one message, exit 2).
-import { formatHelp, outputFileFlag, parseFlags } from "../cli/args.ts";
-import { UserError } from "../cli/errors.ts";
-import { CATALOG } from "../verify/catalog.ts";
-import { loadCatalogFile, validateCatalog } from "../verify/catalog-file.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import { formatHelp, outputFileFlag, parseFlags } from "../base/flags.ts";
+import { UserError } from "../base/errors.ts";
+import { catalogFromFlag } from "../catalog/load.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { LARGE_TABLE_ROWS } from "./problems.ts";
 import { loadStatsFile, type StatsFile } from "../stats/format.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
@@ -32,7 +31,7 @@ export const ADVISE_SPEC = {
     "min-total-ms": `only statements with at least this much total execution time (default ${DEFAULT_MIN_TOTAL_MS})`,
     limit: `the top N statements by total time (default ${DEFAULT_LIMIT})`,
     exclude: "leave out statements whose text matches this regular expression (e.g. 'audit_log|pg_cron')",
-    catalog: "plan this catalog instead of pg_stat_statements: 'builtin' (src/verify/catalog.ts) or a JSON/YAML file",
+    catalog: "plan this catalog instead of pg_stat_statements: 'builtin' (src/catalog/entries.ts) or a JSON/YAML file",
     validate: "build each candidate CONCURRENTLY under a temporary name, time the statements with it, drop it (scratch/development database, or --yes)",
     write: "turn the accepted candidates (implies --validate) into committed migrations, one CREATE INDEX CONCURRENTLY each",
     yes: "allow --validate and the overlap measurement on a database not marked scratch/development",
@@ -94,7 +93,7 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
   // overwriting the twin's restored reltuples for every later plan.
   if (values.stats !== undefined && (values.validate || values.write)) problems.push("--stats with --validate/--write: building a candidate index rewrites the table's row count the twin took from the file; advise on the twin without them, then validate on a copy of production's size");
   if (problems.length > 0) throw new UserError(`${problems.join("\n")}\n${formatHelp(ADVISE_SPEC)}`);
-  const catalog = values.catalog === undefined ? undefined : values.catalog === "builtin" ? validateCatalog(CATALOG, "src/verify/catalog.ts") : loadCatalogFile(values.catalog);
+  const catalog = values.catalog === undefined ? undefined : catalogFromFlag(values.catalog === "builtin" ? undefined : values.catalog);
   return {
     help: false,
     filter: {
@@ -103,7 +102,7 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
       ...(values.limit !== undefined ? { limit: Number(values.limit) } : {}),
       ...(exclude ? { exclude } : {}),
     },
-    ...(catalog ? { catalog, catalogSource: values.catalog === "builtin" ? "src/verify/catalog.ts" : values.catalog } : {}),
+    ...(catalog ? { catalog, catalogSource: values.catalog === "builtin" ? "src/catalog/entries.ts" : values.catalog } : {}),
     validate: Boolean(values.validate || values.write),
     write: Boolean(values.write),
     yes: Boolean(values.yes),

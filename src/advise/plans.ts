@@ -4,11 +4,12 @@
 // or values from the column statistics, parameters.ts) that is also run under
 // EXPLAIN ANALYZE to time it; writes are rolled back. A statement whose
 // parameters cannot be filled is reported as skipped, with the reason.
-import type { ExplainResult, PlanNode } from "../verify/explain.ts";
+import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
 import type { Sql } from "../db/index.ts";
 import { parametersFromStatistics } from "./parameters.ts";
 import type { SchemaInfo } from "./schema.ts";
 import type { WorkloadStatement } from "./statements.ts";
+import { median } from "../base/statistics.ts";
 
 export const GENERIC_PLAN_MIN_VERSION = 160000;
 export const DEFAULT_TIMED_RUNS = 3;
@@ -78,13 +79,6 @@ export async function explainWithValues(sql: Sql, query: string, params: readonl
 
 export async function explainGeneric(sql: Sql, query: string): Promise<ExplainResult> {
   return parseExplain(await sql.unsafe(`EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) ${query}`, [], { prepare: false }));
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function message(error: unknown): string {

@@ -1,10 +1,11 @@
 // The problems advise recognises in a statement's plans, each with the node
 // it was found on and the numbers that make it a problem. Thresholds are
 // named defaults (PgHero style); candidates.ts turns problems into indexes.
-import type { ExplainResult, PlanNode } from "../verify/explain.ts";
+import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
 import { neededColumns } from "./expressions.ts";
 import { nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { SchemaInfo } from "./schema.ts";
+import { formatPercent } from "../base/format.ts";
 
 /** A table below this many rows is read sequentially for good reasons. */
 export const LARGE_TABLE_ROWS = 10_000;
@@ -163,4 +164,4 @@ function genericPlanTrap(generic: ExplainResult | null, custom: ExplainResult | 
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)}%`;
+const pct = (x: number) => formatPercent(x, "auto");

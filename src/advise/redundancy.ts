@@ -7,8 +7,9 @@
 // short lock_timeout.
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
-import { indexesInPlan, median, type StatementPlan } from "./plans.ts";
-import type { ExplainResult } from "../verify/explain.ts";
+import { median } from "../base/statistics.ts";
+import { indexesInPlan, type StatementPlan } from "./plans.ts";
+import type { ExplainResult } from "../catalog/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
 
 /** "Nearly as well": every statement at most this many times slower... */

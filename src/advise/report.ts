@@ -2,7 +2,7 @@
 // --json FILE, the same as JSON (top-level `candidates` and `redundant`).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { defaultReportPath } from "../cli/report-file.ts";
+import { defaultReportPath } from "../base/report-file.ts";
 import type { AdviseReport, CandidateReport } from "./advise.ts";
 
 const md = (s: string) => s.replaceAll("|", "\\|").replace(/\n/g, " ");

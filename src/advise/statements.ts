@@ -3,7 +3,7 @@
 // The project's own monitoring and migration statements are left out: an
 // index suggested for a catalog query over pg_class helps nobody.
 import type { Sql } from "../db/index.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 
 export interface WorkloadStatement {
   /** queryid for pg_stat_statements, the entry name for a catalog. */

@@ -1,6 +1,6 @@
 // When no index can fix a statement, say so and name the structural fix.
 // Recognised from the statement's text and its analyzed plan.
-import type { PlanNode } from "../verify/explain.ts";
+import type { PlanNode } from "../catalog/explain.ts";
 import { nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import { actualRows, type Problem } from "./problems.ts";
 

@@ -2,11 +2,11 @@
 // name, re-plan and time the statements it should serve with the same
 // parameters, record build time and size, estimate the write overhead from
 // the table's write rate (pg_stat_user_tables), then drop it. Runs only on a
-// database marked scratch or development (src/config/scratch-database.ts),
+// database marked scratch or development (src/db/scratch-database.ts),
 // or anywhere with --yes.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget, Sql } from "../db/index.ts";
-import { currentDatabaseMark, type DatabaseMark } from "../config/scratch-database.ts";
+export { assertMayExperiment } from "../db/scratch-database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
 import { indexesInPlan, timeStatement, type StatementPlan } from "./plans.ts";
@@ -46,23 +46,6 @@ export interface Validation {
   readonly accepted: boolean;
   readonly verdict: string;
   readonly error?: string;
-}
-
-/**
- * Refuse unless the database is marked scratch/development (or the user said
- * --yes). `what` says what the command does there, e.g. "advise --validate
- * builds and drops indexes".
- */
-export async function assertMayExperiment(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, yes: boolean, what: string): Promise<DatabaseMark | "embedded" | "confirmed"> {
-  const mark = await currentDatabaseMark(sql);
-  if (mark) return mark;
-  if (target.source === "embedded") return "embedded";
-  if (yes) return "confirmed";
-  throw new UserError(
-    `${what} on ${target.display}, which is not marked as a scratch or development database. ` +
-      "Run it on a copy (the embedded server, or a database made by the benchmarks), or add --yes to run it here anyway.",
-    EXIT.usage,
-  );
 }
 
 /** Drop temporary indexes an interrupted earlier run left behind. */

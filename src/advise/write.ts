@@ -9,9 +9,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { commit } from "graphile-migrate";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget } from "../db/index.ts";
-import { ADVISED_INDEXES_FILE, MIGRATIONS_DIR } from "../config/project.ts";
+import { ADVISED_INDEXES_FILE, MIGRATIONS_DIR } from "../base/project-paths.ts";
 import { INDEX_TABLE_BEGIN, INDEX_TABLE_END, indexCatalogMarkdown } from "../indexes/markdown.ts";
 import { PERFORMANCE_INDEXES, readAdvisedIndexes, type IndexCategory, type PerformanceIndex } from "../indexes/performance-indexes.ts";
 import { migrationSettings } from "../migrate/graphile.ts";

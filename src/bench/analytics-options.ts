@@ -4,6 +4,7 @@
 // periodically refreshed materialized view. Everything it creates lives in a
 // scratch schema that is dropped afterwards; the app's tables are only read.
 import type { Sql } from "../db/index.ts";
+import { percentile } from "../base/statistics.ts";
 
 const SCRATCH = "bollalabz_analytics_options";
 
@@ -32,8 +33,6 @@ async function serverTimes(sql: Sql, query: string, runs: number): Promise<numbe
   }
   return times.sort((a, b) => a - b);
 }
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
 async function timed(sql: Sql, statement: string): Promise<number> {
   const t0 = performance.now();
@@ -107,7 +106,7 @@ export async function measureAnalyticsOptions(sql: Sql, runs = 20): Promise<Opti
     const results: OptionTiming[] = [];
     for (const o of options) {
       const times = await serverTimes(sql, o.sql, runs);
-      results.push({ query: o.query, option: o.option, medianMs: quantile(times, 0.5), p95Ms: quantile(times, 0.95), maintenance: o.maintenance });
+      results.push({ query: o.query, option: o.option, medianMs: percentile(times, 50), p95Ms: percentile(times, 95), maintenance: o.maintenance });
     }
     return results;
   } finally {

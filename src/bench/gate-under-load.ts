@@ -6,9 +6,9 @@
 // of the same run (load raises both), so they must be equal.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Sql } from "../db/index.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import type { VerifyReport } from "../verify/report.ts";
-import { fmtMs } from "../verify/stats.ts";
+import { formatMsCell } from "../base/format.ts";
 import { verifyDatabase } from "../verify/verify.ts";
 
 export interface GateUnderLoad {
@@ -67,8 +67,8 @@ export function formatGateUnderLoad(r: GateUnderLoad): string {
     row("", "as is", `${r.hogs} CPU hogs`),
     row("grade", q.grade, l.grade),
     row("queries passing", `${q.summary.passed}/${q.summary.queries}`, `${l.summary.passed}/${l.summary.queries}`),
-    row("mean client ms (grade's mean)", fmtMs(q.summary.meanMs), fmtMs(l.summary.meanMs)),
-    row("SELECT 1 floor median / p95 ms", `${fmtMs(q.roundTrip.median)} / ${fmtMs(q.roundTrip.p95)}`, `${fmtMs(l.roundTrip.median)} / ${fmtMs(l.roundTrip.p95)}`),
+    row("mean client ms (grade's mean)", formatMsCell(q.summary.meanMs), formatMsCell(l.summary.meanMs)),
+    row("SELECT 1 floor median / p95 ms", `${formatMsCell(q.roundTrip.median)} / ${formatMsCell(q.roundTrip.p95)}`, `${formatMsCell(l.roundTrip.median)} / ${formatMsCell(l.roundTrip.p95)}`),
     row("variants measured again (time)", String(q.queries.flatMap((x) => x.variants).filter((v) => v.remeasured).length), String(l.queries.flatMap((x) => x.variants).filter((v) => v.remeasured).length)),
     row("1-minute load average after", r.loadAverage.quiet.toFixed(1), r.loadAverage.loaded.toFixed(1)),
     "",

@@ -1,6 +1,6 @@
 // How long GET /health stays 503 after the database accepts connections again.
 // The caller owns the server (stop/start callbacks) and the probe; this
-// module only polls and times, so a test and `npm run bench:health-recovery`
+// module only polls and times, so a test and `npm run bench -- health-recovery`
 // measure the same thing.
 
 export interface RecoveryProbe {

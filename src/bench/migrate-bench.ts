@@ -1,14 +1,14 @@
-// `npm run migrate:bench`: how long the whole index set takes on realistic
+// `npm run bench -- migrate`: how long the whole index set takes on realistic
 // data, and what a concurrent writer feels meanwhile. It works in a database
 // of its own (<database>_migrate_bench on the same server), never in yours:
 // base schema only -> seed at --scale -> start the writer -> npm run migrate's
 // runner -> stop the writer -> report. A report, not a pass/fail test.
 import path from "node:path";
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
-import { EXIT, UserError } from "../cli/errors.ts";
-import { formatMs } from "../cli/format.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { formatMs } from "../base/format.ts";
 import { maskUrl, withSql, type DatabaseTarget } from "../db/index.ts";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { seedDatabase, todayUtc, type SeedResult } from "../seed/generate.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { migrationProgressDisplay } from "../migrate/progress.ts";

@@ -5,11 +5,11 @@
 // (src/verify/run-catalog.ts + plan-stability.ts), so the script and the gate
 // cannot disagree.
 import type { Sql } from "../db/index.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
-import { FLIP_MAX_RATIO, FLIP_MIN_MS } from "../verify/plan-stability.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
+import { FLIP_MAX_RATIO, FLIP_MIN_MS } from "../catalog/plan-stability.ts";
 import { runCatalog, type CatalogRun } from "../verify/run-catalog.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
-import { fmtMs } from "../verify/stats.ts";
+import { formatMsCell } from "../base/format.ts";
 
 export interface StabilityRow {
   readonly query: string;
@@ -67,7 +67,7 @@ export async function measurePlanStability(sql: Sql, catalog: readonly CatalogEn
 export function formatPlanStability(b: StabilityBench): string {
   const flipped = b.rows.filter((r) => r.plans > 1);
   const all = [`${"query/variant".padEnd(48)} ${"plans".padStart(5)} ${"best ms".padStart(9)} ${"slowest ms".padStart(10)} ${"ratio".padStart(7)}`];
-  for (const r of b.rows) all.push(`${`${r.query}/${r.variant}`.padEnd(48)} ${String(r.plans).padStart(5)} ${fmtMs(r.bestMs).padStart(9)} ${fmtMs(r.worstMs).padStart(10)} ${`${r.ratio.toFixed(1)}x`.padStart(7)}${r.fails ? "  FAIL" : ""}`);
+  for (const r of b.rows) all.push(`${`${r.query}/${r.variant}`.padEnd(48)} ${String(r.plans).padStart(5)} ${formatMsCell(r.bestMs).padStart(9)} ${formatMsCell(r.worstMs).padStart(10)} ${`${r.ratio.toFixed(1)}x`.padStart(7)}${r.fails ? "  FAIL" : ""}`);
   const out = [
     `${b.samples} fresh ANALYZE samples of ${b.run.stability.tables.length} tables (${b.run.stability.skipped ?? "rolled back after each"}), ${b.rows.length} variants, app plan_cache_mode ${b.run.appPlanCacheMode}, ${(b.ms / 1000).toFixed(0)} s`,
     ...all,
@@ -75,7 +75,7 @@ export function formatPlanStability(b: StabilityBench): string {
     `${flipped.length} variant(s) got more than one plan the app can run:`,
   ];
   for (const r of flipped) {
-    out.push(`  ${r.query}/${r.variant}: ${r.plans} plans, best ${fmtMs(r.bestMs)} ms, slowest ${fmtMs(r.worstMs)} ms (${r.ratio.toFixed(1)}x) ${r.fails ? "FAIL" : "ok"}`, `      slowest: ${r.worstPlan} [${r.worstSources.join(", ")}]`);
+    out.push(`  ${r.query}/${r.variant}: ${r.plans} plans, best ${formatMsCell(r.bestMs)} ms, slowest ${formatMsCell(r.worstMs)} ms (${r.ratio.toFixed(1)}x) ${r.fails ? "FAIL" : "ok"}`, `      slowest: ${r.worstPlan} [${r.worstSources.join(", ")}]`);
   }
   const maxRatio = b.rows.reduce((m, r) => Math.max(m, r.ratio), 1);
   out.push(

@@ -8,7 +8,7 @@
 // - on the primary: its WAL position, so bytes behind = current - replay;
 //   and pg_stat_replication.replay_lag for that standby when it is identified.
 import type { Sql } from "../db/index.ts";
-import { percentile } from "../verify/stats.ts";
+import { percentile } from "../base/statistics.ts";
 
 export interface LagSample {
   /** ms since sampling started */

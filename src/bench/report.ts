@@ -4,9 +4,10 @@
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { barChartSvg } from "../verify/chart.ts";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import type { QueryResult } from "../verify/run-catalog.ts";
-import { fmtMs, type LatencyStats } from "../verify/stats.ts";
+import { formatMsCell, formatPercent } from "../base/format.ts";
+import type { LatencyStats } from "../base/statistics.ts";
 import type { BenchResult } from "./run-bench.ts";
 
 /** Issue 4's targets (benchmark figures at scale 10 on 2 cores, server-side). */
@@ -118,7 +119,7 @@ export function buildBenchReport(result: BenchResult, options: BenchReport["opti
   };
 }
 
-const pct = (x: number | null) => (x === null ? "-" : `${(x * 100).toFixed(1)}%`);
+const pct = (x: number | null) => (x === null ? "-" : formatPercent(x));
 const num = (x: number) => Math.round(x).toLocaleString("en-US");
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], left = 1): string {
@@ -130,14 +131,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 function queryCells(q: BenchQueryRow): string[] {
   return [
     q.name,
-    fmtMs(q.baseline.client.median),
-    fmtMs(q.baseline.client.p95),
-    fmtMs(q.indexed.client.median),
-    fmtMs(q.indexed.client.p95),
+    formatMsCell(q.baseline.client.median),
+    formatMsCell(q.baseline.client.p95),
+    formatMsCell(q.indexed.client.median),
+    formatMsCell(q.indexed.client.p95),
     pct(q.improvement),
-    fmtMs(q.baseline.server.median),
-    fmtMs(q.indexed.server.median),
-    fmtMs(q.indexed.server.p95),
+    formatMsCell(q.baseline.server.median),
+    formatMsCell(q.indexed.server.median),
+    formatMsCell(q.indexed.server.p95),
     q.target.latencyMet && q.target.improvementMet ? "met" : !q.target.latencyMet && !q.target.improvementMet ? "missed both" : !q.target.latencyMet ? "latency missed" : "<90% faster",
     q.indexed.pass ? "pass" : "FAIL",
   ];
@@ -149,7 +150,7 @@ export function formatBenchTable(report: BenchReport): string {
   const out = [
     table(QUERY_HEADER, report.queries.map(queryCells)),
     `(client-side ms unless "srv" = EXPLAIN ANALYZE execution time; improvement = 1 - after median / baseline median)`,
-    `SELECT 1 round trip (the floor): baseline median ${fmtMs(report.roundTrip.baseline.median)} ms, after ${fmtMs(report.roundTrip.indexed.median)} ms`,
+    `SELECT 1 round trip (the floor): baseline median ${formatMsCell(report.roundTrip.baseline.median)} ms, after ${formatMsCell(report.roundTrip.indexed.median)} ms`,
     "",
     "write cost (rows/s, one statement of N rows, rolled back):",
     table(
@@ -185,7 +186,7 @@ export function benchMarkdown(report: BenchReport, chartFile?: string): string {
     `- ${report.machine.note}`,
     `- ${report.options.runs} timed runs per parameter variant after ${report.options.warmup} warm-up runs; ${report.options.explainRuns} EXPLAIN ANALYZE runs for the server-side figures`,
     `- seed ${(report.durations.seedMs / 1000).toFixed(1)} s, index migrations ${(report.durations.migrateMs / 1000).toFixed(1)} s, whole bench ${(report.durations.totalMs / 1000).toFixed(1)} s`,
-    `- SELECT 1 round trip (the floor): baseline median ${fmtMs(report.roundTrip.baseline.median)} ms / p95 ${fmtMs(report.roundTrip.baseline.p95)} ms; after median ${fmtMs(report.roundTrip.indexed.median)} ms / p95 ${fmtMs(report.roundTrip.indexed.p95)} ms`,
+    `- SELECT 1 round trip (the floor): baseline median ${formatMsCell(report.roundTrip.baseline.median)} ms / p95 ${formatMsCell(report.roundTrip.baseline.p95)} ms; after median ${formatMsCell(report.roundTrip.indexed.median)} ms / p95 ${formatMsCell(report.roundTrip.indexed.p95)} ms`,
     `- indexes ${report.indexes.baseline} -> ${report.indexes.indexed}; verify grade ${report.grade.baseline} -> **${report.grade.indexed}**; queries with plan failures ${report.planFailures.baseline} -> ${report.planFailures.indexed}`,
     `- targets (point/list/search: server median <= 1 ms and p95 <= 2 ms; analytics: server p95 <= 20 ms; every query >= 90% faster): latency met by ${report.targets.latencyMet}/${report.targets.queries}, improvement met by ${report.targets.improvementMet}/${report.targets.queries}`,
     "",
@@ -200,7 +201,7 @@ export function benchMarkdown(report: BenchReport, chartFile?: string): string {
   if (missed.length > 0) {
     out.push("", "## Targets missed", "");
     for (const q of missed) {
-      const why = [!q.target.latencyMet ? `${q.target.description} (got median ${fmtMs(q.indexed.server.median)}, p95 ${fmtMs(q.indexed.server.p95)})` : "", !q.target.improvementMet ? `improvement ${pct(q.improvement)} < 90%` : ""].filter(Boolean);
+      const why = [!q.target.latencyMet ? `${q.target.description} (got median ${formatMsCell(q.indexed.server.median)}, p95 ${formatMsCell(q.indexed.server.p95)})` : "", !q.target.improvementMet ? `improvement ${pct(q.improvement)} < 90%` : ""].filter(Boolean);
       out.push(`- **${q.name}** (${q.kind}): ${why.join("; ")}${q.indexed.failures.length > 0 ? `; verify: ${q.indexed.failures.join("; ")}` : ""}`);
     }
   }

@@ -3,15 +3,15 @@
 // only, the seed, the catalog (baseline) and the write-cost measurement; then
 // the committed migrations build the performance indexes and both are
 // measured again.
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../config/scratch-database.ts";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { withDatabase, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { existingIndexNames } from "../verify/workload-counters.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { grade, type Grade } from "../verify/grade.ts";
 import { runCatalog, TIME_FAILURE, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
 import { measureWriteCost, type WriteCost } from "./write-cost.ts";

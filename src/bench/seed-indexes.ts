@@ -1,11 +1,11 @@
-// npm run bench:seed — seeding into a database that already has the
+// npm run bench -- seed — seeding into a database that already has the
 // performance indexes, both ways, on the same data set: load into the indexes
 // (--indexes keep) and drop + rebuild them inside the seed transaction (the
 // default). Times, and index sizes per table after each (a row-by-row load
 // leaves the indexes bloated; a bulk build does not). A scratch database of
 // its own (<database>_seed_bench, recreated, dropped unless --keep).
-import { formatBytes, formatMs } from "../cli/format.ts";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { formatBytes, formatMs } from "../base/format.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { openSql, type DatabaseTarget } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { indexCountsByTable } from "../migrate/stats.ts";

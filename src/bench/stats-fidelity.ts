@@ -16,7 +16,7 @@
 // 3. agreement per variant on the plan's shape (scan node types with their
 //    tables and indexes, in tree order); every disagreement is listed with
 //    both plans.
-import { formatMs } from "../cli/format.ts";
+import { formatMs } from "../base/format.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
@@ -25,11 +25,11 @@ import { exportStatistics } from "../stats/export.ts";
 import type { StatsFile } from "../stats/format.ts";
 import { assertCanRestore, noticeCollector, planRestore, restoreStatistics } from "../stats/restore.ts";
 import { buildStatisticsTwin, type TwinReport } from "../stats/twin.ts";
-import type { CatalogEntry } from "../verify/catalog-types.ts";
-import { explainEstimate, type PlanNode } from "../verify/explain.ts";
-import { pickRows, readOnly } from "../verify/guarded.ts";
-import { planNodes } from "../verify/plan-analysis.ts";
-import { signatureOf } from "../verify/plan-signature.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
+import { explainEstimate, type PlanNode } from "../catalog/explain.ts";
+import { pickRows, readOnly } from "../catalog/guarded.ts";
+import { planNodes } from "../catalog/plan-analysis.ts";
+import { signatureOf } from "../catalog/plan-signature.ts";
 import { dropBenchDatabase, recreateBenchDatabase } from "./run-bench.ts";
 
 /** The skew the "production" database gets. */

@@ -6,7 +6,7 @@
 // maintenance is per row, so a batch isolates it from per-statement and
 // commit overhead.
 import type { Sql } from "../db/index.ts";
-import { latencyStats } from "../verify/stats.ts";
+import { latencyStats } from "../base/statistics.ts";
 
 export interface WriteCost {
   readonly table: "conversation_messages" | "phone_contacts";

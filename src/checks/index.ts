@@ -2,7 +2,7 @@
 // function of a postgres.js client, its SQL and threshold beside it. Used by
 // verify, the health API and maintenance.
 export { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, indexUsage, statsResetAt, type InvalidIndex, type RedundantIndex, type IndexUsage } from "./index-health.ts";
-export { databaseSizeBytes, largestTables, cacheHitRatio, scanCounters, refreshStatsSnapshot, CACHE_HIT_RATIO_MIN, type TableSize, type CacheHitRatio, type ScanCounters } from "./database-health.ts";
+export { databaseSizeBytes, largestTables, cacheHitRatio, scanCounters, refreshStatsSnapshot, CACHE_HIT_RATIO_MIN, meetsCacheHitGoal, type TableSize, type CacheHitRatio, type ScanCounters } from "./database-health.ts";
 export { checkPgStatStatements, describeStatStatementsProblem, type StatStatementsStatus, type StatStatementsStep } from "./pg-stat-statements.ts";
 export { topStatements, resetStatementStats, STATEMENT_TEXT_MAX, type TopStatement, type StatementOrder, type StatementsResetResult } from "./query-stats.ts";
 export { estimateBtreeBloat, needsReindex, BLOAT_PERCENT_MIN, BLOAT_BYTES_MIN, type IndexBloat, type BloatThreshold } from "./bloat.ts";

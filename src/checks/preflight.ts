@@ -1,6 +1,6 @@
 // What every command that changes or measures the database needs from the
 // server before it starts: a supported version and pg_stat_statements loaded.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { Sql } from "../db/index.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "./pg-stat-statements.ts";
 

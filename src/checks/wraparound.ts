@@ -6,6 +6,7 @@
 // prepared transaction or a replication slot holding the xmin horizon); at
 // about 2^31 the server stops assigning transaction IDs altogether.
 import type { Sql } from "../db/index.ts";
+import { formatPercent } from "../base/format.ts";
 
 /** Report a database or table once its age reaches this share of the freeze limit. */
 export const FREEZE_AGE_WARN_FRACTION = 0.75;
@@ -98,7 +99,7 @@ export interface FreezeAgeReport {
 
 export async function freezeAgeReport(sql: Sql, fraction = FREEZE_AGE_WARN_FRACTION): Promise<FreezeAgeReport> {
   const [limits, databases, tables] = await Promise.all([freezeLimits(sql), databaseFreezeAges(sql), tableFreezeAges(sql)]);
-  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  const pct = (x: number) => formatPercent(x, 0);
   const warnings = [
     ...databases.filter((d) => d.xidFraction >= fraction).map((d) => `database ${d.database}: transaction ID age ${d.xidAge} is ${pct(d.xidFraction)} of autovacuum_freeze_max_age`),
     ...databases.filter((d) => d.mxidFraction >= fraction).map((d) => `database ${d.database}: multixact age ${d.mxidAge} is ${pct(d.mxidFraction)} of autovacuum_multixact_freeze_max_age`),

@@ -3,7 +3,7 @@
 // server answers, run, and always close — graphile-migrate's withClient.
 import net from "node:net";
 import postgres from "postgres";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../base/errors.ts";
 import { connectionUserError, isConnectionError } from "./errors.ts";
 import type { DatabaseTarget } from "./target.ts";
 

@@ -3,7 +3,7 @@
 // whose server went away — asks this table what happened, so a refused
 // connection reads the same everywhere. `short` is safe for unauthenticated
 // answers (no host, no statement); `fix` is what a person should do next.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget } from "./target.ts";
 
 export type ConnectionFaultKind = "refused" | "unresolvable" | "timeout" | "authentication" | "no-database" | "lost";
@@ -58,4 +58,13 @@ export function connectionUserError(error: unknown, target: Pick<DatabaseTarget,
   if (!fault) return new UserError(`Cannot ${doing} ${where}: ${e?.message ?? String(error)}`, EXIT.unreachable);
   const detail = fault.kind === "no-database" ? `${e.message}` : fault.short;
   return new UserError(`Cannot ${doing} ${where}: ${detail}. ${fault.fix}`, EXIT.unreachable);
+}
+
+/** A server error as one line: message, SQLSTATE and the position's context. */
+export function serverMessage(error: unknown): string {
+  const e = error as { message?: string; code?: string; detail?: string; hint?: string };
+  const parts = [e.message ?? String(error)];
+  if (e.detail) parts.push(`detail: ${e.detail}`);
+  if (e.hint) parts.push(`hint: ${e.hint}`);
+  return `${parts.join("; ")}${e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ""}`;
 }

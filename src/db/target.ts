@@ -2,7 +2,7 @@
 // same URL with its secrets masked for messages and reports. Pure: nothing
 // here opens a socket or starts a server (see src/embedded/resolve.ts for the
 // commands' "DATABASE_URL or the embedded server").
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 
 export interface DatabaseTarget {
   /** Full URL (holds the password: never print it, use `display`). */

@@ -2,7 +2,7 @@
 // database: the spec's whole flow in one command. Secrets travel only in the
 // child processes' environment (DATABASE_URL), never in argv or output.
 import { $ } from "zx";
-import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
+import { EXIT, UserError, type ExitCode } from "../base/errors.ts";
 import { maskUrl } from "../db/index.ts";
 import { describeMissingTools, findMissingTools, systemProbe, type ToolProbe } from "./tools.ts";
 import { parseStackOutputs } from "./stack-outputs.ts";

@@ -1,7 +1,7 @@
 // The stack outputs deploy needs, read from `pulumi stack output --json
 // --show-secrets`. That text holds passwords: it is parsed, never printed,
 // and errors name keys, not values.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 
 export interface StackOutputs {
   readonly host: string;

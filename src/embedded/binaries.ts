@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSy
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../base/errors.ts";
 import { type RunAs, canTraverse } from "./system-user.ts";
 
 const require = createRequire(import.meta.url);

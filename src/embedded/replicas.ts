@@ -14,7 +14,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { targetFromUrl, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { postgresBinaries } from "./binaries.ts";
 import {

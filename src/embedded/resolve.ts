@@ -2,9 +2,9 @@
 // embedded default server, started on demand. Only scripts/ and the start
 // pipeline may import this module: library code (pool, checks, health,
 // maintenance, verify) takes a DatabaseTarget and never starts a server.
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../base/errors.ts";
 import { assertServerReady } from "../checks/preflight.ts";
-import { embeddedBaseDir } from "../config/project.ts";
+import { embeddedBaseDir } from "../base/project-paths.ts";
 import { maskUrl, parseDatabaseUrl, withSql, type DatabaseTarget } from "../db/index.ts";
 import { DEFAULT_EMBEDDED_PORT, startEmbedded } from "./server.ts";
 

@@ -4,21 +4,24 @@
 // an exit hook, which suits tests but not `npm run db:start`).
 //
 // State (port, password, where the cluster lives) is kept in
-// <baseDir>/embedded.json, mode 600. The cluster (data dir + server log) lives
+// <baseDir>/embedded.json, mode 600 (state.ts). The cluster (data dir + server log) lives
 // in <baseDir>/cluster, or in the system temp dir when we run as root and the
 // postgres user cannot reach <baseDir>.
 import { spawnSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { SERVER_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { DEFAULT_POSTGRES_MAJOR, postgresBinaries, type PostgresBinaries } from "./binaries.ts";
 import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
-import { markDatabase } from "../config/scratch-database.ts";
+import { markDatabase } from "../db/scratch-database.ts";
+import { readState, stateFile, writeState, type EmbeddedReplicaState, type EmbeddedState } from "./state.ts";
+
+export { readState, stateFile, writeState, type EmbeddedReplicaState, type EmbeddedState } from "./state.ts";
 import type { Sql } from "../db/index.ts";
 
 export const DEFAULT_EMBEDDED_PORT = 54329;
@@ -51,28 +54,6 @@ export interface EmbeddedOptions {
   readonly beforeBind?: (port: number) => Promise<void> | void;
 }
 
-export interface EmbeddedState {
-  readonly port: number;
-  readonly password: string;
-  readonly clusterDir: string;
-  readonly database: string;
-  readonly version: string;
-  /** Password of the replication role (src/embedded/replicas.ts); set once a replica exists. */
-  readonly replicationPassword?: string;
-  /** Local hot standbys streaming from this server, in creation order. */
-  readonly replicas?: readonly EmbeddedReplicaState[];
-}
-
-export interface EmbeddedReplicaState {
-  /** replica-1, replica-2, ... (also its application_name on the primary) */
-  readonly name: string;
-  readonly port: number;
-  /** Its physical replication slot on the primary. */
-  readonly slot: string;
-  /** Holds pgdata/ and postgres.log, inside the primary's cluster dir. */
-  readonly dir: string;
-}
-
 export interface EmbeddedServer extends EmbeddedState {
   /** The application database. */
   readonly databaseUrl: string;
@@ -83,38 +64,6 @@ export interface EmbeddedServer extends EmbeddedState {
   readonly dataDir: string;
   readonly logFile: string;
   readonly pid: number | undefined;
-}
-
-export function stateFile(baseDir: string): string {
-  return path.join(baseDir, "embedded.json");
-}
-
-export function readState(baseDir: string): EmbeddedState | undefined {
-  const file = stateFile(baseDir);
-  if (!existsSync(file)) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `Cannot read the embedded server's state file ${file} (${code}). It belongs to the user who started the server: ` +
-        `run the commands as that user, or set EMBEDDED_PG_DIR to a folder of your own for a separate embedded server.`,
-      EXIT.notReady,
-    );
-  }
-  try {
-    return JSON.parse(text) as EmbeddedState;
-  } catch {
-    throw new UserError(`The embedded server's state file ${file} is not valid JSON. Delete ${baseDir} to start over (this deletes the embedded data).`, EXIT.notReady);
-  }
-}
-
-export function writeState(baseDir: string, state: EmbeddedState): void {
-  mkdirSync(baseDir, { recursive: true });
-  const file = stateFile(baseDir);
-  writeFileSync(file, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
-  chmodSync(file, 0o600);
 }
 
 function urlsFor(state: EmbeddedState) {

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../base/errors.ts";
 
 export interface RunAs {
   readonly name: string;

@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { cacheHitRatio, databaseSizeBytes } from "../checks/database-health.ts";
 import { findInvalidIndexes } from "../checks/index-health.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../base/bearer-token.ts";
 import { registerPostgresExporterMetrics } from "./postgres-exporter-metrics.ts";
 
 /**

@@ -11,7 +11,8 @@ import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
 import { statementWindow } from "../observe/statement-history.ts";
 import { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS } from "../observe/window.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../base/bearer-token.ts";
+import { withDeadline } from "../base/deadline.ts";
 
 export interface ObserveRoutesOptions {
   readonly database: Database;
@@ -20,17 +21,6 @@ export interface ObserveRoutesOptions {
   readonly allowCancel?: boolean;
   /** Deadline of each answer's database work (default 5000 ms). */
   readonly timeoutMs?: number;
-}
-
-/** Reject after `ms` (the work keeps running; its connection slot frees when it ends). */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 function unavailable(reply: FastifyReply, error: unknown) {

@@ -10,11 +10,12 @@ import { cacheHitRatio, databaseSizeBytes, largestTables } from "../checks/datab
 import { findInvalidIndexes, indexUsage } from "../checks/index-health.ts";
 import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
 import { resetStatementStats, topStatements } from "../checks/query-stats.ts";
-import { PROJECT_ROOT } from "../config/project.ts";
+import { PROJECT_ROOT } from "../base/project-paths.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer } from "../base/bearer-token.ts";
 import { observeRoutes, slowQueriesOverWindow } from "./observe-routes.ts";
 import { replicationRoutes } from "./replication.ts";
+import { withDeadline } from "../base/deadline.ts";
 
 export interface HealthPluginOptions {
   readonly database: Database;
@@ -43,17 +44,6 @@ const startedAt = Date.now();
 function memory() {
   const m = process.memoryUsage();
   return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
-}
-
-/** Reject after `ms` (the work keeps running; its connection slot frees when it ends). */
-function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`${what} took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /**

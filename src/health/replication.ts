@@ -7,38 +7,10 @@
 // pg_read_all_stats) for a non-superuser role; without it they read as null.
 import type { FastifyPluginAsync } from "fastify";
 import { Gauge, type Registry } from "prom-client";
-import type { Sql } from "../db/index.ts";
 import type { Database } from "../pool/create-database.ts";
-import { nodeRole, replicaStates, standbyLag, type ReplicaState, type StandbyLag } from "../replication/status.ts";
-import { requireBearer } from "./auth.ts";
-
-export interface ReplicationHealth {
-  /** ok: every replica's slot is active; degraded: a slot is inactive (its replica is down and WAL piles up). */
-  readonly status: "ok" | "degraded";
-  readonly role: "primary" | "standby";
-  readonly replicas: readonly ReplicaState[];
-  readonly inactiveSlots: readonly string[];
-  /** When the pool's server is itself a standby: its own lag. */
-  readonly standby: StandbyLag | null;
-}
-
-export async function replicationHealth(sql: Sql): Promise<ReplicationHealth> {
-  const role = await nodeRole(sql);
-  if (role === "standby") return { status: "ok", role, replicas: [], inactiveSlots: [], standby: await standbyLag(sql) };
-  const replicas = await replicaStates(sql);
-  const inactiveSlots = replicas.filter((r) => r.slotName && !r.slotActive).map((r) => r.slotName);
-  return { status: inactiveSlots.length ? "degraded" : "ok", role, replicas, inactiveSlots, standby: null };
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`the replication figures took longer than ${ms} ms`), { code: "DEADLINE" })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+import { replicationHealth } from "../replication/health.ts";
+import { requireBearer } from "../base/bearer-token.ts";
+import { withDeadline } from "../base/deadline.ts";
 
 export interface ReplicationRoutesOptions {
   readonly database: Database;
@@ -51,7 +23,7 @@ export interface ReplicationRoutesOptions {
 export const replicationRoutes: FastifyPluginAsync<ReplicationRoutesOptions> = async (app, options) => {
   app.get("/health/replication", { onRequest: requireBearer(options.token) }, async (_request, reply) => {
     try {
-      const health = await withDeadline(replicationHealth(options.database.sql), options.timeoutMs ?? 5_000);
+      const health = await withDeadline(replicationHealth(options.database.sql), options.timeoutMs ?? 5_000, "the replication figures");
       return reply.send({ ...health, timestamp: new Date().toISOString() });
     } catch (error) {
       const e = error as { code?: string; message?: string };

@@ -1,13 +1,13 @@
 // The standalone health server (`npm run serve`): a thin Fastify app around
 // healthPlugin (under /api/v1) and metricsPlugin (/metrics).
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type DatabaseTarget } from "../db/index.ts";
-import { poolConfigFromEnv } from "../pool/config.ts";
+import { poolConfigFromEnv } from "../pool/pool-options.ts";
 import { createDatabase, type Database } from "../pool/create-database.ts";
-import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./config.ts";
-import { DASHBOARD_PREFIX } from "./dashboard/layout.ts";
-import { dashboardPlugin } from "./dashboard/plugin.ts";
+import { isLoopback, parseHealthServerSettings, publicBindProblem, type HealthServerSettings } from "./health-options.ts";
+import { DASHBOARD_PREFIX } from "../dashboard/layout.ts";
+import { dashboardPlugin } from "../dashboard/plugin.ts";
 import { metricsPlugin } from "./metrics.ts";
 import { healthPlugin, PACKAGE_VERSION } from "./plugin.ts";
 import { probesPlugin } from "./probes.ts";

@@ -1,6 +1,6 @@
 // The performance index set as data: each index with its category (the spec's
 // A-F), its definition, and what it serves — verification catalog entries
-// (src/verify/catalog.ts) or a foreign key the app joins or deletes through.
+// (src/catalog/entries.ts) or a foreign key the app joins or deletes through.
 //
 // The committed migrations (migrations/committed/000002+) were generated from
 // this list, one CREATE INDEX CONCURRENTLY per migration; a test checks that
@@ -15,7 +15,7 @@
 //   overlap test on a btree (start_time, end_time) scans every earlier event.
 
 import { existsSync, readFileSync } from "node:fs";
-import { ADVISED_INDEXES_FILE } from "../config/project.ts";
+import { ADVISED_INDEXES_FILE } from "../base/project-paths.ts";
 
 export type IndexCategory = "A" | "B" | "C" | "D" | "E" | "F";
 

@@ -1,6 +1,6 @@
 // Flags of `npm run maintenance`, validated all at once (every bad flag in one message, exit 2).
-import { formatHelp, outputFileFlag, parseFlags } from "../cli/args.ts";
-import { UserError } from "../cli/errors.ts";
+import { formatHelp, outputFileFlag, parseFlags } from "../base/flags.ts";
+import { UserError } from "../base/errors.ts";
 import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN } from "../checks/bloat.ts";
 import { ANALYZE_MODES, type AnalyzeMode } from "./analyze.ts";
 import { CLEANUP_LOCK_TIMEOUT, REINDEX_LOCK_TIMEOUT } from "./reindex.ts";

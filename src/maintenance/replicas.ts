@@ -3,10 +3,10 @@
 // index is called unused only when its counters are zero on the primary AND
 // on every replica, and only when every node's counters are old enough. The
 // replication slots (read on the primary) show which replica is gone and how
-// much WAL its slot holds back. Every figure says which node it came from.
+// much WAL its slot holds back (src/replication/slots.ts). Every figure says
+// which node it came from.
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { indexUsage, type IndexUsage } from "../checks/index-health.ts";
-import { replicationSlots, type ReplicationSlot } from "../replication/status.ts";
 import { countersAge, type CountersAge, type UnusedIndexReport } from "./unused-indexes.ts";
 
 export interface NodeIndexUsage {
@@ -75,17 +75,3 @@ export function mergeUnusedAcrossNodes(primary: UnusedIndexReport, primaryDataba
   };
 }
 
-export interface SlotReport {
-  /** Slots are read on this node (the primary). */
-  readonly node: "primary";
-  readonly slots: readonly ReplicationSlot[];
-  /** No replica connected: the slot keeps WAL on the primary's disk until it comes back or the slot is dropped. */
-  readonly inactive: readonly ReplicationSlot[];
-  readonly inactiveRetainedBytes: number;
-}
-
-export async function replicationSlotReport(sql: Sql): Promise<SlotReport> {
-  const slots = await replicationSlots(sql);
-  const inactive = slots.filter((s) => !s.active);
-  return { node: "primary", slots, inactive, inactiveRetainedBytes: inactive.reduce((sum, s) => sum + (s.retainedBytes ?? 0), 0) };
-}

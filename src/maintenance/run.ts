@@ -2,8 +2,8 @@
 // ANALYZE -> (optional) REINDEX CONCURRENTLY of bloated indexes -> a report of
 // everything a person should look at. Reads only, except ANALYZE, the
 // requested REINDEX and dropping the transient leftovers of a failed REINDEX.
-import { writeReportFile } from "../cli/report-file.ts";
-import { EXIT, UserError, type ExitCode } from "../cli/errors.ts";
+import { writeReportFile } from "../base/report-file.ts";
+import { EXIT, UserError, type ExitCode } from "../base/errors.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { BLOAT_BYTES_MIN, BLOAT_PERCENT_MIN, estimateBtreeBloat, needsReindex, type BloatThreshold, type IndexBloat } from "../checks/bloat.ts";
 import { databaseSizeBytes, largestTables, refreshStatsSnapshot, type TableSize } from "../checks/database-health.ts";
@@ -16,7 +16,8 @@ import { findDeadTupleTables, tableStatistics, type DeadTupleTable } from "../ch
 import { analyzeTables, type AnalyzeMode, type AnalyzeResult } from "./analyze.ts";
 import { CLEANUP_LOCK_TIMEOUT, REINDEX_LOCK_TIMEOUT, reindexConcurrently, type ReindexOutcome } from "./reindex.ts";
 import { reportUnusedIndexes, UNUSED_MIN_STATS_DAYS, type UnusedIndexReport } from "./unused-indexes.ts";
-import { mergeUnusedAcrossNodes, replicaIndexUsage, replicationSlotReport, type MergedUnusedReport, type SlotReport } from "./replicas.ts";
+import { replicationSlotReport, type SlotReport } from "../replication/slots.ts";
+import { mergeUnusedAcrossNodes, replicaIndexUsage, type MergedUnusedReport } from "./replicas.ts";
 
 /** How many tables and indexes the size lists show. */
 export const TOP_N = 10;

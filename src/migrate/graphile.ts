@@ -5,8 +5,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { migrate, type Settings } from "graphile-migrate";
 import { Logger } from "@graphile/logger";
-import { EXIT, UserError } from "../cli/errors.ts";
-import { MIGRATIONS_DIR, PROJECT_ROOT } from "../config/project.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { MIGRATIONS_DIR, PROJECT_ROOT } from "../base/project-paths.ts";
 import { classifyConnectionError, connectionUserError, type DatabaseTarget } from "../db/index.ts";
 import { readCommittedMigrations } from "./performance-migrations.ts";
 

@@ -3,7 +3,7 @@
 // it, say who: a `migrate` killed mid-build leaves its backend running (the
 // build goes on and the session keeps the lock until it ends), and the user
 // needs that backend's pid, what it is doing, and the two ways out.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { isConnectionError, type DatabaseTarget, type Sql } from "../db/index.ts";
 
 /** graphile-migrate's advisory lock key (graphile-migrate/dist/migration.js). */

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { MIGRATIONS_DIR } from "../config/project.ts";
+import { MIGRATIONS_DIR } from "../base/project-paths.ts";
 import { readCommittedMigrations } from "./performance-migrations.ts";
 
 const require = createRequire(import.meta.url);

@@ -7,7 +7,7 @@
 // `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON table ...`.
 import { createRequire } from "node:module";
 import path from "node:path";
-import { MIGRATIONS_DIR } from "../config/project.ts";
+import { MIGRATIONS_DIR } from "../base/project-paths.ts";
 
 const require = createRequire(import.meta.url);
 // graphile-migrate's own reader: same file-name rules, header parsing and

@@ -1,8 +1,8 @@
 // The pending migration set as ONE progress display (a live bar on a
 // terminal, a state line every few seconds otherwise): count done/total, the
 // index being built, elapsed; a failure names the migration and its index.
-import { formatMs } from "../cli/format.ts";
-import { progressBar, type ProgressBar, type ProgressOptions } from "../cli/progress.ts";
+import { formatMs } from "../base/format.ts";
+import { progressBar, type ProgressBar, type ProgressOptions } from "../base/progress.ts";
 import type { MigrationProgress } from "./run.ts";
 
 export function migrationProgressDisplay(label = "migrations", options: ProgressOptions = {}): (event: MigrationProgress) => void {

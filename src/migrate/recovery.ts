@@ -6,8 +6,8 @@
 // indexes before the migrations run makes a plain re-run rebuild them.
 //
 // Runs as graphile-migrate's beforeAllMigrations hook
-// (scripts/drop-invalid-indexes.ts) and from `npm run migrate` itself.
-import { EXIT, UserError } from "../cli/errors.ts";
+// (src/commands/drop-invalid-indexes.ts) and from `npm run migrate` itself.
+import { EXIT, UserError } from "../base/errors.ts";
 import { quoteIdent, type Sql } from "../db/index.ts";
 
 /** How long one DROP INDEX CONCURRENTLY may wait for its lock (same as the migrations). */

@@ -15,9 +15,9 @@
 // EXISTS keeps the surviving indexes), or `npm run rollback` again finishes
 // the drops. The reverse order could leave indexes gone while the ledger says
 // they exist, which `migrate` would never repair.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { withSql, quoteIdent, type DatabaseTarget, type Sql } from "../db/index.ts";
-import { MIGRATIONS_DIR } from "../config/project.ts";
+import { MIGRATIONS_DIR } from "../base/project-paths.ts";
 import { applyMigrations } from "./graphile.ts";
 import { baseOnlyMigrationsFolder } from "./migrations-folder.ts";
 import { currentPerformanceMigrations, isIndexSetMigration, readCommittedMigrations, RERUNNABLE_MARK, type CommittedMigration, type PerformanceMigration } from "./performance-migrations.ts";

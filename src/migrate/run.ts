@@ -1,12 +1,12 @@
 // `npm run migrate`: recover from an earlier failed build, apply the pending
 // migrations with graphile-migrate, time each one, ANALYZE the tables that
 // got indexes, and report before/after figures (printed and as JSON).
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import path from "node:path";
-import { EXIT, UserError } from "../cli/errors.ts";
-import { formatBytes, formatMs } from "../cli/format.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { formatBytes, formatMs } from "../base/format.ts";
 import { connectionUserError, isConnectionError, quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
-import { MIGRATIONS_DIR, REPORTS_DIR } from "../config/project.ts";
+import { MIGRATIONS_DIR, REPORTS_DIR } from "../base/project-paths.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
@@ -76,90 +76,23 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
   const performanceNames = committed.flatMap((m) => (m.index ? [m.index.name] : []));
 
   return withSql(target, async (sql) => {
-    let analyze: MigrationReport["analyze"] = null;
-    let failure: UserError | undefined;
-    const applied: { file: string; startedAt: number; ms: number }[] = [];
     const pending = await pendingMigrations(sql, committed);
     await assertBaseSchemaPresent(sql, committed, pending);
     const before = await snapshotDatabase(sql);
     const recovered = await withMigrationLock(sql, target, "migrate", async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
     log(pending.length === 0 ? "no pending migrations" : `${pending.length} pending migration(s), ${pending.filter((m) => m.index).length} of them index builds`);
-    const total = pending.length;
-    if (total > 0) options.onProgress?.({ kind: "start", total });
-
-    try {
-      await applyMigrations(target, log, {
-        migrationsFolder,
-        pgSettings: options.pgSettings,
-        // We just did the recovery under the migration lock, and we ANALYZE
-        // (timed) ourselves; the CLI path runs both as hooks.
-        hooks: { before: false, after: false },
-        onMigrationStart(file) {
-          const now = performance.now();
-          const previous = applied.at(-1);
-          if (previous && previous.ms < 0) previous.ms = now - previous.startedAt;
-          applied.push({ file, startedAt: now, ms: -1 });
-          options.onProgress?.({ kind: "migration", done: applied.length - 1, total, file, index: byFile.get(file)?.index?.name ?? null });
-          options.onMigrationStart?.(file);
-        },
-      });
-      const last = applied.at(-1);
-      if (last && last.ms < 0) last.ms = performance.now() - last.startedAt;
-    } catch (error) {
-      const last = applied.at(-1);
-      if (last && last.ms < 0) last.ms = performance.now() - last.startedAt;
-      failure = error instanceof UserError ? error : new UserError(String(error), EXIT.failed);
-    }
-    if (total > 0) {
-      const failedAt = failure ? applied.at(-1) : undefined;
-      options.onProgress?.({
-        kind: "end",
-        done: failedAt ? applied.length - 1 : applied.length,
-        total,
-        failed: failedAt ? { file: failedAt.file, index: byFile.get(failedAt.file)?.index?.name ?? null } : failure ? { file: "(before the first migration)", index: null } : null,
-      });
-    }
+    const { applied, failure: applyFailure } = await applyTimed(target, pending.length, byFile, { ...options, log, migrationsFolder });
+    let failure = applyFailure;
 
     // From here on the server may be gone (it died mid-build, or during the
     // ANALYZE): the report is still written, with what was done, and the
     // figures that need the server are left out.
-    let lost: unknown;
-    const whileReachable = async <T>(work: () => Promise<T>): Promise<T | null> => {
-      if (lost !== undefined) return null;
-      try {
-        return await work();
-      } catch (error) {
-        if (!isConnectionError(error)) throw error;
-        lost = error;
-        return null;
-      }
-    };
-
+    const reachable = whileReachable();
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
-    if (!failure) {
-      // Also the tables whose performance indexes were built after their last
-      // ANALYZE by an earlier run that never got to its own (it crashed, or was
-      // killed): expression indexes have no statistics until then.
-      const lacking = (await whileReachable(() => tablesLackingStatistics(sql, committed))) ?? [];
-      const tables = [...new Set([...touched, ...lacking])].sort();
-      if (tables.length > 0) {
-        await whileReachable(async () => {
-          const a0 = performance.now();
-          // The same as migrations/after-all-migrations.sql, for these tables.
-          for (const statement of [...searchStatisticsStatements(tables), ...plannerStatisticsStatements(tables)]) await sql.unsafe(statement);
-          await sql.unsafe(`ANALYZE ${tables.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
-          // Published now, not within the second: the next run (and any reader) sees last_analyze.
-          await sql`SELECT pg_stat_force_next_flush()`;
-          const earlier = lacking.filter((t) => !touched.includes(t));
-          analyze = { tables, ms: performance.now() - a0, lackingStatistics: earlier };
-          log(`analyzed ${tables.join(", ")} in ${formatMs(analyze.ms)}${earlier.length > 0 ? ` (${earlier.join(", ")}: indexes built by an earlier run had no statistics yet)` : ""}`);
-        });
-      }
-    }
-
-    const after = await whileReachable(() => snapshotDatabase(sql));
-    const states = new Map(((await whileReachable(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
-    if (lost !== undefined && !failure) failure = connectionUserError(lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);
+    const analyze = failure ? null : await analyzeBuiltTables(sql, committed, touched, reachable, log);
+    const after = await reachable.run(() => snapshotDatabase(sql));
+    const states = new Map(((await reachable.run(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
+    if (reachable.lost !== undefined && !failure) failure = connectionUserError(reachable.lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);
     const timings: MigrationTiming[] = applied.map((a) => {
       const index = byFile.get(a.file)?.index;
       const state = index ? states.get(index.name) : undefined;
@@ -188,6 +121,93 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     }
     return written;
   }, { max: 1, applicationName: "bollalabz-db migrate" });
+}
+
+type AppliedMigration = { file: string; startedAt: number; ms: number };
+
+/** Apply the pending migrations, timing each (a migration's time ends when the next starts) and reporting progress; a failure is returned, not thrown. */
+async function applyTimed(
+  target: DatabaseTarget,
+  total: number,
+  byFile: ReadonlyMap<string, CommittedMigration>,
+  options: RunOptions & { log: (line: string) => void; migrationsFolder: string },
+): Promise<{ applied: AppliedMigration[]; failure: UserError | undefined }> {
+  const applied: AppliedMigration[] = [];
+  let failure: UserError | undefined;
+  if (total > 0) options.onProgress?.({ kind: "start", total });
+  const closeLast = () => {
+    const last = applied.at(-1);
+    if (last && last.ms < 0) last.ms = performance.now() - last.startedAt;
+  };
+  try {
+    await applyMigrations(target, options.log, {
+      migrationsFolder: options.migrationsFolder,
+      pgSettings: options.pgSettings,
+      // We just did the recovery under the migration lock, and we ANALYZE
+      // (timed) ourselves; the CLI path runs both as hooks.
+      hooks: { before: false, after: false },
+      onMigrationStart(file) {
+        closeLast();
+        applied.push({ file, startedAt: performance.now(), ms: -1 });
+        options.onProgress?.({ kind: "migration", done: applied.length - 1, total, file, index: byFile.get(file)?.index?.name ?? null });
+        options.onMigrationStart?.(file);
+      },
+    });
+    closeLast();
+  } catch (error) {
+    closeLast();
+    failure = error instanceof UserError ? error : new UserError(String(error), EXIT.failed);
+  }
+  if (total > 0) {
+    const failedAt = failure ? applied.at(-1) : undefined;
+    options.onProgress?.({
+      kind: "end",
+      done: failedAt ? applied.length - 1 : applied.length,
+      total,
+      failed: failedAt ? { file: failedAt.file, index: byFile.get(failedAt.file)?.index?.name ?? null } : failure ? { file: "(before the first migration)", index: null } : null,
+    });
+  }
+  return { applied, failure };
+}
+
+/** Runs work while the server answers; after the first lost connection every later run is skipped (null) and `lost` holds the error. */
+function whileReachable() {
+  const state: { lost: unknown; run<T>(work: () => Promise<T>): Promise<T | null> } = {
+    lost: undefined,
+    async run(work) {
+      if (state.lost !== undefined) return null;
+      try {
+        return await work();
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        state.lost = error;
+        return null;
+      }
+    },
+  };
+  return state;
+}
+
+/** ANALYZE the tables whose performance indexes were just built, with their statistics objects; null when there are none. */
+async function analyzeBuiltTables(sql: Sql, committed: readonly CommittedMigration[], touched: readonly string[], reachable: ReturnType<typeof whileReachable>, log: (line: string) => void): Promise<MigrationReport["analyze"]> {
+  // Also the tables whose performance indexes were built after their last
+  // ANALYZE by an earlier run that never got to its own (it crashed, or was
+  // killed): expression indexes have no statistics until then.
+  const lacking = (await reachable.run(() => tablesLackingStatistics(sql, committed))) ?? [];
+  const tables = [...new Set([...touched, ...lacking])].sort();
+  if (tables.length === 0) return null;
+  return reachable.run(async () => {
+    const a0 = performance.now();
+    // The same as migrations/after-all-migrations.sql, for these tables.
+    for (const statement of [...searchStatisticsStatements(tables), ...plannerStatisticsStatements(tables)]) await sql.unsafe(statement);
+    await sql.unsafe(`ANALYZE ${tables.map((t) => t.split(".").map(quoteIdent).join(".")).join(", ")}`);
+    // Published now, not within the second: the next run (and any reader) sees last_analyze.
+    await sql`SELECT pg_stat_force_next_flush()`;
+    const earlier = lacking.filter((t) => !touched.includes(t));
+    const analyze = { tables, ms: performance.now() - a0, lackingStatistics: earlier };
+    log(`analyzed ${tables.join(", ")} in ${formatMs(analyze.ms)}${earlier.length > 0 ? ` (${earlier.join(", ")}: indexes built by an earlier run had no statistics yet)` : ""}`);
+    return analyze;
+  });
 }
 
 /** Committed migrations not yet in graphile_migrate.migrations (graphile-migrate runs those after the last applied one). */

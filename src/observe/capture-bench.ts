@@ -1,4 +1,4 @@
-// What the monitor's history costs (`npm run bench:capture`): time per
+// What the monitor's history costs (`npm run bench -- capture`): time per
 // capture, rows and bytes kept per day. Between captures a workload runs
 // `distinct` structurally different statements (SELECT of 1..n constant
 // columns: each n is its own pg_stat_statements entry), so every capture
@@ -9,6 +9,7 @@ import { captureSpace } from "./space-history.ts";
 import { CAPTURE_INTERVAL_MINUTES, runCapture } from "./capture.ts";
 import { MONITOR_SCHEMA } from "./monitor-schema.ts";
 import { captureStatements } from "./statement-capture.ts";
+import { median } from "../base/statistics.ts";
 
 export interface CaptureBenchOptions {
   /** Measured captures (after one warm-up). */
@@ -29,11 +30,6 @@ export interface CaptureBenchResult {
   readonly statementBytesPerDay: number;
   readonly space: { readonly ms: number; readonly rowsPerDay: number; readonly bytesPerRow: number; readonly bytesPerDay: number };
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function workload(sql: Sql, distinct: number): Promise<void> {
   for (let n = 1; n <= distinct; n++) await sql.unsafe(`SELECT ${Array.from({ length: n }, (_, i) => i).join(", ")}`);

@@ -87,50 +87,7 @@ export async function captureStatements(sql: Sql): Promise<StatementCaptureResul
       INSERT INTO ${tx(S)}.statement_captures (captured_at, previous_at, stats_reset, reset_detected, statements, duration_ms)
       VALUES (now(), ${state?.capturedAt ?? null}, ${facts.statsReset}, ${resetDetected}, 0, 0)
       RETURNING id, captured_at AS "capturedAt"`;
-    let statements = 0;
-    let restartedEntries = 0;
-    if (state) {
-      const [counts] = await tx<{ statements: number; restarted: number }[]>`
-        WITH d AS (
-          SELECT n.*, b.queryid IS NULL AS unseen,
-                 (${resetDetected} OR b.queryid IS NULL
-                   OR n.stats_since IS DISTINCT FROM b.stats_since
-                   OR n.calls < b.calls OR n.total_exec_ms < b.total_exec_ms
-                   OR n.rows < b.rows OR n.shared_blks_hit < b.shared_blks_hit OR n.shared_blks_read < b.shared_blks_read) AS started_over,
-                 b.calls AS b_calls, b.total_exec_ms AS b_total, b.rows AS b_rows, b.shared_blks_hit AS b_hit, b.shared_blks_read AS b_read
-          FROM pgss_now n
-          LEFT JOIN ${tx(S)}.statement_baseline b USING (queryid, userid, toplevel)
-        ), ins AS (
-          INSERT INTO ${tx(S)}.statement_deltas (capture_id, queryid, userid, toplevel, calls, total_exec_ms, rows, shared_blks_hit, shared_blks_read)
-          SELECT ${capture!.id}::bigint, queryid, userid, toplevel,
-                 greatest(0, CASE WHEN started_over THEN calls ELSE calls - b_calls END),
-                 greatest(0, CASE WHEN started_over THEN total_exec_ms ELSE total_exec_ms - b_total END),
-                 greatest(0, CASE WHEN started_over THEN rows ELSE rows - b_rows END),
-                 greatest(0, CASE WHEN started_over THEN shared_blks_hit ELSE shared_blks_hit - b_hit END),
-                 greatest(0, CASE WHEN started_over THEN shared_blks_read ELSE shared_blks_read - b_read END)
-          FROM d
-          WHERE CASE WHEN started_over THEN calls ELSE calls - b_calls END > 0
-          RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM ins)::int AS statements,
-               (SELECT count(*) FROM d WHERE started_over AND NOT unseen AND NOT ${resetDetected})::int AS restarted`;
-      statements = counts!.statements;
-      restartedEntries = counts!.restarted;
-      if (statements > 0) {
-        // Texts for statements not seen before (reading texts is the expensive part of pg_stat_statements: only when needed).
-        await tx`
-          INSERT INTO ${tx(S)}.statement_texts (queryid, query, last_seen)
-          SELECT DISTINCT ON (p.queryid) p.queryid, p.query, now()
-          FROM pg_stat_statements(true) p
-          WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND p.queryid IN (SELECT d.queryid FROM ${tx(S)}.statement_deltas d WHERE d.capture_id = ${capture!.id}::bigint
-                              AND NOT EXISTS (SELECT 1 FROM ${tx(S)}.statement_texts t WHERE t.queryid = d.queryid))
-          ON CONFLICT (queryid) DO NOTHING`;
-        await tx`
-          UPDATE ${tx(S)}.statement_texts t SET last_seen = now()
-          WHERE t.queryid IN (SELECT queryid FROM ${tx(S)}.statement_deltas WHERE capture_id = ${capture!.id})`;
-      }
-    }
+    const { statements, restarted: restartedEntries } = state ? await recordDeltas(tx as unknown as Sql, capture!.id, resetDetected) : { statements: 0, restarted: 0 };
     // TRUNCATE rather than DELETE: the baseline is rewritten whole every time and leaves no dead rows behind.
     await tx`TRUNCATE ${tx(S)}.statement_baseline`;
     await tx`
@@ -145,4 +102,48 @@ export async function captureStatements(sql: Sql): Promise<StatementCaptureResul
     await tx`UPDATE ${tx(S)}.statement_captures SET statements = ${statements}, duration_ms = ${durationMs} WHERE id = ${capture!.id}`;
     return { captureId: capture!.id, capturedAt: capture!.capturedAt, previousAt: state?.capturedAt ?? null, statements, resetDetected, restartedEntries, durationMs };
   }) as Promise<StatementCaptureResult>;
+}
+
+/** The deltas since the baseline, one row per statement that ran (a counter that went back means the entry started over), and texts for new statements. */
+async function recordDeltas(tx: Sql, captureId: number, resetDetected: boolean): Promise<{ statements: number; restarted: number }> {
+  const [counts] = await tx<{ statements: number; restarted: number }[]>`
+    WITH d AS (
+      SELECT n.*, b.queryid IS NULL AS unseen,
+             (${resetDetected} OR b.queryid IS NULL
+               OR n.stats_since IS DISTINCT FROM b.stats_since
+               OR n.calls < b.calls OR n.total_exec_ms < b.total_exec_ms
+               OR n.rows < b.rows OR n.shared_blks_hit < b.shared_blks_hit OR n.shared_blks_read < b.shared_blks_read) AS started_over,
+             b.calls AS b_calls, b.total_exec_ms AS b_total, b.rows AS b_rows, b.shared_blks_hit AS b_hit, b.shared_blks_read AS b_read
+      FROM pgss_now n
+      LEFT JOIN ${tx(S)}.statement_baseline b USING (queryid, userid, toplevel)
+    ), ins AS (
+      INSERT INTO ${tx(S)}.statement_deltas (capture_id, queryid, userid, toplevel, calls, total_exec_ms, rows, shared_blks_hit, shared_blks_read)
+      SELECT ${captureId}::bigint, queryid, userid, toplevel,
+             greatest(0, CASE WHEN started_over THEN calls ELSE calls - b_calls END),
+             greatest(0, CASE WHEN started_over THEN total_exec_ms ELSE total_exec_ms - b_total END),
+             greatest(0, CASE WHEN started_over THEN rows ELSE rows - b_rows END),
+             greatest(0, CASE WHEN started_over THEN shared_blks_hit ELSE shared_blks_hit - b_hit END),
+             greatest(0, CASE WHEN started_over THEN shared_blks_read ELSE shared_blks_read - b_read END)
+      FROM d
+      WHERE CASE WHEN started_over THEN calls ELSE calls - b_calls END > 0
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM ins)::int AS statements,
+           (SELECT count(*) FROM d WHERE started_over AND NOT unseen AND NOT ${resetDetected})::int AS restarted`;
+  const { statements, restarted } = counts!;
+  if (statements > 0) {
+    // Texts for statements not seen before (reading texts is the expensive part of pg_stat_statements: only when needed).
+    await tx`
+      INSERT INTO ${tx(S)}.statement_texts (queryid, query, last_seen)
+      SELECT DISTINCT ON (p.queryid) p.queryid, p.query, now()
+      FROM pg_stat_statements(true) p
+      WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND p.queryid IN (SELECT d.queryid FROM ${tx(S)}.statement_deltas d WHERE d.capture_id = ${captureId}::bigint
+                          AND NOT EXISTS (SELECT 1 FROM ${tx(S)}.statement_texts t WHERE t.queryid = d.queryid))
+      ON CONFLICT (queryid) DO NOTHING`;
+    await tx`
+      UPDATE ${tx(S)}.statement_texts t SET last_seen = now()
+      WHERE t.queryid IN (SELECT queryid FROM ${tx(S)}.statement_deltas WHERE capture_id = ${captureId})`;
+  }
+  return { statements, restarted };
 }

@@ -1,7 +1,7 @@
 // Times every query the pool runs, classifies it against the slow and very
 // slow thresholds, logs those (query text truncated, parameters never: the
 // monitor is never given them) and keeps statistics in bounded memory.
-import { LatencyHistogram } from "./latency-histogram.ts";
+import { LatencyHistogram } from "../base/latency-histogram.ts";
 
 /** pino-compatible subset (Fastify's `app.log` fits). */
 export interface PoolLogger {

@@ -11,7 +11,7 @@
 // Library code: it opens pools to the URLs it is given and never starts a server.
 import type { DatabaseTarget } from "../db/index.ts";
 import { REPLICA_URLS_ENV, replicaTargets } from "../replication/targets.ts";
-import { poolConfigFromEnv, type PoolConfig } from "./config.ts";
+import { poolConfigFromEnv, type PoolConfig } from "./pool-options.ts";
 import { createDatabase, type CreateDatabaseOptions, type Database } from "./create-database.ts";
 
 export interface ReadWriteConfig {

@@ -1,7 +1,7 @@
 // Which replicas a command looks at: `--replica URL` (repeatable) or
 // DATABASE_REPLICA_URLS (comma-separated). Every URL is validated and all
 // problems are reported in one message.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { maskUrl, parseDatabaseUrl, type DatabaseTarget } from "../db/index.ts";
 
 export const REPLICA_URLS_ENV = "DATABASE_REPLICA_URLS";

@@ -1,12 +1,18 @@
 // Shared by `npm run seed` and `npm start`.
-import { UserError } from "../cli/errors.ts";
-import { formatMs } from "../cli/format.ts";
-import { progressBar, type ProgressBar } from "../cli/progress.ts";
+import { UserError } from "../base/errors.ts";
+import { integerFlag, positiveNumberFlag } from "../base/flags.ts";
+import { formatMs } from "../base/format.ts";
+import { progressBar, type ProgressBar } from "../base/progress.ts";
 import type { SeedProgress, SeedResult } from "./generate.ts";
 import { SEED_INDEX_MODES, type SeedIndexMode } from "./indexes.ts";
 import { SEED_TABLES, insertColumns, type ColumnShare } from "./tables.ts";
 
 export const DEFAULT_SEED = 42;
+
+/** --scale and --seed as every command that seeds reads them (one parse, one range: scale up to 100). */
+export function dataSetFlags(values: { readonly scale?: string; readonly seed?: string }, defaultScale: number): { scale: number; seed: number } {
+  return { scale: positiveNumberFlag("scale", values.scale, defaultScale, 100), seed: integerFlag("seed", values.seed, DEFAULT_SEED) };
+}
 
 export function parseAnchor(raw: string | undefined): Date | undefined {
   if (raw === undefined) return undefined;

@@ -3,7 +3,7 @@
 // or Ctrl-C rolls everything back: no partial data. Performance indexes on the
 // tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE
 // sets the visibility map (index-only scans) and fresh planner statistics.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
 import { dropIndexesStatement, existingPerformanceIndexes, planIndexes, type IndexPlan, type SeedIndexMode } from "./indexes.ts";
 import { RND_FUNCTION_SQL, SEED_TABLES, insertSqlWithShares, rowsAt, seedTable, type ColumnShare, type SeedTable } from "./tables.ts";

@@ -1,4 +1,4 @@
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 
 // How the app's connections plan prepared statements. postgres.js prepares
 // every query; with PostgreSQL's default plan_cache_mode = auto a prepared

@@ -1,7 +1,7 @@
 // The steps of `npm start`, each timed, then one summary.
-import { EXIT } from "../cli/errors.ts";
-import { formatMs } from "../cli/format.ts";
-import { progressBar, type ProgressBar } from "../cli/progress.ts";
+import { EXIT } from "../base/errors.ts";
+import { formatMs } from "../base/format.ts";
+import { progressBar, type ProgressBar } from "../base/progress.ts";
 import { withSql } from "../db/index.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { assertServerReady } from "../checks/preflight.ts";

@@ -5,7 +5,7 @@
 // values (the default) most-common values and histogram bounds ARE samples of
 // real column values (emails, names): see README "Production's statistics".
 import { readFileSync } from "node:fs";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 
 /** Bump on an incompatible change; the loader refuses other versions. */
 export const STATS_FORMAT = "bollalabz-db statistics";

@@ -9,7 +9,7 @@
 // skip that one statistic. Those warnings are collected per relation and
 // column and reported as the server's refusals.
 import type postgres from "postgres";
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { quoteIdent, type Sql } from "../db/index.ts";
 import type { ColumnStatistics, RelationStatistics, StatsFile } from "./format.ts";
 

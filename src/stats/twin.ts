@@ -10,7 +10,7 @@
 // generator writes, per table, the rows that fill production's relpages:
 // rows per page measured on a small calibration seed (CALIBRATION_ROWS rows
 // per table), times the file's relpages.
-import { formatMs } from "../cli/format.ts";
+import { formatMs } from "../base/format.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { SEED_MARKER, seedDatabase, type SeedProgress } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";

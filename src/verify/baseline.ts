@@ -12,16 +12,26 @@
 // machine. The file is JSON meant for code review: stable key order, one
 // value per line, the plan as one readable string.
 import { readFileSync } from "node:fs";
-import { EXIT, UserError } from "../cli/errors.ts";
-import { writeReportFile } from "../cli/report-file.ts";
-import type { VerifyReport } from "./report.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { writeReportFile } from "../base/report-file.ts";
+import type { PlanCacheMode } from "../settings/plan-cache.ts";
+import type { QueryResult } from "./run-catalog.ts";
+
+/** What a baseline is made from and compared with: these fields of a verify report (report.ts prints the comparison, so this file must not import it). */
+export interface BaselineSource {
+  readonly generatedAt: string;
+  readonly database: string;
+  readonly serverVersion: string;
+  readonly appPlanCacheMode: PlanCacheMode;
+  readonly queries: readonly QueryResult[];
+}
 
 export const BASELINE_TOOL = "bollalabz-db verify baseline";
 export const BASELINE_VERSION = 1;
 export const MIN_BUFFER_GROWTH = 10;
 
 export interface BaselineVariant {
-  /** Signature of the plan the app runs (custom; see src/verify/plan-signature.ts). */
+  /** Signature of the plan the app runs (custom; see src/catalog/plan-signature.ts). */
   readonly plan: string;
   readonly planCost: number;
   readonly indexes: readonly string[];
@@ -59,7 +69,7 @@ export interface BaselineComparison {
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export function baselineFromReport(report: VerifyReport): Baseline {
+export function baselineFromReport(report: BaselineSource): Baseline {
   const queries: Record<string, Record<string, BaselineVariant>> = {};
   for (const q of report.queries) {
     const variants: Record<string, BaselineVariant> = {};
@@ -129,7 +139,7 @@ export function loadBaseline(file: string): Baseline {
   return b as Baseline;
 }
 
-export function compareWithBaseline(report: VerifyReport, baseline: Baseline, file: string): BaselineComparison {
+export function compareWithBaseline(report: BaselineSource, baseline: Baseline, file: string): BaselineComparison {
   const now = baselineFromReport(report);
   const regressions: Regression[] = [];
   const notes: string[] = [];

@@ -2,12 +2,13 @@
 // and, when it fails, the fix. Only `gating` checks can fail the run (exit 5);
 // the others are reported for the operator.
 import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
-import { CACHE_HIT_RATIO_MIN, cacheHitRatio } from "../checks/database-health.ts";
+import { CACHE_HIT_RATIO_MIN, cacheHitRatio, meetsCacheHitGoal } from "../checks/database-health.ts";
 import { findInvalidIndexes, findRedundantIndexes, findUnusedIndexes, statsResetAt } from "../checks/index-health.ts";
 import { findSettingsDrift } from "../checks/settings-drift.ts";
 import type { Sql } from "../db/index.ts";
 import { SERVER_SETTINGS } from "../settings/server-settings.ts";
-import type { WorkloadDelta } from "./run-catalog.ts";
+import type { WorkloadDelta } from "./workload-counters.ts";
+import { formatPercent } from "../base/format.ts";
 
 /** Spec "Verification Steps": index usage > 80% over the verification workload. */
 export const INDEX_USAGE_RATIO_MIN = 0.8;
@@ -29,7 +30,7 @@ export interface DatabaseCheck {
   readonly details?: unknown;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pct = (x: number) => formatPercent(x);
 
 export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Promise<DatabaseCheck[]> {
   const checks: DatabaseCheck[] = [];
@@ -50,7 +51,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
   const sinceReset = await cacheHitRatio(sql);
   checks.push({
     name: "cache hit ratio",
-    status: hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO ? "insufficient data" : hitRatio > CACHE_HIT_RATIO_MIN ? "pass" : "warn",
+    status: hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO ? "insufficient data" : meetsCacheHitGoal(hitRatio) ? "pass" : "warn",
     gating: false,
     value: hitRatio,
     threshold: `> ${pct(CACHE_HIT_RATIO_MIN)}`,
@@ -58,7 +59,7 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
       hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO
         ? `insufficient data: ${blocks} buffer accesses during the measured runs`
         : `${pct(hitRatio)} of ${blocks.toLocaleString("en-US")} buffer accesses during the measured runs after warm-up (since the counters started: tables ${sinceReset.tables === null ? "-" : pct(sinceReset.tables)}, indexes ${sinceReset.indexes === null ? "-" : pct(sinceReset.indexes)})`,
-    ...(hitRatio !== null && hitRatio <= CACHE_HIT_RATIO_MIN ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
+    ...(hitRatio !== null && !meetsCacheHitGoal(hitRatio) ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
     details: { workload: { heapHit: workload.heapHit, heapRead: workload.heapRead, idxHit: workload.idxHit, idxRead: workload.idxRead }, sinceReset },
   });
 
@@ -78,49 +79,54 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta): Prom
   });
 
   const invalid = await findInvalidIndexes(sql);
-  checks.push({
-    name: "invalid indexes",
-    status: invalid.length === 0 ? "pass" : "fail",
+  checks.push(findingsCheck("invalid indexes", invalid, {
+    status: "fail",
     gating: true,
-    value: invalid.length,
     threshold: "0",
-    summary: invalid.length === 0 ? "none" : `${invalid.length}: ${invalid.map((i) => i.index).join(", ")}`,
-    ...(invalid.length > 0 ? { fix: "An interrupted CREATE INDEX CONCURRENTLY left them: DROP INDEX CONCURRENTLY IF EXISTS <name>; then 'npm run migrate' builds them again." } : {}),
-    details: invalid,
-  });
+    summary: () => `${invalid.length}: ${invalid.map((i) => i.index).join(", ")}`,
+    fix: "An interrupted CREATE INDEX CONCURRENTLY left them: DROP INDEX CONCURRENTLY IF EXISTS <name>; then 'npm run migrate' builds them again.",
+  }));
 
   const unused = await findUnusedIndexes(sql);
   const resetAt = await statsResetAt(sql);
-  checks.push({
-    name: "unused indexes",
-    status: unused.length === 0 ? "pass" : "info",
-    gating: false,
-    value: unused.length,
-    summary: unused.length === 0 ? "none" : `${unused.length} never scanned since ${resetAt ? resetAt.toISOString() : "the counters started"}: ${unused.map((u) => u.index).join(", ")}`,
-    details: unused,
-  });
+  checks.push(findingsCheck("unused indexes", unused, {
+    status: "info",
+    summary: () => `${unused.length} never scanned since ${resetAt ? resetAt.toISOString() : "the counters started"}: ${unused.map((u) => u.index).join(", ")}`,
+  }));
 
   const redundant = await findRedundantIndexes(sql);
-  checks.push({
-    name: "redundant indexes",
-    status: redundant.length === 0 ? "pass" : "warn",
-    gating: false,
-    value: redundant.length,
-    summary: redundant.length === 0 ? "none" : redundant.map((r) => `${r.index} (covered by ${r.coveredBy})`).join(", "),
-    ...(redundant.length > 0 ? { fix: "Drop the covered index in a migration (DROP INDEX CONCURRENTLY) after checking no query needs it." } : {}),
-    details: redundant,
-  });
+  checks.push(findingsCheck("redundant indexes", redundant, {
+    status: "warn",
+    summary: () => redundant.map((r) => `${r.index} (covered by ${r.coveredBy})`).join(", "),
+    fix: "Drop the covered index in a migration (DROP INDEX CONCURRENTLY) after checking no query needs it.",
+  }));
 
   const differing = await findSettingsDrift(sql);
-  checks.push({
-    name: "server settings",
-    status: differing.length === 0 ? "pass" : "warn",
-    gating: false,
-    value: differing.length,
-    summary: differing.length === 0 ? `all ${SERVER_SETTINGS.length} match src/settings/server-settings.ts` : `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
-    ...(differing.length > 0 ? { fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed)." } : {}),
-    details: differing,
-  });
+  checks.push(findingsCheck("server settings", differing, {
+    status: "warn",
+    passSummary: `all ${SERVER_SETTINGS.length} match src/settings/server-settings.ts`,
+    summary: () => `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
+    fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed).",
+  }));
 
   return checks;
+}
+
+/** A check that passes when it finds nothing; each finding is listed in `details`, the fix shown only when there are findings. */
+function findingsCheck(
+  name: string,
+  findings: readonly unknown[],
+  verdict: { status: CheckStatus; gating?: boolean; threshold?: string; passSummary?: string; summary: () => string; fix?: string },
+): DatabaseCheck {
+  const found = findings.length > 0;
+  return {
+    name,
+    status: found ? verdict.status : "pass",
+    gating: verdict.gating ?? false,
+    value: findings.length,
+    ...(verdict.threshold === undefined ? {} : { threshold: verdict.threshold }),
+    summary: found ? verdict.summary() : (verdict.passSummary ?? "none"),
+    ...(found && verdict.fix ? { fix: verdict.fix } : {}),
+    details: findings,
+  };
 }

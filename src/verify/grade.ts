@@ -1,7 +1,7 @@
 // The grade as the spec defines it: A+ every query passes and the mean query
 // time is under 50 ms; A every query passes and the mean is under 100 ms;
 // B at least 90% pass; C 80%; D 70%; F below.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 
 export const GRADES = ["A+", "A", "B", "C", "D", "F"] as const;
 export type Grade = (typeof GRADES)[number];

@@ -4,8 +4,8 @@
 // a check that every performance index exists there and is valid, and its lag
 // before and after. A replica lagging more than the threshold fails the run:
 // its answers would be stale, whatever its plans.
-import { EXIT, UserError } from "../cli/errors.ts";
-import { writeReportFile } from "../cli/report-file.ts";
+import { EXIT, UserError } from "../base/errors.ts";
+import { writeReportFile } from "../base/report-file.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
 import { nodeRole, standbyLag, type StandbyLag } from "../replication/status.ts";

@@ -3,15 +3,15 @@
 // latency chart under reports/.
 import { formatTwinReport, type TwinReport } from "../stats/twin.ts";
 import path from "node:path";
-import { defaultReportPath, writeReportFile } from "../cli/report-file.ts";
+import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { barChartSvg } from "./chart.ts";
-import { describeScans } from "./plan-analysis.ts";
+import { describeScans } from "../catalog/plan-analysis.ts";
 import type { QueryResult } from "./run-catalog.ts";
-import { fmtMs } from "./stats.ts";
+import { formatMsCell } from "../base/format.ts";
 import type { DatabaseCheck } from "./database-checks.ts";
 import type { Grade } from "./grade.ts";
-import type { LatencyStats } from "./stats.ts";
-import type { StabilityRun } from "./plan-stability.ts";
+import type { LatencyStats } from "../base/statistics.ts";
+import type { StabilityRun } from "../catalog/plan-stability.ts";
 import { formatComparison, type BaselineComparison } from "./baseline.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
 
@@ -70,18 +70,18 @@ export function formatVerifyTable(report: VerifyReport): string {
     q.name,
     q.kind,
     String(q.client.runs),
-    fmtMs(q.client.min),
-    fmtMs(q.client.median),
-    fmtMs(q.client.mean),
-    fmtMs(q.client.p95),
-    fmtMs(q.client.max),
-    fmtMs(q.server.min),
+    formatMsCell(q.client.min),
+    formatMsCell(q.client.median),
+    formatMsCell(q.client.mean),
+    formatMsCell(q.client.p95),
+    formatMsCell(q.client.max),
+    formatMsCell(q.server.min),
     String(q.budgetMs),
     q.pass ? "pass" : "FAIL",
   ]);
   const out = [
     table(["query", "kind", "runs", "min", "median", "mean", "p95", "max", "server", "budget", "result"], rows, new Set([2, 3, 4, 5, 6, 7, 8, 9])),
-    `(client-side ms over all parameter variants; server = fastest EXPLAIN ANALYZE execution time (judged with min: the fastest run, minus the floor, against the budget); SELECT 1 round trip median ${fmtMs(report.roundTrip.median)} ms)`,
+    `(client-side ms over all parameter variants; server = fastest EXPLAIN ANALYZE execution time (judged with min: the fastest run, minus the floor, against the budget); SELECT 1 round trip median ${formatMsCell(report.roundTrip.median)} ms)`,
   ];
   const failing = report.queries.filter((q) => !q.pass);
   if (failing.length > 0) {
@@ -96,7 +96,7 @@ export function formatVerifyTable(report: VerifyReport): string {
   const s = report.summary;
   out.push(
     "",
-    `grade ${report.grade}: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(0)}%), mean ${fmtMs(s.meanMs)} ms; minimum ${report.minGrade}: ${report.passed ? "OK" : "BELOW THE BAR"}`,
+    `grade ${report.grade}: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(0)}%), mean ${formatMsCell(s.meanMs)} ms; minimum ${report.minGrade}: ${report.passed ? "OK" : "BELOW THE BAR"}`,
   );
   if (!report.meetsMinGrade && s.failing.length > 0) out.push(`failing queries: ${s.failing.join(", ")}`);
   if (report.baseline) out.push("", formatComparison(report.baseline));
@@ -116,7 +116,7 @@ export function formatFlips(report: VerifyReport): string[] {
       for (const f of v.flips) {
         if (f.ratio < 2 && !f.fails) continue;
         const ratio = f.ratio >= 100 ? f.ratio.toFixed(0) : f.ratio.toFixed(1);
-        const side = (label: string, p: typeof f.best) => `    ${label} ${fmtMs(p.executionMs).padStart(8)} ms ${String(p.buffers).padStart(7)} buf  ${p.signature}  [${p.sources.join(", ")}]`;
+        const side = (label: string, p: typeof f.best) => `    ${label} ${formatMsCell(p.executionMs).padStart(8)} ms ${String(p.buffers).padStart(7)} buf  ${p.signature}  [${p.sources.join(", ")}]`;
         out.push(`  ${q.name}/${v.name}: ${ratio}x slower — ${f.fails ? "FAIL" : f.appRuns ? "within the rule" : "the app never runs it"}`, side("best ", f.best), side("other", f.other));
       }
     }
@@ -153,8 +153,8 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
     `- database: \`${report.database}\` (PostgreSQL ${report.serverVersion})`,
     `- generated: ${report.generatedAt}, took ${(report.durationMs / 1000).toFixed(1)} s`,
     `- catalog: ${report.catalog.source} (${report.catalog.entries} queries); ${report.options.runs} timed runs per parameter variant after ${report.options.warmup} warm-up runs, ${report.options.explainRuns} EXPLAIN ANALYZE runs`,
-    `- result: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(1)}%), mean ${fmtMs(s.meanMs)} ms; minimum grade ${report.minGrade}: **${report.passed ? "OK" : "below the bar"}**`,
-    `- SELECT 1 round trip (the floor): median ${fmtMs(report.roundTrip.median)} ms, p95 ${fmtMs(report.roundTrip.p95)} ms`,
+    `- result: ${s.passed}/${s.queries} queries pass (${(s.passRate * 100).toFixed(1)}%), mean ${formatMsCell(s.meanMs)} ms; minimum grade ${report.minGrade}: **${report.passed ? "OK" : "below the bar"}**`,
+    `- SELECT 1 round trip (the floor): median ${formatMsCell(report.roundTrip.median)} ms, p95 ${formatMsCell(report.roundTrip.p95)} ms`,
     "",
     "Grade: A+ every query passes and the mean is under 50 ms; A every query passes and the mean is under 100 ms; B at least 90% pass; C 80%; D 70%; F below. A query passes when every parameter variant uses its expected index(es), reads no large table sequentially (unless allowed), keeps buffers and rows per execution within budget for every plan the app can run, has no plan flip to a plan more than 10x slower, and keeps its server-side time and its client-side time above the SELECT 1 floor (each the fastest of its runs) within the time budget (a variant failing on time is measured again first).",
     "",
@@ -164,7 +164,7 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ...report.queries.map(
       (q) =>
-        `| ${q.name} | ${q.kind} | ${q.client.runs} | ${fmtMs(q.client.min)} | ${fmtMs(q.client.median)} | ${fmtMs(q.client.mean)} | ${fmtMs(q.client.p95)} | ${fmtMs(q.client.max)} | ${fmtMs(q.server.median)} | ${q.budgetMs} | ${mdEscape(planCell(q))} | ${q.pass ? "pass" : "**FAIL**"} |`,
+        `| ${q.name} | ${q.kind} | ${q.client.runs} | ${formatMsCell(q.client.min)} | ${formatMsCell(q.client.median)} | ${formatMsCell(q.client.mean)} | ${formatMsCell(q.client.p95)} | ${formatMsCell(q.client.max)} | ${formatMsCell(q.server.median)} | ${q.budgetMs} | ${mdEscape(planCell(q))} | ${q.pass ? "pass" : "**FAIL**"} |`,
     ),
   ];
   if (chartFile) out.push("", `![latency per query](${chartFile})`);
@@ -177,14 +177,14 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
   for (const q of report.queries) {
     for (const v of q.variants) {
       out.push(
-        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${fmtMs(v.client.median)} | ${fmtMs(v.client.p95)} | ${fmtMs(v.server.median)} | ${v.plan ? (v.genericPlan ? "generic" : "custom") : "-"} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
+        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${formatMsCell(v.client.median)} | ${formatMsCell(v.client.p95)} | ${formatMsCell(v.server.median)} | ${v.plan ? (v.genericPlan ? "generic" : "custom") : "-"} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
       );
     }
   }
   out.push("", "## Plans seen per variant", "", `Custom plan, generic plan and the plans under ${report.stability.done} fresh statistics sample(s)${report.stability.skipped ? ` (${mdEscape(report.stability.skipped)})` : ""}; the app's plan_cache_mode: ${report.appPlanCacheMode}.`, "", "| query | variant | plan signature | seen as | ms | buffers | rows read | app runs it |", "| --- | --- | --- | --- | ---: | ---: | ---: | --- |");
   for (const q of report.queries) {
     for (const v of q.variants) {
-      for (const p of v.plans) out.push(`| ${q.name} | ${v.name} | ${mdEscape(p.signature)} | ${p.sources.join(", ")} | ${fmtMs(p.executionMs)} | ${p.buffers} | ${p.rowsRead} | ${p.appRuns ? "yes" : "no"} |`);
+      for (const p of v.plans) out.push(`| ${q.name} | ${v.name} | ${mdEscape(p.signature)} | ${p.sources.join(", ")} | ${formatMsCell(p.executionMs)} | ${p.buffers} | ${p.rowsRead} | ${p.appRuns ? "yes" : "no"} |`);
     }
   }
   const fixes = report.queries.filter((q) => q.fixes.length > 0);

@@ -6,9 +6,9 @@
 // each timed. Then K fresh statistics samples (ANALYZE of the tables the
 // catalog reads, inside a transaction that is rolled back) and the plans
 // again under each: a variant whose plan changes shape is a flip, and a flip
-// to a plan more than 10x slower fails the entry (src/verify/plan-stability.ts).
+// to a plan more than 10x slower fails the entry (src/catalog/plan-stability.ts).
 //
-// Every catalog statement runs through src/verify/guarded.ts: single read
+// Every catalog statement runs through src/catalog/guarded.ts: single read
 // statement, extended protocol, inside a READ ONLY transaction that is rolled
 // back. An entry that errors fails with its name and the server's message;
 // the run goes on.
@@ -23,17 +23,18 @@
 // counters are flushed from that session around the timed runs, so the
 // workload's own index usage and cache hit ratio can be measured. A second
 // target (a replica) is measured by calling runCatalog again with its client.
-import { bufferCounters, existingIndexNames, flushSessionStats, tableRowEstimates, type BufferCounters } from "./workload-counters.ts";
-import { scanCounters, type ScanCounters } from "../checks/database-health.ts";
-import type { Sql } from "../db/index.ts";
+import { EMPTY_WORKLOAD, existingIndexNames, sumWorkload, tableRowEstimates, workloadCounters, workloadDelta, type WorkloadDelta } from "./workload-counters.ts";
+import { serverMessage, type Sql } from "../db/index.ts";
 import { APP_PLAN_CACHE_MODE, type PlanCacheMode } from "../settings/plan-cache.ts";
-import { BUDGET_BUFFERS, BUDGET_ROWS, type CatalogEntry } from "./catalog-types.ts";
-import { parameterCount } from "./catalog-file.ts";
-import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type GuardedSql, type PlanMode } from "./guarded.ts";
-import { analyzePlan, planFailures, type PlanSummary } from "./plan-analysis.ts";
-import { planFacts, type PlanFacts } from "./plan-signature.ts";
-import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "./plan-stability.ts";
-import { latencyStats, fmtMs, type LatencyStats } from "./stats.ts";
+import { budgetsOf, workFailures } from "../catalog/budgets.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
+import { parameterCount } from "../catalog/load.ts";
+import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type GuardedSql, type PlanMode } from "../catalog/guarded.ts";
+import { analyzePlan, planFailures, type PlanSummary } from "../catalog/plan-analysis.ts";
+import { planFacts, type PlanFacts } from "../catalog/plan-signature.ts";
+import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "../catalog/plan-stability.ts";
+import { formatMsCell } from "../base/format.ts";
+import { latencyStats, type LatencyStats } from "../base/statistics.ts";
 
 export const DEFAULT_RUNS = 20;
 export const DEFAULT_WARMUP = 3;
@@ -109,17 +110,6 @@ export interface QueryResult {
   readonly workload: WorkloadDelta;
 }
 
-export interface WorkloadDelta {
-  readonly seqScans: number;
-  readonly idxScans: number;
-  readonly heapHit: number;
-  readonly heapRead: number;
-  readonly idxHit: number;
-  readonly idxRead: number;
-  /** Per table, tables with any scan only. */
-  readonly tables: readonly { readonly table: string; readonly seqScans: number; readonly idxScans: number }[];
-}
-
 export interface CatalogRun {
   readonly queries: readonly QueryResult[];
   /** SELECT 1 measured the same way (20 runs up front, one between variants): the client round-trip floor. */
@@ -132,61 +122,12 @@ export interface CatalogRun {
   readonly ms: number;
 }
 
-/** A server error as one line: message, SQLSTATE and the position's context. */
-export function serverMessage(error: unknown): string {
-  const e = error as { message?: string; code?: string; detail?: string; hint?: string };
-  const parts = [e.message ?? String(error)];
-  if (e.detail) parts.push(`detail: ${e.detail}`);
-  if (e.hint) parts.push(`hint: ${e.hint}`);
-  return `${parts.join("; ")}${e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ""}`;
-}
-
 function jsonSafe(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "bigint") return value.toString();
   if (Buffer.isBuffer(value)) return `\\x${value.toString("hex")}`;
   return value;
 }
-
-async function counters(sql: Sql): Promise<{ scans: ScanCounters[]; buffers: BufferCounters }> {
-  await flushSessionStats(sql);
-  return { scans: await scanCounters(sql), buffers: await bufferCounters(sql) };
-}
-
-function delta(before: Awaited<ReturnType<typeof counters>>, after: Awaited<ReturnType<typeof counters>>): WorkloadDelta {
-  const tables = after.scans
-    .map((a) => {
-      const b = before.scans.find((x) => x.table === a.table);
-      return { table: a.table, seqScans: a.seqScans - (b?.seqScans ?? 0), idxScans: a.idxScans - (b?.idxScans ?? 0) };
-    })
-    .filter((t) => t.seqScans > 0 || t.idxScans > 0);
-  return {
-    seqScans: tables.reduce((s, t) => s + t.seqScans, 0),
-    idxScans: tables.reduce((s, t) => s + t.idxScans, 0),
-    heapHit: after.buffers.heapHit - before.buffers.heapHit,
-    heapRead: after.buffers.heapRead - before.buffers.heapRead,
-    idxHit: after.buffers.idxHit - before.buffers.idxHit,
-    idxRead: after.buffers.idxRead - before.buffers.idxRead,
-    tables,
-  };
-}
-
-export function sumWorkload(parts: readonly WorkloadDelta[]): WorkloadDelta {
-  const tables = new Map<string, { seqScans: number; idxScans: number }>();
-  for (const p of parts) {
-    for (const t of p.tables) {
-      const acc = tables.get(t.table) ?? { seqScans: 0, idxScans: 0 };
-      tables.set(t.table, { seqScans: acc.seqScans + t.seqScans, idxScans: acc.idxScans + t.idxScans });
-    }
-  }
-  const sum = (k: "seqScans" | "idxScans" | "heapHit" | "heapRead" | "idxHit" | "idxRead") => parts.reduce((s, p) => s + p[k], 0);
-  return {
-    seqScans: sum("seqScans"), idxScans: sum("idxScans"), heapHit: sum("heapHit"), heapRead: sum("heapRead"), idxHit: sum("idxHit"), idxRead: sum("idxRead"),
-    tables: [...tables].map(([table, v]) => ({ table, ...v })).sort((a, b) => a.table.localeCompare(b.table)),
-  };
-}
-
-const EMPTY_WORKLOAD: WorkloadDelta = { seqScans: 0, idxScans: 0, heapHit: 0, heapRead: 0, idxHit: 0, idxRead: 0, tables: [] };
 
 /** Pick one variant's parameters: the picker must return exactly one row with as many columns as the query has parameters. */
 async function pickParams(tx: GuardedSql, entry: CatalogEntry, variant: string, picker: string): Promise<unknown[]> {
@@ -259,21 +200,6 @@ async function measure(sql: Sql, entry: CatalogEntry, params: unknown[], s: Sett
   });
 }
 
-export function budgetsOf(entry: CatalogEntry): { buffers: number | null; rows: number | null } {
-  return {
-    buffers: entry.budgetBuffers === undefined ? BUDGET_BUFFERS[entry.kind] : entry.budgetBuffers,
-    rows: entry.budgetRows === undefined ? BUDGET_ROWS[entry.kind] : entry.budgetRows,
-  };
-}
-
-/** Budget failures of one plan the app can run (deterministic: buffers and rows per execution). */
-export function workFailures(facts: PlanFacts, label: string, budgets: { buffers: number | null; rows: number | null }): string[] {
-  const out: string[] = [];
-  if (budgets.buffers !== null && facts.buffers > budgets.buffers) out.push(`${label} touches ${facts.buffers.toLocaleString("en-US")} buffers per execution, over its budget of ${budgets.buffers.toLocaleString("en-US")}`);
-  if (budgets.rows !== null && facts.rowsRead > budgets.rows) out.push(`${label} reads ${facts.rowsRead.toLocaleString("en-US")} rows per execution, over its budget of ${budgets.rows.toLocaleString("en-US")}`);
-  return out;
-}
-
 /**
  * Time failures. Each uses the fastest of its runs: a lower bound of what the
  * query costs, which other processes on the machine can only raise (the
@@ -287,9 +213,9 @@ function timeFailures(m: Measurement, entry: CatalogEntry, floorMin: number): st
   const out: string[] = [];
   const server = latencyStats(m.serverSamples);
   const client = latencyStats(m.samples);
-  if (server.min > entry.budgetMs) out.push(`server time ${fmtMs(server.min)} ms (fastest EXPLAIN ANALYZE of ${server.runs}) over its budget of ${entry.budgetMs} ms`);
+  if (server.min > entry.budgetMs) out.push(`server time ${formatMsCell(server.min)} ms (fastest EXPLAIN ANALYZE of ${server.runs}) over its budget of ${entry.budgetMs} ms`);
   const above = client.min - floorMin;
-  if (above > entry.budgetMs) out.push(`client time ${fmtMs(client.min)} ms (fastest of ${client.runs} runs), ${fmtMs(above)} ms above the SELECT 1 floor (${fmtMs(floorMin)} ms), over its budget of ${entry.budgetMs} ms`);
+  if (above > entry.budgetMs) out.push(`client time ${formatMsCell(client.min)} ms (fastest of ${client.runs} runs), ${formatMsCell(above)} ms above the SELECT 1 floor (${formatMsCell(floorMin)} ms), over its budget of ${entry.budgetMs} ms`);
   return out;
 }
 
@@ -364,9 +290,9 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
         const f0 = performance.now();
         await sql`SELECT 1`;
         floor.push(performance.now() - f0);
-        const before = await counters(sql);
+        const before = await workloadCounters(sql);
         let m = await measure(sql, entry, p.params, s);
-        workloads.get(entry.name)!.push(delta(before, await counters(sql)));
+        workloads.get(entry.name)!.push(workloadDelta(before, await workloadCounters(sql)));
         let timing = timeFailures(m, entry, latencyStats(floor).min);
         if (timing.length > 0) {
           // An outlier (another process took the CPU) is measured again before it fails anything.

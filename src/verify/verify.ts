@@ -1,15 +1,14 @@
-// One verification run, usable from scripts/verify.ts, npm start and tests:
+// One verification run, usable from src/commands/verify.ts, npm start and tests:
 // readiness checks, the catalog run, the database checks, the grade.
-import { EXIT, UserError } from "../cli/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/pg-stat-statements.ts";
 import { assertServerReady } from "../checks/preflight.ts";
 import { emptyTables } from "./workload-counters.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { assertSchemaPresent } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
-import { CATALOG } from "./catalog.ts";
-import { validateCatalog } from "./catalog-file.ts";
-import type { CatalogEntry } from "./catalog-types.ts";
+import { BUILT_IN_CATALOG, builtInCatalog } from "../catalog/load.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
@@ -104,14 +103,14 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
 /**
  * Verify a database end to end on a connection of its own (one connection:
  * the workload counters are flushed from that session) and write the reports.
- * Used by scripts/verify.ts; `npm start` can call it for its closing grade:
+ * Used by src/commands/verify.ts; `npm start` can call it for its closing grade:
  *   const { report } = await verifyTarget(target); console.log(formatVerifyTable(report));
  */
 export async function verifyTarget(target: DatabaseTarget, options: VerifyTargetOptions = {}): Promise<{ report: VerifyReport; written: WrittenReports }> {
   return withSql(target, async (sql) => {
     let report = await verifyDatabase(sql, {
       ...options,
-      catalog: options.catalog ?? validateCatalog(CATALOG, BUILT_IN_CATALOG),
+      catalog: options.catalog ?? builtInCatalog(),
       catalogSource: options.catalogSource ?? BUILT_IN_CATALOG,
       minGrade: options.minGrade ?? "A",
       database: target.display,
@@ -138,4 +137,3 @@ export function withBaseline(report: VerifyReport, options: Pick<VerifyTargetOpt
   return result;
 }
 
-export const BUILT_IN_CATALOG = "built-in (src/verify/catalog.ts)";

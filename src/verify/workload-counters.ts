@@ -1,6 +1,7 @@
 // What verify and bench read around a workload: planner row estimates (for
 // "sequential scan on a large table"), the indexes that exist, the raw buffer
 // counters (a cache hit ratio over one workload only), whether tables hold data.
+import { scanCounters, type ScanCounters } from "../checks/database-health.ts";
 import type { Sql } from "../db/index.ts";
 
 /** Planner row estimates (pg_class.reltuples, kept by ANALYZE/autovacuum) of every table in the schema. */
@@ -56,3 +57,58 @@ export async function emptyTables(sql: Sql, tables: readonly string[]): Promise<
   }
   return empty;
 }
+
+export interface WorkloadDelta {
+  readonly seqScans: number;
+  readonly idxScans: number;
+  readonly heapHit: number;
+  readonly heapRead: number;
+  readonly idxHit: number;
+  readonly idxRead: number;
+  /** Per table, tables with any scan only. */
+  readonly tables: readonly { readonly table: string; readonly seqScans: number; readonly idxScans: number }[];
+}
+
+type WorkloadCounters = { scans: ScanCounters[]; buffers: BufferCounters };
+
+/** The scan and buffer counters, after flushing this session's statistics. */
+export async function workloadCounters(sql: Sql): Promise<WorkloadCounters> {
+  await flushSessionStats(sql);
+  return { scans: await scanCounters(sql), buffers: await bufferCounters(sql) };
+}
+
+/** What a workload did between two readings of workloadCounters (tables with any scan only). */
+export function workloadDelta(before: WorkloadCounters, after: WorkloadCounters): WorkloadDelta {
+  const tables = after.scans
+    .map((a) => {
+      const b = before.scans.find((x) => x.table === a.table);
+      return { table: a.table, seqScans: a.seqScans - (b?.seqScans ?? 0), idxScans: a.idxScans - (b?.idxScans ?? 0) };
+    })
+    .filter((t) => t.seqScans > 0 || t.idxScans > 0);
+  return {
+    seqScans: tables.reduce((s, t) => s + t.seqScans, 0),
+    idxScans: tables.reduce((s, t) => s + t.idxScans, 0),
+    heapHit: after.buffers.heapHit - before.buffers.heapHit,
+    heapRead: after.buffers.heapRead - before.buffers.heapRead,
+    idxHit: after.buffers.idxHit - before.buffers.idxHit,
+    idxRead: after.buffers.idxRead - before.buffers.idxRead,
+    tables,
+  };
+}
+
+export function sumWorkload(parts: readonly WorkloadDelta[]): WorkloadDelta {
+  const tables = new Map<string, { seqScans: number; idxScans: number }>();
+  for (const p of parts) {
+    for (const t of p.tables) {
+      const acc = tables.get(t.table) ?? { seqScans: 0, idxScans: 0 };
+      tables.set(t.table, { seqScans: acc.seqScans + t.seqScans, idxScans: acc.idxScans + t.idxScans });
+    }
+  }
+  const sum = (k: "seqScans" | "idxScans" | "heapHit" | "heapRead" | "idxHit" | "idxRead") => parts.reduce((s, p) => s + p[k], 0);
+  return {
+    seqScans: sum("seqScans"), idxScans: sum("idxScans"), heapHit: sum("heapHit"), heapRead: sum("heapRead"), idxHit: sum("idxHit"), idxRead: sum("idxRead"),
+    tables: [...tables].map(([table, v]) => ({ table, ...v })).sort((a, b) => a.table.localeCompare(b.table)),
+  };
+}
+
+export const EMPTY_WORKLOAD: WorkloadDelta = { seqScans: 0, idxScans: 0, heapHit: 0, heapRead: 0, idxHit: 0, idxRead: 0, tables: [] };

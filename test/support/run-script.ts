@@ -1,7 +1,7 @@
 // Runs a project script the way `npm run` does (same Node), capturing output.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../src/config/project.ts";
+import { COMMAND_BIN, PROJECT_ROOT } from "../../src/base/project-paths.ts";
 
 export interface ScriptResult {
   readonly code: number | null;
@@ -10,10 +10,17 @@ export interface ScriptResult {
   readonly ms: number;
 }
 
+/** The verb a command module's file name stands for: "db-start.ts" -> "db:start". */
+function verbOf(script: string): string {
+  const name = script.replace(/\.ts$/, "");
+  return name.startsWith("db-") ? `db:${name.slice(3)}` : name;
+}
+
+/** Run `npm run <verb>`'s command (src/commands/<script>) through the one bin, as npm does. */
 export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<ScriptResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "scripts", script), ...args], {
+    const child = spawn(process.execPath, [COMMAND_BIN, verbOf(script), ...args], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CI: "true", DATABASE_URL: "", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,35 @@
+// npm run advise — from the app's real workload (pg_stat_statements, or a
+// catalog) to candidate indexes, proven by building them (--validate) and
+// committed as migrations (--write); plus the indexes another index serves
+// nearly as well. Logic: src/advise. Exit codes: README "Advise".
+import { formatHelp } from "../base/flags.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { adviseTarget } from "../advise/advise.ts";
+import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../advise/flags.ts";
+import { formatAdviseSummary, writeAdviseReports } from "../advise/report.ts";
+import { writeAcceptedMigrations } from "../advise/write.ts";
+import { seedProgressDisplay } from "../seed/cli.ts";
+import { withStatisticsTwin } from "../verify/stats-twin.ts";
+
+export async function main(argv: string[]): Promise<number | void> {
+  const flags = parseAdviseFlags(argv);
+  if (flags.help) {
+    console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
+    return;
+  }
+  const target = await resolveDatabase({ log: (line) => console.error(line) });
+  const log = (line: string) => console.error(line);
+  const report = flags.stats
+    ? await withStatisticsTwin(target, flags.stats, "advise --stats", { yes: flags.yes, log, onSeedProgress: seedProgressDisplay("  ") }, (twin) =>
+        adviseTarget(target, { ...flags, log, sessionSettings: twin.settings.applied }),
+      )
+    : await adviseTarget(target, { ...flags, log });
+  console.log(formatAdviseSummary(report));
+  const written = writeAdviseReports(report, flags);
+  console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
+  if (flags.write) {
+    const migrations = await writeAcceptedMigrations(target, report, { log: (line) => console.error(line) });
+    for (const m of migrations.committed) console.log(`committed ${m.file}: ${m.statement}`);
+    if (migrations.committed.length === 0) console.log("--write: no accepted candidate, nothing committed");
+  }
+}

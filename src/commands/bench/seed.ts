@@ -1,0 +1,38 @@
+// npm run bench -- seed [--scale N] — seeding into existing performance
+// indexes: load into them (keep) vs drop and rebuild them in the seed
+// transaction (the default), times and index sizes per table. Logic:
+// src/bench/seed-indexes.ts.
+import { formatHelp, parseFlags } from "../../base/flags.ts";
+import { EXIT } from "../../base/errors.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { formatSeedIndexBench, runSeedIndexBench } from "../../bench/seed-indexes.ts";
+import { scratchDatabaseName } from "../../db/scratch-database.ts";
+import { DEFAULT_SEED, dataSetFlags, seedProgressDisplay } from "../../seed/cli.ts";
+
+const spec = {
+  usage: "npm run bench -- seed",
+  options: { scale: { type: "string" }, seed: { type: "string" }, keep: { type: "boolean" }, note: { type: "string" } },
+  help: {
+    scale: "seed scale (default 10: 100k contacts, 2M messages)",
+    seed: `random seed (default ${DEFAULT_SEED})`,
+    keep: "keep the scratch database <database>_seed_bench afterwards",
+    note: "a note about the machine for the report (e.g. other work running)",
+  },
+} as const;
+
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
+  if (values.help) return void console.log(formatHelp(spec));
+  const { scale, seed } = dataSetFlags(values, 10);
+  const server = await resolveDatabase({ log: (l) => console.error(l) });
+  const name = scratchDatabaseName(decodeURIComponent(new URL(server.url).pathname.slice(1)) || "bollalabz", "seed_bench");
+  const report = await runSeedIndexBench(server, name, {
+    scale, seed,
+    keep: values.keep ?? false,
+    note: values.note ?? "single run; other processes on the machine were not controlled",
+    log: (line) => console.error(line),
+    onSeedProgress: seedProgressDisplay("  "),
+  });
+  console.log(formatSeedIndexBench(report));
+  return EXIT.ok;
+}

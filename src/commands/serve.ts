@@ -1,0 +1,27 @@
+// npm run serve — the health API (src/health) on 127.0.0.1:5000 against
+// DATABASE_URL or the embedded server. Settings come from the environment
+// (README "Health API"); Ctrl-C stops it.
+import { formatHelp, parseFlags } from "../base/flags.ts";
+import { resolveDatabase } from "../embedded/resolve.ts";
+import { ENDPOINTS, startHealthServer } from "../health/server.ts";
+
+const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
+
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
+  if (values.help) {
+    console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see README "Health API")`);
+    return;
+  }
+  // The command, not the library, decides to start the embedded server.
+  const target = process.env.DATABASE_URL?.trim() ? undefined : await resolveDatabase({ log: (line) => console.error(line) });
+  const server = await startHealthServer(process.env, { target });
+  console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
+  for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+}
