@@ -65,6 +65,7 @@ const ROWS: readonly Row[] = [
   { script: "bench", args: ["analytics", "--runs", "2"], needs: "seeded", prints: [/option|ms/i] },
   { script: "bench", args: ["plan-stability", "--samples", "2"], needs: "seeded", prints: [/plan|sample/i] },
   { script: "bench", args: ["gate-load", "--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
+  { script: "bench", args: ["advise-workload", ...TINY, "--rounds", "2", "--no-validate"], needs: "seeded", prints: [/analyzed: \d+ of \d+/] },
   { script: "bench", args: ["capture", "--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
   { script: "bench", args: ["stats-fidelity", "--scale", "0.02", "--small-scale", "0.01"], needs: "seeded", prints: [/plan shape agreement: \d+\/\d+ variants/, /scan row estimates within 10 %/] },
   { script: "bench", args: ["health-load", "--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },

@@ -7,7 +7,8 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { commandApplicationName, openSql } from "../src/db/client.ts";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -49,4 +50,23 @@ describe("openSql end()", () => {
       if (!exited) child.kill("SIGKILL");
     }
   }, 90_000);
+});
+
+describe("every connection a command opens names the command (application_name bollalabz-db/<verb>)", () => {
+  it("takes the verb from the script, or from the one bin script's first argument", () => {
+    expect(commandApplicationName(["node", "/p/scripts/verify.ts"])).toBe("bollalabz-db/verify");
+    expect(commandApplicationName(["node", "/p/scripts/bollalabz-db.ts", "advise", "--validate"])).toBe("bollalabz-db/advise");
+    expect(commandApplicationName(["node"])).toBe("bollalabz-db");
+  });
+
+  it("the server sees it on a client opened without a name", async () => {
+    const sql = openSql({ url: inject("testRootUrl") }, { max: 1 });
+    try {
+      const [row] = await sql<{ name: string }[]>`SELECT current_setting('application_name') AS name`;
+      expect(row!.name).toBe(commandApplicationName());
+      expect(row!.name).toMatch(/^bollalabz-db\//);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
 });

@@ -11,7 +11,10 @@ import { indexesInPlan, planStatement, type StatementPlan } from "./plans.ts";
 import { findProblems, type Problem } from "./problems.ts";
 import { measureOverlaps, type IndexOverlap } from "./redundancy.ts";
 import { readSchema, serverVersionNum } from "./schema.ts";
-import { catalogWorkload, topWorkloadStatements, type StatementFilter, type WorkloadStatement } from "./statements.ts";
+import { catalogWorkload, selectWorkload, topWorkloadStatements, type StatementFilter, type WorkloadSelection, type WorkloadStatement } from "./statements.ts";
+import type { StatementSample } from "./samples.ts";
+import { readLogFile, readServerLogOverSql } from "./server-log.ts";
+import { buildSample, loggedValues, type LoggedValues } from "./workload-samples.ts";
 import { structuralFix, type StructuralFix } from "./structural.ts";
 import { assertMayExperiment, validateCandidates, type Validation } from "./validate.ts";
 import { currentDatabaseMark } from "../db/scratch-database.ts";
@@ -32,6 +35,12 @@ export interface AdviseOptions {
   readonly log?: (line: string) => void;
   /** Session settings of advise's connection (--stats: the file's planner settings). */
   readonly sessionSettings?: Readonly<Record<string, string>>;
+  /** --log FILE: another server's statement log (stderr text, csvlog or jsonlog) with the values the app sent. */
+  readonly logFile?: string;
+  /** Read the server's own log over SQL when no logFile is given (default true). */
+  readonly serverLog?: boolean;
+  /** --show-values: put the values in the report (they are data). */
+  readonly showValues?: boolean;
 }
 
 export interface StatementReport {
@@ -48,6 +57,16 @@ export interface StatementReport {
   readonly plan: string | null;
   readonly medianMs: number | null;
   readonly skipped?: string;
+  /** Where the values came from and whether they reproduce the workload's rows (values only with showValues). */
+  readonly values: {
+    readonly source: StatementSample["source"];
+    readonly representative: StatementSample["representative"];
+    readonly rowsPerCall: number | null;
+    readonly plannableSql: string;
+    readonly notes: readonly string[];
+    readonly estimatedOnly?: string;
+    readonly sets?: StatementSample["valueSets"];
+  };
   readonly problems: readonly { readonly kind: Problem["kind"]; readonly table: string | null; readonly detail: string }[];
   readonly candidates: readonly string[];
   readonly structural: StructuralFix | null;
@@ -79,6 +98,10 @@ export interface AdviseReport {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly workload: string;
+  /** Statements pg_stat_statements holds ahead of the top N that were left out, and why. */
+  readonly leftOut?: WorkloadSelection["leftOut"];
+  /** Where the logged values came from, or why there are none. */
+  readonly valueLog: string;
   readonly experiments: string;
   readonly statements: readonly StatementReport[];
   readonly candidates: readonly CandidateReport[];
@@ -103,6 +126,8 @@ export function summarizePlan(plan: StatementPlan["generic"]): string | null {
 export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, options: AdviseOptions = {}): Promise<AdviseReport> {
   const started = new Date();
   const log = options.log ?? (() => {});
+  // Values are data: plan conditions quote them ('...'), shown only with --show-values.
+  const redact = (text: string) => (options.showValues ? text : text.replace(/'(?:[^']|'')*'/g, "'…'"));
   const { num, version } = await serverVersionNum(sql);
   if (num < MIN_SERVER_VERSION_NUM) throw new UserError(`${target.display} runs PostgreSQL ${version}; advise needs 15 or newer.`, EXIT.notReady);
   // Experiments first: a refused --validate fails in the first second.
@@ -122,23 +147,31 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
 
   let statements: WorkloadStatement[];
   let workload: string;
+  let leftOut: WorkloadSelection["leftOut"] | undefined;
   if (options.catalog) {
     statements = await catalogWorkload(sql, options.catalog, options.filter ?? {});
     workload = `catalog ${options.catalogSource ?? ""} (${statements.length} entries)`.replace("  ", " ");
   } else {
     const status = await checkPgStatStatements(sql);
     if (!status.ok) throw new UserError(`${describeStatStatementsProblem(status)} (advise reads the workload from it; or pass --catalog)`, EXIT.notReady);
-    statements = await topWorkloadStatements(sql, options.filter ?? {});
-    workload = `pg_stat_statements, top ${statements.length} by total time`;
+    const selection = await selectWorkload(sql, options.filter ?? {});
+    statements = selection.statements;
+    leftOut = selection.leftOut;
+    workload = `pg_stat_statements, top ${statements.length} by total time (left out: ${leftOut.own} of the project's own, ${leftOut.notIndexable} utility/insert-only, ${leftOut.excluded} by --exclude)`;
   }
   log(`advise: ${statements.length} statement(s) from ${workload}`);
   const schema = await readSchema(sql);
+  // --- values the app sent (server log), then one sample per statement ---
+  const { values: logged, origin: valueLog } = await workloadLogValues(sql, options);
+  log(`advise: values: ${valueLog}`);
+  const samples = new Map<string, StatementSample>();
+  for (const s of statements) samples.set(s.id, await buildSample(sql, s, schema, logged));
 
   const plans: StatementPlan[] = [];
   const problemsOf = new Map<string, Problem[]>();
   const all: Candidate[] = [];
   for (const s of statements) {
-    const plan = await planStatement(sql, s, schema, num, { runs: options.runs });
+    const plan = await planStatement(sql, s, schema, num, { runs: options.runs, sample: samples.get(s.id) });
     plans.push(plan);
     const problems = findProblems(plan, schema, { largeTableRows: options.largeTableRows });
     problemsOf.set(s.id, problems);
@@ -167,18 +200,27 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
     return {
       id: p.statement.id,
       source: p.statement.source,
-      query: p.statement.query,
+      query: p.sample.sql,
       calls: p.statement.calls,
       totalMs: p.statement.totalMs,
       meanMs: p.statement.meanMs,
-      params: p.params,
+      params: options.showValues ? p.params : null,
       paramSources: p.paramSources,
       genericPlan: summarizePlan(p.generic),
       ...(p.genericSkipped ? { genericSkipped: p.genericSkipped } : {}),
       plan: summarizePlan(p.timing?.plan ?? null),
       medianMs: p.timing ? round(p.timing.medianMs) : null,
       ...(p.skipped ? { skipped: p.skipped } : {}),
-      problems: problems.map((x) => ({ kind: x.kind, table: x.table, detail: x.detail })),
+      values: {
+        source: p.sample.source,
+        representative: p.sample.representative,
+        rowsPerCall: p.sample.rowsPerCall,
+        plannableSql: p.sample.plannableSql,
+        notes: p.sample.notes,
+        ...(p.estimatedOnly ? { estimatedOnly: p.estimatedOnly } : {}),
+        ...(options.showValues ? { sets: p.sample.valueSets } : {}),
+      },
+      problems: problems.map((x) => ({ kind: x.kind, table: x.table, detail: redact(x.detail) })),
       candidates: mine,
       structural: fix,
     };
@@ -193,7 +235,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
       kind: c.kind,
       definition: c.definition,
       statements: c.statements,
-      reason: c.reason,
+      reason: redact(c.reason),
       ...(c.replaces ? { replaces: c.replaces } : {}),
       ...(c.requires ? { requires: c.requires } : {}),
       validated: v !== undefined,
@@ -212,6 +254,8 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     workload,
+    ...(leftOut ? { leftOut } : {}),
+    valueLog,
     experiments,
     statements: statementReports,
     candidates: candidateReports,
@@ -225,7 +269,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
 
 /** Connect (exit 3 when unreachable), advise, close. */
 export async function adviseTarget(target: DatabaseTarget, options: AdviseOptions = {}): Promise<AdviseReport> {
-  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-advise", settings: options.sessionSettings });
+  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-db/advise", settings: options.sessionSettings });
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -251,4 +295,22 @@ export async function measureWorkloadOverlaps(sql: Sql, options: { readonly yes?
   for (const s of statements) plans.push(await planStatement(sql, s, schema, num, { runs: options.runs }));
   const measured = await measureOverlaps(sql, plans, schema, { runs: options.runs, log: options.log });
   return { measured, redundant: measured.filter((o) => o.redundant), workload: `pg_stat_statements, top ${statements.length} by total time` };
+}
+
+/**
+ * The values the app sent: --log FILE, else the server's own log read over
+ * SQL (the embedded server logs statements with their parameters, see
+ * src/settings/server-settings.ts); none when neither is there (then values
+ * are inferred), and the report says why.
+ */
+async function workloadLogValues(sql: Sql, options: AdviseOptions): Promise<{ values?: LoggedValues; origin: string }> {
+  const [db] = await sql<{ name: string }[]>`SELECT current_database() AS name /* bollalabz-db */`;
+  if (options.logFile) {
+    const statements = readLogFile(options.logFile);
+    return { values: await loggedValues(statements, db!.name, `--log ${options.logFile}`), origin: `--log ${options.logFile} (${statements.length} logged statement(s))` };
+  }
+  if (options.serverLog === false || options.catalog) return { origin: "not read" };
+  const read = await readServerLogOverSql(sql);
+  if ("unavailable" in read) return { origin: `none from the server's log: ${read.unavailable}` };
+  return { values: await loggedValues(read.statements, db!.name, "the server's log"), origin: `the server's log (${read.files.length} file(s), ${read.statements.length} logged statement(s))` };
 }

@@ -25,6 +25,8 @@ export const ADVISE_SPEC = {
     json: { type: "string" },
     markdown: { type: "string" },
     stats: { type: "string" },
+    log: { type: "string" },
+    "show-values": { type: "boolean" },
   },
   help: {
     "min-calls": `only statements called at least this often (default ${DEFAULT_MIN_CALLS})`,
@@ -41,6 +43,8 @@ export const ADVISE_SPEC = {
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
     stats: "a stats:export file: advise on a statistics twin built here (PostgreSQL 18+, scratch/development or --yes; needs --catalog; not with --validate/--write)",
+    log: "take the values the app sent from this server log (stderr text, csvlog or jsonlog; log_min_duration_statement lines with their DETAIL parameters) instead of the server's own log",
+    "show-values": "print the parameter values each statement was measured with (they are data: off by default)",
   },
 } as const;
 
@@ -63,6 +67,8 @@ export interface ParsedAdviseFlags {
   readonly markdown?: string;
   /** --stats FILE, loaded and checked. */
   readonly stats?: StatsFile;
+  readonly logFile?: string;
+  readonly showValues?: boolean;
 }
 
 function intProblem(name: string, raw: string | undefined, min: number, max: number): string | null {
@@ -109,6 +115,8 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     overlaps: !values["skip-overlaps"],
     ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
     ...(values["large-table-rows"] !== undefined ? { largeTableRows: Number(values["large-table-rows"]) } : {}),
+    ...(values.log !== undefined ? { logFile: values.log } : {}),
+    showValues: Boolean(values["show-values"]),
     json: outputFileFlag("json", values.json),
     markdown: outputFileFlag("markdown", values.markdown),
     ...(values.stats !== undefined ? { stats: loadStatsFile(values.stats) } : {}),

@@ -6,10 +6,14 @@
 // parameters cannot be filled is reported as skipped, with the reason.
 import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
 import type { Sql } from "../db/index.ts";
-import { parametersFromStatistics } from "./parameters.ts";
+import { inRolledBackTransaction } from "./rolled-back.ts";
+import type { StatementSample } from "./samples.ts";
+import { buildSample } from "./workload-samples.ts";
 import type { SchemaInfo } from "./schema.ts";
 import type { WorkloadStatement } from "./statements.ts";
 import { median } from "../base/statistics.ts";
+
+export { inRolledBackTransaction };
 
 export const GENERIC_PLAN_MIN_VERSION = 160000;
 export const DEFAULT_TIMED_RUNS = 3;
@@ -25,6 +29,7 @@ export interface Timing {
 
 export interface StatementPlan {
   readonly statement: WorkloadStatement;
+  /** The values timed (sample.valueSets[0]); null when none, or when they are unrepresentative (nothing is validated on them). */
   readonly params: readonly unknown[] | null;
   readonly paramSources: readonly string[];
   /** PostgreSQL 16+: EXPLAIN (GENERIC_PLAN, VERBOSE). */
@@ -34,22 +39,10 @@ export interface StatementPlan {
   readonly timing: Timing | null;
   /** Why there is no plan with values. */
   readonly skipped?: string;
-}
-
-class RolledBack extends Error {}
-
-/** Run fn in a transaction that is always rolled back (the statement may write). */
-export async function inRolledBackTransaction<T>(sql: Sql, fn: (tx: Sql) => Promise<T>): Promise<T> {
-  let result: T;
-  try {
-    await sql.begin(async (tx) => {
-      result = await fn(tx as unknown as Sql);
-      throw new RolledBack();
-    });
-  } catch (error) {
-    if (!(error instanceof RolledBack)) throw error;
-  }
-  return result!;
+  /** Where the parameters and values come from (samples.ts). */
+  readonly sample: StatementSample;
+  /** No values: problems come from the generic plan's estimates, and why. */
+  readonly estimatedOnly?: string;
 }
 
 function parseExplain(rows: readonly unknown[]): ExplainResult {
@@ -86,31 +79,80 @@ function message(error: unknown): string {
   return `${e.message ?? String(error)}${e.code && /^[0-9A-Z]{5}$/.test(e.code) ? ` (SQLSTATE ${e.code})` : ""}`;
 }
 
-export async function planStatement(sql: Sql, statement: WorkloadStatement, schema: SchemaInfo, versionNum: number, options: { runs?: number; timeoutMs?: number } = {}): Promise<StatementPlan> {
+/**
+ * A generic plan on PostgreSQL < 16: PREPARE, then EXPLAIN EXECUTE under
+ * plan_cache_mode = force_generic_plan (the plan is built without looking at
+ * the NULLs passed), in a rolled-back transaction, deallocated after.
+ */
+export async function explainGenericPrepared(sql: Sql, query: string, paramCount: number): Promise<ExplainResult> {
+  return inRolledBackTransaction(sql, async (tx) => {
+    await tx.unsafe("SET LOCAL plan_cache_mode = force_generic_plan");
+    await tx.unsafe(`PREPARE advise_generic AS ${query}`);
+    try {
+      const args = paramCount > 0 ? `(${Array.from({ length: paramCount }, () => "NULL").join(", ")})` : "";
+      return parseExplain(await tx.unsafe(`EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE advise_generic${args}`));
+    } finally {
+      await tx.unsafe("DEALLOCATE advise_generic").catch(() => {});
+    }
+  });
+}
+
+/**
+ * The generic plan read as if it had run: estimated rows as actual rows, and
+ * for a sequential scan with a filter the rest of the table as removed by
+ * it. findProblems then finds the plan's problems where no value is known
+ * (the report says they are estimates).
+ */
+export function estimatedAsAnalyzed(plan: ExplainResult, tableRows: (table: string) => number): ExplainResult {
+  const convert = (n: PlanNode): PlanNode => {
+    const rows = (n["Plan Rows"] as number | undefined) ?? 0;
+    const table = n["Relation Name"] as string | undefined;
+    const removed = table && /Seq Scan/.test(n["Node Type"]) && n.Filter ? Math.max(0, tableRows(table) - rows) : 0;
+    return { ...n, "Actual Rows": rows, "Actual Loops": 1, ...(removed ? { "Rows Removed by Filter": removed } : {}), ...(n.Plans ? { Plans: n.Plans.map(convert) } : {}) } as PlanNode;
+  };
+  return { ...plan, Plan: convert(plan.Plan) };
+}
+
+export interface PlanOptions {
+  readonly runs?: number;
+  readonly timeoutMs?: number;
+  /** The statement's sample (workload-samples.ts); built here when absent. */
+  readonly sample?: StatementSample;
+}
+
+export async function planStatement(sql: Sql, statement: WorkloadStatement, schema: SchemaInfo, versionNum: number, options: PlanOptions = {}): Promise<StatementPlan> {
+  const sample = options.sample ?? (await buildSample(sql, statement, schema));
+  // Plans, timings, candidates and validation all work on the plannable text.
+  const planned: WorkloadStatement = { ...statement, query: sample.plannableSql };
   let generic: ExplainResult | null = null;
   let genericSkipped: string | undefined;
-  if (versionNum >= GENERIC_PLAN_MIN_VERSION) {
-    try {
-      generic = await explainGeneric(sql, statement.query);
-    } catch (error) {
-      genericSkipped = `EXPLAIN (GENERIC_PLAN) failed: ${message(error)}`;
-    }
-  } else {
-    genericSkipped = `PostgreSQL ${Math.floor(versionNum / 10000)} has no EXPLAIN (GENERIC_PLAN) (16+); planned with values from the column statistics instead`;
-  }
-  let params: readonly unknown[] | null = statement.params ?? null;
-  let paramSources: readonly string[] = params ? ["the catalog entry's parameter picker"] : [];
-  if (!params) {
-    const inferred = await parametersFromStatistics(sql, statement.query, schema);
-    if (!inferred.ok) return { statement, params: null, paramSources: [], generic, genericSkipped, timing: null, skipped: `skipped, because ${inferred.reason}` };
-    params = inferred.values;
-    paramSources = inferred.sources;
-  }
   try {
-    const timing = await timeStatement(sql, statement.query, params, options);
-    return { statement, params, paramSources, generic, genericSkipped, timing };
+    generic = versionNum >= GENERIC_PLAN_MIN_VERSION ? await explainGeneric(sql, sample.plannableSql) : await explainGenericPrepared(sql, sample.plannableSql, sample.paramTypes.length);
   } catch (error) {
-    return { statement, params, paramSources, generic, genericSkipped, timing: null, skipped: `skipped, because running it with ${JSON.stringify(params)} failed: ${message(error)}` };
+    genericSkipped = `${versionNum >= GENERIC_PLAN_MIN_VERSION ? "EXPLAIN (GENERIC_PLAN)" : `PREPARE + force_generic_plan (PostgreSQL ${Math.floor(versionNum / 10000)} has no EXPLAIN (GENERIC_PLAN))`} failed: ${message(error)}`;
+  }
+  const values = sample.valueSets[0];
+  const paramSources = sample.parameters.map((p) => `$${p.n} ${p.context}${p.from && !p.context.includes(p.from) ? `: ${p.from}` : ""}`);
+  if (!values) {
+    const why = sample.notes.filter((n) => n.startsWith("no value")).join("; ");
+    return {
+      statement: planned,
+      sample,
+      params: null,
+      paramSources,
+      generic,
+      genericSkipped,
+      timing: null,
+      ...(generic ? { estimatedOnly: `problems from the generic plan's estimates (${why})` } : { skipped: `skipped, because ${why || "no values were found"} and ${genericSkipped ?? "there is no generic plan"}` }),
+    };
+  }
+  // Unrepresentative values: the plan is shown, but nothing may be validated on it.
+  const params = sample.representative.verdict === "unrepresentative" ? null : values;
+  try {
+    const timing = await timeStatement(sql, sample.plannableSql, values, options);
+    return { statement: planned, sample, params, paramSources, generic, genericSkipped, timing };
+  } catch (error) {
+    return { statement: planned, sample, params: null, paramSources, generic, genericSkipped, timing: null, skipped: `skipped, because running it with the ${sample.source} values failed: ${message(error)}` };
   }
 }
 

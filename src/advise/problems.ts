@@ -3,7 +3,7 @@
 // named defaults (PgHero style); candidates.ts turns problems into indexes.
 import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
 import { neededColumns } from "./expressions.ts";
-import { nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import { estimatedAsAnalyzed, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { formatPercent } from "../base/format.ts";
 
@@ -72,7 +72,8 @@ export interface ProblemOptions {
 export function findProblems(plan: StatementPlan, schema: SchemaInfo, options: ProblemOptions = {}): Problem[] {
   const largeRows = options.largeTableRows ?? LARGE_TABLE_ROWS;
   const problems: Problem[] = [];
-  const analyzed = plan.timing?.plan;
+  // No values (plans.ts estimatedOnly): the generic plan's estimates stand in for the run.
+  const analyzed = plan.timing?.plan ?? (plan.estimatedOnly && plan.generic ? estimatedAsAnalyzed(plan.generic, (t) => schema.get(t)?.rows ?? 0) : undefined);
   if (analyzed) {
     for (const { node } of nodesWithAncestors(analyzed.Plan)) {
       const table = node["Relation Name"] as string | undefined;
@@ -113,7 +114,7 @@ export function findProblems(plan: StatementPlan, schema: SchemaInfo, options: P
       }
     }
   }
-  const trap = genericPlanTrap(plan.generic, analyzed ?? null, schema, largeRows);
+  const trap = genericPlanTrap(plan.generic, plan.timing?.plan ?? null, schema, largeRows);
   if (trap) problems.push(trap);
   return problems;
 }

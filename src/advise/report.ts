@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { defaultReportPath } from "../base/report-file.ts";
-import type { AdviseReport, CandidateReport } from "./advise.ts";
+import type { AdviseReport, CandidateReport, StatementReport } from "./advise.ts";
+import { UNREPRESENTATIVE } from "./samples.ts";
 
 const md = (s: string) => s.replaceAll("|", "\\|").replace(/\n/g, " ");
 const ms = (x: number | null | undefined) => (x === null || x === undefined ? "-" : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -14,11 +15,21 @@ function timings(c: CandidateReport): string {
   return c.afterMs.map((a) => `${a.statement} ${ms(c.beforeMs.find((b) => b.statement === a.statement)?.ms)} -> ${ms(a.ms)} ms${a.usesIndex ? "" : " (not used)"}`).join("; ");
 }
 
+/** Where a statement's values came from and whether they reproduce its rows (no values unless --show-values). */
+function valuesLine(s: StatementReport): string {
+  const v = s.values;
+  const rep = v.representative;
+  const judged = rep.verdict === "unchecked" ? `unchecked (${rep.reason})` : rep.verdict === "representative" ? `representative (${rep.rows} rows; the workload got ${rep.rowsPerCall} per call)` : `${UNREPRESENTATIVE}: ${rep.reason}; no candidate is accepted on them`;
+  const sets = v.sets ? `; values ${JSON.stringify(v.sets)}` : "";
+  return `${v.source}${v.estimatedOnly ? ` (${v.estimatedOnly})` : ""}; ${judged}${v.notes.length ? `; ${v.notes.join("; ")}` : ""}${sets}`;
+}
+
 export function formatAdviseSummary(r: AdviseReport): string {
-  const lines = [`advise ${r.database} (PostgreSQL ${r.serverVersion}): ${r.workload}`, ""];
+  const lines = [`advise ${r.database} (PostgreSQL ${r.serverVersion}): ${r.workload}`, `values the app sent: ${r.valueLog}`, ""];
   for (const s of r.statements) {
-    const head = `- ${s.id}${s.calls !== null ? ` (${s.calls} calls, ${ms(s.totalMs)} ms total)` : ""}: ${s.skipped ?? (s.problems.length ? s.problems.map((p) => p.kind).join(", ") : "no problem found")}${s.medianMs !== null ? ` [${ms(s.medianMs)} ms]` : ""}`;
-    lines.push(head);
+    const text = s.query.replace(/\s+/g, " ");
+    const head = `- ${s.id} ${text.length > 100 ? `${text.slice(0, 100)}...` : text}\n    ${s.calls !== null ? `${s.calls} calls, ${ms(s.totalMs)} ms total; ` : ""}${s.skipped ?? (s.problems.length ? s.problems.map((p) => p.kind).join(", ") : "no problem found")}${s.medianMs !== null ? ` [${ms(s.medianMs)} ms]` : ""}`;
+    lines.push(head, `    values: ${valuesLine(s)}`);
   }
   lines.push("", r.candidates.length ? "Candidate indexes:" : "Candidate indexes: none (every problem is already served, or none was found)");
   for (const c of r.candidates) lines.push(`- ${c.name}: ON ${c.table} ${c.definition}\n    serves ${c.statements.join(", ")}; ${timings(c)}${c.validated ? `; ${bytes(c.bytes)}, built in ${ms(c.buildMs)} ms; ${c.verdict}` : ""}`);
@@ -36,7 +47,7 @@ export function adviseMarkdown(r: AdviseReport): string {
   const out = [
     "# Index advice",
     "",
-    `Database ${r.database}, PostgreSQL ${r.serverVersion}, ${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s. Workload: ${r.workload}. Experiments: ${r.experiments}.`,
+    `Database ${r.database}, PostgreSQL ${r.serverVersion}, ${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s. Workload: ${r.workload}. Values the app sent: ${r.valueLog}. Experiments: ${r.experiments}.`,
     "",
     "## Candidate indexes",
     "",
@@ -65,6 +76,8 @@ export function adviseMarkdown(r: AdviseReport): string {
     out.push(`### ${s.id}`, "", "```sql", s.query, "```", "");
     if (s.calls !== null) out.push(`${s.calls} calls, ${ms(s.totalMs)} ms total, ${ms(s.meanMs)} ms mean.`, "");
     if (s.paramSources.length) out.push(`Parameters: ${s.paramSources.join("; ")}.`, "");
+    out.push(`Values: ${md(valuesLine(s))}.`, "");
+    if (s.values.plannableSql !== s.query) out.push("Planned as:", "```sql", s.values.plannableSql, "```", "");
     if (s.skipped) out.push(`Plan with values: ${s.skipped}.`, "");
     if (s.genericSkipped) out.push(`Generic plan: ${s.genericSkipped}.`, "");
     if (s.genericPlan) out.push("Generic plan:", "```", s.genericPlan, "```", "");

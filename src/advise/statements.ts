@@ -3,6 +3,7 @@
 // The project's own monitoring and migration statements are left out: an
 // index suggested for a catalog query over pg_class helps nobody.
 import type { Sql } from "../db/index.ts";
+import { markOwn, OWN_STATEMENT_MARK } from "../db/own-statements.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 
 export interface WorkloadStatement {
@@ -14,6 +15,8 @@ export interface WorkloadStatement {
   readonly calls: number | null;
   readonly totalMs: number | null;
   readonly meanMs: number | null;
+  /** pg_stat_statements rows / calls: what one call returned (or changed) on average. */
+  readonly rowsPerCall?: number | null;
   /**
    * Parameter values known for it (a catalog entry's picker result). When
    * absent, plans.ts takes values from the column statistics.
@@ -56,7 +59,13 @@ export function isIndexableStatement(query: string): boolean {
 }
 
 export function isOwnStatement(query: string): boolean {
-  return OWN_STATEMENT_PATTERNS.some((p) => p.test(query));
+  return query.includes(OWN_STATEMENT_MARK) || OWN_STATEMENT_PATTERNS.some((p) => p.test(query));
+}
+
+export interface WorkloadSelection {
+  readonly statements: WorkloadStatement[];
+  /** Statements pg_stat_statements holds that were left out, by reason. */
+  readonly leftOut: { readonly own: number; readonly notIndexable: number; readonly excluded: number };
 }
 
 interface StatRow {
@@ -65,17 +74,24 @@ interface StatRow {
   calls: number;
   totalMs: number;
   meanMs: number;
+  rowsPerCall: number;
 }
 
 /** The top statements by total time after the filters. Assumes pg_stat_statements is ready (checkPgStatStatements). */
 export async function topWorkloadStatements(sql: Sql, filter: StatementFilter = {}): Promise<WorkloadStatement[]> {
+  return (await selectWorkload(sql, filter)).statements;
+}
+
+/** The top statements and how many were left out ahead of them (own, not indexable, --exclude). */
+export async function selectWorkload(sql: Sql, filter: StatementFilter = {}): Promise<WorkloadSelection> {
   const minCalls = filter.minCalls ?? DEFAULT_MIN_CALLS;
   const minTotalMs = filter.minTotalMs ?? DEFAULT_MIN_TOTAL_MS;
   const limit = filter.limit ?? DEFAULT_LIMIT;
   // Several queryids can share a text (different search_path or user): summed per text.
   const rows = await sql<StatRow[]>`
     SELECT min(queryid)::text AS id, query, sum(calls)::float8 AS calls,
-           sum(total_exec_time)::float8 AS "totalMs", (sum(total_exec_time) / greatest(sum(calls), 1))::float8 AS "meanMs"
+           sum(total_exec_time)::float8 AS "totalMs", (sum(total_exec_time) / greatest(sum(calls), 1))::float8 AS "meanMs",
+           (sum(rows)::float8 / greatest(sum(calls), 1))::float8 AS "rowsPerCall"
     FROM pg_stat_statements
     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND query <> '<insufficient privilege>' AND toplevel
@@ -83,13 +99,24 @@ export async function topWorkloadStatements(sql: Sql, filter: StatementFilter = 
     HAVING sum(calls) >= ${minCalls} AND sum(total_exec_time) >= ${minTotalMs}
     ORDER BY sum(total_exec_time) DESC, min(queryid)`;
   const out: WorkloadStatement[] = [];
+  const leftOut = { own: 0, notIndexable: 0, excluded: 0 };
   for (const r of rows) {
     if (out.length >= limit) break;
-    if (isOwnStatement(r.query) || !isIndexableStatement(r.query)) continue;
-    if (filter.exclude?.test(r.query)) continue;
-    out.push({ id: r.id, source: "pg_stat_statements", query: r.query.trim(), calls: r.calls, totalMs: round3(r.totalMs), meanMs: round3(r.meanMs) });
+    if (isOwnStatement(r.query)) {
+      leftOut.own++;
+      continue;
+    }
+    if (!isIndexableStatement(r.query)) {
+      leftOut.notIndexable++;
+      continue;
+    }
+    if (filter.exclude?.test(r.query)) {
+      leftOut.excluded++;
+      continue;
+    }
+    out.push({ id: r.id, source: "pg_stat_statements", query: r.query.trim(), calls: r.calls, totalMs: round3(r.totalMs), meanMs: round3(r.meanMs), rowsPerCall: round3(r.rowsPerCall) });
   }
-  return out;
+  return { statements: out, leftOut };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -108,7 +135,7 @@ export async function catalogWorkload(sql: Sql, catalog: readonly CatalogEntry[]
     for (const [variant, picker] of variants.length > 0 ? variants : [["default", "SELECT"] as const]) {
       let params: unknown[] | undefined;
       try {
-        const [row] = await sql.unsafe(picker, [], { prepare: false });
+        const [row] = await sql.unsafe(markOwn(picker), [], { prepare: false });
         params = row ? Object.values(row as Record<string, unknown>) : undefined;
       } catch {
         params = undefined;

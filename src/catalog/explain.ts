@@ -1,6 +1,7 @@
 // EXPLAIN the way the app runs a query: one-off (custom plan) or as a
 // server-side prepared statement after the plan cache has had its say.
 import type { Sql } from "../db/index.ts";
+import { markOwn } from "../db/own-statements.ts";
 
 /** One element of EXPLAIN (FORMAT JSON)'s top-level array. */
 export interface ExplainResult {
@@ -73,7 +74,7 @@ export async function prepareForExplain(sql: Sql, query: string, parameterCount:
     const literals: string[] = [];
     for (let i = 0; i < parameterCount; i++) {
       const type = types[i] ?? "text";
-      const [lit] = await sql.unsafe(`SELECT quote_nullable(($1::${type})::text) AS lit`, [params[i]] as never[], { prepare: false });
+      const [lit] = await sql.unsafe(markOwn(`SELECT quote_nullable(($1::${type})::text) AS lit`), [params[i]] as never[], { prepare: false });
       literals.push(`${(lit as unknown as { lit: string }).lit}::${type}`);
     }
     return `(${literals.join(", ")})`;

@@ -24,6 +24,7 @@
 // keeps COPY TO PROGRAM out).
 import type postgres from "postgres";
 import type { Sql } from "../db/index.ts";
+import { markOwn } from "../db/own-statements.ts";
 import type { ExplainResult } from "./explain.ts";
 
 /** A client inside one of our read-only transactions. */
@@ -89,7 +90,7 @@ export function runQuery(tx: GuardedSql, query: string, params: readonly unknown
 /** A parameter picker's rows, as arrays of column values. */
 export async function pickRows(tx: GuardedSql, picker: string, variant: string): Promise<unknown[][]> {
   assertQuery(picker, `parameter picker '${variant}'`);
-  return (await tx.unsafe(picker, [], { prepare: false, simple: false } as never).values()) as unknown as unknown[][];
+  return (await tx.unsafe(markOwn(picker), [], { prepare: false, simple: false } as never).values()) as unknown as unknown[][];
 }
 
 /** Which plan to explain: planned with the values (custom) or without them (generic, what a prepared statement may switch to). */
@@ -136,7 +137,7 @@ async function executeArguments(tx: GuardedSql, name: string, params: readonly u
   const literals: string[] = [];
   for (let i = 0; i < types.length; i++) {
     const type = types[i] ?? "text";
-    const [lit] = (await tx.unsafe(`SELECT quote_nullable(($1::${type})::text) AS lit`, [params[i]] as never[])) as unknown as [{ lit: string }];
+    const [lit] = (await tx.unsafe(markOwn(`SELECT quote_nullable(($1::${type})::text) AS lit`), [params[i]] as never[])) as unknown as [{ lit: string }];
     literals.push(`${lit.lit}::${type}`);
   }
   return `(${literals.join(", ")})`;

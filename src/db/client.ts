@@ -62,6 +62,17 @@ function closableSockets(url: string) {
   };
 }
 
+/**
+ * `bollalabz-db/<verb>` for the command this process runs (scripts/<verb>.ts,
+ * or the verb after the one bin script): every connection a command opens
+ * says which command it belongs to in pg_stat_activity and the server log.
+ */
+export function commandApplicationName(argv: readonly string[] = process.argv): string {
+  const script = (argv[1] ?? "").split(/[\\/]/).pop()!.replace(/\.(ts|js|mjs|cjs)$/, "");
+  const verb = script === "bollalabz-db" ? argv[2] : script;
+  return verb && /^[\w:.-]{1,40}$/.test(verb) ? `bollalabz-db/${verb}` : "bollalabz-db";
+}
+
 /** A postgres.js client (lazy: nothing connects until the first query). */
 export function openSql(target: Pick<DatabaseTarget, "url">, options: ConnectOptions = {}): Sql {
   const sockets = closableSockets(target.url);
@@ -69,7 +80,7 @@ export function openSql(target: Pick<DatabaseTarget, "url">, options: ConnectOpt
     max: options.max ?? 4,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: options.onNotice ?? (() => {}),
-    connection: { ...options.settings, application_name: options.applicationName ?? "bollalabz-db" },
+    connection: { ...options.settings, application_name: options.applicationName ?? commandApplicationName() },
     types: { int8AsNumber: INT8_AS_NUMBER },
     // `socket` is in postgres.js (connection.js createSocket), not in its typings.
     ...((sockets ? { socket: sockets.create } : {}) as object),

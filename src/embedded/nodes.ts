@@ -24,7 +24,7 @@ export interface NodeStatus {
 }
 
 async function query<T>(url: string, fn: (sql: Sql) => Promise<T>): Promise<{ value: T | null; problem: string | null }> {
-  const sql = openSql({ url }, { max: 1, connectTimeoutSeconds: 3, applicationName: "bollalabz-db status" });
+  const sql = openSql({ url }, { max: 1, connectTimeoutSeconds: 3, applicationName: "bollalabz-db/status" });
   try {
     return { value: await fn(sql), problem: null };
   } catch (error) {

@@ -19,6 +19,7 @@ import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "../settin
 import { postgresBinaries } from "./binaries.ts";
 import {
   clusterMajor,
+  collectorLogSince,
   findFreePort,
   isPortFree,
   postgresOptions,
@@ -190,9 +191,12 @@ function writeStandbyConninfo(dataDir: string, state: EmbeddedState, replica: Em
 
 function startCluster(dataDir: string, logFile: string, port: number, settings: readonly ServerSetting[], runAs: RunAs | undefined): void {
   const bin = postgresBinaries(runAs, clusterMajor(dataDir));
+  const startedAt = Date.now();
   const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "120", "-o", postgresOptions(port, settings)], runAs);
   if (result.status !== 0) {
-    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n").slice(-5).join("\n") : "";
+    // Startup messages in pg_ctl's file, the rest where the logging collector writes (<data dir>/log).
+    const text = `${existsSync(logFile) ? readFileSync(logFile, "utf8") : ""}\n${collectorLogSince(dataDir, startedAt)}`;
+    const tail = text.trim().split("\n").slice(-5).join("\n");
     throw new UserError(`The replica in ${dataDir} did not start (pg_ctl exit ${result.status}). Server log ${logFile}:\n${tail || result.stderr.trim()}`, EXIT.notReady);
   }
 }

@@ -9,7 +9,7 @@
 // postgres user cannot reach <baseDir>.
 import { spawnSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -219,6 +219,38 @@ function logSince(logFile: string, offset: number): string {
   return readFileSync(logFile).subarray(offset).toString("utf8");
 }
 
+/**
+ * What the logging collector wrote since `sinceMs` (the server settings send
+ * the log to <data dir>/log as jsonlog, and the collector starts before the
+ * server binds its port: a start failure is there, not in pg_ctl's -l file).
+ * jsonlog lines are turned back into "SEVERITY:  message" text.
+ */
+export function collectorLogSince(dataDir: string, sinceMs: number): string {
+  const dir = path.join(dataDir, "log");
+  if (!existsSync(dir)) return "";
+  const files = readdirSync(dir)
+    .map((name) => ({ name, file: path.join(dir, name) }))
+    .filter((f) => statSync(f.file).mtimeMs >= sinceMs - 1000)
+    .sort((a, b) => statSync(a.file).mtimeMs - statSync(b.file).mtimeMs);
+  const out: string[] = [];
+  for (const f of files) {
+    const text = readFileSync(f.file, "utf8");
+    if (!f.name.endsWith(".json")) {
+      out.push(text);
+      continue;
+    }
+    for (const line of text.split("\n")) {
+      try {
+        const o = JSON.parse(line) as { error_severity?: string; message?: string; hint?: string };
+        out.push(`${o.error_severity ?? "LOG"}:  ${o.message ?? ""}${o.hint ? `\nHINT:  ${o.hint}` : ""}`);
+      } catch {
+        // a partly written last line
+      }
+    }
+  }
+  return out.join("\n");
+}
+
 function logSize(logFile: string): number {
   return existsSync(logFile) ? statSync(logFile).size : 0;
 }
@@ -296,9 +328,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     const server = describe(state, undefined);
     await options.beforeBind?.(state.port);
     const offset = logSize(server.logFile);
+    const startedAt = Date.now();
     const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(state.port, settings)], runAs);
     if (result.status === 0) break;
-    const log = logSince(server.logFile, offset);
+    const log = `${logSince(server.logFile, offset)}\n${collectorLogSince(dataDir, startedAt)}`;
     if (PORT_TAKEN.test(log)) {
       if (options.portExplicit) throw pinnedPortBusy(state.port);
       if (attempt < BIND_ATTEMPTS) {

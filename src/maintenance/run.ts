@@ -131,7 +131,7 @@ export async function runMaintenance(sql: Sql, database: string, options: Mainte
 export async function maintainTarget(target: DatabaseTarget, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
   const report = await withSql(target, async (sql) => {
     return await runMaintenance(sql, target.display, options);
-  }, { max: 4, applicationName: "bollalabz-maintenance" });
+  }, { max: 4, applicationName: "bollalabz-db/maintenance" });
   const replicas = options.replicas ?? [];
   if (replicas.length === 0) return report;
   // After the primary's run (its counters are read after ANALYZE too), the replicas' counters.

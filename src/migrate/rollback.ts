@@ -85,7 +85,7 @@ export async function rollbackPerformanceIndexes(target: DatabaseTarget, options
       }
       return { dropped, absent: absent.reverse(), ledgerRowsRemoved, ledger, ms: performance.now() - t0 };
     });
-  }, { max: 1, applicationName: "bollalabz-db rollback" });
+  }, { max: 1, applicationName: "bollalabz-db/rollback" });
 }
 
 /**

@@ -120,7 +120,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
       throw new UserError(`After the migration these performance indexes are INVALID: ${broken.map((b) => b.index).join(", ")}. Run 'npm run migrate' again to rebuild them.`, EXIT.failed);
     }
     return written;
-  }, { max: 1, applicationName: "bollalabz-db migrate" });
+  }, { max: 1, applicationName: "bollalabz-db/migrate" });
 }
 
 type AppliedMigration = { file: string; startedAt: number; ms: number };

@@ -113,7 +113,7 @@ export function startCaptureSchedule(sql: Sql, intervalMinutes: number, logger: 
 
 /** `npm run capture` as a function: connect, capture once, close. */
 export async function captureTarget(target: DatabaseTarget, options: CaptureOptions = {}): Promise<CaptureResult> {
-  return withSql(target, (sql) => runCapture(sql, options), { max: 2, applicationName: "bollalabz-db capture" });
+  return withSql(target, (sql) => runCapture(sql, options), { max: 2, applicationName: "bollalabz-db/capture" });
 }
 
 /** One line per part, for a cron log. */

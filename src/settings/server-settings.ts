@@ -174,8 +174,38 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   // --- Logging ---------------------------------------------------------------
   {
     name: "log_min_duration_statement",
-    value: "500ms",
-    reason: "Log statements slower than the app's 'very slow' threshold, so the server log and the monitor agree.",
+    value: "10ms",
+    reason: "Log every statement over the catalog's 10 ms budget with its bind parameters: the calls an index must fix, and the values advise measures them with (Dexter reads the same lines).",
+  },
+  {
+    name: "log_min_duration_sample",
+    value: "0",
+    reason: "With log_statement_sample_rate: a sample of the fast statements too, so a frequent 2 ms query (top by total time, never over 10 ms) also has the app's values in the log.",
+  },
+  {
+    name: "log_statement_sample_rate",
+    value: "0.01",
+    reason: "1% of the statements under log_min_duration_statement: enough values per frequent statement within minutes, about 10 lines/s at 1,000 queries/s.",
+  },
+  {
+    name: "log_parameter_max_length",
+    value: "1kB",
+    reason: "Bind parameters in the log, each cut at 1 kB: search terms, ids and dates whole, message bodies of INSERTs not copied into the log (advise ignores a cut value).",
+  },
+  {
+    name: "logging_collector",
+    value: "on",
+    reason: "jsonlog needs the collector; the log lands in log_directory, where advise reads it (pg_ls_logdir, pg_read_file).",
+  },
+  {
+    name: "log_destination",
+    value: "jsonlog",
+    reason: "One JSON object per line (PG 15+): statement, duration, parameters and database as fields, read without guessing a log_line_prefix.",
+  },
+  {
+    name: "log_directory",
+    value: "log",
+    reason: "Inside the data directory (embedded: <cluster>/pgdata/log; container: the data volume): a known place that survives restarts.",
   },
   {
     name: "log_lock_waits",

@@ -72,5 +72,5 @@ export async function runStart(options: StartOptions): Promise<number> {
     console.log(formatVerifyTable(verified.report));
     console.log(`report: ${verified.written.markdown}`);
     return verified.report.passed ? EXIT.ok : EXIT.failed;
-  }, { max: 2, applicationName: "bollalabz-db start" });
+  }, { max: 2, applicationName: "bollalabz-db/start" });
 }

@@ -120,7 +120,7 @@ export async function verifyTarget(target: DatabaseTarget, options: VerifyTarget
     }
     report = withBaseline(report, options);
     return { report, written: writeVerifyReports(report, { json: options.json, markdown: options.markdown }) };
-  }, { max: 1, applicationName: "bollalabz-db verify", settings: options.sessionSettings });
+  }, { max: 1, applicationName: "bollalabz-db/verify", settings: options.sessionSettings });
 }
 
 /** Save and/or compare the baseline; a regression makes the run fail. */

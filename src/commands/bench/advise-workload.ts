@@ -1,0 +1,40 @@
+// npm run bench -- advise-workload [--scale N] — a workload of ~20 ordinary
+// app queries the catalog has never seen, run through the app's pool on a
+// seeded scratch database, then advise --validate on it, timed. Logic:
+// src/bench/advise-workload.ts.
+import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { resolveDatabase } from "../../embedded/resolve.ts";
+import { DEFAULT_SEED } from "../../seed/cli.ts";
+import { formatAdviseWorkload, runAdviseWorkloadBench } from "../../bench/advise-workload.ts";
+
+const spec = {
+  usage: "npm run bench -- advise-workload",
+  options: { scale: { type: "string" }, seed: { type: "string" }, rounds: { type: "string" }, keep: { type: "boolean" }, reuse: { type: "boolean" }, "no-validate": { type: "boolean" } },
+  help: {
+    scale: "seed scale of the scratch database (default 10)",
+    seed: `random seed (default ${DEFAULT_SEED})`,
+    rounds: "calls per statement; heavy statements get a third (default 10)",
+    keep: "keep the scratch database <database>_advise_bench afterwards",
+    reuse: "re-use a kept scratch database (no re-seed)",
+    "no-validate": "advise without building candidates",
+  },
+} as const;
+
+export async function main(argv: string[]): Promise<number | void> {
+  const { values } = parseFlags(spec, argv);
+  if (values.help) {
+    console.log(formatHelp(spec));
+    return;
+  }
+  const options = {
+    scale: positiveNumberFlag("scale", values.scale, 10, 100),
+    seed: integerFlag("seed", values.seed, DEFAULT_SEED),
+    rounds: integerFlag("rounds", values.rounds, 10, 1, 10_000),
+    keep: Boolean(values.keep),
+    reuse: Boolean(values.reuse),
+    validate: !values["no-validate"],
+    log: (l: string) => console.error(l),
+  };
+  const target = await resolveDatabase({ log: (l) => console.error(l) });
+  console.log(formatAdviseWorkload(await runAdviseWorkloadBench(target, options)));
+}
