@@ -78,7 +78,7 @@ export class InfraConfigError extends pulumi.RunError {
     super(
       `Invalid Pulumi config for stack (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p}`).join("\n") +
-        `\nSee README "Provision with Pulumi".`,
+        `\nSee docs/pulumi.md.`,
     );
     this.name = "InfraConfigError";
     this.problems = problems;

@@ -88,6 +88,11 @@ describe("advise on a planted workload (pg_stat_statements)", () => {
     expect(candidate.bytes).toBeGreaterThan(0);
     expect(candidate.buildMs).toBeGreaterThan(0);
     expect(candidate.writeOverhead).toMatch(/orders had/);
+    // Weighed: pg_stat_statements calls give the time saved per hour; the measured write cost the time added.
+    expect(candidate.weighing?.callsPerHour).toBeGreaterThan(0);
+    expect(candidate.weighing?.savedMsPerHour).toBeGreaterThan(0);
+    expect(candidate.writeCost?.insertRowsPerSecWith).toBeGreaterThan(0);
+    expect(candidate.weighing?.summary).toMatch(/^saves .* per hour \(\d+ calls\/h.*adds .* of write time per hour/);
     const left = await db.sql`SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND indexname LIKE 'advise_tmp_%'`;
     expect(left).toHaveLength(0);
   });
@@ -213,6 +218,9 @@ describe("npm run advise -- --write: from workload to committed migration, appli
     expect(data.map((d) => d.name)).toEqual(["idx_orders_customer_id_created_at"]);
     expect(readFileSync(path.join(dir, "migrations", "README.md"), "utf8")).toContain("`idx_orders_customer_id_created_at`");
 
+    // --write wrote files only: the index is not on the database until migrate applies it.
+    expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'idx_orders_customer_id_created_at'`).toHaveLength(0);
+    expect(advised.stdout).toMatch(/applied none: npm run migrate applies them/);
     const migrated = await runScript("migrate.ts", ["--no-report"], env, 300_000);
     expect(migrated.code, migrated.stderr).toBe(0);
     const valid = await db.sql`SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'idx_orders_customer_id_created_at'`;
@@ -227,6 +235,21 @@ describe("npm run advise -- --write: from workload to committed migration, appli
     expect(again.code, again.stderr).toBe(0);
     expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'idx_orders_customer_id_created_at'`).toHaveLength(1);
   }, 600_000);
+
+  it("--write refuses uncommitted work in current.sql with exit 2 before building anything", async () => {
+    const current = path.join(dir, "migrations", "current.sql");
+    writeFileSync(current, "-- someone's work in progress\nCREATE TABLE wip (id int);\n");
+    try {
+      const refused = await runScript("advise.ts", ["--write", "--runs", "1", "--markdown", path.join(dir, "refused.md")], env, 300_000);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/current\.sql holds uncommitted work.*Commit it \(npx graphile-migrate commit\) or empty it/);
+      expect(refused.stderr).not.toMatch(/validate: building|advise: \d+ statement/);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      expect(readFileSync(current, "utf8")).toMatch(/CREATE TABLE wip/);
+    } finally {
+      writeFileSync(current, "");
+    }
+  }, 300_000);
 });
 
 describe("the other direction: an index another index serves nearly as well (advise and maintenance)", () => {

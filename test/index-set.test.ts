@@ -82,11 +82,11 @@ describe("migrations/README.md index table", () => {
   });
 });
 
-describe("docs/PERFORMANCE.md settings table", () => {
+describe("docs/server-settings.md settings table", () => {
   it("is the table generated from the settings module (run scripts/dev/write-doc-tables.ts after changing it)", async () => {
     const { readFileSync } = await import("node:fs");
     const { serverSettingsMarkdown } = await import("../src/settings/markdown.ts");
-    expect(readFileSync(new URL("../docs/PERFORMANCE.md", import.meta.url), "utf8")).toContain(serverSettingsMarkdown());
+    expect(readFileSync(new URL("../docs/server-settings.md", import.meta.url), "utf8")).toContain(serverSettingsMarkdown());
   });
 });
 

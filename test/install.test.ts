@@ -1,8 +1,8 @@
 // `npm install` on the machine's Node 20 + npm 11 stays explained: every
 // dependency install script is reviewed in package.json's allowScripts (npm
 // warns about, and npm 12 will block, the others), and the EBADENGINE
-// warnings npm prints on Node 20 are exactly the packages the README's first
-// lines name. Read from package-lock.json, the file `npm ci` installs.
+// warnings npm prints on Node 20 are exactly the packages docs/install.md
+// names. Read from package-lock.json, the file `npm ci` installs.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import semver from "semver";
@@ -40,7 +40,7 @@ describe("npm install on Node 20", () => {
     );
   });
 
-  it("the README's first lines name exactly the packages npm warns about (EBADENGINE) on Node 20", () => {
+  it("docs/install.md names exactly the packages npm warns about (EBADENGINE) on Node 20", () => {
     const warned = [
       ...new Set(
         installed
@@ -49,10 +49,10 @@ describe("npm install on Node 20", () => {
           .map((p) => p.name),
       ),
     ].sort();
-    const readme = readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
-    const bullet = /^- `EBADENGINE` warnings for the packages that need Node >= 22: ([\s\S]*?)\n- /m.exec(readme);
-    expect(bullet, "README bullet about EBADENGINE").not.toBeNull();
-    expect(readme.indexOf(bullet![0])).toBeLessThan(readme.indexOf("## Commands"));
+    const guide = readFileSync(path.join(PROJECT_ROOT, "docs", "install.md"), "utf8");
+    const bullet = /^- `EBADENGINE` warnings for the packages that need Node >= 22: ([\s\S]*?)\n- /m.exec(guide);
+    expect(bullet, "docs/install.md bullet about EBADENGINE").not.toBeNull();
+    expect(guide.indexOf(bullet![0])).toBeGreaterThan(guide.indexOf("## What `npm install` prints"));
     const named = [...bullet![1]!.matchAll(/`([@a-z0-9/._-]+)`/g)].map((m) => m[1]!).filter((n) => installed.some((p) => p.name === n));
     expect([...new Set(named)].sort()).toEqual(warned);
   });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
+import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 
 const FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "consumer");
@@ -188,6 +189,57 @@ describe("the packed package in a separate application on plain Node 22", () => 
     expect(out.queryCount).toBeGreaterThanOrEqual(1);
     expect(out.poolMax).toBe(5);
     expect(out).toMatchObject({ invalidIndexes: 0, pgStatStatements: true, maintenanceExit: 0 });
+  });
+
+  it("runs the README's application example as written: its own route and the health routes on the package's pool", async () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const example = /<!-- example:app -->\n```js\n([\s\S]*?)```\n<!-- \/example:app -->/.exec(readme);
+    expect(example, "README example block").not.toBeNull();
+    writeFileSync(path.join(appDir, "app.mjs"), example![1]!);
+    const appDb = await createDatabase("readmeapp");
+    const child = spawn(node22, ["app.mjs"], {
+      cwd: appDir,
+      env: { ...process.env, DATABASE_URL: appDb.url, HEALTH_API_TOKEN: TOKEN, PORT: "0", POOL_MAX: "3" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await applyBaseSchema(appDb);
+      const [contact] = await appDb.sql<{ id: string }[]>`INSERT INTO phone_contacts (contact_name, phone_number) VALUES ('Ada Lovelace', '+15550100') RETURNING id`;
+      // Fastify's logger announces the address it listens on (PORT=0: a free port).
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d) => {
+          out += d;
+          const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.stderr.on("data", (d) => (err += d));
+        child.on("exit", (code) => reject(new Error(`app.mjs exited with ${code} before listening: ${err}${out}`)));
+      });
+      const get = async (url: string, withToken = false) => {
+        const response = await fetch(base + url, { headers: withToken ? { authorization: `Bearer ${TOKEN}` } : {} });
+        return { status: response.status, text: await response.text() };
+      };
+      const found = JSON.parse((await get(`/contacts/${contact!.id}`)).text) as { id: unknown; contact_name: string };
+      expect({ id: String(found.id), name: found.contact_name }).toEqual({ id: String(contact!.id), name: "Ada Lovelace" });
+      expect((await get("/contacts/999999999")).status).toBe(404);
+      const health = await get("/api/v1/health");
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.text)).toMatchObject({ status: "ok" });
+      expect((await get("/api/v1/health/database")).status).toBe(401);
+      expect((await get("/api/v1/health/database", true)).status).toBe(200);
+      expect((await get("/livez")).status).toBe(200);
+      const metrics = await get("/metrics", true);
+      expect(metrics.text).toMatch(/^bollalabz_db_queries_total \d+$/m);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      await appDb.drop();
+    }
   });
 
   it("inside this project the package name resolves to itself (Node self-reference, the built dist/)", async () => {

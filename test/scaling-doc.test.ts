@@ -1,6 +1,6 @@
 // docs/SCALING.md stays true to the code: its settings table is generated
 // from the settings module, its code is the type-checked example that
-// test/read-write.test.ts runs, and the README links it.
+// test/read-write.test.ts runs, and the docs index names it.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,7 +28,8 @@ describe("docs/SCALING.md", () => {
     expect(doc).toMatch(/CREATE INDEX\s+CONCURRENTLY IF NOT EXISTS/);
   });
 
-  it("is linked from the README", () => {
-    expect(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8")).toContain("[docs/SCALING.md](docs/SCALING.md)");
+  it("is named in the docs index and linked from the README", () => {
+    expect(readFileSync(path.join(PROJECT_ROOT, "docs", "README.md"), "utf8")).toContain("[SCALING.md](SCALING.md)");
+    expect(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8")).toContain("(docs/SCALING.md)");
   });
 });

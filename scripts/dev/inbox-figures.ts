@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Maintainer measurement (docs/PERFORMANCE.md "The inbox"): the inbox written
+// Maintainer measurement (docs/design-decisions.md "The inbox"): the inbox written
 // three ways on the same data — DISTINCT ON over the messages, LATERAL per
 // contact, and the maintained conversations table — and the write cost of
 // keeping conversations current (message inserts with the triggers on vs

@@ -7,8 +7,8 @@
 // already serves (its leading columns, the same predicate or none, the
 // INCLUDEd columns) is dropped, so a served workload gets no suggestion.
 import type { PlanNode } from "../catalog/explain.ts";
-import { escapeRegExp, neededColumns, splitTopLevel, stripOuterParens } from "./expressions.ts";
-import type { StatementPlan } from "./plans.ts";
+import { columnsOf, escapeRegExp, neededColumns, refersToOtherAlias, splitTopLevel, stripOuterParens } from "./expressions.ts";
+import { nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import { MAX_INCLUDE_COLUMNS, MAX_INCLUDE_WIDTH, type Problem } from "./problems.ts";
 import type { ExistingIndex, SchemaInfo, TableInfo } from "./schema.ts";
 
@@ -43,10 +43,15 @@ interface Terms {
   jsonbOps: string[];
   arrays: string[];
   expressions: string[];
+  /** Keyset pagination: `(a, id) > ($1, $2)` compares these columns in this order. */
+  rowCompare: string[];
   other: string[];
 }
 
-const emptyTerms = (): Terms => ({ eq: [], range: [], predicates: [], trigram: [], jsonbPath: [], jsonbOps: [], arrays: [], expressions: [], other: [] });
+const emptyTerms = (): Terms => ({ eq: [], range: [], predicates: [], trigram: [], jsonbPath: [], jsonbOps: [], arrays: [], expressions: [], rowCompare: [], other: [] });
+
+/** Functions whose value depends only on their arguments (IMMUTABLE for the argument types apps use): an expression index can store them. */
+const INDEXABLE_FUNCTIONS = /^(lower|upper|btrim|trim|ltrim|rtrim|reverse|left|right|substr|substring|md5|abs|coalesce|date_trunc|date_part|extract|length|char_length|split_part|regexp_replace|replace|unaccent)$/i;
 
 function q(column: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(column) ? column : `"${column.replace(/"/g, '""')}"`;
@@ -96,11 +101,21 @@ export function classifyConditions(conditions: readonly string[], alias: string,
         else t.eq.push(q(c));
       } else if ((m = new RegExp(String.raw`^${col} !?~~\*? (.+)$`).exec(term))) t.trigram.push(name(m));
       else if ((m = new RegExp(String.raw`^lower\(${col}\) (=|<|>|<=|>=) (.+)$`).exec(term))) (m[3] === "=" ? t.eq : t.range).push(`lower(${q(name(m))})`);
+      else if ((m = new RegExp(String.raw`^ROW\((${col}(?:, ${col})*)\) (<|>|<=|>=) ROW\((.+)\)$`).exec(term))) {
+        t.rowCompare.push(...m[1]!.split(", ").map((c) => q(new RegExp(String.raw`^${col}$`).exec(c)!.slice(1).find(Boolean)!.toLowerCase())));
+      } else if ((m = /^(\w+)\((.*)\) (=|<|>|<=|>=|~~|!~~) (.+)$/.exec(term)) && INDEXABLE_FUNCTIONS.test(m[1]!) && columnsOf(m[2]!, alias).length > 0 && !refersToOtherAlias(`${m[1]}(${m[2]})`, alias) && !/\$\d/.test(m[2]!)) {
+        // A function of this table's columns (date_trunc('day', created_at), reverse(email), ...): an expression index key.
+        const expr = `${m[1]}(${m[2]!.replace(new RegExp(String.raw`"?${a}"?\.`, "g"), "")})`;
+        (m[3] === "=" ? t.eq : t.range).push(expr);
+      }
       else if ((m = new RegExp(String.raw`^\(${col} ->> ('(?:[^']|'')*')(?:::text)?\) (=|<|>|<=|>=) (.+)$`).exec(term))) (m[4] === "=" ? t.eq : t.range).push(`(${q(name(m))} ->> ${m[3]})`);
       else if ((m = new RegExp(String.raw`^${col} @> (.+)$`).exec(term))) (isType(name(m), /\[\]$/) ? t.arrays : t.jsonbPath).push(name(m));
       else if ((m = new RegExp(String.raw`^${col} (\?|\?\||\?&) (.+)$`).exec(term))) t.jsonbOps.push(name(m));
       else if ((m = new RegExp(String.raw`^${col} && (.+)$`).exec(term)) && isType(name(m), /\[\]$/)) t.arrays.push(name(m));
-      else t.other.push(term);
+      else if ((m = /^\((.+)\) (=|<|>|<=|>=) (.+)$/.exec(term)) && /^[\w."\s+\-*/%]+$/.test(m[1]!) && columnsOf(m[1]!, alias).length > 0 && !refersToOtherAlias(m[1]!, alias) && !columnsOf(m[3]!, alias).length) {
+        // Arithmetic on this table's columns ((duration_seconds / 60) = $1): an expression index key.
+        (m[2] === "=" ? t.eq : t.range).push(`(${m[1]!.replace(new RegExp(String.raw`"?${a}"?\.`, "g"), "")})`);
+      } else t.other.push(term);
     }
   }
   return t;
@@ -153,7 +168,8 @@ export function candidatesForProblems(plan: StatementPlan, problems: readonly Pr
     for (const c of new Set(terms.jsonbPath)) if (!terms.jsonbOps.includes(c)) out.push({ table: p.table, kind: "jsonb", definition: `USING gin (${q(c)} jsonb_path_ops)`, name: indexName(p.table, [c, "path"]), statements: [id], reason: `${p.detail}; @> containment is served by a jsonb_path_ops GIN index` });
     for (const c of new Set(terms.jsonbOps)) out.push({ table: p.table, kind: "jsonb", definition: `USING gin (${q(c)})`, name: indexName(p.table, [c, "gin"]), statements: [id], reason: `${p.detail}; the ? key operators need the default jsonb_ops GIN index` });
     for (const c of new Set(terms.arrays)) out.push({ table: p.table, kind: "array", definition: `USING gin (${q(c)})`, name: indexName(p.table, [c, "gin"]), statements: [id], reason: `${p.detail}; array containment/overlap is served by a GIN index` });
-    const btree = btreeCandidate(p, table, alias, terms, sort, plan.statement.query);
+    const group = sort ? null : findGroupAbove(plan, p.node, alias);
+    const btree = btreeCandidate(p, table, alias, terms, sort ?? group, plan.statement.query);
     if (btree) out.push({ ...btree, statements: [id] });
   }
   return out;
@@ -182,6 +198,25 @@ function findSortAbove(plan: StatementPlan, scan: PlanNode, alias: string): stri
   return null;
 }
 
+/**
+ * Per-key aggregates (`WHERE contact_id = $1 GROUP BY status`): the group
+ * columns of an aggregate right above this scan, as keys after the equality
+ * columns, make the count an index-only read in group order.
+ */
+function findGroupAbove(plan: StatementPlan, scan: PlanNode, alias: string): string[] | null {
+  const root = plan.timing?.plan.Plan;
+  if (!root) return null;
+  for (const { node, ancestors } of nodesWithAncestors(root)) {
+    if (node !== scan) continue;
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const n = ancestors[i]!;
+      if (/Aggregate/.test(n["Node Type"]) && Array.isArray(n["Group Key"])) return sortColumns(n["Group Key"] as string[], alias);
+      if (!["Sort", "Gather", "Gather Merge", "Materialize", "Incremental Sort"].includes(n["Node Type"])) return null;
+    }
+  }
+  return null;
+}
+
 function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Terms, sort: string[] | null, statementText: string): Omit<Candidate, "statements"> | null {
   const keys: string[] = [];
   for (const e of terms.eq) if (!keys.includes(e)) keys.push(e);
@@ -192,6 +227,11 @@ function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Term
     const sameAsSort = sortKeys.find((s) => s.replace(/ DESC| NULLS (FIRST|LAST)/g, "") === range);
     keys.push(sameAsSort ?? range);
     for (const s of sortKeys) if (s !== sameAsSort) keys.push(s);
+  } else if (terms.rowCompare.length > 0) {
+    // Keyset pagination: the row comparison's columns in the ORDER BY's directions (and NULLS placement).
+    const ordered = terms.rowCompare.map((c) => sortKeys.find((s) => s.replace(/ DESC| NULLS (FIRST|LAST)/g, "") === c) ?? c);
+    for (const k of ordered) if (!keys.includes(k)) keys.push(k);
+    for (const s of sortKeys) if (!keys.some((k) => k.replace(/ DESC| NULLS (FIRST|LAST)/g, "") === s.replace(/ DESC| NULLS (FIRST|LAST)/g, ""))) keys.push(s);
   } else keys.push(...sortKeys);
   if (keys.length === 0) return null;
   const predicates = [...new Set(terms.predicates)];
@@ -206,7 +246,14 @@ function btreeCandidate(p: Problem, table: TableInfo, alias: string, terms: Term
   const include = extra.length > 0 && extra.length <= MAX_INCLUDE_COLUMNS && extra.every((c) => (table.columns.get(c)?.avgWidth ?? Infinity) <= MAX_INCLUDE_WIDTH) ? extra.map(q) : [];
   const definition = `(${keys.join(", ")})${include.length ? ` INCLUDE (${include.join(", ")})` : ""}${predicates.length ? ` WHERE ${predicates.join(" AND ")}` : ""}`;
   const kind: CandidateKind = keys.some((k) => k.includes("(")) ? "expression" : predicates.length ? "partial" : include.length ? "covering" : "btree";
-  const nameParts = keys.map((k) => k.replace(/ DESC| NULLS (FIRST|LAST)/g, "").replace(/lower\((.+)\)/, "$1_lower").replace(/\((.+) ->> '(.+)'\)/, "$1_$2"));
+  const nameParts = keys.map((k) => {
+    const key = k.replace(/ DESC| NULLS (FIRST|LAST)/g, "");
+    const fn = /^(\w+)\(/.exec(key)?.[1] ?? (/^\((?!.*->>)/.test(key) ? "expr" : undefined);
+    if (!fn || fn === "lower") return key.replace(/lower\((.+)\)/, "$1_lower").replace(/\((.+) ->> '(.+)'\)/, "$1_$2");
+    // A function of a column: <column>_<function> (date_trunc('day', start_time AT TIME ZONE 'UTC') -> start_time_date_trunc).
+    const column = [...key.replace(/'(?:[^']|'')*'/g, "").replace(/::\w+/g, "").matchAll(/\b([a-z_][a-z0-9_]*)\b/g)].map((m) => m[1]!).find((c) => table.columns.has(c));
+    return column ? `${column}_${fn}` : fn;
+  });
   return {
     table: table.name,
     kind,
@@ -220,6 +267,7 @@ function describeShape(terms: Terms, range: string | undefined, sort: readonly s
   const parts = [
     terms.eq.length ? `equality on ${terms.eq.join(", ")}` : "",
     range ? `range on ${range}` : "",
+    terms.rowCompare.length ? `keyset (${terms.rowCompare.join(", ")}) row comparison` : "",
     sort.length ? `order by ${sort.join(", ")}` : "",
     predicates.length ? `only rows where ${predicates.join(" AND ")} (partial)` : "",
     include.length ? `INCLUDE ${include.join(", ")} for an index-only scan` : "",
@@ -251,7 +299,8 @@ function parseDefinition(definition: string): { method: string; keys: string[]; 
   };
 }
 
-function matchingParenAt(s: string, open: number): number {
+/** Index of the parenthesis closing the one opened at `open` (quoted text skipped). */
+export function matchingParenAt(s: string, open: number): number {
   let depth = 0;
   for (let i = open; i < s.length; i++) {
     if (s[i] === "'") i = s.indexOf("'", i + 1);

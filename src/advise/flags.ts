@@ -7,6 +7,7 @@ import { LARGE_TABLE_ROWS } from "./problems.ts";
 import { loadStatsFile, type StatsFile } from "../stats/format.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
 import { DEFAULT_TIMED_RUNS } from "./plans.ts";
+import { DEFAULT_SEQ_SCAN_ROWS } from "./redundancy.ts";
 
 export const ADVISE_SPEC = {
   usage: "npm run advise --",
@@ -22,6 +23,7 @@ export const ADVISE_SPEC = {
     "skip-overlaps": { type: "boolean" },
     runs: { type: "string" },
     "large-table-rows": { type: "string" },
+    "seq-scan-rows": { type: "string" },
     json: { type: "string" },
     markdown: { type: "string" },
     stats: { type: "string" },
@@ -40,6 +42,7 @@ export const ADVISE_SPEC = {
     "skip-overlaps": "do not measure which indexes another index serves nearly as well",
     runs: `timed EXPLAIN ANALYZE runs per statement, after one warm-up (default ${DEFAULT_TIMED_RUNS})`,
     "large-table-rows": `a sequential scan matters only on tables with at least this many rows (default ${LARGE_TABLE_ROWS})`,
+    "seq-scan-rows": `an index is never called redundant when hiding it yields a sequential scan over more rows than this (default ${DEFAULT_SEQ_SCAN_ROWS}, verify's threshold for failing a query)`,
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
     stats: "a stats:export file: advise on a statistics twin built here (PostgreSQL 18+, scratch/development or --yes; needs --catalog; not with --validate/--write)",
@@ -63,6 +66,7 @@ export interface ParsedAdviseFlags {
   readonly overlaps: boolean;
   readonly runs?: number;
   readonly largeTableRows?: number;
+  readonly seqScanRows?: number;
   readonly json?: string;
   readonly markdown?: string;
   /** --stats FILE, loaded and checked. */
@@ -86,6 +90,7 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     intProblem("limit", values.limit, 1, 1000),
     intProblem("runs", values.runs, 1, 100),
     intProblem("large-table-rows", values["large-table-rows"], 0, 1e12),
+    intProblem("seq-scan-rows", values["seq-scan-rows"], 0, 1e12),
   ].filter((p): p is string => p !== null);
   if (values.exclude !== undefined) {
     try {
@@ -115,6 +120,7 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     overlaps: !values["skip-overlaps"],
     ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
     ...(values["large-table-rows"] !== undefined ? { largeTableRows: Number(values["large-table-rows"]) } : {}),
+    ...(values["seq-scan-rows"] !== undefined ? { seqScanRows: Number(values["seq-scan-rows"]) } : {}),
     ...(values.log !== undefined ? { logFile: values.log } : {}),
     showValues: Boolean(values["show-values"]),
     json: outputFileFlag("json", values.json),

@@ -8,9 +8,12 @@
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { median } from "../base/statistics.ts";
-import { indexesInPlan, type StatementPlan } from "./plans.ts";
+import { indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { ExplainResult } from "../catalog/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
+import { plannableText, valueSetsOf } from "./validate.ts";
+import { actualRows } from "./problems.ts";
+import type { PlanNode } from "../catalog/explain.ts";
 
 /** "Nearly as well": every statement at most this many times slower... */
 export const NEARLY_AS_WELL_RATIO = 1.5;
@@ -19,11 +22,23 @@ export const NEARLY_AS_WELL_SLACK_MS = 0.2;
 /** ...as long as that is not more than this many times slower (0.04 -> 0.2 ms is 5x: not "nearly as well"). */
 export const NEARLY_AS_WELL_MAX_RATIO = 3;
 export const HIDE_LOCK_TIMEOUT = "2s";
+/**
+ * An index is never redundant when hiding it makes a statement read a table
+ * sequentially over more rows than this: the same threshold at which `npm run
+ * verify` fails a query for a sequential scan (its --seq-scan-rows default),
+ * so advise never proposes a drop that verify would then fail. A scan that
+ * fast on today's data still grows with the table; the index does not.
+ */
+export const DEFAULT_SEQ_SCAN_ROWS = 5_000;
 
 export interface HiddenEffect {
   readonly statement: string;
+  /** Sums over the value sets. */
   readonly beforeMs: number;
   readonly afterMs: number;
+  readonly valueSets: number;
+  /** Largest sequential scan (rows read) the statement does with the index hidden, over its value sets. */
+  readonly seqScanRows: number;
   readonly beforeCost: number;
   readonly afterCost: number;
   /** Indexes the plan uses with this one hidden. */
@@ -47,7 +62,20 @@ export interface RedundancyOptions {
   readonly runs?: number;
   /** Only these indexes (default: every index the workload uses that backs no constraint). */
   readonly indexes?: readonly string[];
+  /** Never redundant when hiding it yields a sequential scan over more rows than this (default DEFAULT_SEQ_SCAN_ROWS). */
+  readonly seqScanRows?: number;
   readonly log?: (line: string) => void;
+}
+
+/** Rows the plan's sequential scans read (returned + removed by filter), the largest. */
+export function largestSeqScan(plan: PlanNode): number {
+  let most = 0;
+  for (const { node } of nodesWithAncestors(plan)) {
+    if (node["Node Type"] !== "Seq Scan" && node["Node Type"] !== "Parallel Seq Scan") continue;
+    const loops = Math.max(1, (node["Actual Loops"] as number | undefined) ?? 1);
+    most = Math.max(most, actualRows(node) + ((node["Rows Removed by Filter"] as number | undefined) ?? 0) * loops);
+  }
+  return most;
 }
 
 class Rollback extends Error {}
@@ -64,6 +92,7 @@ async function timeIn(tx: Sql, query: string, params: readonly unknown[], runs: 
   return { plan: plan!, ms: median(samples) };
 }
 
+const round = (x: number) => Math.round(x * 1000) / 1000;
 const cost = (p: ExplainResult) => (p.Plan["Total Cost"] as number | undefined) ?? 0;
 
 /** Is `after` nearly as good as `before`? */
@@ -73,6 +102,7 @@ export function nearlyAsWell(beforeMs: number, afterMs: number): boolean {
 
 export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[], schema: SchemaInfo, options: RedundancyOptions = {}): Promise<IndexOverlap[]> {
   const runs = Math.max(1, options.runs ?? 3);
+  const seqLimit = options.seqScanRows ?? DEFAULT_SEQ_SCAN_ROWS;
   const usable = plans.filter((p) => p.timing && p.params);
   const users = new Map<string, StatementPlan[]>();
   for (const p of usable) for (const ix of indexesInPlan(p.timing!.plan.Plan)) users.set(ix, [...(users.get(ix) ?? []), p]);
@@ -85,18 +115,37 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
     const effects: HiddenEffect[] = [];
     let error: string | undefined;
     try {
+      // Before, per value set (the plan's own set is already timed).
+      const before = new Map<string, number[]>();
+      for (const p of statements) {
+        const sets = valueSetsOf(p);
+        const times: number[] = [];
+        for (const [k, values] of sets.entries()) times.push(k === 0 ? p.timing!.medianMs : (await timeIn(sql, plannableText(p), values, runs)).ms);
+        before.set(p.statement.id, times);
+      }
       await sql.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = '${HIDE_LOCK_TIMEOUT}'`);
         await tx.unsafe(`DROP INDEX ${quoteIdent(ix.name)}`);
         for (const p of statements) {
-          const after = await timeIn(tx as unknown as Sql, p.statement.query, p.params!, runs);
+          let afterMs = 0;
+          let seq = 0;
+          let first: ExplainResult | undefined;
+          const sets = valueSetsOf(p);
+          for (const values of sets) {
+            const after = await timeIn(tx as unknown as Sql, plannableText(p), values, runs);
+            first ??= after.plan;
+            afterMs += after.ms;
+            seq = Math.max(seq, largestSeqScan(after.plan.Plan));
+          }
           effects.push({
             statement: p.statement.id,
-            beforeMs: p.timing!.medianMs,
-            afterMs: after.ms,
+            beforeMs: round(before.get(p.statement.id)!.reduce((a, b) => a + b, 0)),
+            afterMs: round(afterMs),
+            valueSets: sets.length,
+            seqScanRows: seq,
             beforeCost: Math.round(cost(p.timing!.plan)),
-            afterCost: Math.round(cost(after.plan)),
-            indexesAfter: indexesInPlan(after.plan.Plan),
+            afterCost: Math.round(cost(first!)),
+            indexesAfter: indexesInPlan(first!.Plan),
           });
         }
         throw new Rollback();
@@ -107,13 +156,16 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
         error = err.code === "55P03" ? `could not lock ${ix.table} within ${HIDE_LOCK_TIMEOUT}` : `${err.message ?? String(e)}`;
       }
     }
-    const redundant = !error && effects.length > 0 && effects.every((e) => nearlyAsWell(e.beforeMs, e.afterMs));
+    const seqScan = effects.find((e) => e.seqScanRows > seqLimit);
+    const redundant = !error && effects.length > 0 && !seqScan && effects.every((e) => nearlyAsWell(e.beforeMs, e.afterMs));
     const servedBy = [...new Set(effects.flatMap((e) => e.indexesAfter))];
     const worst = effects.reduce<HiddenEffect | null>((w, e) => (!w || e.afterMs / Math.max(e.beforeMs, 0.001) > w.afterMs / Math.max(w.beforeMs, 0.001) ? e : w), null);
     const verdict = error
       ? `not measured: ${error}`
-      : redundant
-        ? `nearly as well without it${servedBy.length ? ` (served by ${servedBy.join(", ")})` : " (sequential scan)"}: worst ${worst!.statement} ${worst!.beforeMs.toFixed(3)} -> ${worst!.afterMs.toFixed(3)} ms`
+      : seqScan
+        ? `needed: without it ${seqScan.statement} reads ${seqScan.seqScanRows.toLocaleString("en-US")} rows sequentially (more than --seq-scan-rows ${seqLimit.toLocaleString("en-US")}; ${seqScan.beforeMs.toFixed(3)} -> ${seqScan.afterMs.toFixed(3)} ms over ${seqScan.valueSets} value set(s))`
+        : redundant
+        ? `nearly as well without it${servedBy.length ? ` (served by ${servedBy.join(", ")})` : " (small sequential scan)"}: worst ${worst!.statement} ${worst!.beforeMs.toFixed(3)} -> ${worst!.afterMs.toFixed(3)} ms over ${worst!.valueSets} value set(s)`
         : `needed: ${worst!.statement} ${worst!.beforeMs.toFixed(3)} -> ${worst!.afterMs.toFixed(3)} ms without it`;
     out.push({ table: ix.table, index: ix.name, bytes: ix.bytes, effects, redundant, servedBy, verdict, ...(error ? { error } : {}) });
   }

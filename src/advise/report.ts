@@ -15,6 +15,36 @@ function timings(c: CandidateReport): string {
   return c.afterMs.map((a) => `${a.statement} ${ms(c.beforeMs.find((b) => b.statement === a.statement)?.ms)} -> ${ms(a.ms)} ms${a.usesIndex ? "" : " (not used)"}`).join("; ");
 }
 
+/** A rewrite: the SQL (advice, never applied), what it needs, and its measured effect on the same data. */
+function rewriteLines(s: AdviseReport["structural"][number], indent: string): string {
+  if (!s.rewrite) return "";
+  const effect = s.measured
+    ? `measured on the same data and values: ${ms(s.measured.beforeMs)} -> ${ms(s.measured.afterMs)} ms (${(s.measured.beforeMs / Math.max(s.measured.afterMs, 0.001)).toFixed(1)}x; rows ${s.measured.rowsBefore} -> ${s.measured.rowsAfter})`
+    : s.measureError
+      ? `not measured: ${s.measureError}`
+      : "not measured (experiments are not allowed on this database)";
+  return [
+    "",
+    `${indent}rewritten: ${s.rewrite.sql}`,
+    ...(s.rewrite.setup.length ? [`${indent}needs: ${s.rewrite.setup.filter((x) => !/^ANALYZE /.test(x)).map((x) => x.replace(/^CREATE TEMP TABLE/, "CREATE TABLE")).join("; ")}`] : []),
+    ...(s.rewrite.maintenance ? [`${indent}kept true by: ${s.rewrite.maintenance}`] : []),
+    `${indent}${effect}`,
+  ].join("\n");
+}
+
+const rate = (x: number | null) => (x === null ? "-" : `${Math.round(x).toLocaleString("en-US")}/s`);
+
+/** Reads against writes: the measured write cost and the per-hour weighing. */
+function writeLine(c: CandidateReport, prefix: string): string {
+  if (!c.writeCost && !c.weighing) return "";
+  const w = c.writeCost;
+  const parts = [
+    w ? `writes: insert ${rate(w.insertRowsPerSecWithout)} -> ${rate(w.insertRowsPerSecWith)} rows, update of ${w.updatedColumns.join(", ") || "-"} ${rate(w.updateRowsPerSecWithout)} -> ${rate(w.updateRowsPerSecWith)} rows (without -> with it)${w.notes.length ? ` [${w.notes.join("; ")}]` : ""}` : "",
+    c.weighing ? c.weighing.summary : "",
+  ].filter(Boolean);
+  return parts.length ? `${prefix}${parts.join(`${prefix}`)}` : "";
+}
+
 /** Where a statement's values came from and whether they reproduce its rows (no values unless --show-values). */
 function valuesLine(s: StatementReport): string {
   const v = s.values;
@@ -32,11 +62,11 @@ export function formatAdviseSummary(r: AdviseReport): string {
     lines.push(head, `    values: ${valuesLine(s)}`);
   }
   lines.push("", r.candidates.length ? "Candidate indexes:" : "Candidate indexes: none (every problem is already served, or none was found)");
-  for (const c of r.candidates) lines.push(`- ${c.name}: ON ${c.table} ${c.definition}\n    serves ${c.statements.join(", ")}; ${timings(c)}${c.validated ? `; ${bytes(c.bytes)}, built in ${ms(c.buildMs)} ms; ${c.verdict}` : ""}`);
+  for (const c of r.candidates) lines.push(`- ${c.name}: ON ${c.table} ${c.definition}\n    serves ${c.statements.join(", ")}; ${timings(c)}${c.validated ? `; ${bytes(c.bytes)}, built in ${ms(c.buildMs)} ms; ${c.verdict}` : ""}${writeLine(c, "\n    ")}`);
   if (r.alreadyServed.length) lines.push("", `Already served (no suggestion): ${r.alreadyServed.map((s) => `${s.table} ${s.definition} by ${s.by}`).join("; ")}`);
   if (r.structural.length) {
-    lines.push("", "No index can fix:");
-    for (const s of r.structural) lines.push(`- ${s.statement}: ${s.why}. Fix: ${s.fix}`);
+    lines.push("", "Rewrites and structural fixes (where no index helps, or helps less):");
+    for (const s of r.structural) lines.push(`- ${s.statement}: ${s.why}. Fix: ${s.fix}${rewriteLines(s, "    ")}`);
   }
   lines.push("", r.overlapsSkipped ? `Overlapping indexes: not measured (${r.overlapsSkipped})` : `Overlapping indexes (measured by hiding each): ${r.redundant.length} of ${r.overlapsMeasured.length} served nearly as well by another`);
   for (const o of r.redundant) lines.push(`- ${o.index} (${bytes(o.bytes)}): ${o.verdict}`);
@@ -54,8 +84,9 @@ export function adviseMarkdown(r: AdviseReport): string {
   ];
   if (r.candidates.length === 0) out.push("None: no statement has a problem an index would fix, or an existing index already serves it.");
   else {
-    out.push("| name | table | definition | statements (before -> after ms) | size | build ms | verdict | write overhead |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (const c of r.candidates) out.push(`| \`${c.name}\` | ${c.table} | \`${md(c.definition)}\` | ${md(timings(c))} | ${bytes(c.bytes)} | ${ms(c.buildMs)} | ${md(c.verdict)} | ${md(c.writeOverhead ?? "-")} |`);
+    out.push("Ranked by time saved per hour of the observed workload net of the write time added at the table's observed write rate.", "");
+    out.push("| name | table | definition | statements (before -> after ms, summed over value sets) | size | build ms | verdict | write cost (measured) | per hour |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const c of r.candidates) out.push(`| \`${c.name}\` | ${c.table} | \`${md(c.definition)}\` | ${md(timings(c))} | ${bytes(c.bytes)} | ${ms(c.buildMs)} | ${md(c.verdict)} | ${md(writeLine({ ...c, weighing: null }, " ").trim() || (c.writeOverhead ?? "-"))} | ${md(c.weighing?.summary ?? "-")} |`);
   }
   if (r.alreadyServed.length) {
     out.push("", "## Already served", "", "| table | would be | served by | statements |", "| --- | --- | --- | --- |");
@@ -68,8 +99,8 @@ export function adviseMarkdown(r: AdviseReport): string {
     for (const o of r.overlapsMeasured) out.push(`| \`${o.index}\` | ${bytes(o.bytes)} | ${o.redundant ? "yes" : "no"} | ${md(o.verdict)} | ${md(o.effects.map((e) => `${e.statement} ${ms(e.beforeMs)} -> ${ms(e.afterMs)}`).join("; "))} |`);
   }
   if (r.structural.length) {
-    out.push("", "## No index can fix", "");
-    for (const s of r.structural) out.push(`- **${s.statement}**: ${s.why}. Structural fix: ${s.fix}.`);
+    out.push("", "## Rewrites and structural fixes", "", "Where no index helps (or one helps less): the rewritten SQL is advice, never applied; measured on the same data and values where experiments are allowed.", "");
+    for (const s of r.structural) out.push(`- **${s.statement}**: ${s.why}. Structural fix: ${s.fix}.${rewriteLines(s, "  ")}`);
   }
   out.push("", "## Statements", "");
   for (const s of r.statements) {

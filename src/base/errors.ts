@@ -3,7 +3,7 @@
 // prints it once (no stack trace) and exits with its documented code.
 // Anything else is a bug and keeps its stack trace.
 
-/** Exit codes shared by all commands (README "Exit codes"). */
+/** Exit codes shared by all commands (docs/troubleshooting.md "Exit codes"). */
 export const EXIT = {
   ok: 0,
   /** Unexpected internal error (a bug: the stack trace is printed). */

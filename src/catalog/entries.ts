@@ -136,7 +136,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     name: "message_content_search",
     title: "Message content search (ILIKE '%term%'), newest first",
     // Two bounded steps in one statement, so no statistics sample can pick a
-    // table walk (docs/PERFORMANCE.md, Plan stability): the newest 1,000
+    // table walk (docs/design-decisions.md, Plan stability): the newest 1,000
     // messages first (a common term has its 20 newest matches there), and
     // only when they hold fewer than 20 matches, every match from the trigram
     // index (a rare term has few). OFFSET 0 keeps the planner from turning

@@ -70,17 +70,17 @@ const GENERIC_FIX =
 
 /**
  * The fix for a search whose plan depends on the statistics sample of the
- * searched column (measured: docs/PERFORMANCE.md "Plan stability").
+ * searched column (measured: docs/design-decisions.md "Plan stability").
  */
 export const SEARCH_SAMPLE_FIX =
   "the rare-term estimate of ILIKE '%term%' comes from the column's histogram and moves with every ANALYZE sample: " +
   "send the search in the shape of src/catalog/entries.ts message_content_search (the newest matches from the trigram index, " +
-  "bounded, so no estimate can turn it into a walk of the recency index) — see docs/PERFORMANCE.md, Plan stability";
+  "bounded, so no estimate can turn it into a walk of the recency index) — see docs/design-decisions.md, Plan stability";
 
 const STATISTICS_FIX =
   "the plan depends on the ANALYZE sample: raise the statistics target of the filtered column " +
   "(ALTER TABLE <table> ALTER COLUMN <column> SET STATISTICS 1000; ANALYZE <table>), or restate the query so one index serves it " +
-  "whatever the estimate (docs/PERFORMANCE.md, Plan stability)";
+  "whatever the estimate (docs/design-decisions.md, Plan stability)";
 
 const describe = (p: { signature: string; executionMs: number | null; buffers: number; sources: readonly string[] }) =>
   `${p.sources.join(", ")}: ${p.signature} — ${formatMsCell(p.executionMs)} ms, ${p.buffers.toLocaleString("en-US")} buffers`;

@@ -1,13 +1,13 @@
 // npm run advise — from the app's real workload (pg_stat_statements, or a
 // catalog) to candidate indexes, proven by building them (--validate) and
 // committed as migrations (--write); plus the indexes another index serves
-// nearly as well. Logic: src/advise. Exit codes: README "Advise".
+// nearly as well. Logic: src/advise. Docs: docs/advise.md.
 import { formatHelp } from "../base/flags.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { adviseTarget } from "../advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../advise/flags.ts";
 import { formatAdviseSummary, writeAdviseReports } from "../advise/report.ts";
-import { writeAcceptedMigrations } from "../advise/write.ts";
+import { assertCurrentMigrationEmpty, writeAcceptedMigrations } from "../advise/write.ts";
 import { seedProgressDisplay } from "../seed/cli.ts";
 import { withStatisticsTwin } from "../verify/stats-twin.ts";
 
@@ -17,6 +17,8 @@ export async function main(argv: string[]): Promise<number | void> {
     console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
     return;
   }
+  // Before any build: --write with someone's work in current.sql is refused in the first second (exit 2).
+  if (flags.write) assertCurrentMigrationEmpty();
   const target = await resolveDatabase({ log: (line) => console.error(line) });
   const log = (line: string) => console.error(line);
   const report = flags.stats
@@ -31,5 +33,6 @@ export async function main(argv: string[]): Promise<number | void> {
     const migrations = await writeAcceptedMigrations(target, report, { log: (line) => console.error(line) });
     for (const m of migrations.committed) console.log(`committed ${m.file}: ${m.statement}`);
     if (migrations.committed.length === 0) console.log("--write: no accepted candidate, nothing committed");
+    else console.log(`--write wrote ${migrations.committed.length} migration(s) and applied none: npm run migrate applies them`);
   }
 }

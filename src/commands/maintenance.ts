@@ -2,7 +2,7 @@
 // embedded server: ANALYZE (stale tables by default), optionally REINDEX
 // CONCURRENTLY the bloated indexes (--reindex), then a report of invalid,
 // unused and redundant indexes, bloat, dead tuples, sequences and sizes.
-// Logic: src/maintenance. Exit codes: README "Maintenance".
+// Logic: src/maintenance. Docs: docs/maintenance.md.
 import { formatHelp } from "../base/flags.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { formatMaintenanceReport, maintainTarget, MAINTENANCE_EXIT_CODES, MAINTENANCE_SPEC, parseMaintenanceFlags, writeMaintenanceJson } from "../maintenance/index.ts";

@@ -1,6 +1,6 @@
 // npm run serve — the health API (src/health) on 127.0.0.1:5000 against
 // DATABASE_URL or the embedded server. Settings come from the environment
-// (README "Health API"); Ctrl-C stops it.
+// (docs/health-api.md); Ctrl-C stops it.
 import { formatHelp, parseFlags } from "../base/flags.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../health/server.ts";
@@ -10,7 +10,7 @@ const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) {
-    console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see README "Health API")`);
+    console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see docs/health-api.md)`);
     return;
   }
   // The command, not the library, decides to start the embedded server.

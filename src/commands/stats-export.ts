@@ -23,7 +23,7 @@ const spec = {
 
 export async function main(argv: string[]): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(`${formatHelp(spec)}\nexit codes: 0 written, 2 bad flag, 3 database unreachable`);
+  if (values.help) return void console.log(`${formatHelp(spec)}\nexit codes: 0 written, 2 bad flag, 3 database unreachable, 4 the schema has no table`);
   if (values.out === undefined) throw new UserError(`--out FILE is required: where to write the statistics. Example: npm run stats:export -- --out prod-stats.json\n${formatHelp(spec)}`);
   const out = outputFileFlag("out", values.out)!;
   const target = await resolveDatabase({ log: (line) => console.error(line) });

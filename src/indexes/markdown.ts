@@ -1,5 +1,5 @@
 // The index catalog as a Markdown table (migrations/README.md "Index catalog").
-// A test compares the README with this output, so the docs cannot drift.
+// A test compares migrations/README.md with this output, so the docs cannot drift.
 import { CATALOG } from "../catalog/entries.ts";
 import { CATEGORY_NAMES, PERFORMANCE_INDEXES, type PerformanceIndex } from "./performance-indexes.ts";
 

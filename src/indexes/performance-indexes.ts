@@ -184,7 +184,7 @@ export function searchStatisticsStatements(tables?: readonly string[]): string[]
  * campaign of 3,956 and, on a server with default settings (random_page_cost
  * 4), read the whole campaign through a Bitmap Heap Scan and sorted it:
  * 2,923 buffers and 2.5-85 ms per page instead of an ordered Index Scan of
- * 102 buffers and 0.2 ms (Debian PostgreSQL 15, scale 1; docs/PERFORMANCE.md,
+ * 102 buffers and 0.2 ms (Debian PostgreSQL 15, scale 1; docs/design-decisions.md,
  * Plan stability). Created by the afterAllMigrations hook and `npm run
  * migrate` before their ANALYZE.
  */

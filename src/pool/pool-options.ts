@@ -49,7 +49,7 @@ export const POOL_DEFAULTS: PoolSettings = {
   verySlowQueryMs: 500,
 };
 
-/** Environment variable per setting (README "Health API" lists them). */
+/** Environment variable per setting (docs/health-api.md lists them). */
 export const POOL_ENV: Record<keyof PoolSettings, string> = {
   max: "POOL_MAX",
   min: "POOL_MIN",

@@ -1,4 +1,4 @@
-// The server settings as a Markdown table (docs/PERFORMANCE.md). A test
+// The server settings as a Markdown table (docs/server-settings.md). A test
 // compares the document with this output, so the docs cannot drift.
 import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "./server-settings.ts";
 

@@ -8,7 +8,7 @@ import { EXIT, UserError } from "../base/errors.ts";
 // plan assumes an average key: on a server with default settings
 // (random_page_cost 4) message_history became a Bitmap Heap Scan over the
 // heavy contact's whole history plus a Sort, 4,558 buffers and 8.2 ms per page
-// instead of 0.07 ms (Debian PostgreSQL 15, scale 1; docs/PERFORMANCE.md, Plan
+// instead of 0.07 ms (Debian PostgreSQL 15, scale 1; docs/design-decisions.md, Plan
 // stability). force_custom_plan plans every execution with its values: the
 // planning cost (measured there) buys a plan that cannot be wrong for a key
 // the average does not describe. The pool sends it as a connection
