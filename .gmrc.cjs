@@ -57,5 +57,7 @@ module.exports = {
   beforeAllMigrations: [{ _: "command", command: hookCommand("drop-invalid-indexes") }],
   // Fresh planner statistics for the tables that got new indexes
   // (expression indexes need them to be costed at all).
-  afterAllMigrations: ["after-all-migrations.sql"],
+  // And verify's reader role (src/verify/reader-role.ts): created and granted
+  // SELECT on the tables where the migrating role may.
+  afterAllMigrations: ["after-all-migrations.sql", "verify-reader-role.sql"],
 };

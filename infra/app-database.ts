@@ -4,6 +4,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_ROLE_CONNECTION_LIMIT } from "../src/settings/pool-sizing.ts";
+import { VERIFY_READER_ROLE } from "../src/db/verify-reader-role.ts";
 
 /** Extensions created in the app database (migration 000001 re-states them IF NOT EXISTS). */
 export const EXTENSIONS = ["pg_stat_statements", "pg_trgm"] as const;
@@ -28,6 +29,8 @@ export interface AppDatabaseArgs {
 
 export class AppDatabase extends pulumi.ComponentResource {
   readonly role: postgresql.Role;
+  /** verify's reader role (src/db/verify-reader-role.ts): the catalog's SQL runs as it. */
+  readonly verifyReader: postgresql.Role;
   readonly database: postgresql.Database;
   readonly extensions: postgresql.Extension[];
 
@@ -68,6 +71,21 @@ export class AppDatabase extends pulumi.ComponentResource {
     // Tables that already exist (a stack re-created against a migrated volume).
     new postgresql.Grant(`${name}-existing-tables`, { ...common, objectType: "table", privileges: APP_TABLE_PRIVILEGES }, child);
     new postgresql.Grant(`${name}-existing-sequences`, { ...common, objectType: "sequence", privileges: APP_SEQUENCE_PRIVILEGES }, child);
+
+    // verify runs a catalog's SQL as this role (SET ROLE inside its read-only
+    // transaction): no login, no superuser, no replication, no
+    // pg_signal_backend or pg_read_server_files; SELECT on the app's tables
+    // and pg_read_all_stats only. The app role may enter it, so verify works
+    // with either stack URL (the superuser needs no membership).
+    this.verifyReader = new postgresql.Role(
+      `${name}-verify-reader`,
+      { name: VERIFY_READER_ROLE, login: false, superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false, inherit: true, roles: [APP_MONITORING_ROLE] },
+      child,
+    );
+    const reader = { database: this.database.name, role: this.verifyReader.name, schema: "public", objectType: "table", privileges: ["SELECT"] };
+    new postgresql.DefaultPrivileges(`${name}-verify-reader-future-tables`, { ...reader, owner: args.migrationRole }, child);
+    new postgresql.Grant(`${name}-verify-reader-existing-tables`, reader, child);
+    new postgresql.GrantRole(`${name}-verify-reader-member`, { role: this.role.name, grantRole: this.verifyReader.name }, child);
 
     this.registerOutputs({ databaseName: this.database.name, roleName: this.role.name });
   }

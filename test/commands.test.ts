@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
-import { suiteServerDir } from "./support/server-dirs.ts";
+import { suiteServerDir, suiteTempPrefix } from "./support/server-dirs.ts";
 
 const PACKAGE_SCRIPTS = Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
 
@@ -151,7 +151,7 @@ describe("npm run <script>, end to end at a tiny size", () => {
     const db = own ?? (row.needs === "seeded" ? seeded : undefined);
     const marker = randomUUID();
     try {
-      const run = await npmRun(row.script, row.args, { ...(db ? { DATABASE_URL: db.url, ROOT_DATABASE_URL: db.rootUrl, SHADOW_DATABASE_URL: db.shadowUrl } : {}), BOLLALABZ_REPORTS_DIR: reportsDir, EMBEDDED_PG_DIR: path.join(reportsDir, "no-embedded-server") }, marker);
+      const run = await npmRun(row.script, row.args, { ...(db ? { DATABASE_URL: db.url, ROOT_DATABASE_URL: db.rootUrl, SHADOW_DATABASE_URL: db.shadowUrl } : {}), BOLLALABZ_REPORTS_DIR: reportsDir, EMBEDDED_PG_DIR: path.join(reportsDir, "no-embedded-server"), BOLLALABZ_TEMP_PREFIX: suiteTempPrefix("command") }, marker);
       expect(run.code, run.out).toBe(row.exit ?? 0);
       for (const pattern of row.prints) expect(run.out).toMatch(pattern);
       expect(run.out).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);

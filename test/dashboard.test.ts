@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseHealthServerSettings } from "../src/health/health-options.ts";
 import { barChart, lineChart, meter } from "../src/dashboard/charts.ts";
 import { escapeHtml, html } from "../src/dashboard/html.ts";
-import { DASHBOARD_CSP, SESSION_COOKIE } from "../src/dashboard/plugin.ts";
+import { DASHBOARD_CSP, SESSION_COOKIE, SIGN_IN_COOKIE } from "../src/dashboard/plugin.ts";
 import { SessionStore, SignInThrottle, SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_MS } from "../src/dashboard/sessions.ts";
 import { latestVerifyReport } from "../src/dashboard/verify-report.ts";
 import { buildHealthApp } from "../src/health/server.ts";
@@ -22,9 +22,9 @@ import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 const TOKEN = "dashboard-token-0123456789abcdef";
 const HOSTILE = `<img src=x onerror=alert(1)>`;
 
-function cookieFrom(res: LightMyRequestResponse): string {
+function cookieFrom(res: LightMyRequestResponse, name = SESSION_COOKIE): string {
   const header = res.headers["set-cookie"];
-  const line = (Array.isArray(header) ? header : [header]).find((h) => h?.startsWith(`${SESSION_COOKIE}=`));
+  const line = (Array.isArray(header) ? header : [header]).find((h) => h?.startsWith(`${name}=`));
   if (!line) throw new Error(`no session cookie in ${JSON.stringify(header)}`);
   return line.split(";")[0]!;
 }
@@ -37,6 +37,13 @@ function csrfFrom(body: string): string {
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
+
+/** POST /dashboard/login as the browser does: GET the form first, send its CSRF token with its cookie. */
+async function postSignIn(app: FastifyInstance, token: string, options: { remoteAddress?: string } = {}): Promise<LightMyRequestResponse> {
+  const page = await app.inject({ url: "/dashboard/login", ...options });
+  const cookie = cookieFrom(page, SIGN_IN_COOKIE);
+  return app.inject({ method: "POST", url: "/dashboard/login", headers: { ...FORM, cookie }, payload: form({ token, csrf: csrfFrom(page.body) }), ...options });
+}
 
 describe("dashboard building blocks", () => {
   it("html`` escapes every interpolated string, nested lists too, and passes SafeHtml through", () => {
@@ -150,7 +157,7 @@ describe("dashboard over HTTP", () => {
   });
 
   async function signIn(): Promise<string> {
-    const res = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }) });
+    const res = await postSignIn(app, TOKEN);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe("/dashboard");
     return cookieFrom(res);
@@ -173,7 +180,7 @@ describe("dashboard over HTTP", () => {
 
   it("refuses a wrong or empty token with 401 and no cookie", async () => {
     for (const token of ["wrong-token-0123456789abcdef", ""]) {
-      const res = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token }) });
+      const res = await postSignIn(app, token);
       expect(res.statusCode).toBe(401);
       expect(res.headers["set-cookie"]).toBeUndefined();
       expect(res.body).toMatch(/not valid|Enter the API token/);
@@ -183,7 +190,7 @@ describe("dashboard over HTTP", () => {
   it("after too many wrong tokens an address gets 429 with Retry-After, even for the right token", async () => {
     const { app: throttled } = await buildHealthApp({ database, token: TOKEN, reportsDir });
     try {
-      const attempt = (token: string) => throttled.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token }), remoteAddress: "10.9.8.7" });
+      const attempt = (token: string) => postSignIn(throttled, token, { remoteAddress: "10.9.8.7" });
       for (let i = 0; i < SIGN_IN_FAILURES_MAX; i++) expect((await attempt("wrong-token-0123456789abcdef")).statusCode).toBe(401);
       const refused = await attempt(TOKEN);
       expect(refused.statusCode).toBe(429);
@@ -191,14 +198,14 @@ describe("dashboard over HTTP", () => {
       expect(refused.body).toContain("Too many failed sign-ins");
       expect(refused.headers["set-cookie"]).toBeUndefined();
       // Another address is not affected.
-      expect((await throttled.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }), remoteAddress: "10.9.8.6" })).statusCode).toBe(303);
+      expect((await postSignIn(throttled, TOKEN, { remoteAddress: "10.9.8.6" })).statusCode).toBe(303);
     } finally {
       await throttled.close();
     }
   });
 
   it("exchanges the token for an HttpOnly SameSite=Strict cookie that does not contain the token", async () => {
-    const res = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }) });
+    const res = await postSignIn(app, TOKEN);
     const header = String(res.headers["set-cookie"]);
     expect(header).toMatch(/HttpOnly/);
     expect(header).toMatch(/SameSite=Strict/);
@@ -264,7 +271,7 @@ describe("dashboard over HTTP", () => {
 
     const { app: allowing } = await buildHealthApp({ database, token: TOKEN, reportsDir, allowCancel: true });
     try {
-      const login = await allowing.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: TOKEN }) });
+      const login = await postSignIn(allowing, TOKEN);
       const c2 = cookieFrom(login);
       const page = await allowing.inject({ url: "/dashboard/activity", headers: { cookie: c2 } });
       expect(page.body).toContain("Every action is logged");
@@ -296,7 +303,7 @@ describe("dashboard over HTTP", () => {
     const wrongType = await app.inject({ method: "POST", url: "/dashboard/login", headers: { "content-type": "text/csv" }, payload: "token" });
     expect(wrongType.statusCode).toBe(415);
     expect(wrongType.body).toContain("application/x-www-form-urlencoded");
-    const huge = await app.inject({ method: "POST", url: "/dashboard/login", headers: FORM, payload: form({ token: "x".repeat(20_000) }) });
+    const huge = await postSignIn(app, "x".repeat(20_000));
     expect(huge.statusCode).toBe(413);
     const broken = await app.inject({ method: "POST", url: "/dashboard/login", headers: { "content-type": "application/json" }, payload: "{" });
     expect(broken.statusCode).toBe(400);

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/base/errors.ts";
@@ -9,23 +8,13 @@ import { POOL_DEFAULTS, type PoolSettings } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { createDatabase as createTestDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { memoryStream } from "./support/memory-log.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const SECRET = "+1-555-0142-NEVER-LOG-ME";
 
 function pool(db: TestDatabase, overrides: Partial<PoolSettings> = {}): Database {
   return createDatabase({ ...POOL_DEFAULTS, applicationName: `healthtest-${process.pid}`, ...overrides, target: db }, { logger: { warn() {}, error() {} } });
-}
-
-function memoryStream() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 describe("coalesce (single-flight probes)", () => {
@@ -132,7 +121,7 @@ describe("health API", () => {
       expect(await entries(db.name)).toBe(1);
       expect(database.getQueryStats().totalQueries).toBeGreaterThan(0);
 
-      const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+      const res = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ reset: true, pgStatStatements: { reset: true, scope: `database "${db.name}" only` } });
       expect(database.getQueryStats().totalQueries).toBe(0);
@@ -220,7 +209,7 @@ describe("health API", () => {
       const res = await bareApp.inject({ url: "/api/v1/health/database/slow-queries" });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ error: "pg_stat_statements unavailable", step: "created", fix: expect.stringMatching(/CREATE EXTENSION pg_stat_statements/) });
-      const reset = await bareApp.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+      const reset = await bareApp.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
       expect(reset.statusCode).toBe(200);
       expect(reset.json()).toMatchObject({ reset: true, pgStatStatements: { reset: false, reason: expect.any(String) } });
     } finally {

@@ -2,7 +2,6 @@
 // behind the token, cancel/terminate allowed or refused (and logged without
 // secrets), clear 4xx for bad input, the danger checks, slow queries over a
 // window and space growth.
-import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseHealthServerSettings } from "../src/health/health-options.ts";
@@ -13,21 +12,11 @@ import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 import { testSessions } from "./support/sessions.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { memoryStream } from "./support/memory-log.ts";
 
 const TOKEN = "observe-token-0123456789abcdef";
 const SECRET = "+1-555-0177-NEVER-LOG";
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-function memoryStream() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 describe("HEALTH_API_ALLOW_CANCEL and the monitor settings", () => {
   it("default off; true/false words accepted; anything else is named", () => {

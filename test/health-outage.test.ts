@@ -58,7 +58,7 @@ describe("database down, then back", () => {
     expect(detail.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
     // A reset that cannot reach the database resets nothing and says so.
     const sinceBefore = database.getQueryStats().since;
-    const reset = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    const reset = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
     expect(reset.statusCode).toBe(503);
     expect(reset.json()).toMatchObject({ status: "unavailable", error: { code: expect.any(String) } });
     expect(database.getQueryStats().since).toBe(sinceBefore);
@@ -68,7 +68,7 @@ describe("database down, then back", () => {
 
     await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
     await waitFor(async () => (await health()).res.statusCode, (status) => status === 200, "health to answer 200 after the restart", 30_000);
-    const resetBack = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats" });
+    const resetBack = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
     expect(resetBack.statusCode).toBe(200);
     expect(resetBack.json()).toMatchObject({ reset: true });
     expect((await app.inject({ url: "/api/v1/health/database" })).statusCode).toBe(200);

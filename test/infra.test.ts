@@ -135,7 +135,7 @@ describe("the database objects", () => {
   it("extensions, role, database and grants all use the postgresql provider", () => {
     const pgResources = registered.filter((r) => r.type.startsWith("postgresql:"));
     expect(new Set(pgResources.map((r) => r.type))).toEqual(
-      new Set(["postgresql:index/role:Role", "postgresql:index/database:Database", "postgresql:index/extension:Extension", "postgresql:index/defaultPrivileges:DefaultPrivileges", "postgresql:index/grant:Grant"]),
+      new Set(["postgresql:index/role:Role", "postgresql:index/database:Database", "postgresql:index/extension:Extension", "postgresql:index/defaultPrivileges:DefaultPrivileges", "postgresql:index/grant:Grant", "postgresql:index/grantRole:GrantRole"]),
     );
     for (const r of pgResources) expect(r.provider, r.name).toMatch(/[:$]pulumi:providers:postgresql::/);
     expect(ofType("postgresql:index/extension:Extension").map((e) => e.inputs.name).sort()).toEqual(["pg_stat_statements", "pg_trgm"]);
@@ -143,7 +143,7 @@ describe("the database objects", () => {
   });
 
   it("the app role logs in, is not superuser, and its connection limit follows the pool size", () => {
-    const role = one("postgresql:index/role:Role").inputs;
+    const role = ofType("postgresql:index/role:Role").find((r) => r.inputs.name === "bollalabz_app")!.inputs;
     expect(role).toMatchObject({ name: "bollalabz_app", login: true, superuser: false, createRole: false, createDatabase: false });
     expect(secretValue(role.password)).toBe(APP_PASSWORD);
     expect(role.connectionLimit).toBe(APP_ROLE_CONNECTION_LIMIT);
@@ -158,6 +158,15 @@ describe("the database objects", () => {
         expect.objectContaining({ objectType: "sequence", owner: "postgres", role: "bollalabz_app", privileges: ["USAGE", "SELECT"] }),
       ]),
     );
+  });
+  it("verify's reader role: no login, no superuser, no replication; pg_read_all_stats, SELECT on the tables now and later, enterable by the app role", () => {
+    const reader = ofType("postgresql:index/role:Role").find((r) => r.inputs.name === "bollalabz_verify")!.inputs;
+    expect(reader).toMatchObject({ login: false, superuser: false, replication: false, createRole: false, createDatabase: false, bypassRowLevelSecurity: false, roles: ["pg_read_all_stats"] });
+    expect(reader.password).toBeUndefined();
+    const forReader = (type: string) => ofType(type).map((r) => r.inputs).filter((i) => i.role === "bollalabz_verify");
+    expect(forReader("postgresql:index/defaultPrivileges:DefaultPrivileges")).toEqual([expect.objectContaining({ database: "bollalabz", schema: "public", owner: "postgres", objectType: "table", privileges: ["SELECT"] })]);
+    expect(forReader("postgresql:index/grant:Grant")).toEqual([expect.objectContaining({ database: "bollalabz", schema: "public", objectType: "table", privileges: ["SELECT"] })]);
+    expect(ofType("postgresql:index/grantRole:GrantRole").map((g) => g.inputs)).toEqual([expect.objectContaining({ role: "bollalabz_app", grantRole: "bollalabz_verify" })]);
   });
 });
 

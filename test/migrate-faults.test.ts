@@ -5,7 +5,7 @@
 // database that was never migrated. Every one ends with one clear message and
 // a documented exit code, never a stack trace.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -89,6 +89,30 @@ function startMigrate(url: string): { child: ChildProcess; done: Promise<{ code:
   return { child, done };
 }
 
+/**
+ * The migrate run ended as one whose server went away mid-build of `index` (the first migration):
+ * exit 3 naming it, and the report written with what was done and no after-figures.
+ */
+async function expectWentAwayWithReport(done: ReturnType<typeof startMigrate>["done"], index: string): Promise<void> {
+  const result = await done;
+  expect(result.code, result.stderr).toBe(EXIT.unreachable);
+  expect(looksLikeCleanError(result.stderr)).toBe(true);
+  expect(result.stderr).toContain(`index ${index}`);
+  expect(result.stderr).toMatch(/server went away/);
+  const reportFile = /report: (\S+\.json)/.exec(result.stdout)?.[1];
+  expect(reportFile, result.stdout).toBeDefined();
+  try {
+    const report = JSON.parse(readFileSync(reportFile!, "utf8")) as MigrationReport;
+    expect(report.status).toBe("failed");
+    expect(report.error).toMatchObject({ index, migration: migrations[0]!.file });
+    expect(report.applied.map((a) => a.index)).toEqual([index]);
+    expect(report.before.totalIndexes).toBeGreaterThan(0);
+    expect(report.after).toBeNull(); // the server went away: it is not asked again for figures
+  } finally {
+    rmSync(reportFile!, { force: true });
+  }
+}
+
 async function baseDatabase(prefix: string): Promise<TestDatabase> {
   const db = await createDatabase(prefix);
   dbs.push(db);
@@ -123,29 +147,34 @@ describe("the server dies while migrate builds an index (a throwaway server of t
 
     const blocker = await holdOldSnapshot(server.databaseUrl);
     const run = startMigrate(server.databaseUrl);
-    let reportFile: string | undefined;
     try {
       const building = await waitForCommittedBuild(seedSql);
       expect(building.index).toBe(migrations[0]!.index.name);
       process.kill(runningPid(server.dataDir)!, signal);
-      const result = await run.done;
-      expect(result.code, result.stderr).toBe(EXIT.unreachable);
-      expect(looksLikeCleanError(result.stderr)).toBe(true);
-      expect(result.stderr).toContain(`index ${building.index}`);
-      expect(result.stderr).toMatch(/server went away/);
-      reportFile = /report: (\S+\.json)/.exec(result.stdout)?.[1];
-      expect(reportFile, result.stdout).toBeDefined();
-      const report = JSON.parse(readFileSync(reportFile!, "utf8")) as MigrationReport;
-      expect(report.status).toBe("failed");
-      expect(report.error).toMatchObject({ index: building.index, migration: migrations[0]!.file });
-      expect(report.applied.map((a) => a.index)).toEqual([building.index]);
-      expect(report.before.totalIndexes).toBeGreaterThan(0);
-      expect(report.after).toBeNull(); // the server was gone: no figures, but the report
+      await expectWentAwayWithReport(run.done, building.index);
     } finally {
       run.child.kill("SIGKILL");
       await blocker.abandon();
       await seedSql.end({ timeout: 0 }).catch(() => {});
-      if (reportFile && existsSync(reportFile)) rmSync(reportFile);
+    }
+  }, 240_000);
+});
+
+describe("the build's backend is terminated while the server stays up", () => {
+  // Without the race of a dying server: the figures could be read now, but a
+  // migration that lost its server is final, so the report is the same as when
+  // the server died (it must not depend on which backend the postmaster signals first).
+  it("exit 3 naming the index; the report has no after-figures, the same as when the server dies", async () => {
+    const db = await baseDatabase("migrate_terminated");
+    const blocker = await holdOldSnapshot(db.url);
+    const run = startMigrate(db.url);
+    try {
+      const building = await waitForCommittedBuild(db.sql);
+      await db.sql`SELECT pg_terminate_backend(${building.pid})`;
+      await expectWentAwayWithReport(run.done, building.index);
+    } finally {
+      run.child.kill("SIGKILL");
+      await blocker.release();
     }
   }, 240_000);
 });

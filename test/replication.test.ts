@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
 import { checkPerformanceIndexes } from "../src/verify/replicas.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
@@ -131,21 +131,34 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
   });
 
   it("maintenance: an index scanned only on the standby is not reported unused once the standby's counters are merged", async () => {
-    // Scan it on the standby only: the primary's counter for it starts from zero (other tests scan it there).
-    await pair.primarySql`SELECT pg_stat_reset_single_table_counters(${INDEX}::regclass)`;
+    // An index of this test's own, scanned on the standby only. Not a shared
+    // index with its counters reset: a backend that scanned that one before the
+    // reset publishes its counts when it goes idle or exits, up to seconds
+    // later, and the primary then counts scans again. Nothing has scanned a
+    // new index, and only a query on its exact expression can use it.
+    const PROBE = "test_probe_scanned_on_standby_only";
+    onTestFinished(async () => {
+      await pair.primarySql.unsafe(`DROP INDEX IF EXISTS ${PROBE}`);
+      await pair.catchUp(120_000);
+    });
+    await pair.primarySql.unsafe(`CREATE INDEX ${PROBE} ON conversation_messages ((contact_id + 0))`);
+    await pair.catchUp(120_000);
     const session = await pair.standbySql.reserve();
     try {
+      await session`SET enable_seqscan = off`;
       const [heavy] = await session<{ id: number }[]>`SELECT contact_id AS id FROM conversation_messages GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`;
-      await session`SELECT id FROM conversation_messages WHERE contact_id = ${heavy!.id} ORDER BY created_at DESC LIMIT 50`;
+      const probe = `SELECT id FROM conversation_messages WHERE contact_id + 0 = ${Number(heavy!.id)}`;
+      expect(JSON.stringify(await session.unsafe(`EXPLAIN (FORMAT JSON) ${probe}`))).toContain(PROBE);
+      await session.unsafe(probe);
       await session`SELECT pg_stat_force_next_flush()`;
     } finally {
       session.release();
     }
     await until("the standby to count the scan", async () => {
-      const [row] = await pair.standbySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${INDEX}`;
+      const [row] = await pair.standbySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${PROBE}`;
       return row && row.scans > 0 ? row : undefined;
     });
-    const [primaryScans] = await pair.primarySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${INDEX}`;
+    const [primaryScans] = await pair.primarySql<{ scans: number }[]>`SELECT idx_scan AS scans FROM pg_stat_user_indexes WHERE indexrelname = ${PROBE}`;
     expect(primaryScans!.scans).toBe(0);
     const alone = path.join(dir, "maint-primary.json");
     const merged = path.join(dir, "maint-merged.json");
@@ -157,12 +170,12 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
 
     const a = JSON.parse(readFileSync(alone, "utf8"));
     expect(a.unused.verdict).toBe("judged");
-    expect(a.unused.indexes.map((i: { index: string }) => i.index)).toContain(INDEX);
+    expect(a.unused.indexes.map((i: { index: string }) => i.index)).toContain(PROBE);
     const b = JSON.parse(readFileSync(merged, "utf8"));
     expect(b.unused.verdict).toBe("judged");
-    expect(b.unused.indexes.map((i: { index: string }) => i.index)).not.toContain(INDEX);
+    expect(b.unused.indexes.map((i: { index: string }) => i.index)).not.toContain(PROBE);
     expect(b.unused.nodes.map((n: { node: string }) => n.node)).toEqual(["primary", "replica-1"]);
-    const entry = b.unused.usedOnReplicasOnly.find((x: { index: string }) => x.index === INDEX);
+    const entry = b.unused.usedOnReplicasOnly.find((x: { index: string }) => x.index === PROBE);
     expect(entry.scans.primary).toBe(0);
     expect(entry.scans["replica-1"]).toBeGreaterThan(0);
     expect(both.stdout).toMatch(/NOT unused — no scans on the primary, but scanned on a replica/);

@@ -7,6 +7,7 @@ import { openSql, type Sql } from "../src/db/index.ts";
 import type { CatalogEntry } from "../src/catalog/types.ts";
 import { planFacts } from "../src/catalog/plan-signature.ts";
 import { analyzeStability, SEARCH_SAMPLE_FIX } from "../src/catalog/plan-stability.ts";
+import { VERIFY_READER_ROLE } from "../src/db/verify-reader-role.ts";
 import { runCatalog } from "../src/verify/run-catalog.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 
@@ -112,6 +113,8 @@ describe("verify finds a generic-plan trap on real plans", () => {
     const role = `verify_reader_${process.pid}`;
     await sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw'`);
     await sql.unsafe(`GRANT SELECT ON skewed TO ${role}`);
+    // It may enter verify's reader role (the catalog runs as that), but owns nothing to ANALYZE.
+    await sql.unsafe(`GRANT ${VERIFY_READER_ROLE} TO ${role}`);
     const url = new URL(db.url);
     url.username = role;
     url.password = "reader-pw";

@@ -163,7 +163,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
     const selection = await selectWorkload(sql, options.filter ?? {});
     statements = selection.statements;
     leftOut = selection.leftOut;
-    workload = `pg_stat_statements, top ${statements.length} by total time (left out: ${leftOut.own} of the project's own, ${leftOut.notIndexable} utility/insert-only, ${leftOut.excluded} by --exclude)`;
+    workload = `pg_stat_statements, top ${statements.length} by total time (left out: ${leftOut.own} of the project's own, ${leftOut.notIndexable} utility/insert-only, ${leftOut.sideEffects} calling a function with side effects, ${leftOut.excluded} by --exclude)`;
   }
   log(`advise: ${statements.length} statement(s) from ${workload}`);
   const schema = await readSchema(sql);

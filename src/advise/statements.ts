@@ -2,6 +2,7 @@
 // total execution time (this database only), or the verification catalog.
 // The project's own monitoring and migration statements are left out: an
 // index suggested for a catalog query over pg_class helps nobody.
+import { disallowedCalls } from "../catalog/read-only-sql.ts";
 import type { Sql } from "../db/index.ts";
 import { markOwn, OWN_STATEMENT_MARK } from "../db/own-statements.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
@@ -65,7 +66,7 @@ export function isOwnStatement(query: string): boolean {
 export interface WorkloadSelection {
   readonly statements: WorkloadStatement[];
   /** Statements pg_stat_statements holds that were left out, by reason. */
-  readonly leftOut: { readonly own: number; readonly notIndexable: number; readonly excluded: number };
+  readonly leftOut: { readonly own: number; readonly notIndexable: number; readonly sideEffects: number; readonly excluded: number };
 }
 
 interface StatRow {
@@ -99,7 +100,7 @@ export async function selectWorkload(sql: Sql, filter: StatementFilter = {}): Pr
     HAVING sum(calls) >= ${minCalls} AND sum(total_exec_time) >= ${minTotalMs}
     ORDER BY sum(total_exec_time) DESC, min(queryid)`;
   const out: WorkloadStatement[] = [];
-  const leftOut = { own: 0, notIndexable: 0, excluded: 0 };
+  const leftOut = { own: 0, notIndexable: 0, sideEffects: 0, excluded: 0 };
   for (const r of rows) {
     if (out.length >= limit) break;
     if (isOwnStatement(r.query)) {
@@ -108,6 +109,11 @@ export async function selectWorkload(sql: Sql, filter: StatementFilter = {}): Pr
     }
     if (!isIndexableStatement(r.query)) {
       leftOut.notIndexable++;
+      continue;
+    }
+    // Advise re-runs these with EXPLAIN ANALYZE: never one that calls a function with side effects (src/catalog/read-only-sql.ts).
+    if (disallowedCalls(r.query).length > 0) {
+      leftOut.sideEffects++;
       continue;
     }
     if (filter.exclude?.test(r.query)) {

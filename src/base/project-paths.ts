@@ -1,4 +1,6 @@
 // Paths every command agrees on.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,3 +20,12 @@ export const REPORTS_DIR = path.resolve(process.env.BOLLALABZ_REPORTS_DIR || pat
 export const MIGRATIONS_DIR = path.resolve(process.env.BOLLALABZ_MIGRATIONS_DIR || path.join(PROJECT_ROOT, "migrations"));
 /** Indexes `npm run advise -- --write` committed (index data beside src/indexes/performance-indexes.ts); BOLLALABZ_ADVISED_INDEXES overrides. */
 export const ADVISED_INDEXES_FILE = path.resolve(process.env.BOLLALABZ_ADVISED_INDEXES || path.join(PROJECT_ROOT, "src", "indexes", "advised-indexes.json"));
+
+/**
+ * A fresh temp folder for a command's throwaway server. BOLLALABZ_TEMP_PREFIX
+ * replaces the start of its name: the test suite names them after its own
+ * process, so its sweeper stops what a killed run left running in them.
+ */
+export function makeTempFolder(kind: string, env: NodeJS.ProcessEnv = process.env): string {
+  return mkdtempSync(`${env.BOLLALABZ_TEMP_PREFIX || path.join(tmpdir(), "bollalabz-db-")}${kind}-`);
+}

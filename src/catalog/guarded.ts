@@ -1,58 +1,38 @@
 // The read-only guard: every catalog statement (the query and its parameter
 // pickers) runs through these functions, and nothing else in verify sends
 // catalog text to the server. The guard is not a setting, so no catalog entry
-// can switch it off:
+// can switch it off. Its layers, each holding on its own:
 //
-// 1. Single statement, query kind: the text must be one SELECT / WITH /
-//    VALUES / TABLE statement (checked here at run time, and by
-//    validateCatalog when a file is loaded). `SET ...`, `COMMIT`, `RESET`,
-//    `COPY ... TO PROGRAM` and friends never reach the server.
+// 1. Static (src/catalog/read-only-sql.ts): PostgreSQL's own parser checks
+//    the text is ONE SELECT / WITH / VALUES / TABLE that writes and locks
+//    nothing and calls only read-only built-ins (checked by validateCatalog
+//    when a catalog is loaded, and here before each statement is sent).
 // 2. Extended protocol (`simple: false`): the server itself refuses a second
 //    statement in the text (42601), whatever our parsing thinks.
-// 3. Inside a READ ONLY transaction that verify opens and always ROLLS BACK:
-//    a data-modifying CTE fails with 25006 before it changes a row, and
-//    set_config() from inside a SELECT cannot make the transaction writable
-//    (read-write mode must be set before the first query) — any session
-//    setting it changes is rolled back with the transaction.
-//
-// Why a transaction and not a read-only role: verify runs against production
-// with the deploy's URL; creating or granting a role needs CREATEROLE there and
-// is itself a change, and a role switched to with SET ROLE can be switched
-// back by a `RESET ROLE` statement. The transaction needs no privilege and
-// holds on any server (the role would remain the stronger guard against
-// non-transactional side effects such as dblink; the statement-kind rule
-// keeps COPY TO PROGRAM out).
+// 3. A READ ONLY transaction that verify opens and always ROLLS BACK: a
+//    data-modifying CTE fails with 25006 before it changes a row, and any
+//    session setting changed from inside a SELECT is rolled back with it.
+// 4. The reader role (src/db/verify-reader-role.ts), entered with SET LOCAL
+//    ROLE at the start of that transaction: what a read transaction does not
+//    stop (signalling backends, replication slots, statistics resets, server
+//    files) needs privileges that role does not have.
 import type postgres from "postgres";
 import type { Sql } from "../db/index.ts";
 import { markOwn } from "../db/own-statements.ts";
 import type { ExplainResult } from "./explain.ts";
+import { readOnlyQueryProblems } from "./read-only-sql.ts";
+import { readerRoleProblem, VERIFY_READER_ROLE } from "../db/verify-reader-role.ts";
 
 /** A client inside one of our read-only transactions. */
 export type GuardedSql = postgres.TransactionSql<Record<string, never>> | Sql;
 
-/** Text without quoted literals, quoted identifiers and comments (for statement checks only). */
-function stripLiteralsAndComments(text: string): string {
-  return text
-    .replace(/\/\*[\s\S]*?\*\//g, " ")
-    .replace(/--[^\n]*/g, " ")
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/"(?:[^"]|"")*"/g, '""')
-    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "''");
-}
-
 /**
- * Why `text` is not a single read query (undefined when it is). Shared by
- * the catalog validation (exit 2 before anything runs) and the run-time guard.
+ * Why `text` is not a single read-only query (undefined when it is): every
+ * problem, joined. validateCatalog lists them one per line instead.
  */
 export function statementProblem(text: string): string | undefined {
-  const stripped = stripLiteralsAndComments(text).trim();
-  if (stripped === "") return "is empty";
-  if (/;\s*\S/.test(stripped)) return "must be a single statement (found ';' followed by more text)";
-  const keyword = /^[(\s]*([A-Za-z]+)/.exec(stripped)?.[1]?.toUpperCase();
-  if (!keyword || !["SELECT", "WITH", "VALUES", "TABLE"].includes(keyword)) {
-    return `must be a read query (SELECT, WITH, VALUES or TABLE), not ${keyword ?? "this"}: verify runs the catalog read-only`;
-  }
-  return undefined;
+  const problems = readOnlyQueryProblems(text);
+  return problems.length === 0 ? undefined : problems.join("; ");
 }
 
 export class CatalogStatementError extends Error {}
@@ -64,21 +44,59 @@ function assertQuery(text: string, what: string): void {
 
 const ROLLBACK = Symbol("verify read-only rollback");
 
+export interface ReadOnlyOptions {
+  /**
+   * Work of verify's own that needs the connecting role's privileges (the
+   * ANALYZE of a statistics sample), run in the transaction before it enters
+   * the reader role. Never catalog text.
+   */
+  readonly beforeReaderRole?: (tx: GuardedSql) => Promise<void>;
+}
+
 /**
- * Run `fn` inside a READ ONLY transaction that is always rolled back. `fn`'s
- * statements that are catalog text must go through runQuery/pickRow/explainPlan.
+ * Run `fn` inside a READ ONLY transaction that is always rolled back, as the
+ * reader role. `fn`'s statements that are catalog text must go through
+ * runQuery/pickRows/explainPlan.
  */
-export async function readOnly<T>(sql: Sql, fn: (tx: GuardedSql) => Promise<T>): Promise<T> {
+export async function readOnly<T>(sql: Sql, fn: (tx: GuardedSql) => Promise<T>, options: ReadOnlyOptions = {}): Promise<T> {
   let result: T | undefined;
   try {
     await sql.begin("read only", async (tx) => {
+      await options.beforeReaderRole?.(tx as GuardedSql);
+      await enterReaderRole(tx as GuardedSql, sql);
       result = await fn(tx as GuardedSql);
+      await assertStillReader(tx as GuardedSql);
       throw ROLLBACK;
     });
   } catch (error) {
     if (error !== ROLLBACK) throw error;
+  } finally {
+    // A session-level advisory lock is the one thing a read query (as any
+    // role) can leave behind after the rollback: let none outlive the
+    // transaction (verify itself takes none).
+    await sql`SELECT pg_advisory_unlock_all()`.catch(() => {});
   }
   return result as T;
+}
+
+/**
+ * A statement that called set_config('role', ...) (refused by the static
+ * layer) would have run the rest with the connecting role's rights: the role
+ * cannot stop that, so say so loudly instead of grading the entry.
+ */
+async function assertStillReader(tx: GuardedSql): Promise<void> {
+  const [{ user }] = (await tx.unsafe(`SELECT current_user AS user`)) as unknown as [{ user: string }];
+  if (user !== VERIFY_READER_ROLE) throw new CatalogStatementError(`a catalog statement left the reader role ${VERIFY_READER_ROLE} (it ran as ${user}): only set_config('role', ...) or SET ROLE can do that, and the catalog must not`);
+}
+
+/** SET LOCAL ROLE: until the transaction ends (a savepoint rolled back inside it keeps it). */
+async function enterReaderRole(tx: GuardedSql, sql: Sql): Promise<void> {
+  try {
+    await tx.unsafe(`SET LOCAL ROLE ${VERIFY_READER_ROLE}`);
+  } catch (error) {
+    // The transaction is aborted now: the user name comes from the client's options.
+    throw readerRoleProblem(error, (sql.options as { user?: string }).user ?? "the connecting role") ?? error;
+  }
 }
 
 /** One execution of a catalog query (as the app sends it: prepared or not). */

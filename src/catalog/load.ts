@@ -7,7 +7,7 @@ import YAML from "yaml";
 import { EXIT, UserError } from "../base/errors.ts";
 import { CATALOG } from "./entries.ts";
 import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./types.ts";
-import { statementProblem } from "./guarded.ts";
+import { readOnlyQueryProblems } from "./read-only-sql.ts";
 
 const KINDS: readonly QueryKind[] = ["point", "list", "search", "analytics"];
 const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "budgetBuffers", "budgetRows", "seqScanOk", "prepared", "reason"]);
@@ -54,8 +54,8 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
     if (typeof e.sql !== "string" || e.sql.trim() === "") problem("sql", `must be a non-empty SQL string, got ${describe(e.sql)}`);
     else {
       params = parameterCount(e.sql);
-      const bad = statementProblem(e.sql);
-      if (bad) problem("sql", bad);
+      // Every offence on a line of its own: the whole list in one run.
+      for (const bad of readOnlyQueryProblems(e.sql)) problem("sql", bad);
     }
     if (!e.params || typeof e.params !== "object" || Array.isArray(e.params)) problem("params", `must map variant names to parameter-picking SQL (e.g. { typical: "SELECT id FROM ..." }; { default: "SELECT" } without parameters), got ${describe(e.params)}`);
     else {
@@ -65,8 +65,7 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
         if (typeof picker !== "string" || picker.trim() === "") problem(`params.${variant}`, `must be a SQL query returning one row with ${params} column(s), got ${describe(picker)}`);
         else {
           // The same rule as for sql: pickers run in verify's read-only transaction too.
-          const bad = statementProblem(picker);
-          if (bad) problem(`params.${variant}`, bad);
+          for (const bad of readOnlyQueryProblems(picker)) problem(`params.${variant}`, bad);
         }
       }
     }

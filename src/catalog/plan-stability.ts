@@ -19,7 +19,7 @@ import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/index.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
 import type { CatalogEntry } from "./types.ts";
-import { explainPlan, readOnly, type PlanMode } from "./guarded.ts";
+import { explainPlan, readOnly, type GuardedSql, type PlanMode } from "./guarded.ts";
 import { planFacts, type PlanFacts } from "./plan-signature.ts";
 import { formatMsCell } from "../base/format.ts";
 
@@ -202,7 +202,9 @@ export async function sampleStatistics(
   for (let k = 1; k <= options.samples; k++) {
     options.onSample?.({ sample: k, total: options.samples });
     let failure: string | undefined;
-    await readOnly(sql, async (tx) => {
+    // The ANALYZE runs as the connecting role (it owns the tables), before the
+    // transaction enters the reader role; only the catalog's plans run as that.
+    const analyze = async (tx: GuardedSql) => {
       // ANALYZE of a large table can outlast the statement timeout meant for
       // catalog queries (a 300,000-row sample of a 2M-row table on a busy
       // machine): it gets its own, then the session's applies again.
@@ -213,8 +215,10 @@ export async function sampleStatistics(
         await tx.unsafe(`SELECT set_config('statement_timeout', $1, true)`, [timeout]);
       } catch (error) {
         failure = (error as Error).message;
-        return;
+        throw error;
       }
+    };
+    const explainAll = async (tx: GuardedSql) => {
       for (const item of items) {
         const modes: PlanMode[] = ["custom"];
         if (item.params.length > 0 && (item.entry.prepared ?? true)) modes.push("generic");
@@ -230,7 +234,12 @@ export async function sampleStatistics(
           }
         }
       }
-    });
+    };
+    try {
+      await readOnly(sql, explainAll, { beforeReaderRole: analyze });
+    } catch (error) {
+      if (failure === undefined) throw error;
+    }
     if (failure !== undefined) return finish(done, `sample ${k} stopped: ANALYZE failed (${failure}); ${done} sample(s) taken`);
     done++;
   }

@@ -10,8 +10,9 @@ import { formatAdviseSummary, writeAdviseReports } from "../advise/report.ts";
 import { assertCurrentMigrationEmpty, writeAcceptedMigrations } from "../advise/write.ts";
 import { seedProgressDisplay } from "../seed/cli.ts";
 import { withStatisticsTwin } from "../verify/stats-twin.ts";
+import type { CommandContext } from "./run-command.ts";
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
   const flags = parseAdviseFlags(argv);
   if (flags.help) {
     console.log(`${formatHelp(ADVISE_SPEC)}\n\n${ADVISE_EXIT_CODES}`);
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number | void> {
   // Before any build: --write with someone's work in current.sql is refused in the first second (exit 2).
   if (flags.write) assertCurrentMigrationEmpty();
   const target = await resolveDatabase({ log: (line) => console.error(line) });
+  setInterruptedState("advise interrupted: a temporary index (advise_tmp_*) it was building may be left, and the server may still be building it; the next npm run advise -- --validate drops such leftovers first; no report was written");
   const log = (line: string) => console.error(line);
   const report = flags.stats
     ? await withStatisticsTwin(target, flags.stats, "advise --stats", { yes: flags.yes, log, onSeedProgress: seedProgressDisplay("  ") }, (twin) =>

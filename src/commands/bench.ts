@@ -3,7 +3,7 @@
 // set (what `npm run bench` always ran). `--help` lists the names; `<name>
 // --help` shows that benchmark's flags. Each prints figures, never asserts.
 import { EXIT, UserError } from "../base/errors.ts";
-import type { CommandMain } from "./run-command.ts";
+import type { CommandContext, CommandMain } from "./run-command.ts";
 
 type Bench = { readonly summary: string; readonly load: () => Promise<{ main: CommandMain }> };
 
@@ -27,13 +27,13 @@ function formatBenches(): string {
   return Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(width)}  ${b.summary}`).join("\n");
 }
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], context: CommandContext): Promise<number | void> {
   const [first, ...rest] = argv;
   if (first !== undefined && !first.startsWith("-")) {
     const bench = BENCHES[first];
     if (!bench) throw new UserError(`Unknown benchmark '${first}': expected one of\n${formatBenches()}\nExample: npm run bench -- seed --help`, EXIT.usage);
-    return (await bench.load()).main(rest);
+    return (await bench.load()).main(rest, context);
   }
   if (argv.includes("--help")) console.log(`usage: npm run bench -- <name> [flags]   (no name: indexes)\n${formatBenches()}\n\nindexes:`);
-  return (await BENCHES.indexes!.load()).main(argv);
+  return (await BENCHES.indexes!.load()).main(argv, context);
 }

@@ -37,11 +37,11 @@ export function formatVerbs(): string {
 /** Run `argv[0]` with the rest of argv; an unknown verb is a usage error naming the known ones. */
 export async function runVerb(argv: readonly string[]): Promise<void> {
   const [verb, ...rest] = argv;
-  await runCommand(async () => {
+  await runCommand(async (context) => {
     const entry = verb === undefined ? undefined : VERBS[verb];
     if (!entry) {
       throw new UserError(`${verb === undefined ? "No command given" : `Unknown command '${verb}'`}: expected one of\n${formatVerbs()}\nExample: npm run verify`, EXIT.usage);
     }
-    return (await entry.load()).main(rest);
-  });
+    return (await entry.load()).main(rest, context);
+  }, verb);
 }

@@ -5,6 +5,7 @@ import { withSql } from "../db/index.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { parseAnchor, parseColumnShares, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags } from "../seed/cli.ts";
 import { seedDatabase } from "../seed/generate.ts";
+import type { CommandContext } from "./run-command.ts";
 
 const spec = {
   usage: "npm run seed --",
@@ -20,7 +21,7 @@ const spec = {
   },
 } as const;
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) return void console.log(formatHelp(spec));
   const { scale, seed } = dataSetFlags(values, 1);
@@ -30,10 +31,17 @@ export async function main(argv: string[]): Promise<number | void> {
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   return withSql(target, async (sql) => {
     console.error(`seeding ${target.display} at scale ${scale} (seed ${seed})`);
+    const loading = "seed interrupted while loading: nothing was committed (the seed is one transaction, rolled back when its connection closes); the tables keep their previous rows and indexes; run npm run seed again";
+    setInterruptedState(loading);
+    const display = seedProgressDisplay();
     const result = await seedDatabase(sql, {
       scale, seed, anchor, indexes, shares,
       replaceForeignData: Boolean(values["replace-data"]),
-      onProgress: seedProgressDisplay(),
+      onProgress: (event) => {
+        // After the COMMIT only VACUUM ANALYZE runs: the data is in.
+        if (event.kind === "vacuum-start") setInterruptedState("seed interrupted during VACUUM ANALYZE: the new data is committed; only fresh statistics may be missing (npm run maintenance -- --analyze, or autovacuum, brings them)");
+        display(event);
+      },
     });
     printSeedSummary(result);
   }, { max: 2, applicationName: "bollalabz-db seed" });

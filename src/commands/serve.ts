@@ -4,10 +4,11 @@
 import { formatHelp, parseFlags } from "../base/flags.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { ENDPOINTS, startHealthServer } from "../health/server.ts";
+import type { CommandContext } from "./run-command.ts";
 
 const spec = { usage: "npm run serve --", options: {}, help: {} } as const;
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], { setInterruptedState, onInterrupt }: CommandContext): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(`${formatHelp(spec)}\nenvironment: HOST PORT HEALTH_API_TOKEN LOG_LEVEL DATABASE_URL POOL_* SLOW_QUERY_MS VERY_SLOW_QUERY_MS (see docs/health-api.md)`);
@@ -18,10 +19,8 @@ export async function main(argv: string[]): Promise<number | void> {
   const server = await startHealthServer(process.env, { target });
   console.error(`health API on ${server.address} (database ${server.database.config.target.display}, auth ${server.settings.token ? "bearer token" : "off: loopback only"})`);
   for (const endpoint of ENDPOINTS) console.error(`  ${endpoint}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-  await server.close();
+  // Ctrl-C / SIGTERM is how serve ends: close the server (in-flight answers finish), then the one line.
+  setInterruptedState("serve stopped: the health server answered its last requests and closed its database connections; nothing else was running");
+  onInterrupt(() => server.close());
+  await new Promise<never>(() => {});
 }

@@ -18,6 +18,7 @@ import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "
 import { loadStatsFile } from "../stats/format.ts";
 import { verifyWithStatistics } from "../verify/stats-twin.ts";
 import { seedProgressDisplay } from "../seed/cli.ts";
+import type { CommandContext } from "./run-command.ts";
 
 const spec = {
   usage: "npm run verify --",
@@ -57,11 +58,11 @@ const spec = {
   },
 } as const;
 
-export async function main(argv: string[]): Promise<number | void> {
+export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
   const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(formatHelp(spec));
-    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; --stats: bad or truncated file, another schema, PostgreSQL < 18,\n            a database not marked scratch/development without --yes; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data; --stats: no MAINTAIN on the tables); 5 below --min-grade, an invalid index, or a regression against --baseline");
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; --stats: bad or truncated file, another schema, PostgreSQL < 18,\n            a database not marked scratch/development without --yes; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data, cannot enter the reader role bollalabz_verify; --stats: no MAINTAIN on the tables);\n            5 below --min-grade, an invalid index, or a regression against --baseline; 130/143 interrupted (SIGINT/SIGTERM)");
     return;
   }
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
@@ -85,6 +86,7 @@ export async function main(argv: string[]): Promise<number | void> {
   if (statsFile && replicas.length > 0) throw new UserError("--stats builds a twin on the primary; a replica cannot take restored statistics. Leave out --replica (and DATABASE_REPLICA_URLS) with --stats.");
   const maxReplicaLagSeconds = positiveNumberFlag("max-replica-lag", values["max-replica-lag"], MAX_REPLICA_LAG_SECONDS, 86_400);
 
+  setInterruptedState("verify interrupted: nothing changed on the server (the catalog runs read-only as the reader role and every transaction, the ANALYZE samples too, is rolled back) and no report was written; run npm run verify again");
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.error(`verifying ${target.display}: ${catalog.length} queries, ${runs} runs each after ${warmup} warm-up`);
   // The same run options for the primary alone and for primary + replicas.

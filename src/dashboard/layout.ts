@@ -46,10 +46,10 @@ export function page(options: PageOptions): string {
   }<h1>${options.title}</h1>${options.body}</main></body></html>`.value;
 }
 
-export function loginPage(options: { readonly error?: string; readonly status?: string }): string {
+export function loginPage(options: { readonly error?: string; readonly status?: string; readonly csrfToken: string }): string {
   return html`${head("Sign in")}<body><main class="login"><section class="card"><h1>bollalabz-db dashboard</h1>${
     options.error ? html`<p class="flash error" role="alert">${options.error}</p>` : ""
-  }${options.status ? html`<p class="flash ok" role="status">${options.status}</p>` : ""}<form method="post" action="${DASHBOARD_PREFIX}/login"><label for="token">API token (HEALTH_API_TOKEN)</label><input id="token" name="token" type="password" autocomplete="current-password" required autofocus><button type="submit">Sign in</button></form></section></main></body></html>`.value;
+  }${options.status ? html`<p class="flash ok" role="status">${options.status}</p>` : ""}<form method="post" action="${DASHBOARD_PREFIX}/login"><input type="hidden" name="csrf" value="${options.csrfToken}"><label for="token">API token (HEALTH_API_TOKEN)</label><input id="token" name="token" type="password" autocomplete="current-password" required autofocus><button type="submit">Sign in</button></form></section></main></body></html>`.value;
 }
 
 /** A 4xx/5xx page: what went wrong and where to go, never a stack trace. */

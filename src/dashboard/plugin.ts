@@ -14,6 +14,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { REPORTS_DIR } from "../base/project-paths.ts";
 import type { Database } from "../pool/create-database.ts";
 import { tokenMatches } from "../base/bearer-token.ts";
+import { clientAddress, crossSiteReason } from "../base/request-guard.ts";
 import { DASHBOARD_CSS } from "./stylesheet.ts";
 import { DASHBOARD_PAGES, DASHBOARD_PREFIX, errorPage, loginPage, page, type DashboardPagePath } from "./layout.ts";
 import type { PageContext } from "./pages/context.ts";
@@ -49,6 +50,8 @@ export interface DashboardPluginOptions {
 }
 
 export const SESSION_COOKIE = "bollalabz_dashboard";
+/** Sign-in's CSRF token before there is a session: the form carries the same value as this cookie (SameSite=Strict, so another site can neither send nor read it). */
+export const SIGN_IN_COOKIE = "bollalabz_sign_in";
 
 /**
  * No script, no frames, no plugins, no inline style: only this server's
@@ -167,20 +170,15 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   }
 
   /**
-   * POSTs: same-origin only (the Origin header, which browsers send on form
-   * posts, must name this host) and, once signed in, the session's CSRF token.
+   * POSTs: same-origin only (Origin and Sec-Fetch-Site, which browsers send
+   * on form posts, must name this origin) and the CSRF token (the session's,
+   * or the sign-in form's): a form post is a "simple" request, so the token is
+   * what another site cannot supply.
    */
   function refuseCrossOrigin(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-    const origin = request.headers.origin;
-    if (origin === undefined) return undefined;
-    let host: string | undefined;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host !== undefined && host === request.headers.host) return undefined;
-    request.log.warn({ origin }, "dashboard: cross-origin POST refused");
+    const cross = crossSiteReason(request);
+    if (cross === undefined) return undefined;
+    request.log.warn({ origin: request.headers.origin, fetchSite: request.headers["sec-fetch-site"] }, "dashboard: cross-origin POST refused");
     return sendHtml(reply, 403, errorPage(403, "Forbidden", "This form was sent from another site, so it was refused."));
   }
 
@@ -203,34 +201,62 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     return reply.type("image/svg+xml").send(body);
   });
 
+  /** The sign-in cookie's CSRF token, when the request carries a valid one. */
+  function signInCsrf(request: FastifyRequest): string | undefined {
+    const raw = request.cookies[SIGN_IN_COOKIE];
+    const unsigned = raw ? request.unsignCookie(raw) : undefined;
+    return unsigned?.valid && unsigned.value ? unsigned.value : undefined;
+  }
+
+  /** The sign-in form with its CSRF token (the cookie's, or a new one set with it). */
+  function signInForm(request: FastifyRequest, reply: FastifyReply, status: number, message: { error?: string; status?: string }) {
+    let csrf = signInCsrf(request);
+    if (csrf === undefined) {
+      csrf = randomBytes(32).toString("base64url");
+      reply.setCookie(SIGN_IN_COOKIE, csrf, { ...cookieOptions, maxAge: Math.floor(SESSION_TTL_MS / 1000) });
+    }
+    return sendHtml(reply, status, loginPage({ ...message, csrfToken: csrf }));
+  }
+
+  function signInCsrfMatches(request: FastifyRequest<{ Body: Record<string, unknown> }>): boolean {
+    const csrf = signInCsrf(request);
+    return csrf !== undefined && csrfTokenMatches({ csrfToken: csrf } as DashboardSession, request.body?.csrf);
+  }
+
   app.get<{ Querystring: { signedOut?: string } }>("/login", async (request, reply) => {
     if (!signInRequired || sessionOf(request)) return reply.redirect(DASHBOARD_PREFIX, 303);
-    return sendHtml(reply, 200, loginPage({ status: request.query.signedOut !== undefined ? "Signed out." : undefined }));
+    return signInForm(request, reply, 200, { status: request.query.signedOut !== undefined ? "Signed out." : undefined });
   });
 
   app.post<{ Body: Record<string, unknown> }>("/login", async (request, reply) => {
     const refused = refuseCrossOrigin(request, reply);
     if (refused) return refused;
     if (!signInRequired) return reply.redirect(DASHBOARD_PREFIX, 303);
-    const waitMs = throttle.retryAfterMs(request.ip);
+    const address = clientAddress(request);
+    if (!signInCsrfMatches(request)) {
+      request.log.warn({ ip: address }, "dashboard: sign-in without the form's CSRF token refused");
+      return signInForm(request, reply, 403, { error: "The sign-in form was out of date (or sent from another site). Sign in again." });
+    }
+    const waitMs = throttle.retryAfterMs(address);
     if (waitMs > 0) {
-      request.log.warn({ ip: request.ip }, "dashboard: sign-in refused (too many failed attempts)");
+      request.log.warn({ ip: address }, "dashboard: sign-in refused (too many failed attempts)");
       const seconds = Math.ceil(waitMs / 1000);
-      return sendHtml(reply.header("retry-after", String(seconds)), 429, loginPage({ error: `Too many failed sign-ins from this address. Try again in ${seconds} s.` }));
+      return signInForm(request, reply.header("retry-after", String(seconds)), 429, { error: `Too many failed sign-ins from this address. Try again in ${seconds} s.` });
     }
     const given = typeof request.body?.token === "string" ? request.body.token.trim() : "";
     // Always compare (constant time, fixed-length digests), so the answer time does not tell an empty token from a wrong one.
     const ok = tokenMatches(given, token) && given.length > 0;
     if (!ok) {
-      throttle.failed(request.ip);
-      request.log.warn({ ip: request.ip }, "dashboard: sign-in refused (wrong token)");
-      return sendHtml(reply, 401, loginPage({ error: given ? "That token is not valid." : "Enter the API token (HEALTH_API_TOKEN)." }));
+      throttle.failed(address);
+      request.log.warn({ ip: address }, "dashboard: sign-in refused (wrong token)");
+      return signInForm(request, reply, 401, { error: given ? "That token is not valid." : "Enter the API token (HEALTH_API_TOKEN)." });
     }
     const previous = sessionOf(request);
     if (previous) sessions.destroy(previous.id);
-    throttle.succeeded(request.ip);
+    throttle.succeeded(address);
+    reply.clearCookie(SIGN_IN_COOKIE, { path: DASHBOARD_PREFIX });
     startSession(reply);
-    request.log.info({ ip: request.ip }, "dashboard: signed in");
+    request.log.info({ ip: address }, "dashboard: signed in");
     return reply.redirect(DASHBOARD_PREFIX, 303);
   });
 
@@ -267,7 +293,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
       return reply.redirect(`${DASHBOARD_PREFIX}/activity`, 303);
     }
     // Who asked and what was hit; never the target's query text.
-    const audit = { action, pid, outcome: outcome.outcome, via: "dashboard", requester: { ip: request.ip, userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
+    const audit = { action, pid, outcome: outcome.outcome, via: "dashboard", requester: { ip: clientAddress(request), userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
     switch (outcome.outcome) {
       case "signalled":
         request.log.warn(audit, `backend ${pid} ${action === "cancel" ? "cancelled" : "terminated"} through the dashboard`);

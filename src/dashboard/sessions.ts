@@ -73,41 +73,5 @@ export function csrfTokenMatches(session: DashboardSession, submitted: unknown):
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Failed sign-ins allowed per address inside the window before further attempts are refused (429). */
-export const SIGN_IN_FAILURES_MAX = 10;
-export const SIGN_IN_WINDOW_MS = 5 * 60 * 1000;
-const THROTTLED_ADDRESSES_MAX = 10_000;
-
-/**
- * Guessing the token (at least 16 characters) is hopeless anyway; this keeps
- * a client that tries from filling the log at full speed. Per address, by
- * state: the failures inside the window, not a timer.
- */
-export class SignInThrottle {
-  readonly #failures = new Map<string, number[]>();
-  readonly #now: () => number;
-
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
-  }
-
-  /** Milliseconds until this address may try again; 0 when it may now. */
-  retryAfterMs(address: string): number {
-    const recent = this.#recent(address);
-    return recent.length < SIGN_IN_FAILURES_MAX ? 0 : recent[0]! + SIGN_IN_WINDOW_MS - this.#now();
-  }
-
-  failed(address: string): void {
-    if (!this.#failures.has(address) && this.#failures.size >= THROTTLED_ADDRESSES_MAX) this.#failures.delete(this.#failures.keys().next().value!);
-    this.#failures.set(address, [...this.#recent(address), this.#now()]);
-  }
-
-  succeeded(address: string): void {
-    this.#failures.delete(address);
-  }
-
-  #recent(address: string): number[] {
-    const since = this.#now() - SIGN_IN_WINDOW_MS;
-    return (this.#failures.get(address) ?? []).filter((t) => t > since);
-  }
-}
+// The throttle of token guesses (sign-in and bearer) lives with the token check.
+export { SignInThrottle, SIGN_IN_FAILURES_MAX, SIGN_IN_WINDOW_MS } from "../base/bearer-token.ts";

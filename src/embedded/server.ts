@@ -23,6 +23,7 @@ import { readState, stateFile, writeState, type EmbeddedReplicaState, type Embed
 
 export { readState, stateFile, writeState, type EmbeddedReplicaState, type EmbeddedState } from "./state.ts";
 import type { Sql } from "../db/index.ts";
+import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const DEFAULT_DATABASE = "bollalabz";
@@ -268,6 +269,15 @@ async function ensureDatabases(server: EmbeddedServer): Promise<void> {
     }
   } finally {
     await sql.end({ timeout: 5 });
+  }
+  // The role verify runs catalog SQL as (src/db/verify-reader-role.ts): created
+  // on the cluster, SELECT granted in the app database (default privileges
+  // cover the tables the migrations create later).
+  const app = postgres(server.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await ensureVerifyReaderRole(app as unknown as Sql);
+  } finally {
+    await app.end({ timeout: 5 });
   }
 }
 

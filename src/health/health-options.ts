@@ -1,10 +1,11 @@
 // The health server's own settings (HOST, PORT, HEALTH_API_TOKEN, LOG_LEVEL,
-// HEALTH_API_ALLOW_CANCEL, MONITOR_CAPTURE_INTERVAL_MINUTES,
+// HEALTH_API_ALLOW_CANCEL, HEALTH_API_ALLOWED_HOSTS, MONITOR_CAPTURE_INTERVAL_MINUTES,
 // MONITOR_RETENTION_DAYS), validated all at once like the pool's, plus the
 // public-bind rule.
 import net from "node:net";
 import path from "node:path";
 import type { Parsed } from "../pool/pool-options.ts";
+import { parseAllowedHosts } from "../base/request-guard.ts";
 
 export interface HealthServerSettings {
   readonly host: string;
@@ -22,6 +23,8 @@ export interface HealthServerSettings {
   readonly captureIntervalMinutes: number;
   /** Days of statement history kept (sizes: SPACE_RETENTION_DAYS). */
   readonly statementRetentionDays: number;
+  /** HEALTH_API_ALLOWED_HOSTS: Host names answered besides localhost and the address reached (e.g. a proxy's name). */
+  readonly allowedHosts: readonly string[];
 }
 
 export const HEALTH_SERVER_DEFAULTS = { host: "127.0.0.1", port: 5000, logLevel: "info", allowCancel: false, captureIntervalMinutes: 5, statementRetentionDays: 14 } as const;
@@ -84,9 +87,11 @@ export function parseHealthServerSettings(env: NodeJS.ProcessEnv = process.env):
   };
   const captureIntervalMinutes = wholeNumber("MONITOR_CAPTURE_INTERVAL_MINUTES", HEALTH_SERVER_DEFAULTS.captureIntervalMinutes, 0, 1440, "minutes between pg_stat_statements captures; 0 turns the capture off");
   const statementRetentionDays = wholeNumber("MONITOR_RETENTION_DAYS", HEALTH_SERVER_DEFAULTS.statementRetentionDays, 1, 90, "days of statement history kept");
+  const allowed = parseAllowedHosts(env.HEALTH_API_ALLOWED_HOSTS);
+  problems.push(...allowed.problems);
   // Cancel needs a token on a public bind like every other database endpoint (publicBindProblem covers it).
   if (problems.length === 0 && !isLoopback(host) && token === undefined) problems.push(publicBindProblem(host));
-  return { value: { host, port, token, logLevel, secureCookie, reportsDir, allowCancel, captureIntervalMinutes, statementRetentionDays }, problems };
+  return { value: { host, port, token, logLevel, secureCookie, reportsDir, allowCancel, captureIntervalMinutes, statementRetentionDays, allowedHosts: allowed.hosts }, problems };
 }
 
 export function publicBindProblem(host: string): string {

@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { cacheHitRatio, databaseSizeBytes } from "../checks/database-health.ts";
 import { findInvalidIndexes } from "../checks/index-health.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "../base/bearer-token.ts";
+import { requireBearer, type SignInThrottle } from "../base/bearer-token.ts";
 import { registerPostgresExporterMetrics } from "./postgres-exporter-metrics.ts";
 
 /**
@@ -23,6 +23,7 @@ import { replicationMetrics } from "./replication.ts";
 export interface MetricsPluginOptions {
   readonly database: Database;
   readonly token?: string;
+  readonly tokenThrottle?: SignInThrottle;
   /** Default 2000 ms. */
   readonly pingTimeoutMs?: number;
   /** Add Node process metrics (CPU, memory, event loop). Default true. */
@@ -105,7 +106,7 @@ export function buildMetricsRegistry(database: Database, options: { processMetri
 export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, options) => {
   const { registry, refresh, close } = buildMetricsRegistry(options.database, { processMetrics: options.processMetrics });
   app.addHook("onClose", async () => close());
-  app.get("/metrics", { onRequest: requireBearer(options.token) }, async (_request, reply) => {
+  app.get("/metrics", { onRequest: requireBearer(options.token, options.tokenThrottle) }, async (_request, reply) => {
     await refresh(options.pingTimeoutMs ?? 2_000);
     return reply.header("content-type", registry.contentType).send(await registry.metrics());
   });

@@ -11,12 +11,14 @@ import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
 import { statementWindow } from "../observe/statement-history.ts";
 import { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS } from "../observe/window.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "../base/bearer-token.ts";
+import { requireBearer, type SignInThrottle } from "../base/bearer-token.ts";
+import { clientAddress, requireSameOriginPost } from "../base/request-guard.ts";
 import { withDeadline } from "../base/deadline.ts";
 
 export interface ObserveRoutesOptions {
   readonly database: Database;
   readonly token?: string;
+  readonly tokenThrottle?: SignInThrottle;
   /** HEALTH_API_ALLOW_CANCEL: cancel/terminate answer 403 unless true. */
   readonly allowCancel?: boolean;
   /** Deadline of each answer's database work (default 5000 ms). */
@@ -30,22 +32,11 @@ function unavailable(reply: FastifyReply, error: unknown) {
   return reply.code(503).send({ status: "unavailable", error: { code: String(e.code ?? "UNKNOWN"), message: e.message ?? String(error) } });
 }
 
-/** A browser on another site may POST here (no preflight for an empty POST): refuse any cross-origin request. */
-function crossOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return false;
-  try {
-    return new URL(origin).host !== request.headers.host;
-  } catch {
-    return true;
-  }
-}
-
 export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (app, options) => {
   const { database } = options;
   const sql = database.sql;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const auth = requireBearer(options.token);
+  const auth = requireBearer(options.token, options.tokenThrottle);
 
   app.get("/health/activity", { onRequest: auth }, async (_request, reply) => {
     try {
@@ -64,9 +55,6 @@ export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (ap
         message: `Cancelling and terminating backends is turned off on this server. To allow it, start it with HEALTH_API_ALLOW_CANCEL=true.`,
       });
     }
-    if (crossOrigin(request)) {
-      return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: "Cross-origin requests may not cancel or terminate backends." });
-    }
     const raw = request.params.pid;
     const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
     if (!isValidPid(pid)) {
@@ -79,7 +67,7 @@ export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (ap
       return unavailable(reply, error);
     }
     // Who asked and what was hit; never the target's query text, never the token.
-    const audit = { action, pid, outcome: outcome.outcome, requester: { ip: request.ip, userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
+    const audit = { action, pid, outcome: outcome.outcome, requester: { ip: clientAddress(request), userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
     switch (outcome.outcome) {
       case "signalled":
         request.log.warn(audit, `backend ${pid} ${action === "cancel" ? "cancelled" : "terminated"} through the health API`);
@@ -93,8 +81,9 @@ export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (ap
         return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No session with pid ${pid} on this server (it may have ended). GET .../health/activity lists the current ones.` });
     }
   };
-  app.post<{ Params: { pid: string } }>("/health/activity/:pid/cancel", { onRequest: auth }, control("cancel"));
-  app.post<{ Params: { pid: string } }>("/health/activity/:pid/terminate", { onRequest: auth }, control("terminate"));
+  // Same origin and a preflighted request (src/base/request-guard.ts), before anything else.
+  app.post<{ Params: { pid: string } }>("/health/activity/:pid/cancel", { onRequest: [auth, requireSameOriginPost] }, control("cancel"));
+  app.post<{ Params: { pid: string } }>("/health/activity/:pid/terminate", { onRequest: [auth, requireSameOriginPost] }, control("terminate"));
 
   app.get("/health/danger", { onRequest: auth }, async (_request, reply) => {
     try {

@@ -12,7 +12,8 @@ import { checkPgStatStatements } from "../checks/pg-stat-statements.ts";
 import { resetStatementStats, topStatements } from "../checks/query-stats.ts";
 import { PROJECT_ROOT } from "../base/project-paths.ts";
 import type { Database } from "../pool/create-database.ts";
-import { requireBearer } from "../base/bearer-token.ts";
+import { requireBearer, SignInThrottle } from "../base/bearer-token.ts";
+import { requireSameOriginPost } from "../base/request-guard.ts";
 import { observeRoutes, slowQueriesOverWindow } from "./observe-routes.ts";
 import { replicationRoutes } from "./replication.ts";
 import { withDeadline } from "../base/deadline.ts";
@@ -29,6 +30,8 @@ export interface HealthPluginOptions {
   readonly detailTimeoutMs?: number;
   /** HEALTH_API_ALLOW_CANCEL: POST /health/activity/:pid/cancel|terminate answer 403 unless true. */
   readonly allowCancel?: boolean;
+  /** Wrong-token counts per client address (buildHealthApp shares one with the dashboard's sign-in). */
+  readonly tokenThrottle?: SignInThrottle;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -69,13 +72,16 @@ function unavailable(reply: FastifyReply, error: unknown) {
   return reply.code(503).send({ status: "unavailable", error: { code: String(e.code ?? "UNKNOWN"), message: e.message ?? String(error) } });
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 413: "Payload Too Large", 415: "Unsupported Media Type" };
+
 export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app, options) => {
   const { database } = options;
   const sql = database.sql;
   const version = options.version ?? PACKAGE_VERSION;
   const pingTimeoutMs = options.pingTimeoutMs ?? 2_000;
   const detailTimeoutMs = options.detailTimeoutMs ?? 5_000;
-  const auth = requireBearer(options.token);
+  const tokenThrottle = options.tokenThrottle ?? new SignInThrottle();
+  const auth = requireBearer(options.token, tokenThrottle);
   const probe = coalesce(() => database.ping(pingTimeoutMs));
   const figures = coalesce(() =>
     withDeadline(
@@ -87,8 +93,12 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
 
   // Errors never carry query parameters into logs or answers: log code + message only.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation || error.statusCode === 400) {
-      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: error.message });
+    // The client's mistake (a bad query string, an unsupported media type 415,
+    // a malformed or too-large body 400/413): its status, logged at info.
+    const status = error.validation ? 400 : error.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      request.log.info({ code: error.code, statusCode: status }, `request refused: ${error.message}`);
+      return reply.code(status).send({ statusCode: status, error: STATUS_TEXT[status] ?? "Bad Request", message: error.message });
     }
     request.log.error({ code: error.code, err: { type: error.name, message: error.message } }, "health route failed");
     return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "The health check failed unexpectedly; see the server log." });
@@ -162,9 +172,9 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
     }
   });
 
-  await app.register(replicationRoutes, { database, token: options.token, timeoutMs: detailTimeoutMs });
+  await app.register(replicationRoutes, { database, token: options.token, tokenThrottle, timeoutMs: detailTimeoutMs });
 
-  app.post("/health/database/reset-stats", { onRequest: auth }, async (_request, reply) => {
+  app.post("/health/database/reset-stats", { onRequest: [auth, requireSameOriginPost] }, async (_request, reply) => {
     let pgStatStatements: { reset: boolean; reason?: string };
     try {
       // Answers { reset: false, reason } when pg_stat_statements is missing or not allowed;
@@ -178,7 +188,7 @@ export const healthPlugin: FastifyPluginAsync<HealthPluginOptions> = async (app,
     return reply.send({ reset: true, monitor: { since: database.getQueryStats().since }, pgStatStatements });
   });
 
-  await app.register(observeRoutes, { database, token: options.token, allowCancel: options.allowCancel, timeoutMs: detailTimeoutMs });
+  await app.register(observeRoutes, { database, token: options.token, tokenThrottle, allowCancel: options.allowCancel, timeoutMs: detailTimeoutMs });
 
   app.get<{ Querystring: { limit: number; since?: string } }>(
     "/health/database/slow-queries",

@@ -9,19 +9,20 @@ import type { FastifyPluginAsync } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import type { Database } from "../pool/create-database.ts";
 import { replicationHealth } from "../replication/health.ts";
-import { requireBearer } from "../base/bearer-token.ts";
+import { requireBearer, type SignInThrottle } from "../base/bearer-token.ts";
 import { withDeadline } from "../base/deadline.ts";
 
 export interface ReplicationRoutesOptions {
   readonly database: Database;
   readonly token?: string;
+  readonly tokenThrottle?: SignInThrottle;
   /** Deadline of the figures (default 5000 ms), then 503. */
   readonly timeoutMs?: number;
 }
 
 /** GET /health/replication, registered by healthPlugin under its prefix. */
 export const replicationRoutes: FastifyPluginAsync<ReplicationRoutesOptions> = async (app, options) => {
-  app.get("/health/replication", { onRequest: requireBearer(options.token) }, async (_request, reply) => {
+  app.get("/health/replication", { onRequest: requireBearer(options.token, options.tokenThrottle) }, async (_request, reply) => {
     try {
       const health = await withDeadline(replicationHealth(options.database.sql), options.timeoutMs ?? 5_000, "the replication figures");
       return reply.send({ ...health, timestamp: new Date().toISOString() });

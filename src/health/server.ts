@@ -11,6 +11,8 @@ import { dashboardPlugin } from "../dashboard/plugin.ts";
 import { metricsPlugin } from "./metrics.ts";
 import { healthPlugin, PACKAGE_VERSION } from "./plugin.ts";
 import { probesPlugin } from "./probes.ts";
+import { SignInThrottle } from "../base/bearer-token.ts";
+import { requireKnownHost } from "../base/request-guard.ts";
 import { startCaptureSchedule, type CaptureSchedule } from "../observe/capture.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -73,16 +75,29 @@ export interface BuildOptions {
   readonly secureCookie?: boolean;
   /** Where the dashboard reads verify reports (default reports/). */
   readonly reportsDir?: string;
+  /** HEALTH_API_ALLOWED_HOSTS: Host names (optionally with port) answered besides localhost, 127.0.0.1, [::1] and the address reached. */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** The app, not listening yet (tests use app.inject or listen themselves). */
 export async function buildHealthApp(options: BuildOptions): Promise<{ app: FastifyInstance; database: Database }> {
   const app = Fastify({ logger: options.logger ?? false, return503OnClosing: true });
   const database = typeof options.database === "function" ? options.database(app.log) : options.database;
-  await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, pingTimeoutMs: options.pingTimeoutMs, allowCancel: options.allowCancel });
+  // DNS rebinding: a Host that is not this server's gets 421 before any route runs.
+  app.addHook("onRequest", requireKnownHost(options.allowedHosts ?? []));
+  // The state-changing API routes take a JSON body; `-d '{}'` and no body at all both mean "no options".
+  const json = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = String(body);
+    if (text === "") return done(null, {});
+    json(request, text, done);
+  });
+  // One count of wrong tokens per client address for the API's bearer routes and the dashboard's sign-in.
+  const tokenThrottle = new SignInThrottle();
+  await app.register(healthPlugin, { prefix: API_PREFIX, database, token: options.token, tokenThrottle, pingTimeoutMs: options.pingTimeoutMs, allowCancel: options.allowCancel });
   await app.register(probesPlugin, { database, pingTimeoutMs: options.pingTimeoutMs });
-  await app.register(metricsPlugin, { database, token: options.token, pingTimeoutMs: options.pingTimeoutMs });
-  await app.register(dashboardPlugin, { prefix: DASHBOARD_PREFIX, database, token: options.token, allowCancel: options.allowCancel, secureCookie: options.secureCookie, reportsDir: options.reportsDir, version: PACKAGE_VERSION });
+  await app.register(metricsPlugin, { database, token: options.token, tokenThrottle, pingTimeoutMs: options.pingTimeoutMs });
+  await app.register(dashboardPlugin, { prefix: DASHBOARD_PREFIX, database, token: options.token, signInThrottle: tokenThrottle, allowCancel: options.allowCancel, secureCookie: options.secureCookie, reportsDir: options.reportsDir, version: PACKAGE_VERSION });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No route ${request.method} ${pathOnly(request.url)}.`, endpoints: ENDPOINTS }),
   );
@@ -123,6 +138,7 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
     reportsDir: settings.reportsDir,
     logger: loggerOptions(settings.logLevel, options.logStream),
     allowCancel: settings.allowCancel,
+    allowedHosts: settings.allowedHosts,
   });
   const first = await database.ping(config.connectTimeoutSeconds * 1000 + 500);
   if (!first.ok) app.log.warn({ database: config.target.display, code: first.error?.code }, `database ${config.target.display} not reachable yet (${classifyConnectionError(first.error)?.short ?? first.error?.message}); serving 503 until it is`);

@@ -12,6 +12,7 @@ import { searchStatisticsStatements, plannerStatisticsStatements } from "../inde
 import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
+import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 import { appliedLedgerFilenames, indexStates, missingTables, snapshotDatabase, tablesLackingStatistics, type DatabaseSnapshot } from "./stats.ts";
 
 export { GRAPHILE_MIGRATE_LOCK } from "./lock.ts";
@@ -87,9 +88,19 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     // From here on the server may be gone (it died mid-build, or during the
     // ANALYZE): the report is still written, with what was done, and the
     // figures that need the server are left out.
-    const reachable = whileReachable();
+    // A migration that failed because the server went away is final: the
+    // server is not asked again. Its other backends may still answer for a
+    // moment while it shuts down (the postmaster signals them one by one), or
+    // it may be restarting after a crash, so figures read now would depend on
+    // that race; and a vanished host would hold the report for the connect timeout.
+    const reachable = whileReachable(failure?.exitCode === EXIT.unreachable ? failure : undefined);
     const touched = [...new Set(applied.flatMap((a) => (byFile.get(a.file)?.index ? [byFile.get(a.file)!.index!.table] : [])))].sort();
     const analyze = failure ? null : await analyzeBuiltTables(sql, committed, touched, reachable, log);
+    // verify's reader role (src/db/verify-reader-role.ts), after every run, also
+    // when nothing was pending: SELECT on tables this run created, and the
+    // role itself on a server that never had it. A NOTICE says what the
+    // migrating role may not do; verify then prints the grants to run.
+    if (!failure) await reachable.run(() => ensureVerifyReaderRole(sql));
     const after = await reachable.run(() => snapshotDatabase(sql));
     const states = new Map(((await reachable.run(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
     if (reachable.lost !== undefined && !failure) failure = connectionUserError(reachable.lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);
@@ -170,10 +181,10 @@ async function applyTimed(
   return { applied, failure };
 }
 
-/** Runs work while the server answers; after the first lost connection every later run is skipped (null) and `lost` holds the error. */
-function whileReachable() {
+/** Runs work while the server answers; after the first lost connection (or from the start, given `lostAlready`) every run is skipped (null) and `lost` holds the error. */
+function whileReachable(lostAlready?: unknown) {
   const state: { lost: unknown; run<T>(work: () => Promise<T>): Promise<T | null> } = {
-    lost: undefined,
+    lost: lostAlready,
     async run(work) {
       if (state.lost !== undefined) return null;
       try {

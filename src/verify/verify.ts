@@ -9,6 +9,8 @@ import { assertSchemaPresent } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
 import { BUILT_IN_CATALOG, builtInCatalog } from "../catalog/load.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
+import { readOnly } from "../catalog/guarded.ts";
+import { VERIFY_READER_ROLE } from "../db/verify-reader-role.ts";
 import { writeVerifyReports, type VerifyReport, type WrittenReports } from "./report.ts";
 import { runDatabaseChecks } from "./database-checks.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
@@ -39,7 +41,26 @@ export async function assertReadyToVerify(sql: Sql, where: string): Promise<stri
   if (empty.length === tables.length) {
     throw new UserError(`${where} has the schema but no data (every table is empty): there is nothing to measure. Run 'npm run seed' (e.g. 'npm run seed -- --scale 1') first.`, EXIT.notReady);
   }
+  await assertReaderRoleReady(sql, where, tables);
   return serverVersion;
+}
+
+/**
+ * The catalog runs as the reader role (src/db/verify-reader-role.ts): it must
+ * exist, this connection must be allowed to enter it, and it must SELECT the
+ * app's tables. Checked before anything is measured (exit 4 with the fix).
+ */
+async function assertReaderRoleReady(sql: Sql, where: string, tables: readonly string[]): Promise<void> {
+  const denied = await readOnly(sql, async (tx) => {
+    const rows = (await tx.unsafe(`SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL AND NOT has_table_privilege(t, 'SELECT')`, [tables as string[]] as never[])) as unknown as { t: string }[];
+    return rows.map((r) => r.t);
+  });
+  if (denied.length > 0) {
+    throw new UserError(
+      `${where}: verify runs catalog SQL as the role ${VERIFY_READER_ROLE}, which may not SELECT ${denied.join(", ")}. Fix: run 'npm run migrate' (it grants SELECT on the app's tables), or as the tables' owner: GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${VERIFY_READER_ROLE};`,
+      EXIT.notReady,
+    );
+  }
 }
 
 export async function verifyDatabase(sql: Sql, options: VerifyOptions): Promise<VerifyReport> {

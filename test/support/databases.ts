@@ -6,6 +6,7 @@ import { inject } from "vitest";
 import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/db/index.ts";
 import { applyMigrations } from "../../src/migrate/graphile.ts";
 import { seedDatabase, todayUtc } from "../../src/seed/generate.ts";
+import { ensureVerifyReaderRole } from "../../src/db/verify-reader-role.ts";
 
 export interface TestDatabase extends DatabaseTarget {
   readonly name: string;
@@ -35,6 +36,9 @@ export async function createDatabase(prefix: string): Promise<TestDatabase> {
   const shadowName = `${name}_shadow`;
   const target = { url, display: maskUrl(url), source: "DATABASE_URL" as const, rootUrl: inject("testRootUrl"), shadowUrl: urlFor(shadowName) };
   const sql = openSql(target, { max: 4 });
+  // What the embedded server's setup does for its app database: verify's
+  // reader role may SELECT the tables this database's schema creates later.
+  await ensureVerifyReaderRole(sql);
   return {
     ...target,
     name,

@@ -20,6 +20,11 @@ export function suiteServerDir(kind: string): string {
   return mkdtempSync(path.join(tmpdir(), `${SUITE_PREFIX}${process.pid}-${kind}-`));
 }
 
+/** BOLLALABZ_TEMP_PREFIX for a command a test runs: its throwaway servers are then this process's, and swept. */
+export function suiteTempPrefix(kind: string): string {
+  return path.join(tmpdir(), `${SUITE_PREFIX}${process.pid}-${kind}-`);
+}
+
 /**
  * Is the process alive? EPERM means it exists but belongs to another user (another engineer's
  * run on a shared machine): alive, hands off. Only ESRCH means gone.

@@ -2,11 +2,10 @@
 // after the database comes back: a throwaway embedded server is stopped for
 // --down seconds while the health app is probed, then started again; prints
 // the time from "accepting connections" to the first 200, per round.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { formatHelp, parseFlags } from "../../base/flags.ts";
 import { UserError } from "../../base/errors.ts";
+import { makeTempFolder } from "../../base/project-paths.ts";
 import { measureHealthRecovery } from "../../bench/health-recovery.ts";
 import { destroyEmbedded, findFreePort, startEmbedded, stopEmbedded } from "../../embedded/server.ts";
 import { buildHealthApp } from "../../health/server.ts";
@@ -25,7 +24,7 @@ export async function main(argv: string[]): Promise<number | void> {
   const rounds = Number(values.rounds ?? 3);
   const down = Number(values.down ?? 5);
   if (!(Number.isInteger(rounds) && rounds >= 1) || !(down > 0)) throw new UserError(`--rounds must be a whole number >= 1 and --down a number of seconds > 0 (got ${values.rounds}, ${values.down})`);
-  const baseDir = mkdtempSync(path.join(tmpdir(), "bollalabz-db-health-recovery-"));
+  const baseDir = makeTempFolder("health-recovery");
   try {
     const port = await findFreePort();
     const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
