@@ -64,7 +64,7 @@ describe.each(MATRIX)("PostgreSQL $major from npm, $settings settings", ({ major
     // from the plan checks); the grade still needs a mean under 100 ms for A.
     const planOnly = catalog.map((e) => ({ ...e, budgetMs: 60_000 }));
     ({ report: verify } = await verifyTarget(target, { catalog: planOnly, catalogSource: "built-in catalog, budgets 60 s", runs: 3, warmup: 1, explainRuns: 1 }));
-    advice = await adviseDatabase(sql, target, { catalog, catalogSource: "src/catalog/entries.ts", validate: false, runs: 1 });
+    advice = await adviseDatabase(sql, target, { catalog, catalogSource: "src/catalog/entries.ts", validate: false, runs: 1, showValues: true }); // the test reads the parameters, which the report hides by default
     const checked = indexChecks(verify);
     console.log(
       `PostgreSQL ${verify.serverVersion} (${settings} settings, scale ${scale}): grade ${verify.grade}, ${verify.summary.passed}/${verify.summary.queries} queries pass, ` +
