@@ -78,7 +78,7 @@ export function clientHostFor(bindAddress: string): string {
 }
 
 export interface DatabaseServerArgs {
-  /** Image reference with a version tag, e.g. postgres:17.10. */
+  /** Image reference with a version tag, e.g. postgres:18.4. */
   readonly image: string;
   readonly majorVersion: number;
   readonly containerName: string;

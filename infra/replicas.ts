@@ -20,7 +20,9 @@ export const ENTRYPOINT_FILE = "/usr/local/bin/bollalabz-standby-entrypoint.sh";
 export const SECRET_PASSFILE = "/run/secrets/bollalabz-replication.pgpass";
 /**
  * The postgres user's copy: libpq's default (~/.pgpass of the image's postgres
- * user), outside PGDATA on 17 (volume at /var/lib/postgresql/data).
+ * user), outside PGDATA on every major: on 17 the volume is
+ * /var/lib/postgresql/data; on 18 the volume is /var/lib/postgresql and PGDATA
+ * its versioned subfolder, so the file sits in the volume beside PGDATA.
  */
 export const POSTGRES_PASSFILE = "/var/lib/postgresql/.pgpass";
 /** A clone copies the whole database before the first health check can pass. */

@@ -8,7 +8,7 @@ import { serverSetting } from "../src/settings/server-settings.ts";
 export const CONFIG_NAMESPACE = "bollalabz-db";
 
 /** The image the container runs by default: the same minor version as the embedded server. */
-export const DEFAULT_IMAGE = "postgres:17.10";
+export const DEFAULT_IMAGE = "postgres:18.4";
 /** Host port for the container (not 5432, which a system PostgreSQL may hold). */
 export const DEFAULT_HOST_PORT = 55432;
 export const DEFAULT_BIND_ADDRESS = "127.0.0.1";

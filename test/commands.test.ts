@@ -69,6 +69,7 @@ const ROWS: readonly Row[] = [
   { script: "bench", args: ["gate-load", "--hogs", "1", "--runs", "5"], needs: "seeded", prints: [/grade|hog|load/i] },
   { script: "bench", args: ["advise-workload", ...TINY, "--rounds", "2", "--no-validate"], needs: "seeded", prints: [/analyzed: \d+ of \d+/] },
   { script: "bench", args: ["capture", "--captures", "1", "--distinct", "5"], needs: "seeded", prints: [/capture/i] },
+  { script: "bench", args: ["stats-fidelity", "--scale", "0.02", "--small-scale", "0.01"], needs: "seeded", prints: [/plan shape agreement: \d+\/\d+ variants/, /scan row estimates within 10 %/] },
   { script: "bench", args: ["health-load", "--duration", "1", "--connections", "5", "--warmup", "0"], needs: "seeded", prints: [/req|latency|health/i] },
   { script: "bench", args: ["health-recovery", "--rounds", "1", "--down", "1"], needs: "nothing", prints: [/200 again|recover|ms/i] },
 ];
@@ -88,6 +89,7 @@ const COVERED_ELSEWHERE: readonly CoveredElsewhere[] = [
   { script: "prepack", by: "test/package-exports.test.ts", runs: "npm pack" },
   { script: "serve", by: "test/dashboard-browser.test.ts", runs: "[COMMAND_BIN, \"serve\"]" },
   { script: "deploy", by: "test/deploy.test.ts", runs: "deploy.ts" },
+  { script: "stats:export", by: "test/stats-twin.test.ts", runs: "runScript(\"stats:export\"" },
 ];
 
 /** "bench -- seed" for a named benchmark (one verb, `npm run bench -- <name>`), else the script. */

@@ -48,12 +48,12 @@ function recordingRunner(codes: Partial<Record<string, number>> = {}, stdout = J
   return { calls, runner };
 }
 
-async function deploy(options: { stack?: string; env?: NodeJS.ProcessEnv; codes?: Partial<Record<string, number>>; stdout?: string } = {}) {
+async function deploy(options: { stack?: string; env?: NodeJS.ProcessEnv; codes?: Partial<Record<string, number>>; stdout?: string; stats?: string } = {}) {
   const { calls, runner } = recordingRunner(options.codes, options.stdout);
   const lines: string[] = [];
   let error: unknown;
   try {
-    await runDeploy({ stack: options.stack, env: options.env ?? { PATH: "/usr/bin" }, probe: allTools, runner, log: (l) => lines.push(l) });
+    await runDeploy({ stack: options.stack, env: options.env ?? { PATH: "/usr/bin" }, probe: allTools, runner, log: (l) => lines.push(l), stats: options.stats });
   } catch (e) {
     error = e;
   }
@@ -73,7 +73,7 @@ describe("npm run deploy without the Pulumi CLI or Docker (real script)", () => 
     expect(result.stderr).toMatch(/get\.pulumi\.com/);
     expect(result.stderr).toMatch(/a Docker engine: 'docker' is not on PATH/);
     expect(result.stderr).toMatch(/docs\.docker\.com\/engine\/install/);
-    expect(result.stderr).toMatch(/'npm start' runs everything .* embedded PostgreSQL 17/);
+    expect(result.stderr).toMatch(/'npm start' runs everything .* embedded PostgreSQL 18/);
     expect(result.stderr.match(/^error: /gm)).toHaveLength(1);
   });
 
@@ -109,6 +109,25 @@ describe("the deploy sequence", () => {
     expect(JSON.stringify(calls.map((c) => c.args))).not.toContain(SECRET_PW);
     expect(lines.join("\n")).not.toContain(SECRET_PW);
     expect(lines.join("\n")).toMatch(/127\.0\.0\.1:55432, database bollalabz; using postgres:\/\/postgres:\*\*\*\*@127\.0\.0\.1:55432\/bollalabz/);
+  });
+
+  it("--stats: migrate and verify the embedded server as the statistics twin first; a failing twin deploys nothing", async () => {
+    const env = { PATH: "/usr/bin", DATABASE_URL: "postgres://someone@elsewhere/db" };
+    const ok = await deploy({ stats: "prod-stats.json", env });
+    expect(ok.error).toBeUndefined();
+    expect(ok.calls.map((c) => [c.command, ...c.args].join(" "))).toEqual([
+      "npm run migrate",
+      "npm run verify -- --stats prod-stats.json",
+      "pulumi up --yes",
+      "pulumi stack output --json --show-secrets",
+      "npm run migrate",
+      "npm run verify",
+    ]);
+    for (const c of ok.calls.slice(0, 2)) expect(c.env.DATABASE_URL).toBe("");
+    const failed = await deploy({ stats: "prod-stats.json", codes: { "npm run verify": EXIT.failed } });
+    expect(failed.error!.exitCode).toBe(EXIT.failed);
+    expect(failed.error!.message).toMatch(/failed on the statistics twin .*Nothing was deployed/);
+    expect(failed.calls.map((c) => c.command)).not.toContain("pulumi");
   });
 
   it("respects --stack, else PULUMI_STACK, on every pulumi command", async () => {

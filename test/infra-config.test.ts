@@ -20,11 +20,11 @@ function problemsOf(fn: () => unknown): readonly string[] {
 }
 
 describe("stack config", () => {
-  it("defaults: pinned postgres 17 image, loopback bind, no network opt-in", () => {
+  it("defaults: pinned postgres 18 image, loopback bind, no network opt-in", () => {
     const config = validateInfraConfig(secrets);
     expect(config).toEqual({
       image: DEFAULT_IMAGE,
-      majorVersion: 17,
+      majorVersion: 18,
       hostPort: 55432,
       bindAddress: "127.0.0.1",
       allowNetworkBind: false,
@@ -34,7 +34,7 @@ describe("stack config", () => {
       replicas: 0,
       replicationRole: "bollalabz_replicator",
     });
-    expect(DEFAULT_IMAGE).toMatch(/^postgres:17\.\d+$/);
+    expect(DEFAULT_IMAGE).toMatch(/^postgres:18\.\d+$/);
   });
 
   it("lists every problem at once, each naming its key, without echoing a secret", () => {

@@ -151,7 +151,7 @@ describe("the replica containers", () => {
       expect(replica.name).toBe(`bollalabz-db-postgres-replica-${i}`);
       expect(replica.image).toBe("sha256:0123456789abcdef");
       expect(byName(`replica-${i}-data`).inputs.name).toBe(`bollalabz-db-postgres-replica-${i}-data`);
-      expect(replica.volumes).toEqual([{ volumeName: `bollalabz-db-postgres-replica-${i}-data`, containerPath: "/var/lib/postgresql/data" }]);
+      expect(replica.volumes).toEqual([{ volumeName: `bollalabz-db-postgres-replica-${i}-data`, containerPath: "/var/lib/postgresql" }]); // the dev stack runs postgres:18
       expect(replica.ports).toEqual([{ internal: 5432, external: 55432 + i, ip: "127.0.0.1" }]);
       expect(replica.networksAdvanced).toEqual([{ name: "bollalabz-db-postgres-replication" }]);
       expect(replica.labels ?? []).toEqual([]);

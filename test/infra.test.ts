@@ -110,15 +110,15 @@ describe("the container", () => {
     }
   });
 
-  it("uses the pulled image's id, a named volume at the 17.x data path, a restart policy and shm for shared_buffers", () => {
+  it("uses the pulled image's id, a named volume at the 18.x data path (/var/lib/postgresql), a restart policy and shm for shared_buffers", () => {
     const image = one("docker:index/remoteImage:RemoteImage").inputs;
-    expect(image).toMatchObject({ name: "postgres:17.10", keepLocally: true });
+    expect(image).toMatchObject({ name: "postgres:18.4", keepLocally: true });
     const volume = one("docker:index/volume:Volume").inputs;
     expect(volume.name).toBe("bollalabz-db-postgres-data");
     const container = one("docker:index/container:Container").inputs;
     expect(container.image).toBe("sha256:0123456789abcdef");
     expect(container.name).toBe("bollalabz-db-postgres");
-    expect(container.volumes).toEqual([{ volumeName: "bollalabz-db-postgres-data", containerPath: "/var/lib/postgresql/data" }]);
+    expect(container.volumes).toEqual([{ volumeName: "bollalabz-db-postgres-data", containerPath: "/var/lib/postgresql" }]);
     expect(container.restart).toBe("unless-stopped");
     expect(container.shmSize * 1024 ** 2).toBeGreaterThanOrEqual(sharedMemoryBytes());
     expect(container.labels ?? []).toEqual([]); // no network-bind opt-in

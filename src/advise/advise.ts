@@ -35,6 +35,8 @@ export interface AdviseOptions {
   /** An index is never redundant when hiding it yields a sequential scan over more rows than this (redundancy.ts). */
   readonly seqScanRows?: number;
   readonly log?: (line: string) => void;
+  /** Session settings of advise's connection (--stats: the file's planner settings). */
+  readonly sessionSettings?: Readonly<Record<string, string>>;
   /** --log FILE: another server's statement log (stderr text, csvlog or jsonlog) with the values the app sent. */
   readonly logFile?: string;
   /** Read the server's own log over SQL when no logFile is given (default true). */
@@ -138,11 +140,11 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
   let experiments = "not allowed (the database is not marked scratch/development; --yes allows it)";
   let mayExperiment = false;
   if (options.validate) {
-    experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise --validate")})`;
+    experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise --validate builds and drops indexes")})`;
     mayExperiment = true;
   } else {
     try {
-      experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise")})`;
+      experiments = `allowed (${await assertMayExperiment(sql, target, options.yes ?? false, "advise builds and drops indexes")})`;
       mayExperiment = true;
     } catch {
       mayExperiment = false;
@@ -293,7 +295,7 @@ export async function adviseDatabase(sql: Sql, target: Pick<DatabaseTarget, "dis
 
 /** Connect (exit 3 when unreachable), advise, close. */
 export async function adviseTarget(target: DatabaseTarget, options: AdviseOptions = {}): Promise<AdviseReport> {
-  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-db/advise" });
+  return withSql(target, (sql) => adviseDatabase(sql, target, options), { max: 1, applicationName: "bollalabz-db/advise", settings: options.sessionSettings });
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

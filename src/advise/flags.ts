@@ -4,6 +4,7 @@ import { UserError } from "../base/errors.ts";
 import { catalogFromFlag } from "../catalog/load.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { LARGE_TABLE_ROWS } from "./problems.ts";
+import { loadStatsFile, type StatsFile } from "../stats/format.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
 import { DEFAULT_TIMED_RUNS } from "./plans.ts";
 import { DEFAULT_SEQ_SCAN_ROWS } from "./redundancy.ts";
@@ -25,6 +26,7 @@ export const ADVISE_SPEC = {
     "seq-scan-rows": { type: "string" },
     json: { type: "string" },
     markdown: { type: "string" },
+    stats: { type: "string" },
     log: { type: "string" },
     "show-values": { type: "boolean" },
   },
@@ -43,6 +45,7 @@ export const ADVISE_SPEC = {
     "seq-scan-rows": `an index is never called redundant when hiding it yields a sequential scan over more rows than this (default ${DEFAULT_SEQ_SCAN_ROWS}, verify's threshold for failing a query)`,
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
+    stats: "a stats:export file: advise on a statistics twin built here (PostgreSQL 18+, scratch/development or --yes; needs --catalog; not with --validate/--write)",
     log: "take the values the app sent from this server log (stderr text, csvlog or jsonlog; log_min_duration_statement lines with their DETAIL parameters) instead of the server's own log",
     "show-values": "print the parameter values each statement was measured with (they are data: off by default)",
   },
@@ -66,6 +69,8 @@ export interface ParsedAdviseFlags {
   readonly seqScanRows?: number;
   readonly json?: string;
   readonly markdown?: string;
+  /** --stats FILE, loaded and checked. */
+  readonly stats?: StatsFile;
   readonly logFile?: string;
   readonly showValues?: boolean;
 }
@@ -94,6 +99,10 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
       problems.push(`--exclude '${values.exclude}' is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, "")})`);
     }
   }
+  if (values.stats !== undefined && values.catalog === undefined) problems.push("--stats builds a twin that has no workload of its own: pass --catalog builtin (or a catalog file) with it");
+  // An index build sets the table's pg_class row count from its own data,
+  // overwriting the twin's restored reltuples for every later plan.
+  if (values.stats !== undefined && (values.validate || values.write)) problems.push("--stats with --validate/--write: building a candidate index rewrites the table's row count the twin took from the file; advise on the twin without them, then validate on a copy of production's size");
   if (problems.length > 0) throw new UserError(`${problems.join("\n")}\n${formatHelp(ADVISE_SPEC)}`);
   const catalog = values.catalog === undefined ? undefined : catalogFromFlag(values.catalog === "builtin" ? undefined : values.catalog);
   return {
@@ -116,5 +125,6 @@ export function parseAdviseFlags(argv: string[] = process.argv.slice(2)): Parsed
     showValues: Boolean(values["show-values"]),
     json: outputFileFlag("json", values.json),
     markdown: outputFileFlag("markdown", values.markdown),
+    ...(values.stats !== undefined ? { stats: loadStatsFile(values.stats) } : {}),
   };
 }

@@ -9,7 +9,7 @@
 // or anywhere with --yes.
 import { EXIT, UserError } from "../base/errors.ts";
 import type { DatabaseTarget, Sql } from "../db/index.ts";
-import { currentDatabaseMark, type DatabaseMark } from "../db/scratch-database.ts";
+export { assertMayExperiment } from "../db/scratch-database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
 import { indexesInPlan, inRolledBackTransaction, timeStatement, type StatementPlan } from "./plans.ts";
@@ -119,19 +119,6 @@ export interface Validation {
   readonly accepted: boolean;
   readonly verdict: string;
   readonly error?: string;
-}
-
-/** Refuse unless the database is marked scratch/development (or the user said --yes). */
-export async function assertMayExperiment(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, yes: boolean, what: string): Promise<DatabaseMark | "embedded" | "confirmed"> {
-  const mark = await currentDatabaseMark(sql);
-  if (mark) return mark;
-  if (target.source === "embedded") return "embedded";
-  if (yes) return "confirmed";
-  throw new UserError(
-    `${what} builds and drops indexes on ${target.display}, which is not marked as a scratch or development database. ` +
-      "Run it on a copy (the embedded server, or a database made by the benchmarks), or add --yes to run it here anyway.",
-    EXIT.usage,
-  );
 }
 
 /** Drop temporary indexes an interrupted earlier run left behind. */

@@ -31,10 +31,13 @@ export interface PlanNode {
  * query really runs (ANALYZE): only for the read queries of a catalog.
  */
 export async function explainAnalyze(sql: Sql, query: string, params: readonly unknown[]): Promise<ExplainResult> {
-  const rows = await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query}`, params as never[], { prepare: false });
+  return firstPlan(await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query}`, params as never[], { prepare: false }));
+}
+
+/** The plan of an EXPLAIN (FORMAT JSON) result (the driver returns it as text or parsed). */
+function firstPlan(rows: readonly unknown[]): ExplainResult {
   const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-  const parsed = (typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[];
-  return parsed[0]!;
+  return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
 }
 
 /**
@@ -81,9 +84,7 @@ export async function prepareForExplain(sql: Sql, query: string, parameterCount:
       await sql.unsafe(`EXECUTE ${name}${await argsFor(params)}`, [], { prepare: false });
     },
     async explain(params) {
-      const rows = await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}${await argsFor(params)}`, [], { prepare: false });
-      const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-      return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
+      return firstPlan(await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}${await argsFor(params)}`, [], { prepare: false }));
     },
     async deallocate() {
       await sql.unsafe(`DEALLOCATE ${name}`, [], { prepare: false }).catch(() => {});
@@ -94,4 +95,13 @@ export async function prepareForExplain(sql: Sql, query: string, parameterCount:
 /** A generic plan still refers to its parameters ($1...) where a custom plan has the values. */
 export function isGenericPlan(explain: ExplainResult): boolean {
   return /\$\d+/.test(JSON.stringify(explain.Plan));
+}
+
+/**
+ * EXPLAIN (FORMAT JSON) without ANALYZE: the plan the planner picks for the
+ * query with these values, from statistics alone. Nothing runs, so it is the
+ * same on a database of any size whose statistics say the same.
+ */
+export async function explainEstimate(sql: Sql, query: string, params: readonly unknown[]): Promise<ExplainResult> {
+  return firstPlan(await sql.unsafe(`EXPLAIN (FORMAT JSON) ${query}`, params as never[], { prepare: false }));
 }

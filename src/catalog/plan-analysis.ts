@@ -15,6 +15,12 @@ export interface ScanNode {
   readonly nodeType: string;
   readonly table: string | null;
   readonly index: string | null;
+  /**
+   * PostgreSQL 18's "Index Searches" of an index scan node (EXPLAIN ANALYZE)
+   * per loop: descents into the index. More than one is a skip scan or an IN
+   * list; absent before 18 and for other nodes.
+   */
+  readonly indexSearches?: number;
 }
 
 export interface SeqScan {
@@ -78,7 +84,8 @@ export function analyzePlan(
     nodeTypes[type] = (nodeTypes[type] ?? 0) + 1;
     const table = node["Relation Name"] ?? null;
     const index = node["Index Name"] ?? null;
-    if (table !== null || index !== null) scans.push({ nodeType: type, table, index });
+    const searches = typeof node["Index Searches"] === "number" ? (node["Index Searches"] as number) / Math.max(1, node["Actual Loops"] ?? 1) : null;
+    if (table !== null || index !== null) scans.push({ nodeType: type, table, index, ...(searches !== null ? { indexSearches: searches } : {}) });
     if (index !== null) indexes.add(index);
     if (SEQ_SCAN_TYPES.has(type) && table !== null) seqScans.push({ table, estimatedRows: options.tableRows.get(table) ?? 0 });
   }
@@ -129,6 +136,8 @@ export function planFailures(summary: PlanSummary, entry: Pick<CatalogEntry, "se
 
 /** One short line for tables: the scans of a plan. */
 export function describeScans(summary: PlanSummary): string {
-  const parts = summary.scans.map((s) => (s.index ? `${s.nodeType.replace(/ Scan$/, "")}(${s.index})` : `${s.nodeType}(${s.table})`));
+  // 18's Index Searches, when one execution descends more than once per loop (skip scan, IN list).
+  const searches = (s: ScanNode) => (s.indexSearches && s.indexSearches > 1 ? ` ${+s.indexSearches.toFixed(1)} searches` : "");
+  const parts = summary.scans.map((s) => (s.index ? `${s.nodeType.replace(/ Scan$/, "")}(${s.index}${searches(s)})` : `${s.nodeType}(${s.table})`));
   return [...new Set(parts)].join(", ") + (summary.expectationWaived ? " [small table: seq scan is the cheaper plan]" : "");
 }

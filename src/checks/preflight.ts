@@ -10,7 +10,7 @@ export async function assertServerReady(sql: Sql, where: string): Promise<{ serv
   const [{ num, version }] = (await sql`
     SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`) as unknown as [{ num: number; version: string }];
   if (num < MIN_SERVER_VERSION_NUM) {
-    throw new UserError(`${where} runs PostgreSQL ${version}; bollalabz-db needs 15 or newer. Point DATABASE_URL at a newer server or unset it to use the embedded PostgreSQL 17.`, EXIT.notReady);
+    throw new UserError(`${where} runs PostgreSQL ${version}; bollalabz-db needs 15 or newer. Point DATABASE_URL at a newer server or unset it to use the embedded PostgreSQL 18.`, EXIT.notReady);
   }
   const status = await checkPgStatStatements(sql);
   if (status.failedStep === "available" || status.failedStep === "preloaded") {

@@ -8,6 +8,8 @@ import { adviseTarget } from "../advise/advise.ts";
 import { ADVISE_EXIT_CODES, ADVISE_SPEC, parseAdviseFlags } from "../advise/flags.ts";
 import { formatAdviseSummary, writeAdviseReports } from "../advise/report.ts";
 import { assertCurrentMigrationEmpty, writeAcceptedMigrations } from "../advise/write.ts";
+import { seedProgressDisplay } from "../seed/cli.ts";
+import { withStatisticsTwin } from "../verify/stats-twin.ts";
 import type { CommandContext } from "./run-command.ts";
 
 export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
@@ -20,7 +22,12 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
   if (flags.write) assertCurrentMigrationEmpty();
   const target = await resolveDatabase({ log: (line) => console.error(line) });
   setInterruptedState("advise interrupted: a temporary index (advise_tmp_*) it was building may be left, and the server may still be building it; the next npm run advise -- --validate drops such leftovers first; no report was written");
-  const report = await adviseTarget(target, { ...flags, log: (line) => console.error(line) });
+  const log = (line: string) => console.error(line);
+  const report = flags.stats
+    ? await withStatisticsTwin(target, flags.stats, "advise --stats", { yes: flags.yes, log, onSeedProgress: seedProgressDisplay("  ") }, (twin) =>
+        adviseTarget(target, { ...flags, log, sessionSettings: twin.settings.applied }),
+      )
+    : await adviseTarget(target, { ...flags, log });
   console.log(formatAdviseSummary(report));
   const written = writeAdviseReports(report, flags);
   console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);

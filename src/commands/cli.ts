@@ -16,6 +16,7 @@ export const VERBS: Readonly<Record<string, Verb>> = {
   "db:status": { summary: "state of the embedded PostgreSQL and its replicas", load: () => import("./db-status.ts") },
   migrate: { summary: "apply the committed migrations", load: () => import("./migrate.ts") },
   seed: { summary: "generate the data set", load: () => import("./seed.ts") },
+  "stats:export": { summary: "the planner's statistics of the schema as a JSON file (no row read)", load: () => import("./stats-export.ts") },
   rollback: { summary: "drop the performance indexes by exact name", load: () => import("./rollback.ts") },
   verify: { summary: "run the catalog, the database checks and the grade", load: () => import("./verify.ts") },
   "test:performance": { summary: "the spec's name for verify", load: () => import("./verify.ts") },

@@ -3,19 +3,21 @@
 import { formatHelp, parseFlags } from "../base/flags.ts";
 import { withSql } from "../db/index.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
-import { parseAnchor, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags } from "../seed/cli.ts";
+import { parseAnchor, parseColumnShares, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags } from "../seed/cli.ts";
 import { seedDatabase } from "../seed/generate.ts";
 import type { CommandContext } from "./run-command.ts";
 
 const spec = {
   usage: "npm run seed --",
-  options: { scale: { type: "string" }, seed: { type: "string" }, anchor: { type: "string" }, indexes: { type: "string" }, "replace-data": { type: "boolean" } },
+  options: { scale: { type: "string" }, seed: { type: "string" }, anchor: { type: "string" }, indexes: { type: "string" }, "replace-data": { type: "boolean" }, nulls: { type: "string", multiple: true }, hot: { type: "string", multiple: true } },
   help: {
     scale: "size: 1 = 10k contacts / 200k messages, 10 = benchmark scale (default 1; decimals allowed, max 100)",
     seed: `random seed, same seed + scale + anchor = identical data (default ${DEFAULT_SEED})`,
     anchor: "day the data is relative to, YYYY-MM-DD (default today, UTC)",
     indexes: "performance indexes already on the tables: rebuild = drop and rebuild them inside the seed transaction (default), keep = load into them (slower, leaves them bloated)",
     "replace-data": "delete rows the generator did not write (refused by default: exit 4)",
+    nulls: "TABLE.COLUMN=SHARE: that share (0-1) of the rows NULL, e.g. phone_contacts.company=0.9 (repeatable)",
+    hot: "TABLE.COLUMN=SHARE: that share of the rows get the value 1 (one big tenant), e.g. conversation_messages.contact_id=0.3 (repeatable)",
   },
 } as const;
 
@@ -25,6 +27,7 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
   const { scale, seed } = dataSetFlags(values, 1);
   const anchor = parseAnchor(values.anchor);
   const indexes = parseIndexMode(values.indexes);
+  const shares = [...parseColumnShares("nulls", values.nulls), ...parseColumnShares("hot", values.hot)];
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   return withSql(target, async (sql) => {
     console.error(`seeding ${target.display} at scale ${scale} (seed ${seed})`);
@@ -32,7 +35,7 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
     setInterruptedState(loading);
     const display = seedProgressDisplay();
     const result = await seedDatabase(sql, {
-      scale, seed, anchor, indexes,
+      scale, seed, anchor, indexes, shares,
       replaceForeignData: Boolean(values["replace-data"]),
       onProgress: (event) => {
         // After the COMMIT only VACUUM ANALYZE runs: the data is in.

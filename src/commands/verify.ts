@@ -2,7 +2,7 @@
 // against DATABASE_URL or the embedded server, check plans and the database,
 // grade the result and exit non-zero below --min-grade, so it can gate a deploy.
 import { formatHelp, integerFlag, outputFileFlag, parseFlags, positiveNumberFlag } from "../base/flags.ts";
-import { EXIT } from "../base/errors.ts";
+import { EXIT, UserError } from "../base/errors.ts";
 import { progressBar, type ProgressBar } from "../base/progress.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { BUILT_IN_CATALOG, catalogFromFlag } from "../catalog/load.ts";
@@ -15,6 +15,9 @@ import { verifyTarget } from "../verify/verify.ts";
 import { loadBaseline } from "../verify/baseline.ts";
 import { replicaTargets, REPLICA_URLS_ENV } from "../replication/targets.ts";
 import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../verify/replicas.ts";
+import { loadStatsFile } from "../stats/format.ts";
+import { verifyWithStatistics } from "../verify/stats-twin.ts";
+import { seedProgressDisplay } from "../seed/cli.ts";
 import type { CommandContext } from "./run-command.ts";
 
 const spec = {
@@ -33,6 +36,8 @@ const spec = {
     baseline: { type: "string" },
     replica: { type: "string", multiple: true },
     "max-replica-lag": { type: "string" },
+    stats: { type: "string" },
+    yes: { type: "boolean" },
   },
   help: {
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS}, at least 5)`,
@@ -48,6 +53,8 @@ const spec = {
     baseline: "compare with a saved baseline: exit 5 on a regression (expected index lost, costlier plan, buffers doubled)",
     replica: `also verify this streaming replica (repeatable; default: ${REPLICA_URLS_ENV}, comma-separated): catalog, plans, performance indexes, lag`,
     "max-replica-lag": `a replica more than this many seconds behind the primary fails the run (default ${MAX_REPLICA_LAG_SECONDS})`,
+    stats: "a file of npm run stats:export: build a statistics twin here (data sized to its pages, its statistics restored; PostgreSQL 18+) and verify against it (implies --stats-samples 0)",
+    yes: "--stats: build the twin even on a database not marked scratch/development (its data and statistics are replaced)",
   },
 } as const;
 
@@ -55,7 +62,7 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
   const { values } = parseFlags(spec, argv);
   if (values.help) {
     console.log(formatHelp(spec));
-    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data, cannot enter the reader role bollalabz_verify);\n            5 below --min-grade, an invalid index, or a regression against --baseline; 130/143 interrupted (SIGINT/SIGTERM)");
+    console.log("\nexit codes: 0 grade at or above --min-grade; 2 bad flag or catalog; --stats: bad or truncated file, another schema, PostgreSQL < 18,\n            a database not marked scratch/development without --yes; 3 database unreachable;\n            4 not ready (no pg_stat_statements, no schema, no data, cannot enter the reader role bollalabz_verify; --stats: no MAINTAIN on the tables);\n            5 below --min-grade, an invalid index, or a regression against --baseline; 130/143 interrupted (SIGINT/SIGTERM)");
     return;
   }
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
@@ -71,7 +78,12 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
   // Read before the run: a missing or bad baseline fails in a second, not after minutes.
   const baseline = values.baseline !== undefined ? { file: values.baseline, baseline: loadBaseline(values.baseline) } : undefined;
 
+  const statsFile = values.stats !== undefined ? loadStatsFile(values.stats) : undefined;
+  if (statsFile && statsSamples > 0 && values["stats-samples"] !== undefined) {
+    throw new UserError(`--stats restores the file's statistics and --stats-samples ${statsSamples} would ANALYZE over them: leave --stats-samples out (--stats implies 0).`);
+  }
   const replicas = replicaTargets(values.replica);
+  if (statsFile && replicas.length > 0) throw new UserError("--stats builds a twin on the primary; a replica cannot take restored statistics. Leave out --replica (and DATABASE_REPLICA_URLS) with --stats.");
   const maxReplicaLagSeconds = positiveNumberFlag("max-replica-lag", values["max-replica-lag"], MAX_REPLICA_LAG_SECONDS, 86_400);
 
   setInterruptedState("verify interrupted: nothing changed on the server (the catalog runs read-only as the reader role and every transaction, the ANALYZE samples too, is rolled back) and no report was written; run npm run verify again");
@@ -118,10 +130,10 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
   }
   // Created on the first progress event: readiness errors come before it.
   let bar: ProgressBar | undefined;
-  const { report, written } = await verifyTarget(target, {
-    ...runOptions,
-    onProgress: (e) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done),
-  });
+  const onProgress = (e: { done: number }) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done);
+  const { report, written } = statsFile
+    ? await verifyWithStatistics(target, statsFile, { ...runOptions, onProgress, yes: values.yes === true, log: (l) => console.error(l), onSeedProgress: seedProgressDisplay("  ") })
+    : await verifyTarget(target, { ...runOptions, onProgress });
   bar?.finish(`ran ${catalog.length} queries in ${(report.durationMs / 1000).toFixed(1)} s`);
   console.log(formatVerifyTable(report));
   console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);

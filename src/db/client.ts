@@ -16,6 +16,10 @@ export interface ConnectOptions {
   readonly max?: number;
   readonly applicationName?: string;
   readonly connectTimeoutSeconds?: number;
+  /** Server notices and warnings (default: dropped). The statistics restore collects its refusals here. */
+  readonly onNotice?: (notice: postgres.Notice) => void;
+  /** Session settings sent with the connection (e.g. a statistics file's planner settings). */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -75,8 +79,8 @@ export function openSql(target: Pick<DatabaseTarget, "url">, options: ConnectOpt
   const sql = postgres(target.url, {
     max: options.max ?? 4,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
-    onnotice: () => {},
-    connection: { application_name: options.applicationName ?? commandApplicationName() },
+    onnotice: options.onNotice ?? (() => {}),
+    connection: { ...options.settings, application_name: options.applicationName ?? commandApplicationName() },
     types: { int8AsNumber: INT8_AS_NUMBER },
     // `socket` is in postgres.js (connection.js createSocket), not in its typings.
     ...((sockets ? { socket: sockets.create } : {}) as object),

@@ -4,6 +4,7 @@
 // (COMMENT ON DATABASE) and refuse to drop one without the mark.
 import { EXIT, UserError } from "../base/errors.ts";
 import type { Sql } from "./index.ts";
+import type { DatabaseTarget } from "./target.ts";
 
 export const SCRATCH_MARK = "bollalabz-db scratch database (dropped and recreated by its benchmarks)";
 /** The embedded server's own databases: a developer's copy, safe for experiments (advise --validate). */
@@ -55,4 +56,21 @@ export async function recreateScratchDatabase(sql: Sql, name: string): Promise<v
 /** Drop a scratch database, only if it carries our mark. */
 export async function dropScratchDatabase(sql: Sql, name: string): Promise<void> {
   if ((await existingMark(sql, name)).marked) await sql`DROP DATABASE ${sql(name)} WITH (FORCE)`;
+}
+
+/**
+ * Refuse unless the database is marked scratch/development (or the user said
+ * --yes). `what` says what the command does there, e.g. "advise --validate
+ * builds and drops indexes".
+ */
+export async function assertMayExperiment(sql: Sql, target: Pick<DatabaseTarget, "display" | "source">, yes: boolean, what: string): Promise<DatabaseMark | "embedded" | "confirmed"> {
+  const mark = await currentDatabaseMark(sql);
+  if (mark) return mark;
+  if (target.source === "embedded") return "embedded";
+  if (yes) return "confirmed";
+  throw new UserError(
+    `${what} on ${target.display}, which is not marked as a scratch or development database. ` +
+      "Run it on a copy (the embedded server, or a database made by the benchmarks), or add --yes to run it here anyway.",
+    EXIT.usage,
+  );
 }

@@ -33,6 +33,12 @@ export interface DeployOptions {
   readonly probe?: ToolProbe;
   readonly runner?: CommandRunner;
   readonly log?: (line: string) => void;
+  /**
+   * --stats FILE (a stats:export of production): before anything is
+   * provisioned or migrated there, migrate the embedded server and verify it
+   * as production's statistics twin; a failure deploys nothing.
+   */
+  readonly stats?: string;
 }
 
 /** The stack flag for every pulumi command; rejects names that would read as flags. */
@@ -56,6 +62,20 @@ export async function runDeploy(options: DeployOptions = {}): Promise<void> {
 
   const missing = await findMissingTools(options.probe ?? systemProbe(env));
   if (missing.length > 0) throw new UserError(describeMissingTools(missing), EXIT.notReady);
+
+  if (options.stats !== undefined) {
+    // The twin is the embedded server (its databases carry the development
+    // mark): DATABASE_URL and replica URLs of the caller's shell are left out.
+    const twinEnv: NodeJS.ProcessEnv = { ...env, DATABASE_URL: "", [REPLICA_URLS_ENV]: "" };
+    for (const [script, args] of [["migrate", []], ["verify", ["--", "--stats", options.stats]]] as const) {
+      log(`deploy: before deploying, npm run ${script} on the embedded server${script === "verify" ? ` as the statistics twin of ${options.stats}` : ""}`);
+      const code = await runner.interactive("npm", ["run", script, ...args], twinEnv);
+      if (code !== 0) {
+        const exitCode = (KNOWN_EXIT_CODES.has(code) ? code : EXIT.failed) as ExitCode;
+        throw new UserError(`'npm run ${script}' failed on the statistics twin (exit code ${code}); its output above says why. Nothing was deployed: fix the migration, or re-run it with: npm run migrate && npm run verify -- --stats ${options.stats}`, exitCode);
+      }
+    }
+  }
 
   log(`deploy: pulumi up on stack ${stackName}`);
   const upCode = await runner.interactive("pulumi", ["up", "--yes", ...selectStack], env);

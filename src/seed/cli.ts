@@ -5,6 +5,7 @@ import { formatMs } from "../base/format.ts";
 import { progressBar, type ProgressBar } from "../base/progress.ts";
 import type { SeedProgress, SeedResult } from "./generate.ts";
 import { SEED_INDEX_MODES, type SeedIndexMode } from "./indexes.ts";
+import { SEED_TABLES, insertColumns, type ColumnShare } from "./tables.ts";
 
 export const DEFAULT_SEED = 42;
 
@@ -27,6 +28,28 @@ export function parseIndexMode(raw: string | undefined): SeedIndexMode {
   if (raw === undefined) return "rebuild";
   if ((SEED_INDEX_MODES as readonly string[]).includes(raw)) return raw as SeedIndexMode;
   throw new UserError(`--indexes must be one of ${SEED_INDEX_MODES.join(", ")}, got '${raw}'. Example: --indexes keep`);
+}
+
+/**
+ * --nulls / --hot TABLE.COLUMN=SHARE (repeatable): SHARE (0..1) of the rows
+ * get NULL, or the value 1 (the first contact or person: one big tenant).
+ * Every bad value is reported at once.
+ */
+export function parseColumnShares(flag: "nulls" | "hot", raw: readonly string[] | undefined): ColumnShare[] {
+  const shares: ColumnShare[] = [];
+  const problems: string[] = [];
+  for (const item of raw ?? []) {
+    const m = /^(\w+)\.(\w+)=([0-9.]+)$/.exec(item.trim());
+    const table = m ? SEED_TABLES.find((t) => t.table === m[1]) : undefined;
+    const share = m ? Number(m[3]) : NaN;
+    if (!m) problems.push(`--${flag} ${item}: expected TABLE.COLUMN=SHARE, e.g. --${flag} ${flag === "hot" ? "conversation_messages.contact_id=0.3" : "phone_contacts.company=0.9"}`);
+    else if (!table) problems.push(`--${flag} ${item}: no seeded table '${m[1]}' (one of ${SEED_TABLES.map((t) => t.table).join(", ")})`);
+    else if (m[2] === "id" || !insertColumns(table).includes(m[2]!)) problems.push(`--${flag} ${item}: ${m[1]} has no column '${m[2]}' the generator writes (one of ${insertColumns(table).filter((c) => c !== "id").join(", ")})`);
+    else if (!(share >= 0 && share <= 1)) problems.push(`--${flag} ${item}: the share must be from 0 to 1, got ${m[3]}`);
+    else shares.push({ table: table.table, column: m[2]!, share, value: flag === "nulls" ? null : 1 });
+  }
+  if (problems.length > 0) throw new UserError(problems.join("\n"));
+  return shares;
 }
 
 /** The seed's progress on stderr: the index choice and why, a bar per table, the index rebuild as one bar. */

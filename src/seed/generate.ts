@@ -6,7 +6,7 @@
 import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
 import { dropIndexesStatement, existingPerformanceIndexes, planIndexes, type IndexPlan, type SeedIndexMode } from "./indexes.ts";
-import { RND_FUNCTION_SQL, SEED_TABLES, rowsAt, seedTable } from "./tables.ts";
+import { RND_FUNCTION_SQL, SEED_TABLES, insertSqlWithShares, rowsAt, seedTable, type ColumnShare, type SeedTable } from "./tables.ts";
 import { MAINTAINED_ROLLUPS, refreshViews } from "../rollups/index.ts";
 import { waitForXminHorizon, type XminHolder, type XminWait } from "../checks/xmin-horizon.ts";
 
@@ -32,6 +32,21 @@ export interface SeedOptions {
    * until then VACUUM cannot mark the loaded pages all-visible.
    */
   readonly xminWaitMs?: number;
+  /** Rows per table, overriding the scale for the tables named (a statistics twin sizes each table to production's pages). */
+  readonly rows?: Readonly<Record<string, number>>;
+  /** Shares of columns forced to NULL or one value (skewed data sets; see ColumnShare). */
+  readonly shares?: readonly ColumnShare[];
+}
+
+/** Rows of a table in this seed: the per-table override, or the scale's. */
+export function seedRows(table: SeedTable, options: Pick<SeedOptions, "scale" | "rows">): number {
+  const override = options.rows?.[table.table];
+  return override !== undefined ? Math.max(1, Math.round(override)) : rowsAt(table, options.scale);
+}
+
+/** The shares as the seed's mark and summary show them ("conversation_messages.contact_id=30% 1"). */
+export function describeShares(shares: readonly ColumnShare[] | undefined): string {
+  return (shares ?? []).map((s) => `${s.table}.${s.column}=${+(s.share * 100).toFixed(2)}% ${s.value === null ? "NULL" : s.value}`).join(", ");
 }
 
 /**
@@ -130,8 +145,8 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
   await assertSchemaPresent(sql);
   const anchor = options.anchor ?? todayUtc();
   const chunkRows = options.chunkRows ?? 50_000;
-  const contacts = rowsAt(seedTable("phone_contacts"), options.scale);
-  const people = rowsAt(seedTable("people"), options.scale);
+  const contacts = seedRows(seedTable("phone_contacts"), options);
+  const people = seedRows(seedTable("people"), options);
   const tables: { table: string; rows: number; ms: number }[] = [];
   const started = performance.now();
   let plan: IndexPlan = planIndexes("rebuild", []);
@@ -170,15 +185,16 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
       }
       throw error;
     }
-    await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}'`);
+    await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
 
     for (const [index, table] of SEED_TABLES.entries()) {
-      const rows = rowsAt(table, options.scale);
+      const rows = seedRows(table, options);
+      const insertSql = insertSqlWithShares(table, options.shares ?? []);
       options.onProgress?.({ kind: "table-start", table: table.table, rows, index, total: SEED_TABLES.length });
       const t0 = performance.now();
       for (let from = 1; from <= rows; from += chunkRows) {
         const to = Math.min(rows, from + chunkRows - 1);
-        await tx.unsafe(PARAMETER_TYPES + table.insertSql, [options.seed, anchor.toISOString(), from, to, contacts, people]);
+        await tx.unsafe(PARAMETER_TYPES + insertSql, [options.seed, anchor.toISOString(), from, to, contacts, people]);
         options.onProgress?.({ kind: "chunk", table: table.table, done: to, rows });
       }
       // Identity columns continue after the generated ids.

@@ -218,3 +218,45 @@ export function seedTable(name: string): SeedTable {
   if (!found) throw new Error(`no seed table ${name}`);
   return found;
 }
+
+/**
+ * A share of a column's rows forced to one value, to give a data set the
+ * shape a production database may have and the default generator does not:
+ * `null` makes a mostly-NULL column, a number concentrates rows on one key
+ * (e.g. contact 1 holding 30 % of the messages: one big tenant).
+ */
+export interface ColumnShare {
+  readonly table: string;
+  readonly column: string;
+  /** 0..1 of the rows. */
+  readonly share: number;
+  readonly value: null | number;
+}
+
+/** The columns an INSERT of the generator writes, in order. */
+export function insertColumns(table: SeedTable): string[] {
+  const m = /INSERT INTO \w+ \(([^)]*)\)/.exec(table.insertSql);
+  return m ? m[1]!.split(",").map((c) => c.trim()) : [];
+}
+
+/**
+ * The table's INSERT with the shares applied: the generator's SELECT becomes
+ * a subquery and each shared column a CASE on a random stream of its own
+ * (900 + position), so the rest of the row, and every other table, stays as
+ * the same seed makes it.
+ */
+export function insertSqlWithShares(table: SeedTable, shares: readonly ColumnShare[]): string {
+  const mine = shares.filter((s) => s.table === table.table);
+  if (mine.length === 0) return table.insertSql;
+  const columns = insertColumns(table);
+  const split = /OVERRIDING SYSTEM VALUE\s*/.exec(table.insertSql);
+  if (!split) throw new Error(`seed table ${table.table}: INSERT without OVERRIDING SYSTEM VALUE`);
+  const head = table.insertSql.slice(0, split.index + split[0].length);
+  const select = table.insertSql.slice(split.index + split[0].length);
+  const exprs = columns.map((c, k) => {
+    const s = mine.find((x) => x.column === c);
+    if (!s) return `_row.${c}`;
+    return `CASE WHEN pg_temp.rnd($1, ${900 + k}, _row.id) < ${Number(s.share)} THEN ${s.value === null ? "NULL" : Number(s.value)} ELSE _row.${c} END`;
+  });
+  return `${head}SELECT ${exprs.join(", ")}\nFROM (${select}) AS _row(${columns.join(", ")})`;
+}

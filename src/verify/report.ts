@@ -1,6 +1,7 @@
 // Output of a verification run: a readable terminal table, the JSON report
 // (top-level `grade`, `queries`, `checks`) and a Markdown report with an SVG
 // latency chart under reports/.
+import { formatTwinReport, type TwinReport } from "../stats/twin.ts";
 import path from "node:path";
 import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { barChartSvg } from "./chart.ts";
@@ -51,6 +52,8 @@ export interface VerifyReport {
   readonly baseline?: BaselineComparison;
   /** --save-baseline: the file written. */
   readonly savedBaseline?: string;
+  /** --stats FILE: the statistics twin the run measured (restored, refused, sizes). */
+  readonly statsTwin?: TwinReport;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
@@ -202,6 +205,7 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
     for (const r of report.baseline.regressions) out.push(`- **${r.query} / ${r.variant}**: ${r.what}: ${mdEscape(r.detail)}`);
     for (const n of report.baseline.notes) out.push(`- note: ${mdEscape(n)}`);
   }
+  if (report.statsTwin) out.push("", "## Statistics twin", "", "```text", formatTwinReport(report.statsTwin), "```");
   out.push("", "## Database checks", "", "| check | status | result | fix |", "| --- | --- | --- | --- |");
   for (const c of report.checks) out.push(`| ${c.name}${c.gating ? " (gating)" : ""} | ${c.status} | ${mdEscape(c.summary)} | ${mdEscape(c.status === "pass" ? "" : (c.fix ?? ""))} |`);
   return `${out.join("\n")}\n`;

@@ -16,6 +16,7 @@ import { runDatabaseChecks } from "./database-checks.ts";
 import { checkFreshness } from "../rollups/index.ts";
 import { tablesWithUnsetVisibilityMap, xminHolders } from "../checks/xmin-horizon.ts";
 import { grade, meetsGrade, type Grade } from "./grade.ts";
+import type { TwinReport } from "../stats/twin.ts";
 import { baselineFromReport, compareWithBaseline, writeBaseline, type Baseline } from "./baseline.ts";
 import { DEFAULT_EXPLAIN_RUNS, DEFAULT_RUNS, DEFAULT_STATS_SAMPLES, DEFAULT_WARMUP, runCatalog, type RunOptions } from "./run-catalog.ts";
 
@@ -123,6 +124,10 @@ export interface VerifyTargetOptions extends Partial<Omit<VerifyOptions, "databa
   readonly baseline?: { readonly file: string; readonly baseline: Baseline };
   /** Record this run as a baseline file. */
   readonly saveBaseline?: string;
+  /** Session settings of the verify connection (--stats: the file's planner settings). */
+  readonly sessionSettings?: Readonly<Record<string, string>>;
+  /** --stats: the twin built before the run, reported with it. */
+  readonly statsTwin?: TwinReport;
 }
 
 /**
@@ -140,9 +145,12 @@ export async function verifyTarget(target: DatabaseTarget, options: VerifyTarget
       minGrade: options.minGrade ?? "A",
       database: target.display,
     });
+    if (options.statsTwin) {
+      report = { ...report, statsTwin: options.statsTwin, stability: { ...report.stability, skipped: "--stats: the restored statistics stand (a fresh ANALYZE sample would replace them)" } };
+    }
     report = withBaseline(report, options);
     return { report, written: writeVerifyReports(report, { json: options.json, markdown: options.markdown }) };
-  }, { max: 1, applicationName: "bollalabz-db/verify" });
+  }, { max: 1, applicationName: "bollalabz-db/verify", settings: options.sessionSettings });
 }
 
 /** Save and/or compare the baseline; a regression makes the run fail. */

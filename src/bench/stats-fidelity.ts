@@ -1,0 +1,314 @@
+// How faithfully a statistics twin reproduces production's plans.
+//
+// 1. "production": a scratch database, migrated, seeded with ANOTHER seed and
+//    deliberately skewed shapes (one contact holding 30 % of the messages, a
+//    mostly-NULL company column). Its plans are recorded for every catalog
+//    query and parameter variant (custom plans, EXPLAIN without ANALYZE, the
+//    parameters picked from production's data), its statistics exported, and
+//    the database dropped (one large database at a time on this machine).
+// 2. the twin: another scratch database, migrated, first seeded at a small
+//    scale with the file's statistics restored onto it (what the row
+//    estimates are when the pages do not match), then built as verify --stats
+//    builds it: default generator data sized to the file's pages, statistics
+//    restored. The same queries with the same parameters are planned there,
+//    once with the generator's own statistics (the control) and once with the
+//    restored ones.
+// 3. agreement per variant on the plan's shape (scan node types with their
+//    tables and indexes, in tree order); every disagreement is listed with
+//    both plans.
+import { formatMs } from "../base/format.ts";
+import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
+import { applyMigrations } from "../migrate/graphile.ts";
+import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
+import type { ColumnShare } from "../seed/tables.ts";
+import { exportStatistics } from "../stats/export.ts";
+import type { StatsFile } from "../stats/format.ts";
+import { assertCanRestore, noticeCollector, planRestore, restoreStatistics } from "../stats/restore.ts";
+import { buildStatisticsTwin, type TwinReport } from "../stats/twin.ts";
+import type { CatalogEntry } from "../catalog/types.ts";
+import { explainEstimate, type PlanNode } from "../catalog/explain.ts";
+import { pickRows, readOnly } from "../catalog/guarded.ts";
+import { planNodes } from "../catalog/plan-analysis.ts";
+import { signatureOf } from "../catalog/plan-signature.ts";
+import { dropBenchDatabase, recreateBenchDatabase } from "./run-bench.ts";
+
+/** The skew the "production" database gets. */
+export const PRODUCTION_SHARES: readonly ColumnShare[] = [
+  { table: "conversation_messages", column: "contact_id", share: 0.3, value: 1 },
+  { table: "phone_contacts", column: "company", share: 0.9, value: null },
+];
+
+export interface FidelityOptions {
+  readonly catalog: readonly CatalogEntry[];
+  readonly productionScale: number;
+  readonly productionSeed: number;
+  readonly twinSeed: number;
+  /** Scale of the unsized twin that shows why pages must match. */
+  readonly smallScale: number;
+  /** Database names on the server (recreated, marked scratch, dropped after unless keep). */
+  readonly productionName: string;
+  readonly twinName: string;
+  readonly keep?: boolean;
+  readonly log?: (line: string) => void;
+  readonly onSeedProgress?: (event: SeedProgress) => void;
+}
+
+export interface VariantPlans {
+  readonly query: string;
+  readonly variant: string;
+  readonly params: readonly unknown[];
+  readonly production: PlanShape;
+  readonly control?: PlanShape;
+  readonly twin?: PlanShape;
+  readonly error?: string;
+}
+
+export interface PlanShape {
+  /** Scan nodes in tree order: type(table)[index]. */
+  readonly scans: string;
+  /** The whole tree (plan-signature.ts). */
+  readonly signature: string;
+  readonly rows: number;
+  readonly cost: number;
+  /** The planner's row estimate of each scan node, in the order of `scans`. */
+  readonly scanRows: readonly number[];
+}
+
+export interface EstimateCheck {
+  readonly table: string;
+  readonly fileRows: number;
+  readonly filePages: number;
+  readonly pages: number;
+  /** The planner's row estimate for a scan of the whole table. */
+  readonly estimate: number;
+}
+
+export interface FidelityResult {
+  readonly production: { readonly scale: number; readonly seed: number; readonly shares: readonly ColumnShare[]; readonly seedMs: number };
+  readonly exportMs: number;
+  readonly fileBytes: number;
+  readonly small: { readonly scale: number; readonly estimates: readonly EstimateCheck[] };
+  readonly twin: TwinReport;
+  readonly twinBuildMs: number;
+  readonly sizedEstimates: readonly EstimateCheck[];
+  readonly variants: readonly VariantPlans[];
+  readonly agreement: {
+    readonly compared: number;
+    readonly scansSame: number;
+    readonly signatureSame: number;
+    readonly controlScansSame: number;
+    /** Same scans with every scan's row estimate within 10 % of production's: the twin, and the control. */
+    readonly estimatesSame: number;
+    readonly controlEstimatesSame: number;
+  };
+  readonly totalMs: number;
+}
+
+const SCAN = /Scan$/;
+
+function scanLabel(node: PlanNode): string {
+  return `${node["Node Type"]}${node["Relation Name"] ? `(${node["Relation Name"]})` : ""}${node["Index Name"] ? `[${node["Index Name"]}]` : ""}`;
+}
+
+export function planShape(plan: PlanNode): PlanShape {
+  const scans = [...planNodes(plan)].filter((n) => SCAN.test(n["Node Type"]) && (n["Relation Name"] || n["Index Name"]));
+  return {
+    scans: scans.map(scanLabel).join(" ; "),
+    signature: signatureOf(plan),
+    rows: Number(plan["Plan Rows"] ?? 0),
+    cost: Number(plan["Total Cost"] ?? 0),
+    scanRows: scans.map((n) => Number(n["Plan Rows"] ?? 0)),
+  };
+}
+
+/** Same scans, and every scan's row estimate within 10 % (or 1 row) of production's. */
+export function sameEstimates(a: PlanShape | undefined, production: PlanShape): boolean {
+  if (!a || a.scans !== production.scans || a.scanRows.length !== production.scanRows.length) return false;
+  return a.scanRows.every((rows, i) => Math.abs(rows - production.scanRows[i]!) <= Math.max(1, 0.1 * production.scanRows[i]!));
+}
+
+/** Parameters of every variant, picked from production's data. */
+async function pickParameters(sql: Sql, catalog: readonly CatalogEntry[]): Promise<{ query: CatalogEntry; variant: string; params: unknown[] }[]> {
+  const picked: { query: CatalogEntry; variant: string; params: unknown[] }[] = [];
+  for (const entry of catalog) {
+    for (const [variant, picker] of Object.entries(entry.params)) {
+      const rows = await readOnly(sql, (tx) => pickRows(tx, picker, variant));
+      picked.push({ query: entry, variant, params: rows[0] ?? [] });
+    }
+  }
+  return picked;
+}
+
+/** The custom plan's shape of each variant (force_custom_plan: the project's pool plans with the values). */
+async function planAll(sql: Sql, items: readonly { query: CatalogEntry; variant: string; params: readonly unknown[] }[]): Promise<Map<string, PlanShape | string>> {
+  const out = new Map<string, PlanShape | string>();
+  for (const item of items) {
+    try {
+      const plan = await readOnly(sql, async (tx) => {
+        await (tx as unknown as Sql)`SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`;
+        return explainEstimate(tx as unknown as Sql, item.query.sql, item.params);
+      });
+      out.set(`${item.query.name}/${item.variant}`, planShape(plan.Plan));
+    } catch (error) {
+      out.set(`${item.query.name}/${item.variant}`, (error as Error).message);
+    }
+  }
+  return out;
+}
+
+/** Row estimate of a whole-table scan against the file's reltuples, with the pages behind it. */
+async function estimateChecks(sql: Sql, file: StatsFile): Promise<EstimateCheck[]> {
+  const checks: EstimateCheck[] = [];
+  for (const rel of file.relations.filter((r) => r.kind === "table")) {
+    const plan = await explainEstimate(sql, `SELECT * FROM "${rel.name.replaceAll('"', '""')}"`, []);
+    const [{ pages }] = (await sql`SELECT (pg_relation_size(${rel.name}::regclass) / current_setting('block_size')::int)::int AS pages`) as unknown as [{ pages: number }];
+    checks.push({ table: rel.name, fileRows: rel.reltuples, filePages: rel.relpages, pages, estimate: Number(plan.Plan["Plan Rows"] ?? 0) });
+  }
+  return checks;
+}
+
+export async function runStatsFidelity(server: DatabaseTarget, options: FidelityOptions): Promise<FidelityResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const migrateQuietly = (target: DatabaseTarget) => applyMigrations(target, () => {});
+  // Restoring needs 18: find out before building production for minutes.
+  await withSql(server, (sql) => assertCanRestore(sql, server.display), { max: 1 });
+
+  // 1. production: data, plans, statistics; then dropped.
+  const production = await recreateBenchDatabase(server, options.productionName);
+  log(`production: ${production.display}, scale ${options.productionScale}, seed ${options.productionSeed}, skewed`);
+  let file: StatsFile;
+  let items: { query: CatalogEntry; variant: string; params: unknown[] }[];
+  let productionPlans: Map<string, PlanShape | string>;
+  let seedMs: number;
+  let exportMs: number;
+  try {
+    await migrateQuietly(production);
+    ({ file, items, productionPlans, seedMs, exportMs } = await withSql(production, async (sql) => {
+      const s0 = performance.now();
+      await seedDatabase(sql, { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, onProgress: options.onSeedProgress });
+      const seedMs = performance.now() - s0;
+      const items = await pickParameters(sql, options.catalog);
+      const productionPlans = await planAll(sql, items);
+      const e0 = performance.now();
+      const file = await exportStatistics(sql, { values: true });
+      return { file, items, productionPlans, seedMs, exportMs: performance.now() - e0 };
+    }, { max: 2, applicationName: "bollalabz-db bench stats-fidelity" }));
+    log(`production: seeded in ${formatMs(seedMs)}, ${items.length} variants planned, statistics exported in ${formatMs(exportMs)}`);
+  } finally {
+    if (!options.keep) await dropBenchDatabase(server, options.productionName);
+  }
+
+  // 2. the twin.
+  const twinTarget = await recreateBenchDatabase(server, options.twinName);
+  try {
+    await migrateQuietly(twinTarget);
+    log(`twin: ${twinTarget.display}; first at scale ${options.smallScale} (pages not matched) ...`);
+    const notices = noticeCollector();
+    const smallEstimates = await withSql(twinTarget, async (sql) => {
+      await seedDatabase(sql, { scale: options.smallScale, seed: options.twinSeed });
+      const plan = await planRestore(sql, file, twinTarget.display);
+      await restoreStatistics(sql, file, plan, notices);
+      return estimateChecks(sql, file);
+    }, { max: 2, onNotice: notices.onNotice });
+
+    log("twin: built as verify --stats builds it ...");
+    let controlPlans = new Map<string, PlanShape | string>();
+    const t0 = performance.now();
+    const twin = await buildStatisticsTwin(twinTarget, file, {
+      seed: options.twinSeed,
+      replaceForeignData: true,
+      log,
+      onSeedProgress: options.onSeedProgress,
+      beforeRestore: async (sql) => void (controlPlans = await planAll(sql, items)),
+    });
+    const twinBuildMs = performance.now() - t0;
+    const { twinPlans, sizedEstimates } = await withSql(twinTarget, async (sql) => ({ twinPlans: await planAll(sql, items), sizedEstimates: await estimateChecks(sql, file) }), {
+      max: 1,
+      settings: twin.settings.applied,
+    });
+
+    const variants: VariantPlans[] = items.map((item) => {
+      const key = `${item.query.name}/${item.variant}`;
+      const p = productionPlans.get(key);
+      const c = controlPlans.get(key);
+      const t = twinPlans.get(key);
+      const error = [p, c, t].find((x) => typeof x === "string") as string | undefined;
+      return {
+        query: item.query.name,
+        variant: item.variant,
+        params: item.params,
+        production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0, scanRows: [] },
+        ...(typeof c === "object" ? { control: c } : {}),
+        ...(typeof t === "object" ? { twin: t } : {}),
+        ...(error ? { error } : {}),
+      };
+    });
+    const compared = variants.filter((v) => !v.error && v.twin);
+    return {
+      production: { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, seedMs },
+      exportMs,
+      fileBytes: Buffer.byteLength(JSON.stringify(file)),
+      small: { scale: options.smallScale, estimates: smallEstimates },
+      twin,
+      twinBuildMs,
+      sizedEstimates,
+      variants,
+      agreement: {
+        compared: compared.length,
+        scansSame: compared.filter((v) => v.twin!.scans === v.production.scans).length,
+        signatureSame: compared.filter((v) => v.twin!.signature === v.production.signature).length,
+        controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
+        estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
+        controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
+      },
+      totalMs: performance.now() - started,
+    };
+  } finally {
+    if (!options.keep) await dropBenchDatabase(server, options.twinName);
+  }
+}
+
+const pct = (n: number, d: number) => (d === 0 ? "-" : `${((n / d) * 100).toFixed(1)} %`);
+
+export function fidelityMarkdown(r: FidelityResult): string {
+  const a = r.agreement;
+  const out: string[] = [
+    "# Statistics twin fidelity",
+    "",
+    `- production: scale ${r.production.scale}, seed ${r.production.seed}, shapes: ${r.production.shares.map((s) => `${s.table}.${s.column} ${s.share * 100} % ${s.value === null ? "NULL" : `= ${s.value}`}`).join(", ")}; seeded in ${formatMs(r.production.seedMs)}`,
+    `- export: ${formatMs(r.exportMs)}, ${(r.fileBytes / 1024).toFixed(0)} kB`,
+    `- twin build (calibration + sized seed + restore): ${formatMs(r.twinBuildMs)} (calibration ${formatMs(r.twin.data.calibrationMs)}, seed ${formatMs(r.twin.data.seedMs)}, restore ${formatMs(r.twin.restore.ms)}); ${r.twin.restore.relations.length} relations and ${r.twin.restore.columns.length} column statistics restored, ${r.twin.restore.refusals.length} refused`,
+    `- **plan shape agreement (scan types, tables, indexes): ${a.scansSame}/${a.compared} variants (${pct(a.scansSame, a.compared)})**; whole plan tree identical: ${a.signatureSame}/${a.compared} (${pct(a.signatureSame, a.compared)}); the same twin with the generator's own statistics (control): ${a.controlScansSame}/${a.compared} (${pct(a.controlScansSame, a.compared)})`,
+    `- row estimates of every scan within 10 % of production's: twin ${a.estimatesSame}/${a.compared} (${pct(a.estimatesSame, a.compared)}), control ${a.controlEstimatesSame}/${a.compared} (${pct(a.controlEstimatesSame, a.compared)})`,
+    "",
+    "## Row estimates need production's pages",
+    "",
+    `A whole-table scan's row estimate against the file's reltuples, after restoring the statistics onto the twin at scale ${r.small.scale} (pages not matched) and onto the sized twin.`,
+    "",
+    "| table | file reltuples | file pages | small: pages | small: estimate | sized: pages | sized: estimate |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...r.small.estimates.map((s) => {
+      const z = r.sizedEstimates.find((x) => x.table === s.table);
+      return `| ${s.table} | ${Math.round(s.fileRows)} | ${s.filePages} | ${s.pages} | ${Math.round(s.estimate)} | ${z?.pages ?? "-"} | ${z ? Math.round(z.estimate) : "-"} |`;
+    }),
+    "",
+    "## Disagreements",
+    "",
+  ];
+  const estimates = (p: PlanShape) => p.scanRows.map((n) => Math.round(n)).join(" / ");
+  const differing = r.variants.filter((v) => v.error || v.twin?.scans !== v.production.scans);
+  if (differing.length === 0) out.push("none");
+  for (const v of differing) {
+    out.push(`- **${v.query} / ${v.variant}** (params ${JSON.stringify(v.params).slice(0, 80)})${v.error ? `: error ${v.error}` : ""}`);
+    out.push(`  - production (${Math.round(v.production.rows)} rows est., cost ${v.production.cost.toFixed(1)}): \`${v.production.signature}\``);
+    if (v.twin) out.push(`  - twin (${Math.round(v.twin.rows)} rows est., cost ${v.twin.cost.toFixed(1)}): \`${v.twin.signature}\``);
+  }
+  // Where the shape is the same but the estimates moved: what the restored statistics fix (or not).
+  const moved = r.variants.filter((v) => !v.error && v.twin?.scans === v.production.scans && (!sameEstimates(v.twin, v.production) || !sameEstimates(v.control, v.production)));
+  if (moved.length > 0) {
+    out.push("", "## Same plan shape, row estimates compared", "", "| query / variant | production | twin | control (generator statistics) |", "| --- | ---: | ---: | ---: |");
+    for (const v of moved) out.push(`| ${v.query} / ${v.variant} | ${estimates(v.production)} | ${estimates(v.twin!)} | ${v.control ? estimates(v.control) : "-"} |`);
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,289 @@
+// stats:export and verify --stats against real servers: the export's content
+// in both modes, a round trip export -> twin -> the same plans, and every bad
+// input (truncated file, another format version, another schema, a role
+// without MAINTAIN, flags that contradict --stats), each one line, nothing
+// restored. The restore needs PostgreSQL 18: the test server is.
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withSql } from "../src/db/index.ts";
+import { markDatabase } from "../src/db/scratch-database.ts";
+import { PRODUCTION_SHARES, runStatsFidelity } from "../src/bench/stats-fidelity.ts";
+import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { exportStatistics } from "../src/stats/export.ts";
+import { STATS_FORMAT_VERSION, type StatsFile } from "../src/stats/format.ts";
+import { CATALOG } from "../src/catalog/entries.ts";
+import { builtInCatalog } from "../src/catalog/load.ts";
+import { createDatabase, migratedDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
+import { startNpmPostgres } from "./support/npm-postgres.ts";
+import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+
+const dir = path.join(tmpdir(), `bollalabz-stats-test-${process.pid}`);
+let source: TestDatabase;
+let file: StatsFile;
+const fileWithValues = path.join(dir, "stats.json");
+
+beforeAll(async () => {
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(dir, { recursive: true });
+  source = await migratedDatabase("stats_src");
+  await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: todayUtc(), shares: PRODUCTION_SHARES });
+  const r = await runScript("stats:export", ["--out", fileWithValues], { DATABASE_URL: source.url });
+  expect(r.code, r.stderr).toBe(0);
+  file = JSON.parse(readFileSync(fileWithValues, "utf8")) as StatsFile;
+}, 300_000);
+
+afterAll(async () => {
+  await source?.drop();
+});
+
+const column = (f: StatsFile, table: string, name: string) => f.relations.find((r) => r.name === table)!.columns.find((c) => c.column === name)!;
+
+describe("stats:export", () => {
+  it("writes sizes, every column's pg_stats, expression index columns and the planner settings", () => {
+    expect(file.formatVersion).toBe(STATS_FORMAT_VERSION);
+    const messages = file.relations.find((r) => r.name === "conversation_messages")!;
+    expect(messages.kind).toBe("table");
+    expect(messages.relpages).toBeGreaterThan(0);
+    expect(messages.reltuples).toBeGreaterThan(15_000);
+    expect(messages.bytes).toBe(messages.relpages * 8192);
+    // The hot contact (30 % of the messages) is the first most-common value.
+    const contact = column(file, "conversation_messages", "contact_id");
+    expect(contact.type).toBe("bigint");
+    expect(contact.mostCommonVals).toMatch(/^\{1,/);
+    expect(contact.mostCommonFreqs![0]).toBeGreaterThan(0.25);
+    // The mostly-NULL column.
+    expect(column(file, "phone_contacts", "company").nullFrac).toBeGreaterThan(0.85);
+    expect(column(file, "phone_contacts", "tags").mostCommonElems).toBeTruthy();
+    // ANALYZE keeps statistics for an expression index's column, addressed by number.
+    const lower = file.relations.find((r) => r.name === "idx_phone_contacts_email_lower")!;
+    expect(lower.kind).toBe("index");
+    expect(lower.columns[0]).toMatchObject({ attnum: 1, type: "text" });
+    expect(file.settings.random_page_cost).toBeDefined();
+    expect(file.settings.enable_seqscan).toBe("on");
+  });
+
+  it("--no-values keeps counts and fractions and no value of the data", async () => {
+    const out = path.join(dir, "no-values.json");
+    const r = await runScript("stats:export", ["--out", out, "--no-values"], { DATABASE_URL: source.url });
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(out, "utf8");
+    const noValues = JSON.parse(text) as StatsFile;
+    expect(noValues.values).toBe(false);
+    expect(column(noValues, "phone_contacts", "company").nullFrac).toBeGreaterThan(0.85);
+    expect(column(noValues, "conversation_messages", "contact_id").nDistinct).not.toBeNull();
+    for (const rel of noValues.relations) {
+      for (const c of rel.columns) {
+        expect(c).not.toHaveProperty("mostCommonVals");
+        expect(c).not.toHaveProperty("histogramBounds");
+        expect(c).not.toHaveProperty("mostCommonElems");
+      }
+    }
+    // A most-common company name and an email of the data are in the full file, not in this one.
+    const company = /^\{"?([^",}]+)/.exec(column(file, "phone_contacts", "company").mostCommonVals!)![1]!;
+    const email = /[a-z]+\.[a-z]+\d+@[a-z.]+/.exec(column(file, "phone_contacts", "email").histogramBounds!)![0];
+    expect(readFileSync(fileWithValues, "utf8")).toContain(email);
+    expect(text).not.toContain(company);
+    expect(text).not.toContain(email);
+  });
+
+  it("needs no access to the rows: a role without SELECT exports the sizes and lists the columns it cannot see", async () => {
+    const role = `stats_noselect_${process.pid}`;
+    await source.sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+    try {
+      const url = new URL(source.url);
+      url.username = role;
+      url.password = "pw";
+      const exported = await withSql({ url: url.toString(), display: "reader", source: "DATABASE_URL" }, (sql) => exportStatistics(sql, { values: true }));
+      expect(exported.relations.find((r) => r.name === "conversation_messages")!.relpages).toBeGreaterThan(0);
+      expect(exported.relations.every((r) => r.columns.length === 0)).toBe(true);
+      expect(exported.columnsWithoutStatistics).toContain("conversation_messages.contact_id");
+    } finally {
+      await source.sql.unsafe(`DROP ROLE ${role}`);
+    }
+  });
+});
+
+describe("verify --stats", () => {
+  let twin: TestDatabase;
+  beforeAll(async () => {
+    twin = await migratedDatabase("stats_twin");
+    await withSql(rootTarget(), (sql) => markDatabase(sql, twin.name, "scratch"), { max: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await twin?.drop();
+  });
+
+  const relationState = (db: TestDatabase) =>
+    db.sql<{ name: string; reltuples: number; options: string[] | null }[]>`
+      SELECT relname AS name, reltuples::float8 AS reltuples, reloptions AS options FROM pg_class
+      WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY relname`;
+
+  const writeVariant = (name: string, change: (f: StatsFile) => unknown): string => {
+    const out = path.join(dir, name);
+    writeFileSync(out, JSON.stringify(change(structuredClone(file) as StatsFile)));
+    return out;
+  };
+
+  it("a truncated file: exit 2, one line", async () => {
+    const out = path.join(dir, "truncated.json");
+    writeFileSync(out, readFileSync(fileWithValues, "utf8").slice(0, 5000));
+    const r = await runScript("verify.ts", ["--stats", out], { DATABASE_URL: twin.url });
+    expect(r.code).toBe(2);
+    expect(looksLikeCleanError(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/not valid JSON .*truncated\?/);
+  });
+
+  it("another format version: exit 2, naming both versions", async () => {
+    const out = writeVariant("version.json", (f) => ({ ...f, formatVersion: 99 }));
+    const r = await runScript("verify.ts", ["--stats", out], { DATABASE_URL: twin.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`format version 99, this bollalabz-db reads version ${STATS_FORMAT_VERSION}`);
+  });
+
+  it("--stats with --stats-samples, and on a database not marked scratch: exit 2 before anything changes", async () => {
+    const samples = await runScript("verify.ts", ["--stats", fileWithValues, "--stats-samples", "3"], { DATABASE_URL: twin.url });
+    expect(samples.code).toBe(2);
+    expect(samples.stderr).toContain("--stats implies 0");
+    const unmarked = await createDatabase("stats_unmarked");
+    try {
+      const r = await runScript("verify.ts", ["--stats", fileWithValues], { DATABASE_URL: unmarked.url });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("not marked as a scratch or development database");
+      expect(r.stderr).toContain("--yes");
+    } finally {
+      await unmarked.drop();
+    }
+  });
+
+  it("a file of another schema: one line per mismatch, nothing restored", async () => {
+    const out = writeVariant("other-schema.json", (f) => {
+      const relations = f.relations.map((r) => (r.name === "people" ? { ...r, columns: [...r.columns, { ...r.columns[0]!, column: "nickname" }] } : r));
+      const contacts = relations.find((r) => r.name === "phone_contacts")!;
+      return { ...f, relations: [...relations.map((r) => (r.name === "call_costs" ? { ...r, columns: r.columns.map((c) => (c.column === "cost" ? { ...c, type: "text" } : c)) } : r)), { ...contacts, name: "invoices" }] };
+    });
+    const before = await relationState(twin);
+    const r = await runScript("verify.ts", ["--stats", out], { DATABASE_URL: twin.url });
+    expect(r.code).toBe(2);
+    expect(looksLikeCleanError(r.stderr)).toBe(true);
+    expect(r.stderr).toContain("column people.nickname (bigint) is in the file but not in");
+    expect(r.stderr).toMatch(/column call_costs\.cost is text in the file but numeric\(\d+,\d+\) in/);
+    expect(r.stderr).toContain("table public.invoices is in the file but not in");
+    expect(r.stderr).toContain("nothing was restored");
+    expect(await relationState(twin)).toEqual(before);
+  });
+
+  it("a role without MAINTAIN on the tables: exit 4, one line, nothing restored", async () => {
+    const role = `stats_nomaintain_${process.pid}`;
+    await twin.sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+    await twin.sql.unsafe(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    try {
+      const url = new URL(twin.url);
+      url.username = role;
+      url.password = "pw";
+      const before = await relationState(twin);
+      const r = await runScript("verify.ts", ["--stats", fileWithValues], { DATABASE_URL: url.toString() });
+      expect(r.code).toBe(4);
+      expect(looksLikeCleanError(r.stderr)).toBe(true);
+      expect(r.stderr).toMatch(/no MAINTAIN privilege on .*conversation_messages.*nothing was restored/);
+      expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+      expect(await relationState(twin)).toEqual(before);
+    } finally {
+      await twin.sql.unsafe(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+      await twin.sql.unsafe(`DROP ROLE ${role}`);
+    }
+  });
+
+  it("builds the twin (pages within 10 %, statistics restored, autovacuum back after) and grades it", async () => {
+    const report = path.join(dir, "verify.json");
+    const r = await runScript("verify.ts", ["--stats", fileWithValues, "--runs", "5", "--warmup", "1", "--json", report], { DATABASE_URL: twin.url }, 600_000);
+    expect([0, 5], r.stderr).toContain(r.code);
+    expect(r.stderr).toContain("refused by the server: none");
+    const json = JSON.parse(readFileSync(report, "utf8")) as { statsTwin: { sizes: { table: string; within: boolean; generated: boolean }[]; restore: { columns: string[] } }; stability: { done: number } };
+    expect(json.stability.done).toBe(0);
+    expect(json.statsTwin.sizes.filter((s) => s.generated && !s.within)).toEqual([]);
+    expect(json.statsTwin.restore.columns).toContain("conversation_messages.contact_id");
+    // The twin now holds the source's statistics, not its own data's.
+    const [twinStats] = await twin.sql<{ freq: number; nulls: number }[]>`
+      SELECT (SELECT most_common_freqs[1] FROM pg_stats WHERE tablename = 'conversation_messages' AND attname = 'contact_id')::float8 AS freq,
+             (SELECT null_frac FROM pg_stats WHERE tablename = 'phone_contacts' AND attname = 'company')::float8 AS nulls`;
+    expect(twinStats!.freq).toBeCloseTo(column(file, "conversation_messages", "contact_id").mostCommonFreqs![0]!, 5);
+    expect(twinStats!.nulls).toBeCloseTo(column(file, "phone_contacts", "company").nullFrac!, 5);
+    // Autovacuum is as before the run (not set).
+    expect((await relationState(twin)).filter((t) => t.options !== null)).toEqual([]);
+  }, 600_000);
+
+  it("advise --stats plans the catalog on the twin; it needs --catalog and refuses --validate", async () => {
+    const noCatalog = await runScript("advise.ts", ["--stats", fileWithValues], { DATABASE_URL: twin.url });
+    expect(noCatalog.code).toBe(2);
+    expect(noCatalog.stderr).toContain("pass --catalog builtin");
+    const validate = await runScript("advise.ts", ["--stats", fileWithValues, "--catalog", "builtin", "--validate"], { DATABASE_URL: twin.url });
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain("rewrites the table's row count");
+    const report = path.join(dir, "advise.json");
+    const r = await runScript("advise.ts", ["--stats", fileWithValues, "--catalog", "builtin", "--skip-overlaps", "--runs", "1", "--json", report], { DATABASE_URL: twin.url }, 600_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/statistics twin .*\n.*\n  restored: \d+ relations/);
+    expect(JSON.parse(readFileSync(report, "utf8"))).toHaveProperty("candidates");
+  }, 600_000);
+});
+
+describe("on PostgreSQL 17 (npm)", () => {
+  it("stats:export works (no relallfrozen before 18); verify --stats exits 2 with one line naming the version and what is needed", async () => {
+    const pg17 = await startNpmPostgres(17, "project");
+    try {
+      const url = pg17.urlFor("postgres");
+      await withSql({ url, display: "pg17", source: "DATABASE_URL" }, async (sql) => {
+        await sql`CREATE TABLE booking (id int PRIMARY KEY, during int4range, note text)`;
+        await sql`INSERT INTO booking SELECT i, int4range(i, i + 1 + i % 7), CASE WHEN i % 10 = 0 THEN 'n' || i END FROM generate_series(1, 2000) i`;
+        await sql`ANALYZE booking`;
+      }, { max: 1 });
+      const out = path.join(dir, "pg17.json");
+      const exported = await runScript("stats:export", ["--out", out], { DATABASE_URL: url });
+      expect(exported.code, exported.stderr).toBe(0);
+      const pg17File = JSON.parse(readFileSync(out, "utf8")) as StatsFile;
+      const booking = pg17File.relations.find((r) => r.name === "booking")!;
+      expect(booking).toMatchObject({ kind: "table", relallfrozen: null, reltuples: 2000 });
+      expect(booking.columns.find((c) => c.column === "during")!.rangeBoundsHistogram).toBeTruthy();
+      expect(booking.columns.find((c) => c.column === "note")!.nullFrac).toBeCloseTo(0.9, 2);
+
+      const r = await runScript("verify.ts", ["--stats", fileWithValues, "--yes"], { DATABASE_URL: url });
+      expect(r.code).toBe(2);
+      expect(looksLikeCleanError(r.stderr)).toBe(true);
+      expect(r.stderr).toMatch(/runs PostgreSQL 17\.\d+; restoring a statistics file needs PostgreSQL 18 or newer/);
+      expect(r.stderr.split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+    } finally {
+      pg17.stop();
+    }
+  }, 300_000);
+});
+
+describe("fidelity round trip", () => {
+  it("a twin of a small skewed database plans every catalog variant as the source does", async () => {
+    const result = await runStatsFidelity(rootTarget(), {
+      catalog: builtInCatalog(),
+      productionScale: 0.2,
+      productionSeed: 7,
+      twinSeed: 42,
+      smallScale: 0.05,
+      productionName: `fidelity_prod_${process.pid}`,
+      twinName: `fidelity_twin_${process.pid}`,
+    });
+    const { compared, scansSame } = result.agreement;
+    expect(compared).toBe(result.variants.length);
+    expect(scansSame / compared).toBeGreaterThanOrEqual(0.95);
+    // What may differ at this tiny scale: a trigram search near the seq-scan/bitmap cost tie (a GIN index's cost
+    // comes from its own metapage, i.e. the twin's data; docs/PERFORMANCE.md, "Statistics twin").
+    const kinds = new Map(CATALOG.map((e) => [e.name, e.kind]));
+    expect(result.variants.filter((v) => v.twin?.scans !== v.production.scans && kinds.get(v.query) !== "search")).toEqual([]);
+    // Restored onto a quarter of the pages, the row estimate is a quarter of the file's: why the twin is sized.
+    const small = result.small.estimates.find((e) => e.table === "conversation_messages")!;
+    const sized = result.sizedEstimates.find((e) => e.table === "conversation_messages")!;
+    expect(small.estimate / small.fileRows).toBeLessThan(0.5);
+    expect(Math.abs(sized.estimate / sized.fileRows - 1)).toBeLessThan(0.1);
+    const left = await withSql(rootTarget(), (sql) => sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE ${`fidelity_%_${process.pid}`}`, { max: 1 });
+    expect(left[0]!.n).toBe(0);
+  }, 600_000);
+});
+
