@@ -7,6 +7,7 @@ import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } fro
 import { EXIT, UserError } from "../base/errors.ts";
 import { withDatabase, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { existingIndexNames } from "../verify/workload-counters.ts";
+import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
@@ -110,6 +111,8 @@ export async function runBench(server: DatabaseTarget, name: string, options: Be
   try {
     await applyBaseSchema(target, (line) => log(`  ${line}`));
     return await withSql(target, async (sql) => {
+      // The catalog runs as verify's reader role: grant it this new database's tables (npm run migrate does it elsewhere).
+      await ensureVerifyReaderRole(sql);
       const s0 = performance.now();
       await seedDatabase(sql, { scale: options.scale, seed: options.seed, onProgress: options.onSeedProgress });
       const seedMs = performance.now() - s0;
