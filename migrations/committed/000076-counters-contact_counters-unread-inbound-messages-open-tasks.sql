@@ -1,5 +1,5 @@
 --! Previous: sha1:8ed02c03592f6f9d22b9931758af793066b5c56d
---! Hash: sha1:7fc02ce52126506533cb21566f3b0f7a958a4a9d
+--! Hash: sha1:6ca25db30c6c010871e3aa85f0e01c48d2edb1e7
 --! Message: counters: contact_counters (unread inbound, messages, open tasks) maintained by statement-level triggers
 
 -- rollback: re-runnable
@@ -32,6 +32,14 @@ DECLARE
   w bigint;
   d bigint;
 BEGIN
+  -- Both contact_counters backfills guard one table: while either is pending,
+  -- share-lock both rows in one order before touching a counter, so a batch
+  -- (which holds its row FOR UPDATE while it upserts counters) and an app
+  -- transaction that writes messages and tasks never wait on each other in a
+  -- circle (seen: deadlock between 000078 and such a transaction).
+  PERFORM 1 FROM rollup_backfills b
+  WHERE b.rollup IN ('contact_counters:messages', 'contact_counters:tasks') AND b.done_below <= b.watermark
+  ORDER BY b.rollup FOR SHARE;
   SELECT watermark, done_below INTO w, d FROM rollup_counted_ids('contact_counters:messages');
   IF TG_OP = 'INSERT' THEN
     INSERT INTO contact_counters AS c (contact_id, messages, unread_inbound)
@@ -65,6 +73,14 @@ DECLARE
   w bigint;
   d bigint;
 BEGIN
+  -- Both contact_counters backfills guard one table: while either is pending,
+  -- share-lock both rows in one order before touching a counter, so a batch
+  -- (which holds its row FOR UPDATE while it upserts counters) and an app
+  -- transaction that writes messages and tasks never wait on each other in a
+  -- circle (seen: deadlock between 000078 and such a transaction).
+  PERFORM 1 FROM rollup_backfills b
+  WHERE b.rollup IN ('contact_counters:messages', 'contact_counters:tasks') AND b.done_below <= b.watermark
+  ORDER BY b.rollup FOR SHARE;
   SELECT watermark, done_below INTO w, d FROM rollup_counted_ids('contact_counters:tasks');
   IF TG_OP = 'INSERT' THEN
     INSERT INTO contact_counters AS c (contact_id, open_tasks)

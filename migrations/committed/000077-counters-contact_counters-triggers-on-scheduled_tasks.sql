@@ -1,5 +1,5 @@
---! Previous: sha1:7fc02ce52126506533cb21566f3b0f7a958a4a9d
---! Hash: sha1:02e72256dacfd5f0e1e0a9c61b2f2f5331953f3a
+--! Previous: sha1:6ca25db30c6c010871e3aa85f0e01c48d2edb1e7
+--! Hash: sha1:0831605763b2756ffb1ea600122b066bdbb9b262
 --! Message: counters: contact_counters triggers on scheduled_tasks
 
 -- rollback: re-runnable

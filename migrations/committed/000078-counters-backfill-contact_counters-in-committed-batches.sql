@@ -1,5 +1,5 @@
---! Previous: sha1:02e72256dacfd5f0e1e0a9c61b2f2f5331953f3a
---! Hash: sha1:b6c2b02d79f5d1e904c6b28ddbc70ce52657ff05
+--! Previous: sha1:0831605763b2756ffb1ea600122b066bdbb9b262
+--! Hash: sha1:7409bdd2cea3363f9b1dcfc88d744658608f1f55
 --! Message: counters: backfill contact_counters in committed batches
 
 --! no-transaction
