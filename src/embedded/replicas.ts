@@ -19,7 +19,7 @@ import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "../settin
 import { postgresBinaries } from "./binaries.ts";
 import {
   clusterMajor,
-  collectorLogSince,
+  startFailureLog,
   findFreePort,
   isPortFree,
   postgresOptions,
@@ -195,7 +195,7 @@ function startCluster(dataDir: string, logFile: string, port: number, settings: 
   const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", logFile, "-w", "-t", "120", "-o", postgresOptions(port, settings)], runAs);
   if (result.status !== 0) {
     // Startup messages in pg_ctl's file, the rest where the logging collector writes (<data dir>/log).
-    const text = `${existsSync(logFile) ? readFileSync(logFile, "utf8") : ""}\n${collectorLogSince(dataDir, startedAt)}`;
+    const text = startFailureLog(logFile, 0, dataDir, startedAt);
     const tail = text.trim().split("\n").slice(-5).join("\n");
     throw new UserError(`The replica in ${dataDir} did not start (pg_ctl exit ${result.status}). Server log ${logFile}:\n${tail || result.stderr.trim()}`, EXIT.notReady);
   }

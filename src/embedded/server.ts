@@ -252,6 +252,22 @@ export function collectorLogSince(dataDir: string, sinceMs: number): string {
   return out.join("\n");
 }
 
+/**
+ * What a failed start wrote: pg_ctl's file from `offset`, and the logging
+ * collector's files (<data dir>/log). The collector drains its pipe after the
+ * postmaster exits, so the FATAL line (after the "could not bind" one) can
+ * land a moment after pg_ctl returns: wait for it, at most 3 s.
+ */
+export function startFailureLog(logFile: string, offset: number, dataDir: string, startedAt: number): string {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const text = `${logSince(logFile, offset)}\n${collectorLogSince(dataDir, startedAt)}`;
+    if (/\b(FATAL|PANIC)\b/.test(text) || Date.now() >= deadline) return text;
+    Atomics.wait(pause, 0, 0, 50);
+  }
+}
+
 function logSize(logFile: string): number {
   return existsSync(logFile) ? statSync(logFile).size : 0;
 }
@@ -341,7 +357,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     const startedAt = Date.now();
     const result = runServerCommand(bin.pgCtl, ["start", "-D", dataDir, "-l", server.logFile, "-w", "-t", "60", "-o", postgresOptions(state.port, settings)], runAs);
     if (result.status === 0) break;
-    const log = `${logSince(server.logFile, offset)}\n${collectorLogSince(dataDir, startedAt)}`;
+    const log = startFailureLog(server.logFile, offset, dataDir, startedAt);
     if (PORT_TAKEN.test(log)) {
       if (options.portExplicit) throw pinnedPortBusy(state.port);
       if (attempt < BIND_ATTEMPTS) {
