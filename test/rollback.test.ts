@@ -41,6 +41,7 @@ describe("rollbackPerformanceIndexes", () => {
 
   it("drops exactly the performance indexes and forgets exactly their migrations", async () => {
     expect(baseIndexes).toEqual(expect.arrayContaining(["idx_phone_contacts_phone_number", "idx_call_costs_call_sid", "idx_phone_contacts_custom_keep", "phone_contacts_pkey"]));
+    await applyMigrations(db); // every index in place, whichever test ran before
     const result = await rollbackPerformanceIndexes(db);
     expect([...result.dropped].sort()).toEqual([...names].sort());
     expect(result.absent).toEqual([]);
@@ -54,6 +55,8 @@ describe("rollbackPerformanceIndexes", () => {
   });
 
   it("a second rollback changes nothing", async () => {
+    await applyMigrations(db);
+    await rollbackPerformanceIndexes(db); // the first
     const result = await rollbackPerformanceIndexes(db);
     expect(result.dropped).toEqual([]);
     expect(result.absent).toEqual(names);
@@ -62,6 +65,8 @@ describe("rollbackPerformanceIndexes", () => {
   });
 
   it("a later migrate restores every index, valid", async () => {
+    await rollbackPerformanceIndexes(db); // something to restore, whichever test ran before
+    expect(await indexStates(db.sql, names)).toEqual([]);
     await applyMigrations(db);
     const states = await indexStates(db.sql, names);
     expect(states).toHaveLength(names.length);
