@@ -71,7 +71,8 @@ describe("verify against the real index migrations", () => {
     expect(migrate.code, migrate.stderr).toBe(EXIT.ok);
     const restored = await verify("restored", ["--min-grade", "B"]);
     const report = JSON.parse(readFileSync(path.join(dir, "restored.json"), "utf8"));
-    const failures = report.queries.filter((q: { pass: boolean }) => !q.pass).map((q: { name: string; failures: string[] }) => `${q.name}: ${q.failures.join("; ")}`);
+    // Graded entries only: a raw-table reference (referenceFor) is reported, not graded, and may take either of two fitting indexes.
+    const failures = report.queries.filter((q: { pass: boolean; referenceFor?: string }) => !q.pass && q.referenceFor === undefined).map((q: { name: string; failures: string[] }) => `${q.name}: ${q.failures.join("; ")}`);
     expect(failures).toEqual([]);
     expect(restored.code, restored.stdout.slice(-2000)).toBe(EXIT.ok);
     // Every query passed, so the grade is A+, A or (mean over 100 ms on a loaded machine) B.
@@ -82,6 +83,7 @@ describe("verify against the real index migrations", () => {
     // check is waived and says so.
     const waived: string[] = [];
     for (const q of report.queries) {
+      if (q.referenceFor !== undefined) continue; // reported, not graded (above)
       for (const v of q.variants) {
         if (v.plan.expectationWaived) waived.push(q.name);
         else expect(v.plan.expectedIndexUsed, `${q.name}/${v.name}`).toBe(true);
