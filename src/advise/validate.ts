@@ -2,7 +2,7 @@
 // name, re-time the statements it should serve with several representative
 // value sets, record build time and size, measure what it costs writes (a
 // rolled-back 10,000-row insert and an update of the columns it covers, with
-// and without it), weigh the time it saves per hour of the observed workload
+// and without it; accepted candidates only, after every read), weigh the time it saves per hour of the observed workload
 // against the write time it adds at the table's observed write rate, then
 // drop it. Runs only on a
 // database marked scratch or development (src/db/scratch-database.ts),
@@ -334,102 +334,144 @@ export function weigh(effects: readonly StatementEffect[], plans: readonly State
   return { callsPerHour: known ? round(calls) : null, savedMsPerHour: savedMs === null ? null : round(savedMs), insertsPerHour: round(writes.inserts)!, updatesPerHour: round(writes.updates)!, writeMsPerHour: writeMs === null ? null : round(writeMs), netMsPerHour: net === null ? null : round(net), summary };
 }
 
-/** Validate candidates one at a time (each measured alone, then dropped). */
+/**
+ * Validate candidates one at a time (each measured alone, then dropped).
+ *
+ * Every read is timed before any write cost is measured: the rolled-back
+ * writes clear visibility-map bits on the pages they touch, and an
+ * index-only scan timed after them pays heap fetches that the live table,
+ * kept vacuumed by autovacuum, does not (a covering candidate then lost to
+ * the index it widens). So: all before-times, then each candidate's reads
+ * (build, time, drop), then the write cost of the candidates the reads
+ * accepted (build again between two measurements without it).
+ */
 export async function validateCandidates(sql: Sql, candidates: readonly Candidate[], plans: readonly StatementPlan[], options: ValidateOptions = {}): Promise<Validation[]> {
-  const out: Validation[] = [];
   await dropLeftoverTempIndexes(sql);
   const hours = await statisticsHours(sql);
   // The tables' write rates before this run writes anything: its own rolled-back
   // inserts and updates count in pg_stat_user_tables too (earlier runs' do).
   const writeRates = new Map<string, { inserts: number; updates: number }>();
   for (const table of new Set(candidates.map((c) => c.table))) writeRates.set(table, await writesPerHour(sql, table, hours.tables));
+  const servedBy = (c: Candidate) => plans.filter((p) => c.statements.includes(p.statement.id) && p.timing && p.params);
   // Before-times per statement and value set, taken once (the plan's own set is already timed).
   const beforeOf = new Map<string, number[]>();
-  const timedBefore = async (p: StatementPlan): Promise<number[]> => {
-    const known = beforeOf.get(p.statement.id);
-    if (known) return known;
-    const sets = valueSetsOf(p);
+  for (const p of new Set(candidates.flatMap(servedBy))) {
+    if (beforeOf.has(p.statement.id)) continue;
     const times: number[] = [];
-    for (const [i, values] of sets.entries()) times.push(i === 0 && p.timing ? p.timing.medianMs : (await timeStatement(sql, plannableText(p), values, { runs: options.runs })).medianMs);
+    for (const [i, values] of valueSetsOf(p).entries()) times.push(i === 0 && p.timing ? p.timing.medianMs : (await timeStatement(sql, plannableText(p), values, { runs: options.runs })).medianMs);
     beforeOf.set(p.statement.id, times);
-    return times;
-  };
+  }
+  const out: Validation[] = [];
   for (const [i, candidate] of candidates.entries()) {
     const tempName = `${TEMP_INDEX_PREFIX}${process.pid}_${i + 1}`;
-    const served = plans.filter((p) => candidate.statements.includes(p.statement.id) && p.timing && p.params);
     const writeOverhead = await writeOverheadOf(sql, candidate.table);
-    let buildMs = 0;
-    let bytes = 0;
-    const effects: StatementEffect[] = [];
-    let error: string | undefined;
+    const reads = await measureReads(sql, candidate, tempName, servedBy(candidate), beforeOf, options);
+    const helped = reads.effects.filter((e) => e.usesIndex && e.afterMs <= e.beforeMs * ACCEPT_RATIO);
+    const accepted = !reads.error && reads.effects.length > 0 && helped.length === reads.effects.length;
+    out.push({ candidate, tempName, ...reads, writeOverhead, writeCost: null, weighing: null, accepted, verdict: "", ...(reads.error ? { error: reads.error } : {}) });
+  }
+  for (const [i, v] of out.entries()) {
+    let error = v.error;
     let writeCost: WriteCost | null = null;
-    let writes: WriteMeasurer | null = null;
-    try {
-      for (const p of served) await timedBefore(p);
-      writes = options.writeCost === false ? null : await writeCostMeasurer(sql, candidate.table, candidate.definition);
-      if (writes) {
-        options.log?.(`validate: write cost of ${candidate.table} without ${candidate.name}`);
-        await writes.measure("without");
+    if (v.accepted && options.writeCost !== false) {
+      try {
+        writeCost = await measureWriteCost(sql, v.candidate, v.tempName, options);
+      } catch (e) {
+        error = describeError(e);
       }
-      options.log?.(`validate: building ${candidate.table} ${candidate.definition} as ${tempName}`);
-      await sql.unsafe(`SET statement_timeout = ${Math.round(options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS)}`);
-      const t0 = performance.now();
-      await sql.unsafe(`CREATE INDEX CONCURRENTLY ${quoteIdent(tempName)} ON ${quoteIdent(candidate.table)} ${candidate.definition}`);
-      buildMs = performance.now() - t0;
-      await sql.unsafe("RESET statement_timeout");
-      // Expression indexes are costed from their own statistics.
-      if (candidate.kind === "expression") await sql.unsafe(`ANALYZE ${quoteIdent(candidate.table)}`);
-      const [size] = await sql<{ bytes: number }[]>`SELECT pg_relation_size(${tempName}::regclass)::float8 AS bytes`;
-      bytes = size?.bytes ?? 0;
-      for (const p of served) {
-        const before = beforeOf.get(p.statement.id)!;
-        const perSet: { beforeMs: number; afterMs: number }[] = [];
-        let usesIndex = false;
-        let indexesAfter: string[] = [];
-        for (const [k, values] of valueSetsOf(p).entries()) {
-          const after = await timeStatement(sql, plannableText(p), values, { runs: options.runs });
-          const used = indexesInPlan(after.plan.Plan);
-          usesIndex ||= used.includes(tempName);
-          if (k === 0) indexesAfter = used.map((u) => (u === tempName ? candidate.name : u));
-          perSet.push({ beforeMs: round(before[k]!), afterMs: round(after.medianMs) });
-        }
-        const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-        effects.push({ statement: p.statement.id, beforeMs: round(sum(perSet.map((x) => x.beforeMs))), afterMs: round(sum(perSet.map((x) => x.afterMs))), valueSets: perSet.length, perSet, usesIndex, indexesAfter });
-      }
-      if (writes) {
-        options.log?.(`validate: write cost of ${candidate.table} with ${candidate.name}`);
-        await writes.measure("with");
-        await sql.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(tempName)}`);
-        options.log?.(`validate: write cost of ${candidate.table} without ${candidate.name}, again`);
-        await writes.measure("without");
-        writeCost = writes.result();
-      }
-    } catch (e) {
-      const err = e as { message?: string; code?: string };
-      error = `${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ""}`;
-    } finally {
-      await sql.unsafe("RESET statement_timeout").catch(() => {});
-      await sql.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(tempName)}`);
     }
-    const helped = effects.filter((e) => e.usesIndex && e.afterMs <= e.beforeMs * ACCEPT_RATIO);
-    const weighing = error ? null : weigh(effects, plans, writeCost, hours, writeRates.get(candidate.table)!);
+    const weighing = error ? null : weigh(v.effects, plans, writeCost, hours, writeRates.get(v.candidate.table)!);
     const costsMore = weighing?.netMsPerHour !== null && weighing?.netMsPerHour !== undefined && weighing.netMsPerHour < 0;
+    const helped = v.effects.filter((e) => e.usesIndex && e.afterMs <= e.beforeMs * ACCEPT_RATIO);
     // Accepted on the reads; the weighing ranks it and says when, at the observed
     // rates, it costs writes more than it saves reads (a bulk load counted in
     // the table's statistics can dominate them: the operator judges).
-    const accepted = !error && effects.length > 0 && helped.length === effects.length;
+    const accepted = v.accepted && !error;
     const verdict = error
       ? `build or measurement failed: ${error}`
-      : effects.length === 0
+      : v.effects.length === 0
         ? "no statement with parameter values to measure it on"
         : accepted
-          ? `accepted: every statement it serves is at least ${Math.round(1 / ACCEPT_RATIO)}x faster with it over ${Math.max(...effects.map((e) => e.valueSets))} value set(s)${costsMore ? "; but at the observed write rate it adds more write time than it saves read time (see the weighing)" : ""}`
-          : `rejected: ${effects.filter((e) => !helped.includes(e)).map((e) => `${e.statement} ${e.usesIndex ? `only ${ratio(e)}` : "does not use it"}`).join("; ")}`;
-    options.log?.(`validate: ${candidate.name}: ${verdict}`);
-    out.push({ candidate, tempName, buildMs: round(buildMs)!, bytes, effects, writeOverhead, writeCost, weighing, accepted, verdict, ...(error ? { error } : {}) });
+          ? `accepted: every statement it serves is at least ${Math.round(1 / ACCEPT_RATIO)}x faster with it over ${Math.max(...v.effects.map((e) => e.valueSets))} value set(s)${costsMore ? "; but at the observed write rate it adds more write time than it saves read time (see the weighing)" : ""}`
+          : `rejected: ${v.effects.filter((e) => !helped.includes(e)).map((e) => `${e.statement} ${e.usesIndex ? `only ${ratio(e)}` : "does not use it"}`).join("; ")}`;
+    options.log?.(`validate: ${v.candidate.name}: ${verdict}`);
+    out[i] = { ...v, writeCost, weighing, accepted, verdict, ...(error ? { error } : {}) };
   }
   // Best first: net time saved per hour, then the per-call saving.
   return out.sort((a, b) => (b.weighing?.netMsPerHour ?? -Infinity) - (a.weighing?.netMsPerHour ?? -Infinity) || saving(b) - saving(a));
+}
+
+const describeError = (e: unknown) => {
+  const err = e as { message?: string; code?: string };
+  return `${err.message ?? String(e)}${err.code ? ` (SQLSTATE ${err.code})` : ""}`;
+};
+
+/** Build a candidate under a temporary name, CONCURRENTLY, within the build timeout. */
+async function buildTemporary(sql: Sql, candidate: Candidate, tempName: string, options: ValidateOptions): Promise<number> {
+  options.log?.(`validate: building ${candidate.table} ${candidate.definition} as ${tempName}`);
+  await sql.unsafe(`SET statement_timeout = ${Math.round(options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS)}`);
+  const t0 = performance.now();
+  await sql.unsafe(`CREATE INDEX CONCURRENTLY ${quoteIdent(tempName)} ON ${quoteIdent(candidate.table)} ${candidate.definition}`);
+  const ms = performance.now() - t0;
+  await sql.unsafe("RESET statement_timeout");
+  return ms;
+}
+
+async function dropTemporary(sql: Sql, tempName: string): Promise<void> {
+  await sql.unsafe("RESET statement_timeout").catch(() => {});
+  await sql.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(tempName)}`);
+}
+
+/** Build the candidate, re-time every statement it should serve with each value set, drop it. */
+async function measureReads(sql: Sql, candidate: Candidate, tempName: string, served: readonly StatementPlan[], beforeOf: ReadonlyMap<string, number[]>, options: ValidateOptions): Promise<{ buildMs: number; bytes: number; effects: StatementEffect[]; error?: string }> {
+  let buildMs = 0;
+  let bytes = 0;
+  const effects: StatementEffect[] = [];
+  try {
+    buildMs = await buildTemporary(sql, candidate, tempName, options);
+    // Expression indexes are costed from their own statistics.
+    if (candidate.kind === "expression") await sql.unsafe(`ANALYZE ${quoteIdent(candidate.table)}`);
+    const [size] = await sql<{ bytes: number }[]>`SELECT pg_relation_size(${tempName}::regclass)::float8 AS bytes`;
+    bytes = size?.bytes ?? 0;
+    for (const p of served) {
+      const before = beforeOf.get(p.statement.id)!;
+      const perSet: { beforeMs: number; afterMs: number }[] = [];
+      let usesIndex = false;
+      let indexesAfter: string[] = [];
+      for (const [k, values] of valueSetsOf(p).entries()) {
+        const after = await timeStatement(sql, plannableText(p), values, { runs: options.runs });
+        const used = indexesInPlan(after.plan.Plan);
+        usesIndex ||= used.includes(tempName);
+        if (k === 0) indexesAfter = used.map((u) => (u === tempName ? candidate.name : u));
+        perSet.push({ beforeMs: round(before[k]!), afterMs: round(after.medianMs) });
+      }
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      effects.push({ statement: p.statement.id, beforeMs: round(sum(perSet.map((x) => x.beforeMs))), afterMs: round(sum(perSet.map((x) => x.afterMs))), valueSets: perSet.length, perSet, usesIndex, indexesAfter });
+    }
+    return { buildMs: round(buildMs), bytes, effects };
+  } catch (e) {
+    return { buildMs: round(buildMs), bytes, effects, error: describeError(e) };
+  } finally {
+    await dropTemporary(sql, tempName);
+  }
+}
+
+/** Insert and update rates of the candidate's table without it, with it (built again), and without it again. */
+async function measureWriteCost(sql: Sql, candidate: Candidate, tempName: string, options: ValidateOptions): Promise<WriteCost> {
+  const writes = await writeCostMeasurer(sql, candidate.table, candidate.definition);
+  try {
+    options.log?.(`validate: write cost of ${candidate.table} without ${candidate.name}`);
+    await writes.measure("without");
+    await buildTemporary(sql, candidate, tempName, options);
+    options.log?.(`validate: write cost of ${candidate.table} with ${candidate.name}`);
+    await writes.measure("with");
+    await dropTemporary(sql, tempName);
+    options.log?.(`validate: write cost of ${candidate.table} without ${candidate.name}, again`);
+    await writes.measure("without");
+    return writes.result();
+  } finally {
+    await dropTemporary(sql, tempName);
+  }
 }
 
 const saving = (v: Validation) => v.effects.reduce((s, e) => s + (e.beforeMs - e.afterMs), 0);
