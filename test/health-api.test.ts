@@ -9,6 +9,7 @@ import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { createDatabase as createTestDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { memoryStream } from "./support/memory-log.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const TOKEN = "test-token-0123456789abcdef";
 const SECRET = "+1-555-0142-NEVER-LOG-ME";
@@ -169,10 +170,7 @@ describe("health API", () => {
   });
 
   it("200 concurrent HTTP requests against a pool of 20 all succeed, waiting is observed, health keeps answering", async () => {
-    // An application that mounts the plugin and runs its own queries on the same pool. Its queue
-    // timeout has a margin that holds on a loaded machine: the test is about every request being
-    // served in turn, not about the 5 s limit (test/pool.test.ts covers POOL_QUEUE_TIMEOUT).
-    const database = pool(db, { queueTimeoutMs: 120_000 });
+    // An application that mounts the plugin and runs its own queries on the same pool.
     const tiny = Fastify();
     await tiny.register(healthPlugin, { prefix: "/api/v1", database });
     tiny.get<{ Params: { n: string } }>("/work/:n", async (request) => {
@@ -201,7 +199,63 @@ describe("health API", () => {
       expect(database.getQueryStats().queueWait.waited).toBeGreaterThan(0);
     } finally {
       await tiny.close();
-      await database.close();
+    }
+  });
+
+  it("GET /api/v1/health answers 200 while the app's queries hold every pool slot and more wait (the probe has a connection of its own)", async () => {
+    // The app's queries wait for an advisory lock this test holds: they stay running, by state, until it lets go.
+    const LOCK = 28_001;
+    const holder = await db.sql.reserve();
+    await holder`SELECT pg_advisory_lock(${LOCK})`;
+    // Long server and queue limits: nothing ends the saturation but the lock's release.
+    const saturated = pool(db, { max: 3, min: 0, queueTimeoutMs: 600_000, statementTimeoutMs: 600_000, applicationName: `healthtest-saturated-${process.pid}` });
+    const { app: saturatedApp } = await buildHealthApp({ database: saturated });
+    let settled = 0;
+    try {
+      const queries = Array.from({ length: 5 }, () => saturated.sql`SELECT pg_advisory_xact_lock_shared(${LOCK})`.then(() => settled++));
+      await waitFor(async () => saturated.poolStats(), (s) => s.busy === 3 && s.waiting === 2, "every slot busy and two queries queued");
+      const lockWaiters = () =>
+        db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${saturated.config.applicationName} AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock_shared%'`.then((r) => r[0]!.n);
+      await waitFor(lockWaiters, (n) => n === 3, "the three running queries to wait for the lock");
+
+      const res = await saturatedApp.inject({ url: "/api/v1/health" });
+      // The answer came while the pool was still saturated: the same queries still run, the same two still wait.
+      expect(settled).toBe(0);
+      expect(saturated.poolStats()).toMatchObject({ busy: 3, waiting: 2 });
+      expect(await lockWaiters()).toBe(3);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: "ok", database: { reachable: true }, pool: { max: 3, busy: 3, waiting: 2 } });
+      // The probe's connection is not one of the pool's: the pool's own figures stay exact.
+      const server = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${saturated.config.applicationName}`;
+      expect(server[0]!.n).toBe(4);
+      expect(saturated.poolStats().open).toBeLessThanOrEqual(3);
+
+      await holder`SELECT pg_advisory_unlock(${LOCK})`;
+      await Promise.all(queries);
+      expect(settled).toBe(5);
+      expect(saturated.poolStats()).toMatchObject({ busy: 0, waiting: 0 });
+      expect(saturated.getQueryStats().errors).toBe(0);
+    } finally {
+      await holder`SELECT pg_advisory_unlock_all()`.catch(() => {});
+      holder.release();
+      await saturatedApp.close();
+      await saturated.close();
+    }
+  });
+
+  it("GET /api/v1/health still says 503 when its probe cannot reach the database", async () => {
+    const url = new URL(db.url);
+    url.pathname = `/${db.name}_missing`;
+    const gone = createDatabase({ ...POOL_DEFAULTS, applicationName: `healthtest-${process.pid}`, target: { url: url.toString(), display: "missing", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} }, skipWarmUp: true });
+    const { app: goneApp } = await buildHealthApp({ database: gone });
+    try {
+      const res = await goneApp.inject({ url: "/api/v1/health" });
+      expect(res.statusCode).toBe(503);
+      // 3D000: the server answered that the database does not exist.
+      expect(res.json()).toMatchObject({ status: "unavailable", database: { reachable: false, error: { code: "3D000" } } });
+    } finally {
+      await goneApp.close();
+      await gone.close();
     }
   });
 

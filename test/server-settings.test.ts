@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { MAX_CONNECTIONS, POOL_MAX, APP_INSTANCES, ADMIN_HEADROOM } from "../src/settings/pool-sizing.ts";
+import { MAX_CONNECTIONS, POOL_MAX, APP_INSTANCES, ADMIN_HEADROOM, HEALTH_PROBE_CONNECTIONS } from "../src/settings/pool-sizing.ts";
 import { SERVER_SETTINGS, parseMemory, serverSettingsAsFlags, sharedMemoryBytes } from "../src/settings/server-settings.ts";
 import { checkPgStatStatements } from "../src/checks/pg-stat-statements.ts";
 import { migratedDatabase } from "./support/databases.ts";
@@ -21,7 +21,7 @@ describe("server settings module", () => {
   it("preloads pg_stat_statements and sizes max_connections from the pool", async () => {
     const [{ shared_preload_libraries }] = (await sql`SHOW shared_preload_libraries`) as unknown as [{ shared_preload_libraries: string }];
     expect(shared_preload_libraries).toBe("pg_stat_statements");
-    expect(MAX_CONNECTIONS).toBe(POOL_MAX * APP_INSTANCES + ADMIN_HEADROOM);
+    expect(MAX_CONNECTIONS).toBe((POOL_MAX + HEALTH_PROBE_CONNECTIONS) * APP_INSTANCES + ADMIN_HEADROOM);
     const [{ max_connections }] = (await sql`SHOW max_connections`) as unknown as [{ max_connections: string }];
     expect(Number(max_connections)).toBe(MAX_CONNECTIONS);
   });

@@ -56,7 +56,7 @@ export interface Database {
   poolStats(): PoolStats;
   /** Cross-check with the server: pg_stat_activity by application_name (also prunes closed connections from the count). */
   serverPoolStats(): Promise<ServerPoolStats>;
-  /** `SELECT 1` with a deadline; never throws, never waits longer than timeoutMs. Not counted in the query stats. */
+  /** A round trip with a deadline on a connection of its own, outside the admission queue; never throws, never waits longer than timeoutMs. Not counted in the query stats. */
   ping(timeoutMs?: number): Promise<PingResult>;
   /** Open `min` connections now (also done at creation). */
   warmUp(): Promise<void>;
@@ -86,6 +86,7 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
   const logger = options.logger ?? stderrLogger;
   guardArrayTypeFetch(logger);
   const connections = new Map<number, number>();
+  const probe: ProbeConnection = { raw: openProbeClient(config), pid: undefined, closed: false };
   const core: PoolCore = {
     config,
     raw: openRawPool(config, connections),
@@ -107,7 +108,9 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
   const close = async (opts: { timeout?: number; timeoutSeconds?: number } = {}): Promise<void> => {
     clearInterval(rewarm);
     gate.close();
-    await raw.end({ timeout: opts.timeoutSeconds ?? opts.timeout ?? 5 });
+    probe.closed = true;
+    const timeout = opts.timeoutSeconds ?? opts.timeout ?? 5;
+    await Promise.all([raw.end({ timeout }), probe.raw.end({ timeout })]);
     connections.clear();
   };
   if (!options.skipWarmUp) void warmUp();
@@ -122,8 +125,8 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
       gate.resetPeaks();
     },
     poolStats: () => poolStats(core),
-    serverPoolStats: () => serverPoolStats(core),
-    ping: (timeoutMs) => ping(core, timeoutMs),
+    serverPoolStats: () => serverPoolStats(core, probe),
+    ping: (timeoutMs) => ping(probe, timeoutMs),
     warmUp,
     close: (opts) => close(opts),
   };
@@ -154,6 +157,36 @@ function openRawPool(config: PoolConfig, connections: Map<number, number>): RawS
       for (const [pid, at] of connections) if (at < oldestAt) [oldest, oldestAt] = [pid, at];
       if (oldest !== undefined) connections.delete(oldest);
     },
+  }) as unknown as RawSql;
+}
+
+/**
+ * The health probe's own connection, outside the admission gate. A probe that
+ * queued behind the app's queries timed out whenever they held every slot
+ * (200 requests on a pool of 20 under load), and the health API then called a
+ * reachable database down: a saturated pool is a busy app, which GET /health
+ * reports as pool busy/waiting, not an outage. One connection, opened by the
+ * first ping, closed after idleTimeoutSeconds without probes; it carries the
+ * pool's application_name (the API's cancel/terminate refuses it like the
+ * pool's own) but is left out of the pool's figures.
+ */
+interface ProbeConnection {
+  readonly raw: RawSql;
+  /** Backend pid of the probe's connection, from its last answer: serverPoolStats leaves it out. */
+  pid: number | undefined;
+  closed: boolean;
+}
+
+function openProbeClient(config: PoolConfig): RawSql {
+  return postgres(config.target.url, {
+    max: 1,
+    idle_timeout: config.idleTimeoutSeconds,
+    connect_timeout: config.connectTimeoutSeconds,
+    keep_alive: config.keepAliveSeconds,
+    backoff: reconnectBackoffSeconds,
+    onnotice: () => {},
+    connection: { application_name: config.applicationName, statement_timeout: config.statementTimeoutMs },
+    types: { int8AsNumber: INT8_AS_NUMBER },
   }) as unknown as RawSql;
 }
 
@@ -203,13 +236,14 @@ function poolStats({ config, gate, connections }: PoolCore): PoolStats {
   };
 }
 
-async function serverPoolStats(core: PoolCore): Promise<ServerPoolStats> {
+async function serverPoolStats(core: PoolCore, probe: ProbeConnection): Promise<ServerPoolStats> {
   const { raw, config, connections } = core;
-  const rows = await instrument(
+  const all = await instrument(
     core,
     raw`SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND application_name = ${config.applicationName} AND backend_type = 'client backend'`,
     true,
   ) as unknown as { pid: number; state: string | null }[];
+  const rows = all.filter((r) => r.pid !== probe.pid);
   const serverPids = new Set(rows.map((r) => r.pid));
   for (const pid of connections.keys()) if (!serverPids.has(pid)) connections.delete(pid);
   return {
@@ -221,13 +255,15 @@ async function serverPoolStats(core: PoolCore): Promise<ServerPoolStats> {
   };
 }
 
-async function ping(core: PoolCore, timeoutMs = 2_000): Promise<PingResult> {
+/** The probe: a round trip on the probe's own connection (never queued behind the pool's queries). */
+async function ping(probe: ProbeConnection, timeoutMs = 2_000): Promise<PingResult> {
   const started = performance.now();
-  const query = instrument(core, core.raw`SELECT 1`, true, false) as RawQuery & { cancel(): unknown };
+  if (probe.closed) return { ok: false, latencyMs: 0, error: { code: "POOL_CLOSED", message: "the connection pool is closed" } };
+  const query = probe.raw`SELECT pg_backend_pid() AS pid` as RawQuery & { cancel(): unknown };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(resolve, timeoutMs, "timeout")));
   try {
-    const outcome = await Promise.race([query.then(() => "ok" as const), deadline]);
+    const outcome = await Promise.race([query.then((rows) => ((probe.pid = (rows as { pid: number }[])[0]?.pid), "ok" as const)), deadline]);
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     if (outcome === "ok") return { ok: true, latencyMs };
     Promise.resolve(query.cancel()).catch(() => {});
@@ -243,7 +279,7 @@ async function ping(core: PoolCore, timeoutMs = 2_000): Promise<PingResult> {
 
 /** A short reason for a failed query without values from the statement (safe for unauthenticated answers). */
 function describeFailure(e: { code?: string; message?: string }): string {
-  if (e.code === "POOL_QUEUE_TIMEOUT") return "no free connection in the pool";
+  if (e.code === "CONNECTION_ENDED") return "the connection pool is closed";
   return classifyConnectionError(e)?.short ?? (e.code === undefined ? "query failed" : `query failed with code ${e.code}`);
 }
 

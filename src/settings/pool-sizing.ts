@@ -16,8 +16,14 @@ export const APP_INSTANCES = 3;
  */
 export const ADMIN_HEADROOM = 15;
 
-/** Connections the application role may hold in total across all instances. */
-export const APP_ROLE_CONNECTION_LIMIT = POOL_MAX * APP_INSTANCES;
+/**
+ * The health probe's own connection per instance (src/pool/create-database.ts):
+ * it must connect while the pool is full, so it is counted beside the pool.
+ */
+export const HEALTH_PROBE_CONNECTIONS = 1;
 
-/** max_connections = every app pool full + headroom for admin work. */
+/** Connections the application role may hold in total across all instances. */
+export const APP_ROLE_CONNECTION_LIMIT = (POOL_MAX + HEALTH_PROBE_CONNECTIONS) * APP_INSTANCES;
+
+/** max_connections = every app pool (and probe) full + headroom for admin work. */
 export const MAX_CONNECTIONS = APP_ROLE_CONNECTION_LIMIT + ADMIN_HEADROOM;

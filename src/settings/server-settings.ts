@@ -58,7 +58,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   {
     name: "max_connections",
     value: String(MAX_CONNECTIONS),
-    reason: "Pool max 20 per app instance x 3 instances + 15 for migrations, verify and admin sessions.",
+    reason: "Pool max 20 + 1 health probe connection per app instance x 3 instances + 15 for migrations, verify and admin sessions.",
   },
   {
     name: "idle_in_transaction_session_timeout",
@@ -85,7 +85,7 @@ export const SERVER_SETTINGS: readonly ServerSetting[] = [
   {
     name: "work_mem",
     value: "16MB",
-    reason: "Per sort/hash node: the 30-day analytics group-bys fit in memory; 75 connections x a few nodes stays bounded.",
+    reason: "Per sort/hash node: the 30-day analytics group-bys fit in memory; 78 connections x a few nodes stays bounded.",
   },
   {
     name: "maintenance_work_mem",
