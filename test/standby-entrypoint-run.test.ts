@@ -8,18 +8,17 @@
 // the image; without them the test is skipped as [needs docker]. Only the
 // container specifics are swapped: the host's `setpriv` for the image's
 // `gosu`, and that `postgres` binary for the image's docker-entrypoint.sh.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serverRunAs } from "../src/embedded/system-user.ts";
 import { passfileLine, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
 import { NPM_POSTGRES_MAJORS } from "../src/embedded/binaries.ts";
 import { startNpmPostgres, type NpmPostgres } from "./support/npm-postgres.ts";
 import { restartablePort } from "./support/ports.ts";
-import { processAlive } from "./support/server-dirs.ts";
+import { STANDBY_ENTRYPOINT_PREFIX, sweepOrphanedServers } from "./support/server-dirs.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ROLE = "bollalabz_replicator";
@@ -47,23 +46,6 @@ let child: ChildProcess | undefined;
 let output = "";
 /** The entrypoint's output on its first run (the clone), kept for the tests that read it. */
 let cloneOutput = "";
-
-const PREFIX = "bollalabz-db-standby-entrypoint-";
-
-/** Standbys left by a killed test process (its pid is in the folder name): stop them, delete the folder. */
-function removeStale(): void {
-  const runAs = serverRunAs();
-  for (const entry of readdirSync(tmpdir())) {
-    if (!entry.startsWith(PREFIX)) continue;
-    const owner = Number(entry.slice(PREFIX.length).split("-")[0]);
-    if (processAlive(owner)) continue; // still running (EPERM: another user's, also alive)
-    const stale = path.join(tmpdir(), entry);
-    if (existsSync(path.join(stale, "pgdata", "postmaster.pid"))) {
-      spawnSync(path.join(TOOLS_BIN, "pg_ctl"), ["stop", "-D", path.join(stale, "pgdata"), "-m", "immediate", "-w"], { uid: runAs?.uid, gid: runAs?.gid, stdio: "ignore" });
-    }
-    rmSync(stale, { recursive: true, force: true });
-  }
-}
 
 /** Start the entrypoint the way Docker does: as root, with the container's command as arguments. */
 function startEntrypoint(): ChildProcess {
@@ -115,8 +97,8 @@ beforeAll(async () => {
   await primary`CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)`;
   await primary`INSERT INTO notes VALUES (1, 'before the clone')`;
 
-  removeStale();
-  dir = mkdtempSync(path.join(tmpdir(), `${PREFIX}${process.pid}-`));
+  sweepOrphanedServers(); // a standby a killed run left (the folder names its owner)
+  dir = mkdtempSync(path.join(tmpdir(), `${STANDBY_ENTRYPOINT_PREFIX}${process.pid}-`));
   chmodSync(dir, 0o755); // the postgres user must reach PGDATA and its password file inside
   pgdata = path.join(dir, "pgdata");
   const secretPassfile = path.join(dir, "secret.pgpass");

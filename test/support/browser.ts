@@ -1,15 +1,15 @@
 // A headless Chromium (test/support/chromium.ts says which one) driven by
 // puppeteer-core: no background networking (this machine's network is
 // closed), a fresh profile per launch, --no-sandbox when running as root.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import puppeteer, { type Browser } from "puppeteer-core";
 import { findChromium } from "./chromium.ts";
+import { suiteServerDir } from "./server-dirs.ts";
 
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
   const chromium = await findChromium();
-  const profile = mkdtempSync(path.join(tmpdir(), "bollalabz-chromium-"));
+  // Named after this process: a killed run's profile is swept with its servers (server-dirs.ts).
+  const profile = suiteServerDir("chromium");
   const args = [
     "--headless",
     "--disable-gpu",

@@ -2,12 +2,12 @@
 // `npm start`, plus durability off for speed) for the whole test run, in the
 // system temp dir on a free port. Every server a killed earlier run left
 // behind (this one's and the ones test files start, test/support/server-dirs.ts)
-// is stopped and removed first.
+// and every process it started is stopped and removed first.
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { destroyEmbedded, findFreePort, startEmbedded } from "../../src/embedded/server.ts";
-import { sweepOrphanedServers, TEST_SERVER_PREFIX } from "./server-dirs.ts";
+import { SUITE_OWNER_ENV, suiteOwnerToken, sweepOrphanedProcesses, sweepOrphanedServers, TEST_SERVER_PREFIX } from "./server-dirs.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,7 +18,10 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
+  sweepOrphanedProcesses();
   sweepOrphanedServers();
+  // Inherited by the workers and everything they start (the shared server below too): a later run sweeps them if this one is killed.
+  process.env[SUITE_OWNER_ENV] = suiteOwnerToken();
   const baseDir = path.join(tmpdir(), `${TEST_SERVER_PREFIX}${process.pid}`);
   const server = await startEmbedded({
     baseDir,
