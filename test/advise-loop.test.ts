@@ -4,14 +4,14 @@
 // queries before, npm run migrate applies it, verify --catalog times them
 // after. The inbox written with DISTINCT ON gets the conversations rewrite,
 // printed and measured.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const dayOfMessages = {
   name: "messages_of_day",
@@ -46,7 +46,7 @@ describe("advise --write, npm run migrate, npm run verify -- --catalog: your slo
   let dir: string;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "advise-loop-"));
+    dir = suiteServerDir("advise-loop");
     cpSync(MIGRATIONS_DIR, path.join(dir, "migrations"), { recursive: true });
     writeFileSync(path.join(dir, "migrations", "current.sql"), "");
     writeFileSync(path.join(dir, "advised.json"), "[]\n");

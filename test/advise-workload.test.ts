@@ -4,7 +4,7 @@
 // when advise left EXPLAIN (GENERIC_PLAN), the server log in each format,
 // values chosen jointly, the unrepresentative-values verdict, and the
 // project's own statements left out.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import { markDatabase } from "../src/db/scratch-database.ts";
 import { markOwn } from "../src/db/own-statements.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 /** A helpdesk's tickets: unknown to the project. Status and kind are correlated: the commonest of each never meet. */
 async function plantTickets(db: TestDatabase, rows = 40_000): Promise<void> {
@@ -181,7 +182,7 @@ describe("the values the app sent, from the server's log", () => {
       db = await createDatabase("advise_log");
       await plantTickets(db, 20_000);
       await resetStatements(db);
-      dir = mkdtempSync(path.join(tmpdir(), "advise-log-"));
+      dir = suiteServerDir("advise-log");
     }, 120_000);
     afterAll(async () => {
       await db?.drop();

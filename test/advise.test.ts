@@ -3,8 +3,7 @@
 // --validate proves the speed-up), a workload an existing index already
 // serves (no suggestion), and varied shapes (trigram, jsonb, expression,
 // partial from a catalog with literals, a structural problem no index fixes).
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
@@ -18,6 +17,7 @@ import { appendCommittedMigration } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations, RERUNNABLE_MARK } from "../src/migrate/performance-migrations.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 /** A shop's orders: nothing in the project knows this table. */
 async function plantOrders(db: TestDatabase, rows = 60_000): Promise<void> {
@@ -169,7 +169,7 @@ describe("npm run advise -- --write: from workload to committed migration, appli
   let dir: string;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), "advise-write-"));
+    dir = suiteServerDir("advise-write");
     cpSync(MIGRATIONS_DIR, path.join(dir, "migrations"), { recursive: true });
     writeFileSync(path.join(dir, "migrations", "current.sql"), "");
     writeFileSync(path.join(dir, "advised.json"), "[]\n");

@@ -2,14 +2,14 @@
 // base schema, the committed migrations, the same measurements again.
 import postgres from "postgres";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildBenchReport, formatBenchTable, writeBenchReports } from "../src/bench/report.ts";
 import { benchDatabaseName, runBench } from "../src/bench/run-bench.ts";
 import type { CatalogEntry } from "../src/catalog/types.ts";
 import { rootTarget } from "./support/databases.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const CATALOG: CatalogEntry[] = [
   {
@@ -35,7 +35,7 @@ const CATALOG: CatalogEntry[] = [
 ];
 
 describe("bench", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-test-"));
+  const dir = suiteServerDir("bench-test");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("names its database after the target", () => {

@@ -4,8 +4,7 @@
 // report and real monitor captures. Signs in, opens every page, checks the
 // charts are there, that nothing logged an error or violated the CSP, and
 // writes a screenshot of each page to reports/dashboard-<page>.png.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Browser, BrowserContext, Page } from "puppeteer-core";
@@ -20,6 +19,7 @@ import { verifyTarget } from "../src/verify/verify.ts";
 import { launchChromium } from "./support/browser.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 // Browser-side globals used inside page.evaluate callbacks: the project compiles
 // without the DOM library, so these few are declared for this file alone.
@@ -149,7 +149,7 @@ describe("dashboard in Chromium", () => {
   beforeAll(async () => {
     db = await seededDatabase("dashbrowser", 0.02);
     // A real verify report for the verify page (few runs: its figures are not what is tested here).
-    reportsDir = mkdtempSync(path.join(tmpdir(), "dashboard-browser-reports-"));
+    reportsDir = suiteServerDir("dashboard-browser-reports");
     await verifyTarget(db, { runs: 2, warmup: 0, explainRuns: 1, minGrade: "F", json: path.join(reportsDir, "verify-browser.json"), markdown: path.join(reportsDir, "verify-browser.md") });
     // Monitor history as the serve process records it: a baseline, then two capture intervals with work between them.
     await runCapture(db.sql);

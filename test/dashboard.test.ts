@@ -2,8 +2,7 @@
 // cookie attributes, CSP and security headers, CSRF and cross-origin refusal,
 // escaping of database-supplied names, 4xx pages. The browser test
 // (dashboard-browser.test.ts) covers rendering in Chromium.
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { findFreePort } from "../src/embedded/server.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const TOKEN = "dashboard-token-0123456789abcdef";
 const HOSTILE = `<img src=x onerror=alert(1)>`;
@@ -108,7 +108,7 @@ describe("dashboard building blocks", () => {
   });
 
   it("the verify report reader takes the newest file that is a verify report", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "dashboard-reports-"));
+    const dir = suiteServerDir("dashboard-reports");
     try {
       expect(await latestVerifyReport(dir)).toBeNull();
       expect(await latestVerifyReport(path.join(dir, "missing"))).toBeNull();
@@ -144,7 +144,7 @@ describe("dashboard over HTTP", () => {
     await db.sql`CREATE TABLE ${db.sql(HOSTILE)} (id int PRIMARY KEY, note text)`;
     await db.sql`INSERT INTO ${db.sql(HOSTILE)} SELECT g, repeat('x', 100) FROM generate_series(1, 500) g`;
     database = createDatabase({ ...POOL_DEFAULTS, applicationName: `dashboardtest-${process.pid}`, target: db }, { logger: { warn() {}, error() {} } });
-    reportsDir = mkdtempSync(path.join(tmpdir(), "dashboard-reports-"));
+    reportsDir = suiteServerDir("dashboard-reports");
     ({ app } = await buildHealthApp({ database, token: TOKEN, reportsDir }));
     ({ app: open } = await buildHealthApp({ database, secureCookie: true, reportsDir }));
   });

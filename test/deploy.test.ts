@@ -2,8 +2,7 @@
 // that has no pulumi and no docker. The provisioning path cannot run here (no
 // Pulumi engine, no Docker): its command sequence is checked through the
 // runner interface runDeploy takes, with recorded calls, not a fake CLI.
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/base/errors.ts";
@@ -11,6 +10,7 @@ import { runDeploy, stackArgs, type CommandRunner } from "../src/deploy/deploy.t
 import { parseStackOutputs } from "../src/deploy/stack-outputs.ts";
 import { findMissingTools, type ToolProbe } from "../src/deploy/tools.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const SECRET_PW = "pw-that-must-not-leak-42";
 const OUTPUTS = {
@@ -61,7 +61,7 @@ async function deploy(options: { stack?: string; env?: NodeJS.ProcessEnv; codes?
 }
 
 describe("npm run deploy without the Pulumi CLI or Docker (real script)", () => {
-  const emptyBin = mkdtempSync(path.join(tmpdir(), "deploy-path-"));
+  const emptyBin = suiteServerDir("deploy-path");
   symlinkSync(process.execPath, path.join(emptyBin, "node"));
   afterAll(() => rmSync(emptyBin, { recursive: true, force: true }));
 

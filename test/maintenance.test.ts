@@ -3,8 +3,7 @@
 // rebuilt concurrently, and the lock-timeout paths (before the build starts,
 // and mid-build, where REINDEX CONCURRENTLY leaves an INVALID _ccnew index
 // that must not survive the run).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { estimateBtreeBloat } from "../src/checks/bloat.ts";
@@ -14,8 +13,9 @@ import { runMaintenance, type MaintenanceOptions } from "../src/maintenance/inde
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "maintenance-test-"));
+const dir = suiteServerDir("maintenance-test");
 
 /** A table with a text index, then 90% of its rows deleted: the index keeps its size. autovacuum off: the dead tuples stay visible. */
 async function plantBloat(db: TestDatabase, table: string, rows = 100_000): Promise<void> {

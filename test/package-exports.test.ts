@@ -7,13 +7,13 @@
 // only the package's runtime dependencies (no Pulumi, embedded PostgreSQL,
 // graphile-migrate, benchmark tools).
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "consumer");
 const TOKEN = "consumer-token-0123456789";
@@ -71,8 +71,8 @@ function importGraph(entry: string): { packages: Map<string, string>; files: Set
 }
 
 describe("the packed package in a separate application on plain Node 22", () => {
-  const appDir = mkdtempSync(path.join(tmpdir(), "bollalabz-consumer-"));
-  const packDir = mkdtempSync(path.join(tmpdir(), "bollalabz-pack-"));
+  const appDir = suiteServerDir("consumer");
+  const packDir = suiteServerDir("pack");
   const installed = path.join(appDir, "node_modules", "bollalabz-db");
   const node22 = path.join(appDir, "node_modules", "node", "bin", "node");
   let db: TestDatabase;

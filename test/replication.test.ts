@@ -1,7 +1,6 @@
 // Streaming replication against REAL servers: a primary and a hot standby made
 // the way `npm run db:start -- --replicas 1` makes it (test/support/replication.ts).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
@@ -16,9 +15,10 @@ import { buildHealthApp } from "../src/health/server.ts";
 import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { startReplicationPair, type ReplicationPair } from "./support/replication.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const TOKEN = "replication-token-0123456789";
-const dir = mkdtempSync(path.join(tmpdir(), "replication-test-"));
+const dir = suiteServerDir("replication-test");
 
 /** Poll until `check` returns a value (not undefined), or fail after `ms`. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {

@@ -1,8 +1,7 @@
 // Baselines: --save-baseline records per query and variant the plan
 // signature, buffers, rows and server time as reviewable JSON; --baseline
 // exits 5 on a regression and names the query, the variant and what changed.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/base/errors.ts";
@@ -11,9 +10,10 @@ import type { VerifyReport } from "../src/verify/report.ts";
 import type { TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { baseSeededDatabase } from "./verify-support.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const INDEX = "test_baseline_messages_contact_created";
-const dir = mkdtempSync(path.join(tmpdir(), "verify-baseline-"));
+const dir = suiteServerDir("verify-baseline");
 const catalogFile = path.join(dir, "catalog.json");
 writeFileSync(
   catalogFile,

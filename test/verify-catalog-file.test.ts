@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/base/errors.ts";
 import { BUDGET_MS } from "../src/catalog/types.ts";
 import { loadCatalogFile, parameterCount, validateCatalog } from "../src/catalog/load.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "verify-catalog-"));
+const dir = suiteServerDir("verify-catalog");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const good = {

@@ -4,8 +4,7 @@
 // and its relatives leave every table unchanged, whether the catalog comes
 // through the CLI (refused up front, exit 2) or straight into runCatalog
 // (refused or rolled back statement by statement at run time).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/base/errors.ts";
@@ -17,6 +16,7 @@ import { runCatalog } from "../src/verify/run-catalog.ts";
 import type { TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { baseSeededDatabase } from "./verify-support.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const base = { title: "t", kind: "list", expectIndexes: ["relationship_interactions_pkey"], budgetMs: 1000, reason: "bypass attempt" } as const;
 
@@ -48,7 +48,7 @@ async function fingerprint(sql: Sql): Promise<Record<string, string>> {
 describe("read-only guard", () => {
   let db: TestDatabase;
   let sql: Sql;
-  const dir = mkdtempSync(path.join(tmpdir(), "verify-guard-"));
+  const dir = suiteServerDir("verify-guard");
   beforeAll(async () => {
     db = await baseSeededDatabase("verifyguard", 0.05);
     sql = openSql(db, { max: 1 });

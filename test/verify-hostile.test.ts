@@ -5,8 +5,7 @@
 // anything runs, and the reader role at run time with the static check
 // bypassed. Nothing on the server changes: no slot, the session alive, the
 // counters kept, no file written, no lock left.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT, UserError } from "../src/base/errors.ts";
@@ -22,8 +21,9 @@ import type { TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { testSessions } from "./support/sessions.ts";
 import { baseSeededDatabase } from "./verify-support.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "verify-hostile-"));
+const dir = suiteServerDir("verify-hostile");
 const EXPORTED = path.join(dir, "lo-export-must-not-exist");
 const SLOT = `hostile_slot_${process.pid}`;
 

@@ -1,8 +1,7 @@
 // End to end with the real catalog and the real index migrations: verify
 // passes on the migrated database, fails (naming the queries) after
 // `npm run rollback`, and passes again after `npm run migrate`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/base/errors.ts";
@@ -14,6 +13,7 @@ import { CATALOG } from "../src/catalog/entries.ts";
 import { validateCatalog } from "../src/catalog/load.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const performanceMigrations = await readPerformanceMigrations();
 
@@ -37,7 +37,7 @@ describe("the built-in catalog", () => {
 
 describe("verify against the real index migrations", () => {
   let db: TestDatabase;
-  const dir = mkdtempSync(path.join(tmpdir(), "verify-rollback-"));
+  const dir = suiteServerDir("verify-rollback");
   beforeAll(async () => {
     // Scale 0.5: 5k contacts / 100k messages, enough rows for every picker.
     db = await seededDatabase("verifyrollback", 0.5);

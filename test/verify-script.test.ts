@@ -1,6 +1,5 @@
 // npm run verify as a user runs it: exit codes, messages and the JSON report.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/base/errors.ts";
@@ -9,9 +8,10 @@ import { findFreePort } from "../src/embedded/server.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { baseSchemaDatabase, baseSeededDatabase } from "./verify-support.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 
 const INDEX = "test_verify_messages_contact_created";
-const dir = mkdtempSync(path.join(tmpdir(), "verify-script-"));
+const dir = suiteServerDir("verify-script");
 const catalogFile = path.join(dir, "catalog.yaml");
 writeFileSync(
   catalogFile,
