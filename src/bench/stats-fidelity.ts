@@ -167,24 +167,15 @@ async function estimateChecks(sql: Sql, file: StatsFile): Promise<EstimateCheck[
   return checks;
 }
 
-export async function runStatsFidelity(server: DatabaseTarget, options: FidelityOptions): Promise<FidelityResult> {
-  const started = performance.now();
-  const log = options.log ?? (() => {});
-  const migrateQuietly = (target: DatabaseTarget) => applyMigrations(target, () => {});
-  // Restoring needs 18: find out before building production for minutes.
-  await withSql(server, (sql) => assertCanRestore(sql, server.display), { max: 1 });
+type PlannedItem = { query: CatalogEntry; variant: string; params: unknown[] };
 
-  // 1. production: data, plans, statistics; then dropped.
+/** The skewed production database: seeded, every variant planned, its statistics exported; dropped after unless kept. */
+async function measureProduction(server: DatabaseTarget, options: FidelityOptions, log: (line: string) => void) {
   const production = await recreateBenchDatabase(server, options.productionName);
   log(`production: ${production.display}, scale ${options.productionScale}, seed ${options.productionSeed}, skewed`);
-  let file: StatsFile;
-  let items: { query: CatalogEntry; variant: string; params: unknown[] }[];
-  let productionPlans: Map<string, PlanShape | string>;
-  let seedMs: number;
-  let exportMs: number;
   try {
-    await migrateQuietly(production);
-    ({ file, items, productionPlans, seedMs, exportMs } = await withSql(production, async (sql) => {
+    await applyMigrations(production, () => {});
+    const measured = await withSql(production, async (sql) => {
       const s0 = performance.now();
       await seedDatabase(sql, { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, onProgress: options.onSeedProgress });
       const seedMs = performance.now() - s0;
@@ -193,11 +184,57 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       const e0 = performance.now();
       const file = await exportStatistics(sql, { values: true });
       return { file, items, productionPlans, seedMs, exportMs: performance.now() - e0 };
-    }, { max: 2, applicationName: "bollalabz-db bench stats-fidelity" }));
-    log(`production: seeded in ${formatMs(seedMs)}, ${items.length} variants planned, statistics exported in ${formatMs(exportMs)}`);
+    }, { max: 2, applicationName: "bollalabz-db bench stats-fidelity" });
+    log(`production: seeded in ${formatMs(measured.seedMs)}, ${measured.items.length} variants planned, statistics exported in ${formatMs(measured.exportMs)}`);
+    return measured;
   } finally {
     if (!options.keep) await dropBenchDatabase(server, options.productionName);
   }
+}
+
+/** Each variant's plan on production, on the twin before its statistics were restored (control) and after. */
+function variantPlans(items: readonly PlannedItem[], productionPlans: Map<string, PlanShape | string>, controlPlans: Map<string, PlanShape | string>, twinPlans: Map<string, PlanShape | string>): VariantPlans[] {
+  return items.map((item) => {
+    const key = `${item.query.name}/${item.variant}`;
+    const p = productionPlans.get(key);
+    const c = controlPlans.get(key);
+    const t = twinPlans.get(key);
+    const error = [p, c, t].find((x) => typeof x === "string") as string | undefined;
+    return {
+      query: item.query.name,
+      variant: item.variant,
+      params: item.params,
+      production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0, scanRows: [] },
+      ...(typeof c === "object" ? { control: c } : {}),
+      ...(typeof t === "object" ? { twin: t } : {}),
+      ...(error ? { error } : {}),
+    };
+  });
+}
+
+/** How many variants the twin (and the control) plan like production. */
+function agreementOf(variants: readonly VariantPlans[]): FidelityResult["agreement"] {
+  const compared = variants.filter((v) => !v.error && v.twin);
+  return {
+    compared: compared.length,
+    scansSame: compared.filter((v) => v.twin!.scans === v.production.scans).length,
+    signatureSame: compared.filter((v) => v.twin!.signature === v.production.signature).length,
+    controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
+    estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
+    controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
+  };
+}
+
+
+export async function runStatsFidelity(server: DatabaseTarget, options: FidelityOptions): Promise<FidelityResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const migrateQuietly = (target: DatabaseTarget) => applyMigrations(target, () => {});
+  // Restoring needs 18: find out before building production for minutes.
+  await withSql(server, (sql) => assertCanRestore(sql, server.display), { max: 1 });
+
+  // 1. production: data, plans, statistics; then dropped.
+  const { file, items, productionPlans, seedMs, exportMs } = await measureProduction(server, options, log);
 
   // 2. the twin.
   const twinTarget = await recreateBenchDatabase(server, options.twinName);
@@ -228,23 +265,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       settings: twin.settings.applied,
     });
 
-    const variants: VariantPlans[] = items.map((item) => {
-      const key = `${item.query.name}/${item.variant}`;
-      const p = productionPlans.get(key);
-      const c = controlPlans.get(key);
-      const t = twinPlans.get(key);
-      const error = [p, c, t].find((x) => typeof x === "string") as string | undefined;
-      return {
-        query: item.query.name,
-        variant: item.variant,
-        params: item.params,
-        production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0, scanRows: [] },
-        ...(typeof c === "object" ? { control: c } : {}),
-        ...(typeof t === "object" ? { twin: t } : {}),
-        ...(error ? { error } : {}),
-      };
-    });
-    const compared = variants.filter((v) => !v.error && v.twin);
+    const variants = variantPlans(items, productionPlans, controlPlans, twinPlans);
     return {
       production: { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, seedMs },
       exportMs,
@@ -254,14 +275,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       twinBuildMs,
       sizedEstimates,
       variants,
-      agreement: {
-        compared: compared.length,
-        scansSame: compared.filter((v) => v.twin!.scans === v.production.scans).length,
-        signatureSame: compared.filter((v) => v.twin!.signature === v.production.signature).length,
-        controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
-        estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
-        controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
-      },
+      agreement: agreementOf(variants),
       totalMs: performance.now() - started,
     };
   } finally {
