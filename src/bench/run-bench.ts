@@ -14,7 +14,8 @@ import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { grade, type Grade } from "../verify/grade.ts";
-import { runCatalog, TIME_FAILURE, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
+import { runCatalog, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
+import { TIME_FAILURE } from "../verify/measure-variant.ts";
 import { measureWriteCost, type WriteCost } from "./write-cost.ts";
 
 export interface BenchOptions {

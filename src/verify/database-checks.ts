@@ -144,29 +144,22 @@ async function indexChecks(sql: Sql): Promise<DatabaseCheck[]> {
  */
 function rollupFreshnessCheck(freshness: readonly RollupFreshness[]): DatabaseCheck {
   const stale = freshness.filter((f) => !f.fresh);
-  return {
-    name: "rollup freshness",
-    status: stale.length === 0 ? "pass" : "fail",
+  const summary = freshness.length === 0 ? "no rollups in this database (migrations 000071-000078 not applied)" : freshness.map((f) => `${f.table}: ${f.summary}`).join("; ");
+  return findingsCheck("rollup freshness", stale, {
+    status: "fail",
     gating: true,
-    value: stale.length,
     threshold: "every rollup equals its raw aggregate; every view within its staleness",
-    summary:
-      freshness.length === 0
-        ? "no rollups in this database (migrations 000071-000078 not applied)"
-        : freshness.map((f) => `${f.table}: ${f.summary}`).join("; "),
-    ...(stale.length > 0
-      ? {
-          fix: stale
-            .map((f) =>
-              f.kind === "view"
-                ? `${f.table} is stale: run 'npm run refresh' now and keep 'npm run serve' or a cron of 'npm run refresh' running.`
-                : `${f.table} disagrees with its raw table (first: ${f.mismatches?.[0] ?? "?"}): something wrote with its triggers disabled (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER); rebuild it ('npm run seed' rebuilds generated data) and find that writer.`,
-            )
-            .join(" "),
-        }
-      : {}),
+    passSummary: summary,
+    summary: () => summary,
+    fix: stale
+      .map((f) =>
+        f.kind === "view"
+          ? `${f.table} is stale: run 'npm run refresh' now and keep 'npm run serve' or a cron of 'npm run refresh' running.`
+          : `${f.table} disagrees with its raw table (first: ${f.mismatches?.[0] ?? "?"}): something wrote with its triggers disabled (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER); rebuild it ('npm run seed' rebuilds generated data) and find that writer.`,
+      )
+      .join(" "),
     details: freshness,
-  };
+  });
 }
 
 /**
@@ -177,29 +170,23 @@ function rollupFreshnessCheck(freshness: readonly RollupFreshness[]): DatabaseCh
  */
 function visibilityMapCheck(visibility: Preflight["visibility"]): DatabaseCheck {
   const { tables, holders } = visibility;
-  return {
-    name: "visibility map",
-    status: tables.length === 0 ? "pass" : "warn",
-    gating: false,
-    value: tables.length,
+  return findingsCheck("visibility map", tables, {
+    status: "warn",
     threshold: "every table of 100 pages or more at least 50% all-visible (pg_class.relallvisible)",
-    summary:
-      tables.length === 0
-        ? "set on every table"
-        : `mostly unset on ${tables.map((t) => `${t.table} (${t.allVisible} of ${t.pages} pages)`).join(", ")}: index-only scans on them read the heap. ` +
-          (holders.length > 0 ? `Held back by ${holders.map((h) => `${h.kind} ${h.name} (xmin age ${h.age})`).join(", ")}.` : "Nothing holds the horizon back now: the last VACUUM ran while something did, or none ran since the load."),
-    ...(tables.length > 0
-      ? { fix: `${holders.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}${holders.length > 0 ? "; then " : ""}VACUUM (ANALYZE) ${tables.map((t) => t.table).join(", ")}, and verify again.` }
-      : {}),
+    passSummary: "set on every table",
+    summary: () =>
+      `mostly unset on ${tables.map((t) => `${t.table} (${t.allVisible} of ${t.pages} pages)`).join(", ")}: index-only scans on them read the heap. ` +
+      (holders.length > 0 ? `Held back by ${holders.map((h) => `${h.kind} ${h.name} (xmin age ${h.age})`).join(", ")}.` : "Nothing holds the horizon back now: the last VACUUM ran while something did, or none ran since the load."),
+    fix: `${holders.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}${holders.length > 0 ? "; then " : ""}VACUUM (ANALYZE) ${tables.map((t) => t.table).join(", ")}, and verify again.`,
     details: visibility,
-  };
+  });
 }
 
-/** A check that passes when it finds nothing; each finding is listed in `details`, the fix shown only when there are findings. */
+/** A check that passes when it finds nothing; its findings (or the `details` given) are listed in `details`, the fix shown only when there are findings. */
 function findingsCheck(
   name: string,
   findings: readonly unknown[],
-  verdict: { status: CheckStatus; gating?: boolean; threshold?: string; passSummary?: string; summary: () => string; fix?: string },
+  verdict: { status: CheckStatus; gating?: boolean; threshold?: string; passSummary?: string; summary: () => string; fix?: string; details?: unknown },
 ): DatabaseCheck {
   const found = findings.length > 0;
   return {
@@ -210,6 +197,6 @@ function findingsCheck(
     ...(verdict.threshold === undefined ? {} : { threshold: verdict.threshold }),
     summary: found ? verdict.summary() : (verdict.passSummary ?? "none"),
     ...(found && verdict.fix ? { fix: verdict.fix } : {}),
-    details: findings,
+    details: verdict.details ?? findings,
   };
 }

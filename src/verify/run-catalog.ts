@@ -43,8 +43,6 @@ export const DEFAULT_STATS_SAMPLES = 3;
 /** A slow variant (a seq scan on a big table) stops after this much timed work once it has MIN_RUNS. */
 export const DEFAULT_MAX_MS_PER_VARIANT = 15_000;
 
-export { TIME_FAILURE } from "./measure-variant.ts";
-
 export interface RunOptions {
   readonly runs?: number;
   readonly warmup?: number;
