@@ -19,7 +19,7 @@
 import { formatMs } from "../base/format.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
-import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
+import { seedDatabase } from "../seed/generate.ts";
 import type { ColumnShare } from "../seed/tables.ts";
 import { exportStatistics } from "../stats/export.ts";
 import type { StatsFile } from "../stats/format.ts";
@@ -30,7 +30,7 @@ import { explainEstimate, type PlanNode } from "../catalog/explain.ts";
 import { pickRows, readOnly } from "../catalog/guarded.ts";
 import { planNodes } from "../catalog/plan-analysis.ts";
 import { signatureOf } from "../catalog/plan-signature.ts";
-import { dropBenchDatabase, recreateBenchDatabase } from "./run-bench.ts";
+import { dropBenchDatabase, recreateBenchDatabase, type SeededBenchOptions } from "./run-bench.ts";
 
 /** The skew the "production" database gets. */
 export const PRODUCTION_SHARES: readonly ColumnShare[] = [
@@ -38,7 +38,7 @@ export const PRODUCTION_SHARES: readonly ColumnShare[] = [
   { table: "phone_contacts", column: "company", share: 0.9, value: null },
 ];
 
-export interface FidelityOptions {
+export interface FidelityOptions extends SeededBenchOptions {
   readonly catalog: readonly CatalogEntry[];
   readonly productionScale: number;
   readonly productionSeed: number;
@@ -48,9 +48,6 @@ export interface FidelityOptions {
   /** Database names on the server (recreated, marked scratch, dropped after unless keep). */
   readonly productionName: string;
   readonly twinName: string;
-  readonly keep?: boolean;
-  readonly log?: (line: string) => void;
-  readonly onSeedProgress?: (event: SeedProgress) => void;
 }
 
 export interface VariantPlans {
