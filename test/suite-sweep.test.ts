@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, inject, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { embeddedStatus } from "../src/embedded/server.ts";
-import { ownerOf, ownerTokenAlive, processRunning, SUITE_OWNER_ENV, sweepOrphanedProcesses, sweepOrphanedServers } from "./support/server-dirs.ts";
+import { ownerOf, ownerTokenAlive, processRunning, SUITE_OWNER_ENV, suiteOwnerToken, sweepOrphanedProcesses, sweepOrphanedServers } from "./support/server-dirs.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 interface Owner {
@@ -70,6 +70,14 @@ describe("sweeping what a killed run left", () => {
     const pid = embeddedStatus(inject("testServerBaseDir")).server?.pid;
     expect(pid).toBeGreaterThan(0);
     expect(readFileSync(`/proc/${pid}/environ`, "latin1").split("\0")).toContain(`${SUITE_OWNER_ENV}=${token}`);
+  });
+
+  it("an owner token names one process: the same pid with another start time (a reused pid) is not the owner", () => {
+    const token = suiteOwnerToken();
+    expect(ownerTokenAlive(token)).toBe(true);
+    const [pid, started] = token.split(":");
+    expect(ownerTokenAlive(`${pid}:${Number(started) + 1}`)).toBe(false);
+    expect(ownerTokenAlive("0:1")).toBe(false);
   });
 
   it("a SIGKILLed owner's server, helper process and folders are swept; a live owner's are kept", async () => {
