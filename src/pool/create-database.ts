@@ -185,6 +185,8 @@ function openProbeClient(config: PoolConfig): RawSql {
     keep_alive: config.keepAliveSeconds,
     backoff: reconnectBackoffSeconds,
     onnotice: () => {},
+    // It reads one integer: no array types to fetch on every reconnect (type-fetch-guard.ts says why that fetch is fragile during an outage).
+    fetch_types: false,
     connection: { application_name: config.applicationName, statement_timeout: config.statementTimeoutMs },
     types: { int8AsNumber: INT8_AS_NUMBER },
   }) as unknown as RawSql;
