@@ -314,13 +314,11 @@ export function formatDexterBench(r: DexterBenchResult): string {
   ];
   const rejected = (r.adviseReport?.candidates ?? []).filter((c) => !c.accepted);
   if (rejected.length > 0) out.push("advise's candidates it did not accept:", ...rejected.map((c) => `  ${c.table} ${c.definition}: ${c.verdict}`));
-  const stillFailing = r.before.filter((b) => !b.pass && !byName(r.advise.queries, b.name)?.pass);
-  if (stillFailing.length > 0) {
-    out.push("still failing after advise's indexes (first reason):");
-    for (const b of stillFailing) {
-      const after = byName(r.advise.queries, b.name);
-      out.push(`  ${b.name}: ${after?.failures[0] ?? after?.error ?? "-"}`);
-    }
+  for (const tool of [r.dexter, r.advise]) {
+    const failing = (tool.queries ?? []).filter((q) => !q.pass);
+    if (failing.length === 0) continue;
+    out.push(`failing after ${tool.tool === "dexter" ? "Dexter's" : "advise's"} indexes (first reason):`);
+    for (const q of failing) out.push(`  ${q.name}: ${q.failures[0] ?? q.error ?? "-"}`);
   }
   return out.join("\n");
 }
