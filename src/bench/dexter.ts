@@ -125,6 +125,17 @@ async function logSince(sql: Sql, mark: LogMark): Promise<string> {
   return (await read(mark.file, mark.size, old!.size)) + (await read(now.file, 0, now.size));
 }
 
+/** The log since the mark, in a file both tools read; Dexter's --input-format for it. */
+async function captureLog(sql: Sql, mark: LogMark, dir: string, log: (line: string) => void): Promise<{ logFile: string; format: string; loggedLines: number }> {
+  const text = await logSince(sql, mark);
+  const format = mark.file.endsWith(".json") ? "json" : mark.file.endsWith(".csv") ? "csv" : "stderr";
+  const logFile = path.join(dir, `workload.${format === "stderr" ? "log" : format}`);
+  writeFileSync(logFile, text);
+  const loggedLines = text.split("\n").filter((l) => /duration: [\d.]+ ms\s+(execute|statement)/.test(l)).length;
+  log(`captured ${loggedLines} logged statements (${(text.length / 1024).toFixed(0)} kB)`);
+  return { logFile, format, loggedLines };
+}
+
 /** The workload through the app's pool: each variant's values picked once, then `rounds` calls. */
 async function runWorkload(sql: Sql, target: DatabaseTarget, workload: readonly CatalogEntry[], rounds: number, log: (line: string) => void): Promise<number> {
   // The pool's slow-query lines are what the workload is made of: counted per query below, not printed per call.
@@ -191,6 +202,21 @@ function runDexter(dir: string, target: DatabaseTarget, logFile: string, format:
   return { ms, output, error };
 }
 
+/** The scratch database, migrated and seeded (or re-used with --reuse); the seed time, null when re-used. */
+async function prepareScratchDatabase(root: DatabaseTarget, bench: DatabaseTarget, name: string, options: DexterBenchOptions): Promise<number | null> {
+  const exists = await withSql(root, async (sql) => (await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`).length > 0, { max: 1 });
+  if (options.reuse && exists) {
+    options.log(`re-using scratch database ${bench.display}`);
+    return null;
+  }
+  await withSql(root, (sql) => recreateScratchDatabase(sql, name), { max: 1 });
+  options.log(`scratch database ${bench.display}: migrating, seeding at scale ${options.scale} ...`);
+  await applyMigrations(bench);
+  const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 });
+  await withSql(bench, (sql) => sql`VACUUM ANALYZE`, { max: 1 });
+  return seeded.totalMs;
+}
+
 export async function runDexterBench(target: DatabaseTarget, options: DexterBenchOptions): Promise<DexterBenchResult> {
   checkDexterDir(options.dexterDir);
   const rootUrl = target.rootUrl ?? target.url;
@@ -203,15 +229,7 @@ export async function runDexterBench(target: DatabaseTarget, options: DexterBenc
   const benchUrl = new URL(rootUrl);
   benchUrl.pathname = `/${name}`;
   const bench: DatabaseTarget = { url: benchUrl.toString(), display: maskUrl(benchUrl.toString()), source: target.source, rootUrl };
-  const exists = await withSql(root, async (sql) => (await sql`SELECT 1 FROM pg_database WHERE datname = ${name}`).length > 0, { max: 1 });
-  let seedMs: number | null = null;
-  if (!(options.reuse && exists)) {
-    await withSql(root, (sql) => recreateScratchDatabase(sql, name), { max: 1 });
-    options.log(`scratch database ${bench.display}: migrating, seeding at scale ${options.scale} ...`);
-    await applyMigrations(bench);
-    seedMs = (await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 })).totalMs;
-    await withSql(bench, (sql) => sql`VACUUM ANALYZE`, { max: 1 });
-  } else options.log(`re-using scratch database ${bench.display}`);
+  const seedMs = await prepareScratchDatabase(root, bench, name, options);
   const logDir = mkdtempSync(path.join(tmpdir(), "bollalabz-dexter-"));
   try {
     return await withSql(
@@ -225,12 +243,7 @@ export async function runDexterBench(target: DatabaseTarget, options: DexterBenc
         await sql`SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)`;
         options.log("workload through the app's pool:");
         const workloadCalls = await runWorkload(sql, bench, options.workload, options.rounds, options.log);
-        const text = await logSince(sql, mark);
-        const format = mark.file.endsWith(".json") ? "json" : mark.file.endsWith(".csv") ? "csv" : "stderr";
-        const logFile = path.join(logDir, `workload.${format === "json" ? "json" : format === "csv" ? "csv" : "log"}`);
-        writeFileSync(logFile, text);
-        const loggedLines = text.split("\n").filter((l) => /duration: [\d.]+ ms\s+(execute|statement)/.test(l)).length;
-        options.log(`captured ${loggedLines} logged statements (${(text.length / 1024).toFixed(0)} kB)`);
+        const { logFile, format, loggedLines } = await captureLog(sql, mark, logDir, options.log);
 
         options.log("Dexter (dry run) on the captured log ...");
         const d = runDexter(options.dexterDir, bench, logFile, format);
