@@ -67,7 +67,7 @@ async function buildAccepted(sql: Sql, report: AdviseReport): Promise<string[]> 
 export async function compareWithVerify(target: DatabaseTarget, report: AdviseReport, log: (line: string) => void): Promise<Agreement[]> {
   const { entries, of } = catalogOf(report);
   if (entries.length === 0) return [];
-  const options = { runs: 5, warmup: 1, explainRuns: 3, statsSamples: 0 };
+  const options = { runs: 5, warmup: 1, explainRuns: 5, statsSamples: 0 };
   return withSql(target, async (sql) => {
     log(`verify --catalog (${entries.length} statement(s) of the accepted candidates), before the indexes ...`);
     const before = await runCatalog(sql, entries, options);
