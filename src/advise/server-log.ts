@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { fingerprintSync, normalizeSync, scanSync } from "libpg-query";
 import { EXIT, UserError } from "../base/errors.ts";
 import type { Sql } from "../db/index.ts";
+import { arrayLiteral } from "../db/quote.ts";
 import { loadParser } from "./parameter-contexts.ts";
 
 export type LogFormat = "stderr" | "csvlog" | "jsonlog";
@@ -249,10 +250,6 @@ export async function normalizeLogged(statement: LoggedStatement): Promise<{ fin
   }
 }
 
-/** PostgreSQL's array literal of a list's values (text form). */
-export function arrayLiteral(values: readonly (string | null)[]): string {
-  return `{${values.map((v) => (v === null ? "NULL" : `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`)).join(",")}}`;
-}
 
 /**
  * The same values in PostgreSQL 18's numbering, where pg_stat_statements

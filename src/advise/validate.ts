@@ -11,12 +11,11 @@
 // before and after taken the same way in the same phase: what `npm run
 // verify` judges (its server time is the fastest EXPLAIN ANALYZE run), so the
 // two agree on the same queries before and after `npm run migrate`.
-import { EXIT, UserError } from "../base/errors.ts";
-import type { DatabaseTarget, Sql } from "../db/index.ts";
+import type { Sql } from "../db/index.ts";
 export { assertMayExperiment } from "../db/scratch-database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { Candidate } from "./candidates.ts";
-import { indexesInPlan, inRolledBackTransaction, timeStatement, type StatementPlan } from "./plans.ts";
+import { indexesInPlan, timeStatement, type StatementPlan } from "./plans.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { statementHours, weigh, writeOverheadOf, type StatementEffect, type Weighing, type WriteOverhead } from "./weighing.ts";
 import { writeCostMeasurer, type WriteCost } from "./write-cost.ts";

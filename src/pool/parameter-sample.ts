@@ -4,6 +4,7 @@
 // memory only; never logged, never in an API answer. The app (or `npm run
 // serve`'s capture) stores it in the monitor schema with
 // saveParameterSamples (src/observe/parameter-samples.ts), where advise reads it.
+import { arrayLiteral } from "../db/quote.ts";
 
 /** Statements sampled at most (the least recently seen one makes room). */
 export const SAMPLED_STATEMENTS_MAX = 200;
@@ -33,7 +34,7 @@ export function parameterText(value: unknown): string | null | undefined {
   if (Array.isArray(value)) {
     const items = value.map(parameterText);
     if (items.some((x) => x === undefined)) return undefined;
-    return `{${items.map((v) => (v === null ? "NULL" : `"${v!.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`)).join(",")}}`;
+    return arrayLiteral(items as (string | null)[]);
   }
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
