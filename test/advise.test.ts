@@ -16,7 +16,7 @@ import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { formatMaintenanceReport, runMaintenance } from "../src/maintenance/index.ts";
 import { appendCommittedMigration } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations, RERUNNABLE_MARK } from "../src/migrate/performance-migrations.ts";
-import { rejectedReason, WRITE_SAMPLE_ROWS } from "../src/advise/validate.ts";
+import { rejectedReason, supersede, WRITE_SAMPLE_ROWS } from "../src/advise/validate.ts";
 import { describeWriteRate, writeRatesSincePreviousRun, type WriteRate } from "../src/advise/write-rates.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
@@ -326,6 +326,17 @@ describe("the other direction: an index another index serves nearly as well (adv
     expect(reason).toBe('rejected: "SELECT id, total FROM orders WHERE customer_id = $1 ORDER B…" only 1.3x faster (0.1 -> 0.08 ms per call over 3 value set(s))');
     expect(reason).not.toContain(statement.id);
     expect(statementLabel({ id: "orders_by_id", source: "catalog", query: "SELECT 1" })).toBe("orders_by_id");
+  });
+
+  it("one index per statement: an accepted candidate another serves at least as fast is not needed", () => {
+    const effect = (statement: string, afterMs: number) => ({ statement, beforeMs: 30, afterMs, valueSets: 1, perSet: [], usesIndex: true, indexesAfter: [] });
+    const v = (name: string, effects: ReturnType<typeof effect>[]) => ({ candidate: { name, table: "t", kind: "btree" as const, definition: "(a)", statements: effects.map((e) => e.statement), reason: "" }, tempName: name, buildMs: 1, bytes: 1, effects, writeOverhead: { rate: { known: false as const, why: "" }, existingIndexes: 0, summary: "" }, writeCost: null, weighing: null, accepted: true, verdict: "" });
+    const [wide, partial, other] = supersede([v("wide", [effect("s1", 15)]), v("partial", [effect("s1", 0.03)]), v("other", [effect("s1", 0.02), effect("s2", 1)])], (id) => `<${id}>`);
+    expect(wide!.accepted).toBe(false);
+    expect(wide!.verdict).toBe("not needed: other serves <s1> at least as fast (0.02 vs 15 ms per call)");
+    // partial is slower on s1 than other, which stays for s2 too: partial adds nothing either.
+    expect(partial!.accepted).toBe(false);
+    expect(other!.accepted).toBe(true);
   });
 
   it("the 'nearly as well' rule: 1.5x, or 0.2 ms of timer noise up to 3x", () => {

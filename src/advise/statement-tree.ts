@@ -21,7 +21,6 @@ export interface Step {
   readonly index: number;
 }
 
-
 export function nodeType(value: unknown): [string, Node] | null {
   if (!value || typeof value !== "object" || Array.isArray(value)) return null;
   const keys = Object.keys(value);

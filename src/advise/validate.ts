@@ -130,12 +130,39 @@ export async function validateCandidates(sql: Sql, candidates: readonly Candidat
     const accepted = !reads.error && reads.effects.length > 0 && reads.effects.every(helps);
     out.push({ candidate, tempName, ...reads, writeOverhead, writeCost: null, weighing: null, accepted, verdict: "", ...(reads.error ? { error: reads.error } : {}) });
   }
-  for (const [i, v] of out.entries()) out[i] = await weighAccepted(sql, v, plans, hours, rateOf(v.candidate.table), options);
+  const label = options.labelOf ?? ((id: string) => id);
+  for (const [i, v] of supersede(out, label).entries()) out[i] = await weighAccepted(sql, v, plans, hours, rateOf(v.candidate.table), options);
   // Best first: net time saved per hour, then the per-call saving.
   return out.sort((a, b) => (b.weighing?.netMsPerHour ?? -Infinity) - (a.weighing?.netMsPerHour ?? -Infinity) || saving(b) - saving(a));
 }
 
 const helps = (e: StatementEffect) => e.usesIndex && e.afterMs <= e.beforeMs * ACCEPT_RATIO;
+
+const perCall = (e: StatementEffect) => e.afterMs / Math.max(e.valueSets, 1);
+
+/**
+ * One index per statement: an accepted candidate whose every statement another
+ * accepted candidate serves at least as fast is not needed (a second index
+ * would only cost writes: after migrate the planner picks the better one, and
+ * verify times that one). The slowest are judged first, against those still
+ * standing. Before any write cost is measured, so none is spent on them.
+ */
+export function supersede(validations: readonly Validation[], label: (id: string) => string): Validation[] {
+  const average = (v: Validation) => v.effects.reduce((s, e) => s + perCall(e), 0) / Math.max(v.effects.length, 1);
+  const standing = new Set(validations.filter((x) => x.accepted));
+  const out = new Map<Validation, Validation>();
+  for (const v of [...standing].sort((a, b) => average(b) - average(a))) {
+    const by = v.effects.map((e) => {
+      const rivals = [...standing].flatMap((w) => (w === v ? [] : w.effects.filter((x) => x.statement === e.statement && perCall(x) <= perCall(e)).map((x) => ({ w, ms: perCall(x) }))));
+      const best = rivals.sort((a, b) => a.ms - b.ms)[0];
+      return best ? `${best.w.candidate.name} serves ${label(e.statement)} at least as fast (${round(best.ms)} vs ${round(perCall(e))} ms per call)` : null;
+    });
+    if (v.effects.length === 0 || by.some((x) => x === null)) continue;
+    standing.delete(v);
+    out.set(v, { ...v, accepted: false, verdict: `not needed: ${by.join("; ")}` });
+  }
+  return validations.map((v) => out.get(v) ?? v);
+}
 
 /** Why a candidate was rejected: each statement it did not help, by its readable label, with the per-call pair judged. */
 export function rejectedReason(effects: readonly StatementEffect[], label: (id: string) => string): string {
@@ -177,11 +204,13 @@ async function weighAccepted(sql: Sql, v: Validation, plans: readonly StatementP
   const accepted = v.accepted && !error;
   const verdict = error
     ? `build or measurement failed: ${error}`
-    : v.effects.length === 0
-      ? "no statement with parameter values to measure it on"
-      : accepted
-        ? `accepted: every statement it serves is at least ${Math.round(1 / ACCEPT_RATIO)}x faster with it over ${Math.max(...v.effects.map((e) => e.valueSets))} value set(s)${costsMore ? "; but at the observed write rate it adds more write time than it saves read time (see the weighing)" : ""}`
-        : rejectedReason(v.effects, label);
+    : v.verdict
+      ? v.verdict
+      : v.effects.length === 0
+        ? "no statement with parameter values to measure it on"
+        : accepted
+          ? `accepted: every statement it serves is at least ${Math.round(1 / ACCEPT_RATIO)}x faster with it over ${Math.max(...v.effects.map((e) => e.valueSets))} value set(s)${costsMore ? "; but at the observed write rate it adds more write time than it saves read time (see the weighing)" : ""}`
+          : rejectedReason(v.effects, label);
   options.log?.(`validate: ${v.candidate.name}: ${verdict}`);
   return { ...v, writeCost, weighing, accepted, verdict, ...(error ? { error } : {}) };
 }
