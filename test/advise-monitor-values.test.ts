@@ -68,6 +68,8 @@ describe("advise takes the values the pool monitor saw when the server's log has
       for (let i = 0; i < 4; i++) {
         await app.sql`SELECT id, subject FROM tickets WHERE owner_id = ${secretOwner + i} AND status = ${"pending"} ORDER BY id LIMIT 20`;
         await app.sql`SELECT count(*) FROM tickets WHERE status IN (${"open"}, ${"pending"}, ${"spam"}) AND owner_id = ${secretOwner - i}`;
+        // Constants only: nothing for the monitor to sample, nothing in the log: values inferred.
+        await app.sql.unsafe("SELECT id FROM tickets WHERE status IN ('open', 'closed') AND owner_id = 17 ORDER BY id LIMIT 5");
       }
       expect(await saveParameterSamples(db.sql, app.config.applicationName, app.parameterSamples())).toBeGreaterThanOrEqual(2);
     } finally {
@@ -94,12 +96,20 @@ describe("advise takes the values the pool monitor saw when the server's log has
   });
 
   it("an IN list gets every value the app sent (on PostgreSQL 18, a collapsed list becomes one array)", () => {
-    const list = report.statements.find((s) => /status IN/.test(s.query))!;
+    const list = report.statements.find((s) => /SELECT count\(\*\) FROM tickets WHERE status IN/.test(s.query))!;
     expect(list.values.source).toBe("monitor");
     if (list.query.includes(COLLAPSED_LIST)) {
       expect(list.values.plannableSql).toMatch(/status = ANY\(\$1::text\[\]\)/);
       expect(list.values.sets![0]![0]).toBe('{"open","pending","spam"}');
     } else expect(list.values.sets![0]!.slice(0, 3)).toEqual(["open", "pending", "spam"]);
+  });
+
+  it("a collapsed list of constants gets an inferred array of the column's values", () => {
+    const list = report.statements.find((s) => /status IN .* AND owner_id = \$\d+ ORDER BY id/.test(s.query))!;
+    expect(list.values.source).toBe("inferred");
+    if (!list.query.includes(COLLAPSED_LIST)) return; // PostgreSQL 17 and older list each constant
+    expect(list.values.plannableSql).toMatch(/status = ANY\(\$1::text\[\]\)/);
+    expect(list.values.sets![0]![0]).toMatch(/^\{"[a-z]+"(,"[a-z]+")*\}$/);
   });
 
   it("without --show-values the values stay out of the report", async () => {
