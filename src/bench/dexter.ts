@@ -22,7 +22,7 @@ import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 import { maskUrl, quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { createDatabase, poolConfigFromEnv } from "../pool/index.ts";
-import { seedDatabase, todayUtc } from "../seed/generate.ts";
+import { currentHourUtc, seedDatabase } from "../seed/generate.ts";
 import { runCatalog, type QueryResult } from "../verify/run-catalog.ts";
 
 export interface DexterBenchOptions {
@@ -212,7 +212,7 @@ async function prepareScratchDatabase(root: DatabaseTarget, bench: DatabaseTarge
   await withSql(root, (sql) => recreateScratchDatabase(sql, name), { max: 1 });
   options.log(`scratch database ${bench.display}: migrating, seeding at scale ${options.scale} ...`);
   await applyMigrations(bench);
-  const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 });
+  const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: currentHourUtc() }), { max: 1 });
   await withSql(bench, (sql) => sql`VACUUM ANALYZE`, { max: 1 });
   return seeded.totalMs;
 }
