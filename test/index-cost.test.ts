@@ -24,7 +24,7 @@ describe("bench index-cost", () => {
     expect(update.base.hotRatio).not.toBeNull();
     const names = result.indexes.map((i) => i.index);
     expect(names).toContain("idx_conversation_messages_content_pattern");
-    expect(names).toContain("idx_phone_contacts_list_covering");
+    expect(names).toContain("idx_phone_contacts_updated_at_desc");
     const content = result.indexes.find((i) => i.index === "idx_conversation_messages_content_pattern")!;
     expect(content.writes.map((w) => w.op)).toEqual(["messages insert", "messages status update"]);
     expect(content.reads.map((r) => r.entry)).toContain("message_content_search");
