@@ -155,12 +155,20 @@ export const CATALOG: readonly CatalogEntry[] = [
     // messages first (a common term has its 20 newest matches there), and
     // only when they hold fewer than 20 matches, every match from the trigram
     // index (a rare term has few). OFFSET 0 keeps the planner from turning
-    // the second step back into a walk of the recency index.
-    sql: `WITH recent AS MATERIALIZED (
+    // the second step back into a walk of the recency index. The newest 300
+    // decide whether the walk is worth it: a term none of them holds (a rare
+    // term) goes straight to the trigram index instead of reading 1,000 rows
+    // for nothing (at scale 10 the rare term read 1,345 buffers, 1,010 of
+    // them in that walk; now 665). A term with 2 % of the messages misses all
+    // 300 once in 400 searches and is then served by the index: correct, slower.
+    sql: `WITH sample AS MATERIALIZED (
+            SELECT content FROM conversation_messages ORDER BY created_at DESC LIMIT 300),
+          recent AS MATERIALIZED (
             SELECT id, contact_id, direction, created_at
             FROM (SELECT id, contact_id, direction, created_at, content FROM conversation_messages
                   ORDER BY created_at DESC LIMIT 1000) newest
-            WHERE content ILIKE $1 ORDER BY created_at DESC LIMIT 20)
+            WHERE content ILIKE $1 AND EXISTS (SELECT FROM sample WHERE content ILIKE $1)
+            ORDER BY created_at DESC LIMIT 20)
           SELECT id, contact_id, direction, created_at FROM recent WHERE (SELECT count(*) FROM recent) = 20
           UNION ALL
           (SELECT id, contact_id, direction, created_at
