@@ -156,7 +156,7 @@ export function candidatesForProblems(plan: StatementPlan, problems: readonly Pr
     // A per-key aggregate (WHERE key = $1 GROUP BY col) is better served by (key, col) than by widening the index it
     // used: groups come in index order and the narrow keys deduplicate (the Dexter side by side: 228 against 20,574
     // buffers for one heavy contact's channel counts). The btree path below builds that candidate.
-    if (p.kind === "heap-fetches" && p.index && p.missingColumns && !findGroupAbove(plan, p.node, (p.node.Alias as string | undefined) ?? p.table)) {
+    if (p.kind === "heap-fetches" && p.index && p.missingColumns && !findGroupAbove(plan, p.node, alias)) {
       const existing = table.indexes.find((i) => i.name === p.index);
       if (!existing) continue;
       const keys = existing.keys;
