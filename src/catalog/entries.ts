@@ -17,6 +17,17 @@ const HEAVY_PERSON = `SELECT person_id FROM relationship_interactions GROUP BY p
 const TYPICAL_PERSON = `
   SELECT person_id FROM (SELECT person_id, count(*) AS n FROM relationship_interactions GROUP BY person_id) s
   ORDER BY n, person_id OFFSET (SELECT count(DISTINCT person_id) / 2 FROM relationship_interactions) LIMIT 1`;
+// What a statistics twin (verify --stats) uses instead of those pickers: the
+// heaviest key is the column's most common value in production's
+// statistics, a typical one the middle of its histogram.
+const CONTACT_FROM_STATISTICS = {
+  heavy_contact: [{ column: "conversation_messages.contact_id", value: "most_common" }],
+  typical_contact: [{ column: "conversation_messages.contact_id", value: "typical" }],
+} as const;
+const PERSON_FROM_STATISTICS = {
+  heavy_person: [{ column: "relationship_interactions.person_id", value: "most_common" }],
+  typical_person: [{ column: "relationship_interactions.person_id", value: "typical" }],
+} as const;
 /** A term as the app's search box sends it: ILIKE '%term%'. */
 const term = (word: string) => `SELECT '%${word}%'::text`;
 
@@ -58,6 +69,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     sql: `SELECT id, direction, channel, content, status, created_at FROM conversation_messages
           WHERE contact_id = $1 ORDER BY created_at DESC LIMIT 50`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_conversation_messages_contact_created"],
     reason: "Opening a conversation; the heaviest contact has thousands of messages.",
   }),
@@ -142,6 +154,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     sql: `SELECT id, interaction_type, interaction_date, sentiment, notes FROM relationship_interactions
           WHERE person_id = $1 ORDER BY interaction_date DESC LIMIT 50`,
     params: { heavy_person: HEAVY_PERSON, typical_person: TYPICAL_PERSON },
+    paramsFromStatistics: PERSON_FROM_STATISTICS,
     expectIndexes: ["idx_relationship_interactions_person_date"],
     reason: "Person timeline in the CRM view.",
   }),
@@ -328,6 +341,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Unread inbound messages of a contact",
     sql: `SELECT coalesce((SELECT unread_inbound FROM contact_counters WHERE contact_id = $1), 0) AS count`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["contact_counters_pkey"],
     maxStalenessSeconds: 0,
     reason:
@@ -339,6 +353,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "A contact's badges: messages, unread inbound, open tasks",
     sql: `SELECT messages, unread_inbound, open_tasks FROM contact_counters WHERE contact_id = $1`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["contact_counters_pkey"],
     maxStalenessSeconds: 0,
     reason: "The contact header shows all three on every page; one primary-key lookup.",
@@ -375,6 +390,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Pending tasks of a contact",
     sql: `SELECT id, title, due_at, priority FROM scheduled_tasks WHERE contact_id = $1 AND status = 'pending' ORDER BY due_at LIMIT 20`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_scheduled_tasks_pending"],
     reason: "Contact detail page.",
   }),
@@ -391,6 +407,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "All tasks of a contact (latest due first)",
     sql: `SELECT id, title, status, due_at FROM scheduled_tasks WHERE contact_id = $1 ORDER BY due_at DESC LIMIT 50`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_scheduled_tasks_contact_due"],
     reason: "Contact detail page; also the foreign key path when a contact is deleted.",
   }),
@@ -576,6 +593,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Call costs of a contact (newest first)",
     sql: `SELECT billing_date, duration_seconds, cost FROM call_costs WHERE contact_id = $1 ORDER BY billing_date DESC LIMIT 50`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_call_costs_contact_date_cost"],
     reason: "Contact billing tab; also the foreign key path when a contact is deleted.",
   }),
@@ -629,6 +647,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Events with a contact (newest first)",
     sql: `SELECT id, title, start_time FROM calendar_events WHERE contact_id = $1 ORDER BY start_time DESC LIMIT 20`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_calendar_events_contact_start"],
     reason: "Contact page; also the foreign key path when a contact is deleted.",
   }),
@@ -637,6 +656,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Events with a person (newest first)",
     sql: `SELECT id, title, start_time FROM calendar_events WHERE person_id = $1 ORDER BY start_time DESC LIMIT 20`,
     params: { heavy_person: HEAVY_PERSON },
+    paramsFromStatistics: { heavy_person: PERSON_FROM_STATISTICS.heavy_person },
     expectIndexes: ["idx_calendar_events_person_start"],
     reason: "Person page; also the foreign key path when a person is deleted.",
   }),
@@ -689,6 +709,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Reference: unread inbound messages of a contact",
     sql: `SELECT count(*) FROM conversation_messages WHERE contact_id = $1 AND direction = 'inbound' AND status = 'delivered'`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_conversation_messages_unread"],
     reason: "The count over the messages that contact_counters replaces; the partial index holds unread inbound messages only.",
   }),

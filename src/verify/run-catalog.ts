@@ -60,6 +60,8 @@ export interface RunOptions {
   /** plan_cache_mode of the app's connections (default: what the project's pool sets). */
   readonly appPlanCacheMode?: PlanCacheMode;
   readonly onProgress?: (event: { readonly done: number; readonly total: number; readonly entry: string }) => void;
+  /** Per variant (key: query, NUL, variant): parameters to use instead of the picker's (a statistics twin's, from the file) and where they came from. */
+  readonly variantParams?: ReadonlyMap<string, { readonly params?: readonly unknown[]; readonly source: string }>;
   /** Called as each fresh statistics sample starts (after the main pass). */
   readonly onSample?: (event: { readonly sample: number; readonly total: number }) => void;
 }
@@ -68,6 +70,8 @@ export interface VariantResult {
   readonly name: string;
   /** The parameters used ($1..$n), JSON-safe. */
   readonly params: readonly unknown[];
+  /** Where they came from, when the caller said (a statistics twin: the file's statistics or the twin's data). */
+  readonly paramSource?: string;
   readonly client: LatencyStats;
   /** EXPLAIN ANALYZE "Execution Time" samples of the custom plan. */
   readonly server: LatencyStats;
@@ -237,6 +241,7 @@ interface Pending {
   measurement: Measurement | null;
   failures: string[];
   remeasured: boolean;
+  paramSource?: string;
   error?: string;
 }
 
@@ -281,12 +286,13 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
     options.onProgress?.({ done: index, total: catalog.length, entry: entry.name });
     workloads.set(entry.name, []);
     for (const [variant, picker] of Object.entries(entry.params)) {
-      const p: Pending = { entry, variant, params: [], measurement: null, failures: [], remeasured: false };
+      const preset = options.variantParams?.get(`${entry.name}\u0000${variant}`);
+      const p: Pending = { entry, variant, params: [], measurement: null, failures: [], remeasured: false, paramSource: preset?.source };
       pending.push(p);
       try {
         const prepare = entry.prepared ?? true;
         p.params = await readOnly(sql, async (tx) => {
-          const params = await pickParams(tx, entry, variant, picker);
+          const params = preset?.params ? [...preset.params] : await pickParams(tx, entry, variant, picker);
           for (let i = 0; i < s.warmup; i++) await runQuery(tx, entry.sql, params, prepare);
           return params;
         });
@@ -355,6 +361,7 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
       variants.push({
         name: p.variant,
         params: p.params.map(jsonSafe),
+        ...(p.paramSource !== undefined ? { paramSource: p.paramSource } : {}),
         client: latencyStats(m?.samples ?? []),
         server: latencyStats(m?.serverSamples ?? []),
         plan: m?.plan ?? null,
