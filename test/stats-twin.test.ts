@@ -331,6 +331,10 @@ describe("fidelity round trip", () => {
     // comes from its own metapage, i.e. the twin's data; docs/PERFORMANCE.md, "Statistics twin").
     const kinds = new Map(CATALOG.map((e) => [e.name, e.kind]));
     expect(result.variants.filter((v) => v.twin?.scans !== v.production.scans && kinds.get(v.query) !== "search")).toEqual([]);
+    // verify --stats's own heavy contact comes from the file: production's (contact 1, 30 % of the messages), whatever the twin's data holds.
+    const heavy = result.variants.find((v) => v.query === "message_history" && v.variant === "heavy_contact")!;
+    expect(heavy.verifyParams).toMatchObject({ source: "statistics", params: heavy.params });
+    expect(String(heavy.params[0])).toBe("1");
     // Restored onto a quarter of the pages, the row estimate is a quarter of the file's: why the twin is sized.
     const small = result.small.estimates.find((e) => e.table === "conversation_messages")!;
     const sized = result.sizedEstimates.find((e) => e.table === "conversation_messages")!;

@@ -25,6 +25,7 @@ import { exportStatistics } from "../stats/export.ts";
 import type { StatsFile } from "../stats/format.ts";
 import { assertCanRestore, noticeCollector, planRestore, restoreStatistics } from "../stats/restore.ts";
 import { buildStatisticsTwin, type TwinReport } from "../stats/twin.ts";
+import type { TwinParameter } from "../stats/twin-params.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { explainEstimate, type PlanNode } from "../catalog/explain.ts";
 import { pickRows, readOnly } from "../catalog/guarded.ts";
@@ -60,6 +61,8 @@ export interface VariantPlans {
   readonly production: PlanShape;
   readonly control?: PlanShape;
   readonly twin?: PlanShape;
+  /** verify --stats's own parameters on the twin (the file's statistics where the entry names them, else the picker on the twin's data), where they say. */
+  readonly verifyParams?: { readonly params: readonly unknown[]; readonly source: TwinParameter["source"]; readonly plan?: PlanShape };
   readonly error?: string;
 }
 
@@ -100,6 +103,9 @@ export interface FidelityResult {
     /** Same scans with every scan's row estimate within 10 % of production's: the twin, and the control. */
     readonly estimatesSame: number;
     readonly controlEstimatesSame: number;
+    /** With verify --stats's own parameters: variants whose values equal production's picks, and whose plan shape is production's. */
+    readonly verifyParamsSame: number;
+    readonly verifyScansSame: number;
   };
   readonly totalMs: number;
 }
@@ -137,6 +143,22 @@ async function pickParameters(sql: Sql, catalog: readonly CatalogEntry[]): Promi
     }
   }
   return picked;
+}
+
+/** verify --stats's parameters for each variant: the file's where the twin found them, else the picker on the twin's data. */
+async function verifyParameters(sql: Sql, items: readonly { query: CatalogEntry; variant: string }[], sources: readonly TwinParameter[]) {
+  const out: { query: CatalogEntry; variant: string; params: unknown[]; source: TwinParameter["source"] }[] = [];
+  for (const item of items) {
+    const source = sources.find((p) => p.query === item.query.name && p.variant === item.variant);
+    const params = source?.params ? [...source.params] : ((await readOnly(sql, (tx) => pickRows(tx, item.query.params[item.variant]!, item.variant)))[0] ?? []);
+    out.push({ query: item.query, variant: item.variant, params, source: source?.source ?? "twin data" });
+  }
+  return out;
+}
+
+function verifyVariant(item: { params: unknown[]; source: TwinParameter["source"] } | undefined, plan: PlanShape | string | undefined): Pick<VariantPlans, "verifyParams"> {
+  if (!item) return {};
+  return { verifyParams: { params: item.params, source: item.source, ...(typeof plan === "object" ? { plan } : {}) } };
 }
 
 /** The custom plan's shape of each variant (force_custom_plan: the project's pool plans with the values). */
@@ -218,6 +240,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
     const t0 = performance.now();
     const twin = await buildStatisticsTwin(twinTarget, file, {
       seed: options.twinSeed,
+      catalog: options.catalog,
       replaceForeignData: true,
       log,
       onSeedProgress: options.onSeedProgress,
@@ -232,7 +255,11 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       },
     });
     const twinBuildMs = performance.now() - t0 - controlMs;
-    const { twinPlans, sizedEstimates } = await withSql(twinTarget, async (sql) => ({ twinPlans: await planAll(sql, items), sizedEstimates: await estimateChecks(sql, file) }), {
+    const { twinPlans, sizedEstimates, verifyItems, verifyPlans } = await withSql(twinTarget, async (sql) => {
+      // What verify --stats itself plans: its parameters, not production's.
+      const verifyItems = await verifyParameters(sql, items, twin.parameters);
+      return { twinPlans: await planAll(sql, items), sizedEstimates: await estimateChecks(sql, file), verifyItems, verifyPlans: await planAll(sql, verifyItems) };
+    }, {
       max: 1,
       settings: twin.settings.applied,
     });
@@ -251,6 +278,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
         ...(typeof c === "object" ? { control: c } : {}),
         ...(typeof t === "object" ? { twin: t } : {}),
         ...(error ? { error } : {}),
+        ...verifyVariant(verifyItems.find((x) => x.query === item.query && x.variant === item.variant), verifyPlans.get(key)),
       };
     });
     const compared = variants.filter((v) => !v.error && v.twin);
@@ -270,6 +298,8 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
         controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
         estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
         controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
+        verifyParamsSame: compared.filter((v) => v.verifyParams && JSON.stringify(v.verifyParams.params) === JSON.stringify(v.params)).length,
+        verifyScansSame: compared.filter((v) => v.verifyParams?.plan?.scans === v.production.scans).length,
       },
       totalMs: performance.now() - started,
     };
@@ -290,6 +320,7 @@ export function fidelityMarkdown(r: FidelityResult): string {
     `- twin build (calibration + sized seed + restore; the control's ANALYZE and plans not counted): ${formatMs(r.twinBuildMs)} (calibration ${formatMs(r.twin.data.calibrationMs)}, seed ${formatMs(r.twin.data.seedMs)}, restore ${formatMs(r.twin.restore.ms)}); ${r.twin.restore.relations.length} relations and ${r.twin.restore.columns.length} column statistics restored, ${r.twin.restore.refusals.length} refused`,
     `- **plan shape agreement (scan types, tables, indexes): ${a.scansSame}/${a.compared} variants (${pct(a.scansSame, a.compared)})**; whole plan tree identical: ${a.signatureSame}/${a.compared} (${pct(a.signatureSame, a.compared)}); the same twin with the generator's own statistics (control): ${a.controlScansSame}/${a.compared} (${pct(a.controlScansSame, a.compared)})`,
     `- row estimates of every scan within 10 % of production's: twin ${a.estimatesSame}/${a.compared} (${pct(a.estimatesSame, a.compared)}), control ${a.controlEstimatesSame}/${a.compared} (${pct(a.controlEstimatesSame, a.compared)})`,
+    `- with verify --stats's own parameters (the file's statistics where the entry names a source, else the picker on the twin's data): the same values as production's picks for ${a.verifyParamsSame}/${a.compared} variants, the same plan shape as production for ${a.verifyScansSame}/${a.compared} (${pct(a.verifyScansSame, a.compared)})`,
     "",
     "## Row estimates need production's pages",
     "",
@@ -312,6 +343,20 @@ export function fidelityMarkdown(r: FidelityResult): string {
     out.push(`- **${v.query} / ${v.variant}** (params ${JSON.stringify(v.params).slice(0, 80)})${v.error ? `: error ${v.error}` : ""}`);
     out.push(`  - production (${Math.round(v.production.rows)} rows est., cost ${v.production.cost.toFixed(1)}): \`${v.production.signature}\``);
     if (v.twin) out.push(`  - twin (${Math.round(v.twin.rows)} rows est., cost ${v.twin.cost.toFixed(1)}): \`${v.twin.signature}\``);
+  }
+  const fromFile = r.variants.filter((v) => v.verifyParams?.source === "statistics");
+  if (fromFile.length > 0) {
+    out.push("", "## Parameters from the file's statistics (verify --stats) against production's picks", "", "| query / variant | production's pick | from the file | plan shape as production's |", "| --- | --- | --- | --- |");
+    for (const v of fromFile) out.push(`| ${v.query} / ${v.variant} | ${JSON.stringify(v.params)} | ${JSON.stringify(v.verifyParams!.params)} | ${v.verifyParams!.plan?.scans === v.production.scans ? "yes" : "no"} |`);
+  }
+  const verifyDiffering = r.variants.filter((v) => !v.error && v.verifyParams && v.verifyParams.plan?.scans !== v.production.scans);
+  if (verifyDiffering.length > 0) {
+    out.push("", "## Plans with verify --stats's own parameters that differ from production's", "");
+    for (const v of verifyDiffering) {
+      out.push(`- **${v.query} / ${v.variant}** (production's params ${JSON.stringify(v.params).slice(0, 60)}, verify's ${JSON.stringify(v.verifyParams!.params).slice(0, 60)} from ${v.verifyParams!.source})`);
+      out.push(`  - production: \`${v.production.signature}\``);
+      if (v.verifyParams!.plan) out.push(`  - twin, verify's params: \`${v.verifyParams!.plan.signature}\``);
+    }
   }
   // Where the shape is the same but the estimates moved: what the restored statistics fix (or not).
   const moved = r.variants.filter((v) => !v.error && v.twin?.scans === v.production.scans && (!sameEstimates(v.twin, v.production) || !sameEstimates(v.control, v.production)));
