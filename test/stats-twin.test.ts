@@ -139,6 +139,7 @@ describe("verify --stats", () => {
     expect(r.code).toBe(2);
     expect(looksLikeCleanError(r.stderr)).toBe(true);
     expect(r.stderr).toMatch(/not valid JSON .*truncated\?/);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
   });
 
   it("another format version: exit 2, naming both versions", async () => {
@@ -194,6 +195,25 @@ describe("verify --stats", () => {
       expect(looksLikeCleanError(r.stderr)).toBe(true);
       expect(r.stderr).toMatch(/no MAINTAIN privilege on .*conversation_messages.*nothing was restored/);
       expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+      expect(await relationState(twin)).toEqual(before);
+
+      // MAINTAIN on some tables only: still refused before anything is written, naming the others.
+      await twin.sql.unsafe(`GRANT MAINTAIN ON conversation_messages, phone_contacts TO ${role}`);
+      const partial = await runScript("verify.ts", ["--stats", fileWithValues], { DATABASE_URL: url.toString() });
+      expect(partial.code).toBe(4);
+      expect(partial.stderr).toMatch(/no MAINTAIN privilege on .*scheduled_tasks/);
+      expect(partial.stderr).not.toMatch(/no MAINTAIN privilege on [^;]*conversation_messages/);
+      expect(await relationState(twin)).toEqual(before);
+
+      // MAINTAIN everywhere (enough to restore) but not the owner, and the data must be generated (the file's tables
+      // are twice as large): one line, exit 4, nothing changed, instead of a seed failing half-way.
+      await twin.sql.unsafe(`GRANT MAINTAIN ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const bigger = writeVariant("bigger.json", (f) => ({ ...f, relations: f.relations.map((x) => (x.name === "conversation_messages" ? { ...x, relpages: x.relpages * 2 } : x)) }));
+      const notOwner = await runScript("verify.ts", ["--stats", bigger], { DATABASE_URL: url.toString() });
+      expect(notOwner.code).toBe(4);
+      expect(looksLikeCleanError(notOwner.stderr)).toBe(true);
+      expect(notOwner.stderr).toMatch(/the role does not own .*conversation_messages.*Nothing was changed/);
+      expect(notOwner.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
       expect(await relationState(twin)).toEqual(before);
     } finally {
       await twin.sql.unsafe(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);

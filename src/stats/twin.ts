@@ -10,6 +10,7 @@
 // generator writes, per table, the rows that fill production's relpages:
 // rows per page measured on a small calibration seed (CALIBRATION_ROWS rows
 // per table), times the file's relpages.
+import { EXIT, UserError } from "../base/errors.ts";
 import { formatMs } from "../base/format.ts";
 import { quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { SEED_MARKER, seedDatabase, type SeedProgress } from "../seed/generate.ts";
@@ -89,12 +90,30 @@ export function compareSizes(file: StatsFile, pages: Readonly<Record<string, num
 }
 
 /**
+ * The seed empties the generated tables and drops and rebuilds their
+ * indexes: only their owner may. Checked before anything changes, so a role
+ * with MAINTAIN alone (enough for the restore) gets one line, not a failed
+ * seed.
+ */
+async function assertMaySeed(sql: Sql, schema: string, where: string): Promise<void> {
+  const rows = await sql<{ name: string }[]>`
+    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${schema} AND c.relname = ANY(${SEED_TABLES.map((t) => t.table)}) AND NOT pg_has_role(c.relowner, 'USAGE') ORDER BY 1`;
+  if (rows.length === 0) return;
+  throw new UserError(
+    `${where}: the twin's data must be generated to the file's sizes, and the role does not own ${rows.map((r) => r.name).join(", ")} (the seed empties the tables and rebuilds their indexes; MAINTAIN is enough only for the restore). Nothing was changed. ` +
+      "Run as the tables' owner (the role that ran npm run migrate).",
+    EXIT.notReady,
+  );
+}
+
+/**
  * Rows per generated table so that its pages match the file's: a small
  * calibration seed measures the generator's rows per page, then the real
  * seed writes relpages x that. Skipped when the data already is the
  * generator's and every generated table is within the tolerance.
  */
-async function sizeData(sql: Sql, file: StatsFile, options: TwinOptions): Promise<TwinReport["data"]> {
+async function sizeData(sql: Sql, file: StatsFile, options: TwinOptions, where: string): Promise<TwinReport["data"]> {
   const tables = SEED_TABLES.map((t) => t.table).filter((t) => file.relations.some((r) => r.name === t && r.kind === "table"));
   const [{ marker }] = (await sql`SELECT obj_description(to_regclass('phone_contacts'), 'pg_class') AS marker`) as unknown as [{ marker: string | null }];
   const before = compareSizes(file, await tablePages(sql, file.schema, tables));
@@ -102,6 +121,7 @@ async function sizeData(sql: Sql, file: StatsFile, options: TwinOptions): Promis
     options.log?.(`twin: the generated data already has the file's pages (within ${PAGE_TOLERANCE * 100} %): kept`);
     return { seeded: false, rows: {}, calibrationMs: 0, seedMs: 0 };
   }
+  await assertMaySeed(sql, file.schema, where);
   const c0 = performance.now();
   options.log?.(`twin: calibrating the generator (${CALIBRATION_ROWS} rows per table) ...`);
   const calibration = Object.fromEntries(SEED_TABLES.map((t) => [t.table, CALIBRATION_ROWS]));
@@ -161,7 +181,7 @@ export async function buildStatisticsTwin(target: DatabaseTarget, file: StatsFil
   return withSql(target, async (sql) => {
     const started = performance.now();
     const plan = await planRestore(sql, file, target.display);
-    const data = await sizeData(sql, file, options);
+    const data = await sizeData(sql, file, options, target.display);
     const sizes = compareSizes(file, await tablePages(sql, file.schema, file.relations.filter((r) => r.kind === "table").map((r) => r.name)));
     const analyzed = await analyzeUncovered(sql, file, plan);
     const extended = await prepareExtendedStatistics(sql, file);
