@@ -1,7 +1,7 @@
 // Runs the seed: one transaction that empties the eight tables and refills
 // them set-based on the server, in chunks so progress can be shown. A failure
 // or Ctrl-C rolls everything back: no partial data. Performance indexes on the
-// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE
+// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE (VACUUM alone for a statistics twin)
 // sets the visibility map (index-only scans) and fresh planner statistics.
 import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
@@ -112,8 +112,8 @@ export type SeedProgress =
   | { readonly kind: "index-start"; readonly name: string; readonly table: string; readonly done: number; readonly total: number }
   | { readonly kind: "indexes-done"; readonly count: number; readonly ms: number }
   | { readonly kind: "xmin-wait"; readonly holders: readonly XminHolder[]; readonly waitedMs: number; readonly timeoutMs: number }
-  | { readonly kind: "vacuum-start" }
-  | { readonly kind: "vacuum-done"; readonly ms: number };
+  | { readonly kind: "vacuum-start"; readonly analyze: boolean }
+  | { readonly kind: "vacuum-done"; readonly ms: number; readonly analyze: boolean };
 
 export interface SeedResult {
   readonly scale: number;
@@ -246,12 +246,12 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     timeoutMs,
     onWait: (holders, waitedMs) => options.onProgress?.({ kind: "xmin-wait", holders, waitedMs, timeoutMs }),
   });
-  options.onProgress?.({ kind: "vacuum-start" });
+  options.onProgress?.({ kind: "vacuum-start", analyze: options.analyze !== false });
   const v0 = performance.now();
   const derivedNow = await existingDerivedTables(sql);
   await sql.unsafe(`VACUUM${options.analyze === false ? "" : " (ANALYZE)"} ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
   const vacuumMs = performance.now() - v0;
-  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs });
+  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs, analyze: options.analyze !== false });
 
   return {
     scale: options.scale,
