@@ -100,7 +100,13 @@ export function describeTwinParameters(list: readonly TwinParameter[]): string[]
   const fromFile = list.filter((p) => p.source === "statistics");
   const fromTwin = list.filter((p) => p.source === "twin data");
   const lines = [`parameters: ${fromFile.length} variants from the file's statistics, ${fromTwin.length} from the twin's generated data (production's values may differ), ${list.length - fromFile.length - fromTwin.length} constants`];
-  for (const p of fromFile) lines.push(`  ${p.query}/${p.variant} = ${JSON.stringify(p.params)}: ${p.detail}`);
+  // One line per value: the heavy contact serves many entries.
+  const byValue = new Map<string, string[]>();
+  for (const p of fromFile) {
+    const what = `${JSON.stringify(p.params)}, ${p.detail}`;
+    byValue.set(what, [...(byValue.get(what) ?? []), `${p.query}/${p.variant}`]);
+  }
+  for (const [what, variants] of byValue) lines.push(`  ${what}: ${variants.join(", ")}`);
   const byReason = new Map<string, string[]>();
   for (const p of fromTwin.filter((x) => x.fallback)) byReason.set(p.fallback!, [...(byReason.get(p.fallback!) ?? []), `${p.query}/${p.variant}`]);
   for (const [reason, variants] of byReason) lines.push(`  from the twin's data instead of the file (${reason}): ${variants.join(", ")}`);
