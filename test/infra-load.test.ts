@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
+import { devStackConfig } from "./support/pulumi-mocks.ts";
 
 const run = promisify(execFile);
 
@@ -32,17 +33,22 @@ console.log(JSON.stringify({ types: [...new Set(types)].sort(), outputs }));
 describe("the program loads like `pulumi up` loads it", () => {
   const project = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { main: string; runtime: { options: { nodeargs: string; typescript: boolean } } };
 
-  it("with Pulumi.yaml's node flags, declares every resource and exports the outputs", async () => {
-    expect(project.main).toBe("infra/index.ts");
+  /** The program in a Node process of its own with Pulumi.yaml's node flags, the dev stack's config plus `config` and two passwords: its stdout, and what the harness printed last. */
+  async function loadProgram(config: Record<string, string>) {
     const nodeArgs = project.runtime.options.nodeargs.split(/\s+/);
-    const devConfig = (parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, string> }).config;
-    const config = { ...devConfig, "bollalabz-db:postgresPassword": "superuser-password-1", "bollalabz-db:appPassword": "app-role-password-1" };
+    const harnessConfig = { ...devStackConfig(), ...config, "bollalabz-db:postgresPassword": "superuser-password-1", "bollalabz-db:appPassword": "app-role-password-1" };
     const { stdout } = await run(process.execPath, [...nodeArgs, "--input-type=module", "-e", HARNESS], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, HARNESS_CONFIG: JSON.stringify(config), HARNESS_MAIN: path.join(PROJECT_ROOT, project.main), PULUMI_NODEJS_TYPESCRIPT: String(project.runtime.options.typescript) },
+      env: { ...process.env, HARNESS_CONFIG: JSON.stringify(harnessConfig), HARNESS_MAIN: path.join(PROJECT_ROOT, project.main), PULUMI_NODEJS_TYPESCRIPT: String(project.runtime.options.typescript) },
       timeout: 60_000,
     });
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { types: string[]; outputs: Record<string, { secret: boolean; plain?: unknown }> };
+    return { stdout, result };
+  }
+
+  it("with Pulumi.yaml's node flags, declares every resource and exports the outputs", async () => {
+    expect(project.main).toBe("infra/index.ts");
+    const { stdout, result } = await loadProgram({});
     expect(result.types).toEqual(
       expect.arrayContaining(["docker:index/remoteImage:RemoteImage", "docker:index/volume:Volume", "docker:index/container:Container", "pulumi:providers:postgresql", "postgresql:index/role:Role", "postgresql:index/database:Database", "postgresql:index/extension:Extension"]),
     );
@@ -57,15 +63,7 @@ describe("the program loads like `pulumi up` loads it", () => {
   });
 
   it("with `bollalabz-db:replicas: 2` too: role, slots, replica containers, secret replica URLs", async () => {
-    const nodeArgs = project.runtime.options.nodeargs.split(/\s+/);
-    const devConfig = (parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, string> }).config;
-    const config = { ...devConfig, "bollalabz-db:replicas": "2", "bollalabz-db:postgresPassword": "superuser-password-1", "bollalabz-db:appPassword": "app-role-password-1" };
-    const { stdout } = await run(process.execPath, [...nodeArgs, "--input-type=module", "-e", HARNESS], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, HARNESS_CONFIG: JSON.stringify(config), HARNESS_MAIN: path.join(PROJECT_ROOT, project.main), PULUMI_NODEJS_TYPESCRIPT: String(project.runtime.options.typescript) },
-      timeout: 60_000,
-    });
-    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { types: string[]; outputs: Record<string, { secret: boolean; plain?: unknown }> };
+    const { stdout, result } = await loadProgram({ "bollalabz-db:replicas": "2" });
     expect(result.types).toEqual(
       expect.arrayContaining(["random:index/randomPassword:RandomPassword", "postgresql:index/physicalReplicationSlot:PhysicalReplicationSlot", "docker:index/network:Network"]),
     );

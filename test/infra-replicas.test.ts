@@ -4,17 +4,14 @@
 // Docker and PostgreSQL for: the primary's replication additions, the role,
 // one slot per replica, the replica containers and their entrypoint, the
 // secret outputs, and that the policy pack passes (and catches) replica ports.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS } from "../src/settings/server-settings.ts";
 import { CONTAINER_HBA_FILE } from "../src/container/pg-hba.ts";
 import { noNetworkExposedPorts } from "../policy/policies.ts";
 import { argsFor } from "./support/policy-args.ts";
+import { mockDevStack, resolve, secretValue, type Registered } from "./support/pulumi-mocks.ts";
 
 const PG_PASSWORD = "pg-superuser-S3cret!";
 const APP_PASSWORD = "app-role-S3cret/@:x";
@@ -24,12 +21,6 @@ const CONTAINER = "docker:index/container:Container";
 const SLOT = "postgresql:index/physicalReplicationSlot:PhysicalReplicationSlot";
 const ROLE = "postgresql:index/role:Role";
 
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider?: string;
-}
 const registered: Registered[] = [];
 /** Options of the components' children (a transformation on the component sees them in-process). */
 const optsByName = new Map<string, pulumi.CustomResourceOptions>();
@@ -40,15 +31,8 @@ const record: pulumi.ResourceTransformation = (args) => {
 let program: typeof import("../infra/index.ts");
 let replicasModule: typeof import("../infra/replicas.ts");
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-const secretValue = (input: unknown) => {
-  expect(input, "input is a secret").toMatchObject({ [SECRET_SIG]: SECRET_SIG_VALUE });
-  return (input as { value: unknown }).value;
-};
 /** The uploads of a container: one secret file makes the whole property secret (so the state stores it encrypted). */
 const uploadsOf = (inputs: Record<string, any>) => secretValue(inputs.uploads) as Array<{ file: string; content: string; permissions: string }>;
-const resolve = <T>(output: pulumi.Output<T>) => new Promise<T>((done) => output.apply(done));
 /** What the stack program registered (the component tests below register more, in whatever order they run). */
 let stackResources: readonly Registered[] = [];
 const ofType = (type: string) => stackResources.filter((r) => r.type === type);
@@ -72,24 +56,8 @@ function settingsOf(command: string[]): Map<string, string> {
 }
 
 beforeAll(async () => {
-  const devConfig = (parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, string> }).config;
-  pulumi.runtime.setAllConfig(
-    { ...devConfig, "bollalabz-db:replicas": "2", "bollalabz-db:postgresPassword": PG_PASSWORD, "bollalabz-db:appPassword": APP_PASSWORD },
-    ["bollalabz-db:postgresPassword", "bollalabz-db:appPassword"],
-  );
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        const extra =
-          args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:0123456789abcdef" } : args.type === "random:index/randomPassword:RandomPassword" ? { result: REPLICATION_PASSWORD } : {};
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
-      },
-      call: (args) => args.inputs,
-    },
-    "bollalabz-db",
-    "dev",
-    false,
+  await mockDevStack({ "bollalabz-db:replicas": "2", "bollalabz-db:postgresPassword": PG_PASSWORD, "bollalabz-db:appPassword": APP_PASSWORD }, registered, (type) =>
+    type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:0123456789abcdef" } : type === "random:index/randomPassword:RandomPassword" ? { result: REPLICATION_PASSWORD } : {},
   );
   program = await import("../infra/index.ts");
   replicasModule = await import("../infra/replicas.ts");

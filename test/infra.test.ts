@@ -2,38 +2,18 @@
 // dev stack's committed config (Pulumi.dev.yaml) plus the two secrets. Mocked
 // state echoes the inputs, so these tests assert what the program asks
 // Docker and PostgreSQL for.
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { SERVER_SETTINGS, sharedMemoryBytes } from "../src/settings/server-settings.ts";
 import { APP_ROLE_CONNECTION_LIMIT } from "../src/settings/pool-sizing.ts";
+import { mockDevStack, resolve, secretValue, type Registered } from "./support/pulumi-mocks.ts";
 
 const PG_PASSWORD = "pg-superuser-S3cret!";
 const APP_PASSWORD = "app-role-S3cret/@:x";
 
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider?: string;
-}
 const registered: Registered[] = [];
 let program: typeof import("../infra/index.ts");
 
-// Pulumi's wire signature of a secret value: a secret input reaches the
-// mocked engine wrapped in it (and so is stored encrypted in the state).
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-/** The value of a secret input; fails when the input was not marked secret. */
-const secretValue = (input: unknown) => {
-  expect(input, "input is a secret").toMatchObject({ [SECRET_SIG]: SECRET_SIG_VALUE });
-  return (input as { value: unknown }).value;
-};
-
-const resolve = <T>(output: pulumi.Output<T>) => new Promise<T>((done) => output.apply(done));
 const ofType = (type: string) => registered.filter((r) => r.type === type);
 const one = (type: string) => {
   const found = ofType(type);
@@ -42,23 +22,8 @@ const one = (type: string) => {
 };
 
 beforeAll(async () => {
-  const devConfig = (parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, string> }).config;
-  pulumi.runtime.setAllConfig(
-    { ...devConfig, "bollalabz-db:postgresPassword": PG_PASSWORD, "bollalabz-db:appPassword": APP_PASSWORD },
-    ["bollalabz-db:postgresPassword", "bollalabz-db:appPassword"],
-  );
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        const state = { ...args.inputs, ...(args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:0123456789abcdef" } : {}) };
-        return { id: `${args.name}-id`, state };
-      },
-      call: (args) => args.inputs,
-    },
-    "bollalabz-db",
-    "dev",
-    false,
+  await mockDevStack({ "bollalabz-db:postgresPassword": PG_PASSWORD, "bollalabz-db:appPassword": APP_PASSWORD }, registered, (type) =>
+    type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:0123456789abcdef" } : {},
   );
   program = await import("../infra/index.ts");
   // Let every registration settle.

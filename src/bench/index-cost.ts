@@ -15,6 +15,7 @@ import { quoteIdent } from "../db/index.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
 import { latencyStats } from "../base/statistics.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
+import { formatPercent } from "../base/format.ts";
 
 export type WriteOpName = "messages insert" | "contacts insert" | "messages status update";
 
@@ -240,7 +241,7 @@ export async function measureIndexCost(
   }
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const pct = (x: number) => formatPercent(x, 0);
 const num = (x: number) => Math.round(x).toLocaleString("en-US");
 
 export function formatIndexCost(result: IndexCostResult): string {

@@ -89,6 +89,10 @@ export interface BenchReport {
   }[];
 }
 
+/** --note of the benches whose report records the machine: its help, and what the report says without it. */
+export const NOTE_FLAG_HELP = "a note about the machine for the report (e.g. other work running)";
+export const DEFAULT_NOTE = "single run; other processes on the machine were not controlled";
+
 export function buildBenchReport(result: BenchResult, options: BenchReport["options"], note: string): BenchReport {
   const [baseline, indexed] = result.phases;
   const queries = benchRows(result);

@@ -14,10 +14,19 @@ import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { grade, type Grade } from "../verify/grade.ts";
-import { runCatalog, TIME_FAILURE, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
+import { runCatalog, type CatalogRun, type RunOptions } from "../verify/run-catalog.ts";
+import { TIME_FAILURE } from "../verify/measure-variant.ts";
 import { measureWriteCost, type WriteCost } from "./write-cost.ts";
 
-export interface BenchOptions {
+/** What every bench that seeds a database of its own takes: keep it afterwards, where its lines go, the seed's progress. */
+export interface SeededBenchOptions {
+  /** Keep the bench database afterwards (default: dropped). */
+  readonly keep?: boolean;
+  readonly log?: (line: string) => void;
+  readonly onSeedProgress?: (event: SeedProgress) => void;
+}
+
+export interface BenchOptions extends SeededBenchOptions {
   readonly scale: number;
   readonly seed: number;
   readonly catalog: readonly CatalogEntry[];
@@ -25,10 +34,6 @@ export interface BenchOptions {
   readonly warmup: number;
   readonly explainRuns: number;
   readonly writeRows: number;
-  /** Keep the bench database afterwards (default: dropped). */
-  readonly keep?: boolean;
-  readonly log?: (line: string) => void;
-  readonly onSeedProgress?: (event: SeedProgress) => void;
   readonly onCatalogProgress?: (phase: "baseline" | "indexed") => RunOptions["onProgress"];
 }
 

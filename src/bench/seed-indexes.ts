@@ -9,9 +9,9 @@ import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { openSql, type DatabaseTarget } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { indexCountsByTable } from "../migrate/stats.ts";
-import { seedDatabase, todayUtc, type SeedProgress } from "../seed/generate.ts";
+import { seedDatabase, todayUtc } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
-import { dropBenchDatabase, recreateBenchDatabase } from "./run-bench.ts";
+import { dropBenchDatabase, recreateBenchDatabase, type SeededBenchOptions } from "./run-bench.ts";
 
 export type SeedIndexPath = "keep" | "rebuild";
 
@@ -35,13 +35,11 @@ export interface SeedIndexBenchReport {
   readonly reportFile: string | null;
 }
 
-export interface SeedIndexBenchOptions {
+export interface SeedIndexBenchOptions extends SeededBenchOptions {
   readonly scale: number;
   readonly seed: number;
   readonly note: string;
-  readonly keep?: boolean;
   readonly log: (line: string) => void;
-  readonly onSeedProgress?: (event: SeedProgress) => void;
 }
 
 export async function runSeedIndexBench(server: DatabaseTarget, name: string, options: SeedIndexBenchOptions): Promise<SeedIndexBenchReport> {

@@ -19,7 +19,7 @@
 import { formatMs } from "../base/format.ts";
 import { withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
-import { seedDatabase, type SeedProgress } from "../seed/generate.ts";
+import { seedDatabase } from "../seed/generate.ts";
 import type { ColumnShare } from "../seed/tables.ts";
 import { exportStatistics } from "../stats/export.ts";
 import type { StatsFile } from "../stats/format.ts";
@@ -31,7 +31,7 @@ import { explainEstimate, type PlanNode } from "../catalog/explain.ts";
 import { pickRows, readOnly } from "../catalog/guarded.ts";
 import { planNodes } from "../catalog/plan-analysis.ts";
 import { signatureOf } from "../catalog/plan-signature.ts";
-import { dropBenchDatabase, recreateBenchDatabase } from "./run-bench.ts";
+import { dropBenchDatabase, recreateBenchDatabase, type SeededBenchOptions } from "./run-bench.ts";
 
 /** The skew the "production" database gets. */
 export const PRODUCTION_SHARES: readonly ColumnShare[] = [
@@ -39,7 +39,7 @@ export const PRODUCTION_SHARES: readonly ColumnShare[] = [
   { table: "phone_contacts", column: "company", share: 0.9, value: null },
 ];
 
-export interface FidelityOptions {
+export interface FidelityOptions extends SeededBenchOptions {
   readonly catalog: readonly CatalogEntry[];
   readonly productionScale: number;
   readonly productionSeed: number;
@@ -49,9 +49,6 @@ export interface FidelityOptions {
   /** Database names on the server (recreated, marked scratch, dropped after unless keep). */
   readonly productionName: string;
   readonly twinName: string;
-  readonly keep?: boolean;
-  readonly log?: (line: string) => void;
-  readonly onSeedProgress?: (event: SeedProgress) => void;
 }
 
 export interface VariantPlans {
@@ -156,9 +153,13 @@ async function verifyParameters(sql: Sql, items: readonly { query: CatalogEntry;
   return out;
 }
 
-function verifyVariant(item: { params: unknown[]; source: TwinParameter["source"] } | undefined, plan: PlanShape | string | undefined): Pick<VariantPlans, "verifyParams"> {
-  if (!item) return {};
-  return { verifyParams: { params: item.params, source: item.source, ...(typeof plan === "object" ? { plan } : {}) } };
+/** Each variant with verify --stats's own parameters on the twin and the plan they get. */
+function withVerifyParams(variants: readonly VariantPlans[], verifyItems: readonly { params: unknown[]; source: TwinParameter["source"] }[], plans: Map<string, PlanShape | string>): VariantPlans[] {
+  return variants.map((v, i) => {
+    const item = verifyItems[i]!;
+    const plan = plans.get(`${v.query}/${v.variant}`);
+    return { ...v, verifyParams: { params: item.params, source: item.source, ...(typeof plan === "object" ? { plan } : {}) } };
+  });
 }
 
 /** The custom plan's shape of each variant (force_custom_plan: the project's pool plans with the values). */
@@ -189,24 +190,15 @@ async function estimateChecks(sql: Sql, file: StatsFile): Promise<EstimateCheck[
   return checks;
 }
 
-export async function runStatsFidelity(server: DatabaseTarget, options: FidelityOptions): Promise<FidelityResult> {
-  const started = performance.now();
-  const log = options.log ?? (() => {});
-  const migrateQuietly = (target: DatabaseTarget) => applyMigrations(target, () => {});
-  // Restoring needs 18: find out before building production for minutes.
-  await withSql(server, (sql) => assertCanRestore(sql, server.display), { max: 1 });
+type PlannedItem = { query: CatalogEntry; variant: string; params: unknown[] };
 
-  // 1. production: data, plans, statistics; then dropped.
+/** The skewed production database: seeded, every variant planned, its statistics exported; dropped after unless kept. */
+async function measureProduction(server: DatabaseTarget, options: FidelityOptions, log: (line: string) => void) {
   const production = await recreateBenchDatabase(server, options.productionName);
   log(`production: ${production.display}, scale ${options.productionScale}, seed ${options.productionSeed}, skewed`);
-  let file: StatsFile;
-  let items: { query: CatalogEntry; variant: string; params: unknown[] }[];
-  let productionPlans: Map<string, PlanShape | string>;
-  let seedMs: number;
-  let exportMs: number;
   try {
-    await migrateQuietly(production);
-    ({ file, items, productionPlans, seedMs, exportMs } = await withSql(production, async (sql) => {
+    await applyMigrations(production, () => {});
+    const measured = await withSql(production, async (sql) => {
       const s0 = performance.now();
       await seedDatabase(sql, { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, onProgress: options.onSeedProgress });
       const seedMs = performance.now() - s0;
@@ -215,11 +207,59 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       const e0 = performance.now();
       const file = await exportStatistics(sql, { values: true });
       return { file, items, productionPlans, seedMs, exportMs: performance.now() - e0 };
-    }, { max: 2, applicationName: "bollalabz-db bench stats-fidelity" }));
-    log(`production: seeded in ${formatMs(seedMs)}, ${items.length} variants planned, statistics exported in ${formatMs(exportMs)}`);
+    }, { max: 2, applicationName: "bollalabz-db bench stats-fidelity" });
+    log(`production: seeded in ${formatMs(measured.seedMs)}, ${measured.items.length} variants planned, statistics exported in ${formatMs(measured.exportMs)}`);
+    return measured;
   } finally {
     if (!options.keep) await dropBenchDatabase(server, options.productionName);
   }
+}
+
+/** Each variant's plan on production, on the twin before its statistics were restored (control) and after. */
+function variantPlans(items: readonly PlannedItem[], productionPlans: Map<string, PlanShape | string>, controlPlans: Map<string, PlanShape | string>, twinPlans: Map<string, PlanShape | string>): VariantPlans[] {
+  return items.map((item) => {
+    const key = `${item.query.name}/${item.variant}`;
+    const p = productionPlans.get(key);
+    const c = controlPlans.get(key);
+    const t = twinPlans.get(key);
+    const error = [p, c, t].find((x) => typeof x === "string") as string | undefined;
+    return {
+      query: item.query.name,
+      variant: item.variant,
+      params: item.params,
+      production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0, scanRows: [] },
+      ...(typeof c === "object" ? { control: c } : {}),
+      ...(typeof t === "object" ? { twin: t } : {}),
+      ...(error ? { error } : {}),
+    };
+  });
+}
+
+/** How many variants the twin (and the control) plan like production. */
+function agreementOf(variants: readonly VariantPlans[]): FidelityResult["agreement"] {
+  const compared = variants.filter((v) => !v.error && v.twin);
+  return {
+    compared: compared.length,
+    scansSame: compared.filter((v) => v.twin!.scans === v.production.scans).length,
+    signatureSame: compared.filter((v) => v.twin!.signature === v.production.signature).length,
+    controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
+    estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
+    controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
+    verifyParamsSame: compared.filter((v) => v.verifyParams && JSON.stringify(v.verifyParams.params) === JSON.stringify(v.params)).length,
+    verifyScansSame: compared.filter((v) => v.verifyParams?.plan?.scans === v.production.scans).length,
+  };
+}
+
+
+export async function runStatsFidelity(server: DatabaseTarget, options: FidelityOptions): Promise<FidelityResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const migrateQuietly = (target: DatabaseTarget) => applyMigrations(target, () => {});
+  // Restoring needs 18: find out before building production for minutes.
+  await withSql(server, (sql) => assertCanRestore(sql, server.display), { max: 1 });
+
+  // 1. production: data, plans, statistics; then dropped.
+  const { file, items, productionPlans, seedMs, exportMs } = await measureProduction(server, options, log);
 
   // 2. the twin.
   const twinTarget = await recreateBenchDatabase(server, options.twinName);
@@ -264,24 +304,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       settings: twin.settings.applied,
     });
 
-    const variants: VariantPlans[] = items.map((item) => {
-      const key = `${item.query.name}/${item.variant}`;
-      const p = productionPlans.get(key);
-      const c = controlPlans.get(key);
-      const t = twinPlans.get(key);
-      const error = [p, c, t].find((x) => typeof x === "string") as string | undefined;
-      return {
-        query: item.query.name,
-        variant: item.variant,
-        params: item.params,
-        production: typeof p === "object" ? p : { scans: "", signature: "", rows: 0, cost: 0, scanRows: [] },
-        ...(typeof c === "object" ? { control: c } : {}),
-        ...(typeof t === "object" ? { twin: t } : {}),
-        ...(error ? { error } : {}),
-        ...verifyVariant(verifyItems.find((x) => x.query === item.query && x.variant === item.variant), verifyPlans.get(key)),
-      };
-    });
-    const compared = variants.filter((v) => !v.error && v.twin);
+    const variants = withVerifyParams(variantPlans(items, productionPlans, controlPlans, twinPlans), verifyItems, verifyPlans);
     return {
       production: { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, seedMs },
       exportMs,
@@ -291,16 +314,7 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
       twinBuildMs,
       sizedEstimates,
       variants,
-      agreement: {
-        compared: compared.length,
-        scansSame: compared.filter((v) => v.twin!.scans === v.production.scans).length,
-        signatureSame: compared.filter((v) => v.twin!.signature === v.production.signature).length,
-        controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
-        estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
-        controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
-        verifyParamsSame: compared.filter((v) => v.verifyParams && JSON.stringify(v.verifyParams.params) === JSON.stringify(v.params)).length,
-        verifyScansSame: compared.filter((v) => v.verifyParams?.plan?.scans === v.production.scans).length,
-      },
+      agreement: agreementOf(variants),
       totalMs: performance.now() - started,
     };
   } finally {

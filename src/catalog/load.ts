@@ -86,30 +86,35 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
     if (e.maxStalenessSeconds !== undefined && (typeof e.maxStalenessSeconds !== "number" || !Number.isFinite(e.maxStalenessSeconds) || e.maxStalenessSeconds < 0)) problem("maxStalenessSeconds", `must be a number of seconds, 0 or more, got ${describe(e.maxStalenessSeconds)}`);
     if (e.referenceFor !== undefined && (typeof e.referenceFor !== "string" || e.referenceFor === "")) problem("referenceFor", `must name the catalog entry this one is the raw reference of, got ${describe(e.referenceFor)}`);
 
-    const kind = e.kind as QueryKind;
-    entries.push({
-      name: e.name as string,
-      title: e.title as string,
-      kind,
-      sql: e.sql as string,
-      params: e.params as Record<string, string>,
-      ...(e.paramsFromStatistics !== undefined ? { paramsFromStatistics: e.paramsFromStatistics as CatalogEntry["paramsFromStatistics"] } : {}),
-      expectIndexes: e.expectIndexes as string[],
-      ...(e.expectMode !== undefined ? { expectMode: e.expectMode as "all" | "any" } : {}),
-      budgetMs: typeof e.budgetMs === "number" ? e.budgetMs : (BUDGET_MS[kind] ?? BUDGET_MS.list),
-      ...(e.budgetBuffers !== undefined ? { budgetBuffers: e.budgetBuffers as number | null } : {}),
-      ...(e.budgetRows !== undefined ? { budgetRows: e.budgetRows as number | null } : {}),
-      ...(e.seqScanOk !== undefined ? { seqScanOk: e.seqScanOk as boolean } : {}),
-      ...(e.prepared !== undefined ? { prepared: e.prepared as boolean } : {}),
-      ...(e.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: e.maxStalenessSeconds as number } : {}),
-      ...(e.referenceFor !== undefined ? { referenceFor: e.referenceFor as string } : {}),
-      reason: typeof e.reason === "string" ? e.reason : "",
-    });
+    entries.push(catalogEntry(e));
   });
   if (problems.length > 0) {
     throw new UserError(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`, EXIT.usage);
   }
   return entries;
+}
+
+/** An entry that passed validation, with the kind's budget when it sets none and optional fields only when given. */
+function catalogEntry(e: Record<string, unknown>): CatalogEntry {
+  const kind = e.kind as QueryKind;
+  return {
+    name: e.name as string,
+    title: e.title as string,
+    kind,
+    sql: e.sql as string,
+    params: e.params as Record<string, string>,
+    ...(e.paramsFromStatistics !== undefined ? { paramsFromStatistics: e.paramsFromStatistics as CatalogEntry["paramsFromStatistics"] } : {}),
+    expectIndexes: e.expectIndexes as string[],
+    ...(e.expectMode !== undefined ? { expectMode: e.expectMode as "all" | "any" } : {}),
+    budgetMs: typeof e.budgetMs === "number" ? e.budgetMs : (BUDGET_MS[kind] ?? BUDGET_MS.list),
+    ...(e.budgetBuffers !== undefined ? { budgetBuffers: e.budgetBuffers as number | null } : {}),
+    ...(e.budgetRows !== undefined ? { budgetRows: e.budgetRows as number | null } : {}),
+    ...(e.seqScanOk !== undefined ? { seqScanOk: e.seqScanOk as boolean } : {}),
+    ...(e.prepared !== undefined ? { prepared: e.prepared as boolean } : {}),
+    ...(e.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: e.maxStalenessSeconds as number } : {}),
+    ...(e.referenceFor !== undefined ? { referenceFor: e.referenceFor as string } : {}),
+    reason: typeof e.reason === "string" ? e.reason : "",
+  };
 }
 
 const STATISTICS_VALUES: readonly StatisticsParam["value"][] = ["most_common", "typical"];

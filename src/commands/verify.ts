@@ -14,7 +14,8 @@ import { APP_PLAN_CACHE_MODE, PLAN_CACHE_MODES, parsePlanCacheMode } from "../se
 import { verifyTarget } from "../verify/verify.ts";
 import { loadBaseline } from "../verify/baseline.ts";
 import { replicaTargets, REPLICA_URLS_ENV } from "../replication/targets.ts";
-import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas } from "../verify/replicas.ts";
+import { formatNodeSummary, MAX_REPLICA_LAG_SECONDS, verifyWithReplicas, type VerifyNodesOptions } from "../verify/replicas.ts";
+import type { DatabaseTarget } from "../db/index.ts";
 import { loadStatsFile } from "../stats/format.ts";
 import { verifyWithStatistics } from "../verify/stats-twin.ts";
 import { seedProgressDisplay } from "../seed/cli.ts";
@@ -104,30 +105,7 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
     baseline,
     saveBaseline,
   };
-  if (replicas.length > 0) {
-    console.error(`and ${replicas.length} replica(s): ${replicas.map((r) => r.display).join(", ")}`);
-    const bars = new Map<string, ProgressBar>();
-    const result = await verifyWithReplicas(target, replicas, {
-      ...runOptions,
-      maxReplicaLagSeconds,
-      log: (l) => console.error(l),
-      progressFor: (node) => (e) => {
-        let bar = bars.get(node);
-        if (!bar) bars.set(node, (bar = progressBar(`verify ${node}`, catalog.length, "queries")));
-        bar.update(e.done);
-        if (e.done === catalog.length) bar.finish(`${node}: ran ${catalog.length} queries`);
-      },
-    });
-    console.log(`== primary: ${result.primary.report.database}`);
-    console.log(formatVerifyTable(result.primary.report));
-    for (const r of result.replicas) {
-      console.log(`\n== ${r.node}: ${r.database}`);
-      console.log(formatVerifyTable(r.report));
-    }
-    console.log(formatNodeSummary(result));
-    console.log(`\nreport: ${result.primary.written.markdown}${result.json ? `\njson:   ${result.json}` : ""}`);
-    return result.passed ? EXIT.ok : EXIT.failed;
-  }
+  if (replicas.length > 0) return verifyPrimaryAndReplicas(target, replicas, { ...runOptions, maxReplicaLagSeconds });
   // Created on the first progress event: readiness errors come before it.
   let bar: ProgressBar | undefined;
   const onProgress = (e: { done: number }) => (bar ??= progressBar("verify", catalog.length, "queries")).update(e.done);
@@ -138,4 +116,30 @@ export async function main(argv: string[], { setInterruptedState }: CommandConte
   console.log(formatVerifyTable(report));
   console.log(`\nreport: ${written.markdown}${written.json ? `\njson:   ${written.json}` : ""}`);
   return report.passed ? EXIT.ok : EXIT.failed;
+}
+
+/** --replica: the catalog on the primary and on each replica, a progress bar and a table for each, then the summary across nodes. */
+async function verifyPrimaryAndReplicas(target: DatabaseTarget, replicas: readonly DatabaseTarget[], runOptions: VerifyNodesOptions & Required<Pick<VerifyNodesOptions, "catalog">>): Promise<number> {
+  const catalog = runOptions.catalog;
+  console.error(`and ${replicas.length} replica(s): ${replicas.map((r) => r.display).join(", ")}`);
+  const bars = new Map<string, ProgressBar>();
+  const result = await verifyWithReplicas(target, replicas, {
+    ...runOptions,
+    log: (l) => console.error(l),
+    progressFor: (node) => (e) => {
+      let bar = bars.get(node);
+      if (!bar) bars.set(node, (bar = progressBar(`verify ${node}`, catalog.length, "queries")));
+      bar.update(e.done);
+      if (e.done === catalog.length) bar.finish(`${node}: ran ${catalog.length} queries`);
+    },
+  });
+  console.log(`== primary: ${result.primary.report.database}`);
+  console.log(formatVerifyTable(result.primary.report));
+  for (const r of result.replicas) {
+    console.log(`\n== ${r.node}: ${r.database}`);
+    console.log(formatVerifyTable(r.report));
+  }
+  console.log(formatNodeSummary(result));
+  console.log(`\nreport: ${result.primary.written.markdown}${result.json ? `\njson:   ${result.json}` : ""}`);
+  return result.passed ? EXIT.ok : EXIT.failed;
 }

@@ -17,16 +17,12 @@ import { targetFromUrl, withSql, type DatabaseTarget, type Sql } from "../db/ind
 import { EXIT, UserError } from "../base/errors.ts";
 import { SERVER_SETTINGS, STANDBY_SETTINGS, type ServerSetting } from "../settings/server-settings.ts";
 import { postgresBinaries } from "./binaries.ts";
+import { clusterMajor, postgresOptions, runningPid, runServerCommand } from "./pg-ctl.ts";
+import { findFreePort, isPortFree } from "./ports.ts";
+import { startFailureLog } from "./start-log.ts";
 import {
-  clusterMajor,
-  startFailureLog,
-  findFreePort,
-  isPortFree,
-  postgresOptions,
   readState,
   replicaDataDir,
-  runningPid,
-  runServerCommand,
   stopCluster,
   writeState,
   type EmbeddedReplicaState,

@@ -7,10 +7,8 @@
 // <baseDir>/embedded.json, mode 600 (state.ts). The cluster (data dir + server log) lives
 // in <baseDir>/cluster, or in the system temp dir when we run as root and the
 // postgres user cannot reach <baseDir>.
-import { spawnSync } from "node:child_process";
 import { randomBytes, createHash } from "node:crypto";
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -21,7 +19,13 @@ import { canTraverse, serverRunAs, type RunAs } from "./system-user.ts";
 import { markDatabase } from "../db/scratch-database.ts";
 import { readState, stateFile, writeState, type EmbeddedReplicaState, type EmbeddedState } from "./state.ts";
 
+import { clusterMajor, postgresOptions, runningPid, runServerCommand } from "./pg-ctl.ts";
+import { findFreePort, isPortFree } from "./ports.ts";
+import { logSize, startFailureLog } from "./start-log.ts";
+
 export { readState, stateFile, writeState, type EmbeddedReplicaState, type EmbeddedState } from "./state.ts";
+export { findFreePort, isPortFree } from "./ports.ts";
+export { runningPid } from "./pg-ctl.ts";
 import type { Sql } from "../db/index.ts";
 import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 
@@ -96,52 +100,6 @@ function chooseClusterDir(baseDir: string, runAs: RunAs | undefined): string {
   return path.join(tmpdir(), `bollalabz-db-cluster-${digest}`);
 }
 
-export async function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1" }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function runServerCommand(cmd: string, args: string[], runAs: RunAs | undefined, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(cmd, args, {
-    encoding: "utf8",
-    uid: runAs?.uid,
-    gid: runAs?.gid,
-    env: { ...process.env, LC_ALL: "C", ...env },
-    // pg_ctl forks the server into the background; its own stdio goes to the
-    // log file, so nothing keeps our pipes open.
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 120_000,
-  });
-}
-
-/** The live postmaster pid from postmaster.pid, if the process exists. */
-export function runningPid(dataDir: string): number | undefined {
-  const pidFile = path.join(dataDir, "postmaster.pid");
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
-  }
-}
-
 function initCluster(bin: PostgresBinaries, state: EmbeddedState, runAs: RunAs | undefined, noSync: boolean): void {
   const dataDir = path.join(state.clusterDir, "pgdata");
   mkdirSync(state.clusterDir, { recursive: true, mode: 0o700 });
@@ -173,23 +131,6 @@ function initCluster(bin: PostgresBinaries, state: EmbeddedState, runAs: RunAs |
   }
 }
 
-export function postgresOptions(port: number, settings: readonly ServerSetting[]): string {
-  // pg_ctl passes -o through /bin/sh; values are plain tokens (checked below).
-  const byName = new Map<string, string>();
-  for (const s of settings) byName.set(s.name, s.value);
-  byName.set("listen_addresses", "127.0.0.1");
-  const parts = [`-p ${port}`, "-c unix_socket_directories=''"];
-  for (const [name, value] of byName) {
-    if (value === "") {
-      parts.push(`-c ${name}=''`);
-      continue;
-    }
-    if (!/^[A-Za-z0-9_.,:-]+$/.test(value)) throw new Error(`Setting ${name}=${value} contains characters pg_ctl -o cannot pass safely`);
-    parts.push(`-c ${name}=${value}`);
-  }
-  return parts.join(" ");
-}
-
 function pinnedPortBusy(port: number): UserError {
   return new UserError(
     `Port ${port} on 127.0.0.1 is already in use, and EMBEDDED_PG_PORT asks for exactly that port. ` +
@@ -214,64 +155,6 @@ async function choosePort(options: EmbeddedOptions, previous: number | undefined
 const PORT_TAKEN = /could not bind IPv[46] address .*Address already in use|Is another postmaster already running on port/;
 const BIND_ATTEMPTS = 8;
 
-/** What the server wrote to its log since `offset` (this start attempt only). */
-function logSince(logFile: string, offset: number): string {
-  if (!existsSync(logFile)) return "";
-  return readFileSync(logFile).subarray(offset).toString("utf8");
-}
-
-/**
- * What the logging collector wrote since `sinceMs` (the server settings send
- * the log to <data dir>/log as jsonlog, and the collector starts before the
- * server binds its port: a start failure is there, not in pg_ctl's -l file).
- * jsonlog lines are turned back into "SEVERITY:  message" text.
- */
-export function collectorLogSince(dataDir: string, sinceMs: number): string {
-  const dir = path.join(dataDir, "log");
-  if (!existsSync(dir)) return "";
-  const files = readdirSync(dir)
-    .map((name) => ({ name, file: path.join(dir, name) }))
-    .filter((f) => statSync(f.file).mtimeMs >= sinceMs - 1000)
-    .sort((a, b) => statSync(a.file).mtimeMs - statSync(b.file).mtimeMs);
-  const out: string[] = [];
-  for (const f of files) {
-    const text = readFileSync(f.file, "utf8");
-    if (!f.name.endsWith(".json")) {
-      out.push(text);
-      continue;
-    }
-    for (const line of text.split("\n")) {
-      try {
-        const o = JSON.parse(line) as { error_severity?: string; message?: string; hint?: string };
-        out.push(`${o.error_severity ?? "LOG"}:  ${o.message ?? ""}${o.hint ? `\nHINT:  ${o.hint}` : ""}`);
-      } catch {
-        // a partly written last line
-      }
-    }
-  }
-  return out.join("\n");
-}
-
-/**
- * What a failed start wrote: pg_ctl's file from `offset`, and the logging
- * collector's files (<data dir>/log). The collector drains its pipe after the
- * postmaster exits, so the FATAL line (after the "could not bind" one) can
- * land a moment after pg_ctl returns: wait for it, at most 3 s.
- */
-export function startFailureLog(logFile: string, offset: number, dataDir: string, startedAt: number): string {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const text = `${logSince(logFile, offset)}\n${collectorLogSince(dataDir, startedAt)}`;
-    if (/\b(FATAL|PANIC)\b/.test(text) || Date.now() >= deadline) return text;
-    Atomics.wait(pause, 0, 0, 50);
-  }
-}
-
-function logSize(logFile: string): number {
-  return existsSync(logFile) ? statSync(logFile).size : 0;
-}
-
 async function ensureDatabases(server: EmbeddedServer): Promise<void> {
   const sql = postgres(server.rootUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
@@ -295,14 +178,6 @@ async function ensureDatabases(server: EmbeddedServer): Promise<void> {
   } finally {
     await app.end({ timeout: 5 });
   }
-}
-
-/** The PostgreSQL major of an initialised data directory (its PG_VERSION file), else undefined. */
-export function clusterMajor(dataDir: string): number | undefined {
-  const file = path.join(dataDir, "PG_VERSION");
-  if (!existsSync(file)) return undefined;
-  const major = Number(readFileSync(file, "utf8").trim());
-  return Number.isInteger(major) && major > 0 ? major : undefined;
 }
 
 /** Start (initialising on first use) the embedded server; a no-op if it runs already. */

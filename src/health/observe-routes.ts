@@ -1,19 +1,19 @@
 // The observe routes of the health API (registered by healthPlugin under its
 // prefix, all behind the bearer token): live activity, cancel/terminate a
-// backend, the danger checks, space growth, and slow queries over a window.
+// backend, the danger checks and space growth (slow queries over a window:
+// statement-routes.ts).
 // The data comes from src/observe and src/checks; this file is HTTP only.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import type { Sql } from "../db/index.ts";
 import { activity } from "../observe/activity.ts";
 import { isValidPid, signalBackend, type BackendAction } from "../observe/backend-control.ts";
 import { dangerReport } from "../observe/danger.ts";
 import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
-import { statementWindow } from "../observe/statement-history.ts";
-import { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS } from "../observe/window.ts";
+import { WINDOW_MAX_DAYS } from "../observe/window.ts";
 import type { Database } from "../pool/create-database.ts";
 import { requireBearer, type SignInThrottle } from "../base/bearer-token.ts";
 import { clientAddress, requireSameOriginPost } from "../base/request-guard.ts";
 import { withDeadline } from "../base/deadline.ts";
+import { unavailable as answerUnavailable } from "./unavailable.ts";
 
 export interface ObserveRoutesOptions {
   readonly database: Database;
@@ -25,12 +25,8 @@ export interface ObserveRoutesOptions {
   readonly timeoutMs?: number;
 }
 
-function unavailable(reply: FastifyReply, error: unknown) {
-  const e = error as { code?: string; message?: string };
-  // Permission problems are the operator's to fix, not an outage: say which.
-  if (e.code === "42501") return reply.code(503).send({ status: "unavailable", error: { code: "42501", message: "the API's database role lacks a privilege this answer needs (e.g. pg_monitor / pg_read_all_stats)" } });
-  return reply.code(503).send({ status: "unavailable", error: { code: String(e.code ?? "UNKNOWN"), message: e.message ?? String(error) } });
-}
+/** Permission problems are the operator's to fix, not an outage: say which. */
+const unavailable = (reply: FastifyReply, error: unknown) => answerUnavailable(reply, error, { privilegeHint: true });
 
 export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (app, options) => {
   const { database } = options;
@@ -47,40 +43,7 @@ export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (ap
     }
   });
 
-  const control = (action: BackendAction) => async (request: FastifyRequest<{ Params: { pid: string } }>, reply: FastifyReply) => {
-    if (!options.allowCancel) {
-      return reply.code(403).send({
-        statusCode: 403,
-        error: "Forbidden",
-        message: `Cancelling and terminating backends is turned off on this server. To allow it, start it with HEALTH_API_ALLOW_CANCEL=true.`,
-      });
-    }
-    const raw = request.params.pid;
-    const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-    if (!isValidPid(pid)) {
-      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `pid must be a whole number from 1 to 2147483647 (a pid from GET .../health/activity), got '${raw.slice(0, 40)}'` });
-    }
-    let outcome;
-    try {
-      outcome = await withDeadline(signalBackend(sql, action, pid, { protectedApplicationName: database.config.applicationName }), timeoutMs, `pg_${action}_backend`);
-    } catch (error) {
-      return unavailable(reply, error);
-    }
-    // Who asked and what was hit; never the target's query text, never the token.
-    const audit = { action, pid, outcome: outcome.outcome, requester: { ip: clientAddress(request), userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
-    switch (outcome.outcome) {
-      case "signalled":
-        request.log.warn(audit, `backend ${pid} ${action === "cancel" ? "cancelled" : "terminated"} through the health API`);
-        return reply.send({ action, pid, signalled: true, target: outcome.target });
-      case "refused":
-        request.log.warn({ ...audit, reason: outcome.reason }, `refused to ${action} backend ${pid}`);
-        return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: `Refusing to ${action} pid ${pid}: ${outcome.reason}.` });
-      case "not-found":
-      case "not-signalled":
-        request.log.info(audit, `no backend ${pid} to ${action}`);
-        return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No session with pid ${pid} on this server (it may have ended). GET .../health/activity lists the current ones.` });
-    }
-  };
+  const control = (action: BackendAction) => backendSignalHandler(action, database, timeoutMs, options.allowCancel === true);
   // Same origin and a preflighted request (src/base/request-guard.ts), before anything else.
   app.post<{ Params: { pid: string } }>("/health/activity/:pid/cancel", { onRequest: [auth, requireSameOriginPost] }, control("cancel"));
   app.post<{ Params: { pid: string } }>("/health/activity/:pid/terminate", { onRequest: [auth, requireSameOriginPost] }, control("terminate"));
@@ -115,32 +78,41 @@ export const observeRoutes: FastifyPluginAsync<ObserveRoutesOptions> = async (ap
   );
 };
 
-/**
- * GET .../slow-queries?since=1h: the captured deltas summed over the window
- * (healthPlugin's slow-queries route hands over here when `since` is given).
- */
-export async function slowQueriesOverWindow(reply: FastifyReply, sql: Sql, since: string, limit: number, timeoutMs: number) {
-  let window;
-  try {
-    window = parseWindow(since);
-  } catch {
-    return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `'since' must be ${WINDOW_FORMS}, from 1m up to ${WINDOW_MAX_DAYS}d; got '${since.slice(0, 40)}'.`, accepted: ["30m", "1h", "24h", "7d"] });
-  }
-  try {
-    const result = await withDeadline(statementWindow(sql, window, limit), timeoutMs, "the statement history");
-    return reply.send({
-      since: window.label,
-      limit,
-      window: result.coverage,
-      byMeanTime: result.byMeanTime,
-      byTotalTime: result.byTotalTime,
-      ...(result.coverage.captures === 0
-        ? { warning: "No capture in this window yet: npm run serve captures pg_stat_statements every MONITOR_CAPTURE_INTERVAL_MINUTES (default 5), or run npm run capture from cron." }
-        : result.coverage.resetsDetected > 0
-          ? { warning: `pg_stat_statements was reset ${result.coverage.resetsDetected} time(s) in this window: what ran between a capture and the reset is not counted.` }
-          : {}),
-    });
-  } catch (error) {
-    return unavailable(reply, error);
-  }
+/** POST .../health/activity/:pid/cancel|terminate: refused unless allowed, then signalled through src/observe/backend-control.ts and logged (who asked, what was hit). */
+function backendSignalHandler(action: BackendAction, database: Database, timeoutMs: number, allowCancel: boolean) {
+  const sql = database.sql;
+  return async (request: FastifyRequest<{ Params: { pid: string } }>, reply: FastifyReply) => {
+    if (!allowCancel) {
+      return reply.code(403).send({
+        statusCode: 403,
+        error: "Forbidden",
+        message: `Cancelling and terminating backends is turned off on this server. To allow it, start it with HEALTH_API_ALLOW_CANCEL=true.`,
+      });
+    }
+    const raw = request.params.pid;
+    const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
+    if (!isValidPid(pid)) {
+      return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `pid must be a whole number from 1 to 2147483647 (a pid from GET .../health/activity), got '${raw.slice(0, 40)}'` });
+    }
+    let outcome;
+    try {
+      outcome = await withDeadline(signalBackend(sql, action, pid, { protectedApplicationName: database.config.applicationName }), timeoutMs, `pg_${action}_backend`);
+    } catch (error) {
+      return unavailable(reply, error);
+    }
+    // Who asked and what was hit; never the target's query text, never the token.
+    const audit = { action, pid, outcome: outcome.outcome, requester: { ip: clientAddress(request), userAgent: request.headers["user-agent"]?.slice(0, 120) }, ...("target" in outcome ? { target: outcome.target } : {}) };
+    switch (outcome.outcome) {
+      case "signalled":
+        request.log.warn(audit, `backend ${pid} ${action === "cancel" ? "cancelled" : "terminated"} through the health API`);
+        return reply.send({ action, pid, signalled: true, target: outcome.target });
+      case "refused":
+        request.log.warn({ ...audit, reason: outcome.reason }, `refused to ${action} backend ${pid}`);
+        return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: `Refusing to ${action} pid ${pid}: ${outcome.reason}.` });
+      case "not-found":
+      case "not-signalled":
+        request.log.info(audit, `no backend ${pid} to ${action}`);
+        return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `No session with pid ${pid} on this server (it may have ended). GET .../health/activity lists the current ones.` });
+    }
+  };
 }

@@ -152,10 +152,7 @@ export async function assertSchemaPresent(sql: Sql): Promise<void> {
 export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
   await assertSchemaPresent(sql);
   const anchor = options.anchor ?? todayUtc();
-  const chunkRows = options.chunkRows ?? 50_000;
-  const contacts = seedRows(seedTable("phone_contacts"), options);
-  const people = seedRows(seedTable("people"), options);
-  const tables: { table: string; rows: number; ms: number }[] = [];
+  let tables: SeedResult["tables"] = [];
   const started = performance.now();
   let plan: IndexPlan = planIndexes("rebuild", []);
   let rebuildMs = 0;
@@ -168,90 +165,19 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     // the normal checks (slower, same result).
     const [{ superuser }] = (await tx`SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`) as unknown as [{ superuser: boolean }];
     if (superuser) await tx`SET LOCAL session_replication_role = replica`;
-    // Tables the migrations derive from these (the inbox's conversations)
-    // are emptied with them and rebuilt after: the bulk load runs with
-    // triggers off (replica role), so nothing maintains them meanwhile.
-    const derived = await existingDerivedTables(tx as unknown as Sql);
-    // Check and empty under one lock, so no row can arrive in between.
-    const tableList = [...SEED_TABLES.map((t) => t.table), ...derived.map((d) => d.table)].join(", ");
-    await tx.unsafe(`LOCK TABLE ${tableList} IN ACCESS EXCLUSIVE MODE`);
-    if (!options.replaceForeignData) await assertReplaceable(tx as unknown as Sql);
-    plan = planIndexes(options.indexes ?? "rebuild", await existingPerformanceIndexes(tx as unknown as Sql));
-    options.onProgress?.({ kind: "index-plan", strategy: plan.strategy, count: plan.indexes.length, reason: plan.reason });
-    if (plan.strategy === "rebuild") await tx.unsafe(dropIndexesStatement(plan.indexes));
-    // No CASCADE: a table outside these eight that references them would be
-    // emptied too. Such a table makes the TRUNCATE fail instead (below).
-    try {
-      await tx.unsafe(`TRUNCATE ${tableList} RESTART IDENTITY`);
-    } catch (error) {
-      if ((error as { code?: string }).code === "0A000") {
-        throw new UserError(
-          `Cannot empty the eight tables: ${(error as Error).message} (${(error as { detail?: string }).detail ?? "another table references them"}). ` +
-            "seeding would have to empty it too. Seed a database that holds only the bollalabz-db schema.",
-          EXIT.notReady,
-        );
-      }
-      throw error;
-    }
-    await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
-
-    for (const [index, table] of SEED_TABLES.entries()) {
-      const rows = seedRows(table, options);
-      const insertSql = insertSqlWithShares(table, options.shares ?? []);
-      options.onProgress?.({ kind: "table-start", table: table.table, rows, index, total: SEED_TABLES.length });
-      const t0 = performance.now();
-      for (let from = 1; from <= rows; from += chunkRows) {
-        const to = Math.min(rows, from + chunkRows - 1);
-        await tx.unsafe(PARAMETER_TYPES + insertSql, [options.seed, anchor.toISOString(), from, to, contacts, people]);
-        options.onProgress?.({ kind: "chunk", table: table.table, done: to, rows });
-      }
-      // Identity columns continue after the generated ids.
-      await tx.unsafe(`SELECT setval(pg_get_serial_sequence('${table.table}', 'id'), ${rows})`);
-      const ms = performance.now() - t0;
-      tables.push({ table: table.table, rows, ms });
-      options.onProgress?.({ kind: "table-done", table: table.table, rows, ms });
-    }
-    if (plan.strategy === "rebuild") {
-      const r0 = performance.now();
-      for (const [done, index] of plan.indexes.entries()) {
-        options.onProgress?.({ kind: "index-start", name: index.name, table: index.table, done, total: plan.indexes.length });
-        await tx.unsafe(index.definition);
-      }
-      rebuildMs = performance.now() - r0;
-      options.onProgress?.({ kind: "indexes-done", count: plan.indexes.length, ms: rebuildMs });
-    }
-    // After the indexes: the rebuild reads the latest message per contact.
-    // Each rebuild reads a whole table: a sequential scan and one in-memory
-    // sort beat walking the (contact_id, created_at) index with a heap fetch
-    // per row, which the planner picks (scale 10, load 11: conversations
-    // 6-8 s against 13 s).
-    await tx.unsafe(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL work_mem = '64MB'`);
-    for (const d of derived) {
-      await tx.unsafe(`TRUNCATE ${d.table}`);
-      await tx.unsafe(d.rebuildSql);
-    }
-    await tx.unsafe(`SET LOCAL enable_indexscan = DEFAULT; SET LOCAL enable_bitmapscan = DEFAULT; SET LOCAL work_mem = DEFAULT`);
+    const emptied = await emptyTables(tx as unknown as Sql, options, anchor);
+    plan = emptied.plan;
+    tables = await loadTables(tx as unknown as Sql, options, anchor);
+    if (plan.strategy === "rebuild") rebuildMs = await rebuildIndexes(tx as unknown as Sql, plan, options);
+    // The derived tables (the inbox, the rollups) from the loaded rows.
+    await rebuildDerived(tx as unknown as Sql, emptied.derived);
     // The leaderboard view (migration 000075) reads the new messages.
     await refreshViews(tx as unknown as Sql);
     const [{ xid }] = (await tx`SELECT txid_current()::text AS xid`) as unknown as [{ xid: string }];
     loadXid = BigInt(xid);
   });
   const insertMs = performance.now() - started;
-
-  // VACUUM marks the loaded pages all-visible only once no snapshot older
-  // than the load remains (a standby's slot with hot_standby_feedback, an
-  // open transaction): wait for them first, then vacuum whatever the outcome.
-  const timeoutMs = options.xminWaitMs ?? 120_000;
-  const xminWait = await waitForXminHorizon(sql, loadXid, {
-    timeoutMs,
-    onWait: (holders, waitedMs) => options.onProgress?.({ kind: "xmin-wait", holders, waitedMs, timeoutMs }),
-  });
-  options.onProgress?.({ kind: "vacuum-start", analyze: options.analyze !== false });
-  const v0 = performance.now();
-  const derivedNow = await existingDerivedTables(sql);
-  await sql.unsafe(`VACUUM${options.analyze === false ? "" : " (ANALYZE)"} ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
-  const vacuumMs = performance.now() - v0;
-  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs, analyze: options.analyze !== false });
+  const { xminWait, vacuumMs } = await vacuumLoadedTables(sql, loadXid, options);
 
   return {
     scale: options.scale,
@@ -264,6 +190,113 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     xminWait,
     totalMs: performance.now() - started,
   };
+}
+
+/**
+ * Empty the eight tables and the tables derived from them, under one lock
+ * (checked and emptied with no row arriving in between), dropping the
+ * performance indexes first when they are to be rebuilt after the load.
+ */
+async function emptyTables(tx: Sql, options: SeedOptions, anchor: Date): Promise<{ plan: IndexPlan; derived: typeof DERIVED_TABLES }> {
+  // Tables the migrations derive from these (the inbox's conversations)
+  // are emptied with them and rebuilt after: the bulk load runs with
+  // triggers off (replica role), so nothing maintains them meanwhile.
+  const derived = await existingDerivedTables(tx);
+  const tableList = [...SEED_TABLES.map((t) => t.table), ...derived.map((d) => d.table)].join(", ");
+  await tx.unsafe(`LOCK TABLE ${tableList} IN ACCESS EXCLUSIVE MODE`);
+  if (!options.replaceForeignData) await assertReplaceable(tx);
+  const plan = planIndexes(options.indexes ?? "rebuild", await existingPerformanceIndexes(tx));
+  options.onProgress?.({ kind: "index-plan", strategy: plan.strategy, count: plan.indexes.length, reason: plan.reason });
+  if (plan.strategy === "rebuild") await tx.unsafe(dropIndexesStatement(plan.indexes));
+  // No CASCADE: a table outside these eight that references them would be
+  // emptied too. Such a table makes the TRUNCATE fail instead (below).
+  try {
+    await tx.unsafe(`TRUNCATE ${tableList} RESTART IDENTITY`);
+  } catch (error) {
+    if ((error as { code?: string }).code === "0A000") {
+      throw new UserError(
+        `Cannot empty the eight tables: ${(error as Error).message} (${(error as { detail?: string }).detail ?? "another table references them"}). ` +
+          "seeding would have to empty it too. Seed a database that holds only the bollalabz-db schema.",
+        EXIT.notReady,
+      );
+    }
+    throw error;
+  }
+  await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
+  return { plan, derived };
+}
+
+/** Generate every table's rows server-side, in chunks of `chunkRows`, with progress per chunk. */
+async function loadTables(tx: Sql, options: SeedOptions, anchor: Date): Promise<SeedResult["tables"]> {
+  const chunkRows = options.chunkRows ?? 50_000;
+  const contacts = seedRows(seedTable("phone_contacts"), options);
+  const people = seedRows(seedTable("people"), options);
+  const tables: { table: string; rows: number; ms: number }[] = [];
+  for (const [index, table] of SEED_TABLES.entries()) {
+    const rows = seedRows(table, options);
+    const insertSql = insertSqlWithShares(table, options.shares ?? []);
+    options.onProgress?.({ kind: "table-start", table: table.table, rows, index, total: SEED_TABLES.length });
+    const t0 = performance.now();
+    for (let from = 1; from <= rows; from += chunkRows) {
+      const to = Math.min(rows, from + chunkRows - 1);
+      await tx.unsafe(PARAMETER_TYPES + insertSql, [options.seed, anchor.toISOString(), from, to, contacts, people]);
+      options.onProgress?.({ kind: "chunk", table: table.table, done: to, rows });
+    }
+    // Identity columns continue after the generated ids.
+    await tx.unsafe(`SELECT setval(pg_get_serial_sequence('${table.table}', 'id'), ${rows})`);
+    const ms = performance.now() - t0;
+    tables.push({ table: table.table, rows, ms });
+    options.onProgress?.({ kind: "table-done", table: table.table, rows, ms });
+  }
+  return tables;
+}
+
+/** Build the performance indexes dropped before the load; returns the time it took (ms). */
+async function rebuildIndexes(tx: Sql, plan: IndexPlan, options: SeedOptions): Promise<number> {
+  const r0 = performance.now();
+  for (const [done, index] of plan.indexes.entries()) {
+    options.onProgress?.({ kind: "index-start", name: index.name, table: index.table, done, total: plan.indexes.length });
+    await tx.unsafe(index.definition);
+  }
+  const rebuildMs = performance.now() - r0;
+  options.onProgress?.({ kind: "indexes-done", count: plan.indexes.length, ms: rebuildMs });
+  return rebuildMs;
+}
+
+/**
+ * Refill the derived tables from the loaded ones. Each rebuild reads a whole
+ * table: a sequential scan and one in-memory sort beat walking the
+ * (contact_id, created_at) index with a heap fetch per row, which the
+ * planner picks (scale 10, load 11: conversations 6-8 s against 13 s).
+ */
+async function rebuildDerived(tx: Sql, derived: typeof DERIVED_TABLES): Promise<void> {
+  await tx.unsafe(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL work_mem = '64MB'`);
+  for (const d of derived) {
+    await tx.unsafe(`TRUNCATE ${d.table}`);
+    await tx.unsafe(d.rebuildSql);
+  }
+  await tx.unsafe(`SET LOCAL enable_indexscan = DEFAULT; SET LOCAL enable_bitmapscan = DEFAULT; SET LOCAL work_mem = DEFAULT`);
+}
+
+/**
+ * VACUUM marks the loaded pages all-visible only once no snapshot older
+ * than the load remains (a standby's slot with hot_standby_feedback, an
+ * open transaction): wait for them first, then vacuum whatever the outcome.
+ */
+async function vacuumLoadedTables(sql: Sql, loadXid: bigint, options: SeedOptions): Promise<{ xminWait: XminWait; vacuumMs: number }> {
+  const timeoutMs = options.xminWaitMs ?? 120_000;
+  const xminWait = await waitForXminHorizon(sql, loadXid, {
+    timeoutMs,
+    onWait: (holders, waitedMs) => options.onProgress?.({ kind: "xmin-wait", holders, waitedMs, timeoutMs }),
+  });
+  const analyze = options.analyze !== false;
+  options.onProgress?.({ kind: "vacuum-start", analyze });
+  const v0 = performance.now();
+  const derivedNow = await existingDerivedTables(sql);
+  await sql.unsafe(`VACUUM${analyze ? " (ANALYZE)" : ""} ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
+  const vacuumMs = performance.now() - v0;
+  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs, analyze });
+  return { xminWait, vacuumMs };
 }
 
 /**

@@ -102,7 +102,7 @@ export async function exportStatistics(sql: Sql, options: ExportOptions): Promis
       ORDER BY 1`, [schema]);
 
     const extendedValues = options.values ? "e.most_common_vals::text[] AS most_common_values, e.most_common_freqs::float8[] AS most_common_freqs," : "";
-    const extended = await tx.unsafe<{ table: string; name: string; columns: string[]; kinds: string[]; inherited: boolean; n_distinct: string | null; dependencies: string | null; most_common_values?: string[] | null; most_common_freqs?: number[] | null; definition: string | null }[]>(`
+    const extended = await tx.unsafe<ExtendedRow[]>(`
       SELECT e.tablename AS "table", e.statistics_name AS name, e.attnames::text[] AS columns, e.kinds::text[] AS kinds, e.inherited,
              ${extendedValues} e.n_distinct::text AS n_distinct, e.dependencies::text AS dependencies,
              pg_get_statisticsobjdef(x.oid) AS definition
@@ -115,49 +115,77 @@ export async function exportStatistics(sql: Sql, options: ExportOptions): Promis
       SELECT name, current_setting(name) AS setting FROM pg_settings
       WHERE name = ANY(${[...PLANNER_SETTINGS]}::text[]) OR name LIKE 'enable\\_%' ORDER BY name`;
 
-    const byRelation = new Map<string, ColumnStatistics[]>();
-    for (const c of columns) {
-      const list = byRelation.get(c.relation) ?? [];
-      list.push(columnStatistics(c, options.values));
-      byRelation.set(c.relation, list);
-    }
-    const relationStats: RelationStatistics[] = relations.map((r) => ({
-      name: r.name,
-      kind: r.kind,
-      ...(r.table ? { table: r.table } : {}),
-      relpages: r.relpages,
-      reltuples: r.reltuples,
-      relallvisible: r.relallvisible,
-      relallfrozen: r.relallfrozen,
-      bytes: r.bytes,
-      indexBytes: r.index_bytes,
-      columns: byRelation.get(r.name) ?? [],
-    }));
-    const extendedStats: ExtendedStatistics[] = extended.map((e) => ({
-      table: e.table,
-      name: e.name,
-      columns: e.columns,
-      kinds: e.kinds,
-      inherited: e.inherited,
-      nDistinct: e.n_distinct,
-      dependencies: e.dependencies,
-      definition: e.definition,
-      ...(options.values ? { mostCommonValues: e.most_common_values ?? null, mostCommonFreqs: e.most_common_freqs ?? null } : {}),
-    }));
-    return {
-      format: STATS_FORMAT,
-      formatVersion: STATS_FORMAT_VERSION,
-      exportedAt: new Date().toISOString(),
-      serverVersion: version,
-      serverVersionNum: num,
-      schema,
-      values: options.values,
-      settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
-      relations: relationStats,
-      extended: extendedStats,
-      columnsWithoutStatistics: missing.map((m) => m.name),
-    };
+    return statsFile({ server: { num, version, schema }, values: options.values, relations, columns, extended, settings, missing });
   }) as Promise<StatsFile>;
+}
+
+interface ExtendedRow {
+  table: string;
+  name: string;
+  columns: string[];
+  kinds: string[];
+  inherited: boolean;
+  n_distinct: string | null;
+  dependencies: string | null;
+  most_common_values?: string[] | null;
+  most_common_freqs?: number[] | null;
+  definition: string | null;
+}
+
+/** The file from what the catalog views returned: columns grouped under their relation, values only when exported with them. */
+function statsFile(read: {
+  readonly server: { readonly num: number; readonly version: string; readonly schema: string };
+  readonly values: boolean;
+  readonly relations: readonly RelationRow[];
+  readonly columns: readonly ColumnRow[];
+  readonly extended: readonly ExtendedRow[];
+  readonly settings: readonly { name: string; setting: string }[];
+  readonly missing: readonly { name: string }[];
+}): StatsFile {
+  const { relations, columns, extended, settings, missing, values } = read;
+  const { num, version, schema } = read.server;
+  const byRelation = new Map<string, ColumnStatistics[]>();
+  for (const c of columns) {
+    const list = byRelation.get(c.relation) ?? [];
+    list.push(columnStatistics(c, values));
+    byRelation.set(c.relation, list);
+  }
+  const relationStats: RelationStatistics[] = relations.map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    ...(r.table ? { table: r.table } : {}),
+    relpages: r.relpages,
+    reltuples: r.reltuples,
+    relallvisible: r.relallvisible,
+    relallfrozen: r.relallfrozen,
+    bytes: r.bytes,
+    indexBytes: r.index_bytes,
+    columns: byRelation.get(r.name) ?? [],
+  }));
+  const extendedStats: ExtendedStatistics[] = extended.map((e) => ({
+    table: e.table,
+    name: e.name,
+    columns: e.columns,
+    kinds: e.kinds,
+    inherited: e.inherited,
+    nDistinct: e.n_distinct,
+    dependencies: e.dependencies,
+    definition: e.definition,
+    ...(values ? { mostCommonValues: e.most_common_values ?? null, mostCommonFreqs: e.most_common_freqs ?? null } : {}),
+  }));
+  return {
+    format: STATS_FORMAT,
+    formatVersion: STATS_FORMAT_VERSION,
+    exportedAt: new Date().toISOString(),
+    serverVersion: version,
+    serverVersionNum: num,
+    schema,
+    values,
+    settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
+    relations: relationStats,
+    extended: extendedStats,
+    columnsWithoutStatistics: missing.map((m) => m.name),
+  };
 }
 
 function columnStatistics(c: ColumnRow, values: boolean): ColumnStatistics {

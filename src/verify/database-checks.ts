@@ -46,23 +46,30 @@ const pct = (x: number) => formatPercent(x);
  * began, so a long run does not age the view it judges; the visibility map).
  */
 export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, preflight?: Preflight): Promise<DatabaseCheck[]> {
-  const checks: DatabaseCheck[] = [];
+  const checks: DatabaseCheck[] = [await pgStatStatementsCheck(sql), await cacheHitCheck(sql, workload), indexUsageCheck(workload), ...(await indexChecks(sql))];
+  checks.push(rollupFreshnessCheck(preflight?.freshness ?? (await checkFreshness(sql))));
+  if (preflight) checks.push(visibilityMapCheck(preflight.visibility));
+  return checks;
+}
 
+async function pgStatStatementsCheck(sql: Sql): Promise<DatabaseCheck> {
   const stat = await checkPgStatStatements(sql);
-  checks.push({
+  return {
     name: "pg_stat_statements",
     status: stat.ok ? "pass" : "fail",
     gating: false,
     summary: stat.ok ? "installed, preloaded, created and readable" : `not ready at step '${stat.failedStep}'`,
     ...(stat.ok ? {} : { fix: stat.steps.find((s) => !s.ok)?.fix }),
     details: stat.steps,
-  });
+  };
+}
 
-  // Over the measured runs only (timed + EXPLAIN; the warm-up happened before the snapshot).
+/** Over the measured runs only (timed + EXPLAIN; the warm-up happened before the snapshot). */
+async function cacheHitCheck(sql: Sql, workload: WorkloadDelta): Promise<DatabaseCheck> {
   const blocks = workload.heapHit + workload.heapRead + workload.idxHit + workload.idxRead;
   const hitRatio = blocks === 0 ? null : (workload.heapHit + workload.idxHit) / blocks;
   const sinceReset = await cacheHitRatio(sql);
-  checks.push({
+  return {
     name: "cache hit ratio",
     status: hitRatio === null || blocks < MIN_BLOCKS_FOR_RATIO ? "insufficient data" : meetsCacheHitGoal(hitRatio) ? "pass" : "warn",
     gating: false,
@@ -74,11 +81,13 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, prefl
         : `${pct(hitRatio)} of ${blocks.toLocaleString("en-US")} buffer accesses during the measured runs after warm-up (since the counters started: tables ${sinceReset.tables === null ? "-" : pct(sinceReset.tables)}, indexes ${sinceReset.indexes === null ? "-" : pct(sinceReset.indexes)})`,
     ...(hitRatio !== null && !meetsCacheHitGoal(hitRatio) ? { fix: "The working set does not fit in shared_buffers: raise shared_buffers (src/settings/server-settings.ts) or the server's memory." } : {}),
     details: { workload: { heapHit: workload.heapHit, heapRead: workload.heapRead, idxHit: workload.idxHit, idxRead: workload.idxRead }, sinceReset },
-  });
+  };
+}
 
+function indexUsageCheck(workload: WorkloadDelta): DatabaseCheck {
   const scans = workload.idxScans + workload.seqScans;
   const usage = scans === 0 ? null : workload.idxScans / scans;
-  checks.push({
+  return {
     name: "index usage ratio",
     status: usage === null || scans < MIN_SCANS_FOR_RATIO ? "insufficient data" : usage > INDEX_USAGE_RATIO_MIN ? "pass" : "warn",
     gating: false,
@@ -89,8 +98,12 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, prefl
         ? `insufficient data: ${scans} table scans counted during the measured runs`
         : `${pct(usage)}: ${workload.idxScans} index scans, ${workload.seqScans} sequential scans during the measured runs (counters are database-wide: other sessions add to them)`,
     details: workload.tables,
-  });
+  };
+}
 
+/** Invalid, unused and redundant indexes, and the server settings against src/settings/server-settings.ts. */
+async function indexChecks(sql: Sql): Promise<DatabaseCheck[]> {
+  const checks: DatabaseCheck[] = [];
   const invalid = await findInvalidIndexes(sql);
   checks.push(findingsCheck("invalid indexes", invalid, {
     status: "fail",
@@ -121,68 +134,59 @@ export async function runDatabaseChecks(sql: Sql, workload: WorkloadDelta, prefl
     summary: () => `${differing.length} of ${SERVER_SETTINGS.length} differ: ${differing.map((d) => `${d.name} = ${d.actual ?? "(unknown)"} (expected ${d.expected})`).join(", ")}`,
     fix: "Apply src/settings/server-settings.ts to the server (the embedded server and the Pulumi container do; a managed server needs its parameter group changed).",
   }));
-
-  // The rollups the analytics entries read: a trigger rollup must equal the
-  // raw aggregate on a sampled window, a view must be younger than its
-  // stated staleness; either failing means the dashboards show wrong numbers.
-  const freshness = preflight?.freshness ?? (await checkFreshness(sql));
-  const stale = freshness.filter((f) => !f.fresh);
-  checks.push({
-    name: "rollup freshness",
-    status: stale.length === 0 ? "pass" : "fail",
-    gating: true,
-    value: stale.length,
-    threshold: "every rollup equals its raw aggregate; every view within its staleness",
-    summary:
-      freshness.length === 0
-        ? "no rollups in this database (migrations 000071-000078 not applied)"
-        : freshness.map((f) => `${f.table}: ${f.summary}`).join("; "),
-    ...(stale.length > 0
-      ? {
-          fix: stale
-            .map((f) =>
-              f.kind === "view"
-                ? `${f.table} is stale: run 'npm run refresh' now and keep 'npm run serve' or a cron of 'npm run refresh' running.`
-                : `${f.table} disagrees with its raw table (first: ${f.mismatches?.[0] ?? "?"}): something wrote with its triggers disabled (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER); rebuild it ('npm run seed' rebuilds generated data) and find that writer.`,
-            )
-            .join(" "),
-        }
-      : {}),
-    details: freshness,
-  });
-
-  // Index-only scans read the heap for every page whose visibility-map bit
-  // is unset: plans then touch more buffers than their budget. Reported as
-  // its own finding, with who holds the horizon back, so the failing queries
-  // are not mistaken for bad plans.
-  if (preflight) {
-    const { tables, holders } = preflight.visibility;
-    checks.push({
-      name: "visibility map",
-      status: tables.length === 0 ? "pass" : "warn",
-      gating: false,
-      value: tables.length,
-      threshold: "every table of 100 pages or more at least 50% all-visible (pg_class.relallvisible)",
-      summary:
-        tables.length === 0
-          ? "set on every table"
-          : `mostly unset on ${tables.map((t) => `${t.table} (${t.allVisible} of ${t.pages} pages)`).join(", ")}: index-only scans on them read the heap. ` +
-            (holders.length > 0 ? `Held back by ${holders.map((h) => `${h.kind} ${h.name} (xmin age ${h.age})`).join(", ")}.` : "Nothing holds the horizon back now: the last VACUUM ran while something did, or none ran since the load."),
-      ...(tables.length > 0
-        ? { fix: `${holders.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}${holders.length > 0 ? "; then " : ""}VACUUM (ANALYZE) ${tables.map((t) => t.table).join(", ")}, and verify again.` }
-        : {}),
-      details: preflight.visibility,
-    });
-  }
-
   return checks;
 }
 
-/** A check that passes when it finds nothing; each finding is listed in `details`, the fix shown only when there are findings. */
+/**
+ * The rollups the analytics entries read: a trigger rollup must equal the
+ * raw aggregate on a sampled window, a view must be younger than its stated
+ * staleness; either failing means the dashboards show wrong numbers.
+ */
+function rollupFreshnessCheck(freshness: readonly RollupFreshness[]): DatabaseCheck {
+  const stale = freshness.filter((f) => !f.fresh);
+  const summary = freshness.length === 0 ? "no rollups in this database (migrations 000071-000078 not applied)" : freshness.map((f) => `${f.table}: ${f.summary}`).join("; ");
+  return findingsCheck("rollup freshness", stale, {
+    status: "fail",
+    gating: true,
+    threshold: "every rollup equals its raw aggregate; every view within its staleness",
+    passSummary: summary,
+    summary: () => summary,
+    fix: stale
+      .map((f) =>
+        f.kind === "view"
+          ? `${f.table} is stale: run 'npm run refresh' now and keep 'npm run serve' or a cron of 'npm run refresh' running.`
+          : `${f.table} disagrees with its raw table (first: ${f.mismatches?.[0] ?? "?"}): something wrote with its triggers disabled (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER); rebuild it ('npm run seed' rebuilds generated data) and find that writer.`,
+      )
+      .join(" "),
+    details: freshness,
+  });
+}
+
+/**
+ * Index-only scans read the heap for every page whose visibility-map bit is
+ * unset: plans then touch more buffers than their budget. Reported as its own
+ * finding, with who holds the horizon back, so the failing queries are not
+ * mistaken for bad plans.
+ */
+function visibilityMapCheck(visibility: Preflight["visibility"]): DatabaseCheck {
+  const { tables, holders } = visibility;
+  return findingsCheck("visibility map", tables, {
+    status: "warn",
+    threshold: "every table of 100 pages or more at least 50% all-visible (pg_class.relallvisible)",
+    passSummary: "set on every table",
+    summary: () =>
+      `mostly unset on ${tables.map((t) => `${t.table} (${t.allVisible} of ${t.pages} pages)`).join(", ")}: index-only scans on them read the heap. ` +
+      (holders.length > 0 ? `Held back by ${holders.map((h) => `${h.kind} ${h.name} (xmin age ${h.age})`).join(", ")}.` : "Nothing holds the horizon back now: the last VACUUM ran while something did, or none ran since the load."),
+    fix: `${holders.map((h) => `${h.kind} ${h.name}: ${h.fix}`).join("; ")}${holders.length > 0 ? "; then " : ""}VACUUM (ANALYZE) ${tables.map((t) => t.table).join(", ")}, and verify again.`,
+    details: visibility,
+  });
+}
+
+/** A check that passes when it finds nothing; its findings (or the `details` given) are listed in `details`, the fix shown only when there are findings. */
 function findingsCheck(
   name: string,
   findings: readonly unknown[],
-  verdict: { status: CheckStatus; gating?: boolean; threshold?: string; passSummary?: string; summary: () => string; fix?: string },
+  verdict: { status: CheckStatus; gating?: boolean; threshold?: string; passSummary?: string; summary: () => string; fix?: string; details?: unknown },
 ): DatabaseCheck {
   const found = findings.length > 0;
   return {
@@ -193,6 +197,6 @@ function findingsCheck(
     ...(verdict.threshold === undefined ? {} : { threshold: verdict.threshold }),
     summary: found ? verdict.summary() : (verdict.passSummary ?? "none"),
     ...(found && verdict.fix ? { fix: verdict.fix } : {}),
-    details: findings,
+    details: verdict.details ?? findings,
   };
 }

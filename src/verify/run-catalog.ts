@@ -23,18 +23,17 @@
 // counters are flushed from that session around the timed runs, so the
 // workload's own index usage and cache hit ratio can be measured. A second
 // target (a replica) is measured by calling runCatalog again with its client.
-import { EMPTY_WORKLOAD, existingIndexNames, sumWorkload, tableRowEstimates, workloadCounters, workloadDelta, type WorkloadDelta } from "./workload-counters.ts";
-import { serverMessage, type Sql } from "../db/index.ts";
+import { EMPTY_WORKLOAD, existingIndexNames, sumWorkload, tableRowEstimates, type WorkloadDelta } from "./workload-counters.ts";
+import type { Sql } from "../db/index.ts";
 import { APP_PLAN_CACHE_MODE, type PlanCacheMode } from "../settings/plan-cache.ts";
 import { budgetsOf, workFailures } from "../catalog/budgets.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
-import { parameterCount } from "../catalog/load.ts";
-import { CatalogStatementError, explainPlan, pickRows, readOnly, runQuery, type GuardedSql, type PlanMode } from "../catalog/guarded.ts";
-import { analyzePlan, planFailures, type PlanSummary } from "../catalog/plan-analysis.ts";
-import { planFacts, type PlanFacts } from "../catalog/plan-signature.ts";
+import type { PlanMode } from "../catalog/guarded.ts";
+import type { PlanSummary } from "../catalog/plan-analysis.ts";
+import type { PlanFacts } from "../catalog/plan-signature.ts";
 import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "../catalog/plan-stability.ts";
-import { formatMsCell } from "../base/format.ts";
 import { latencyStats, type LatencyStats } from "../base/statistics.ts";
+import { measureRoundTrip, measureVariant, type MeasuredVariant, type MeasureSettings, type VariantParams } from "./measure-variant.ts";
 
 export const DEFAULT_RUNS = 20;
 export const DEFAULT_WARMUP = 3;
@@ -43,10 +42,6 @@ export const DEFAULT_EXPLAIN_RUNS = 3;
 export const DEFAULT_STATS_SAMPLES = 3;
 /** A slow variant (a seq scan on a big table) stops after this much timed work once it has MIN_RUNS. */
 export const DEFAULT_MAX_MS_PER_VARIANT = 15_000;
-const MIN_RUNS = 5;
-
-/** Failures that rest on timing (re-measured before they count); the others are deterministic. */
-export const TIME_FAILURE = /^(server|client) time /;
 
 export interface RunOptions {
   readonly runs?: number;
@@ -61,7 +56,7 @@ export interface RunOptions {
   readonly appPlanCacheMode?: PlanCacheMode;
   readonly onProgress?: (event: { readonly done: number; readonly total: number; readonly entry: string }) => void;
   /** Per variant (key: query, NUL, variant): parameters to use instead of the picker's (a statistics twin's, from the file) and where they came from. */
-  readonly variantParams?: ReadonlyMap<string, { readonly params?: readonly unknown[]; readonly source: string }>;
+  readonly variantParams?: ReadonlyMap<string, VariantParams>;
   /** Called as each fresh statistics sample starts (after the main pass). */
   readonly onSample?: (event: { readonly sample: number; readonly total: number }) => void;
 }
@@ -130,6 +125,10 @@ export interface CatalogRun {
   readonly ms: number;
 }
 
+/** A plan seen under one statistics sample, keyed by entry and variant. */
+type SampledPlan = { readonly source: string; readonly mode: PlanMode; readonly facts: PlanFacts };
+type SampledPlans = ReadonlyMap<string, readonly SampledPlan[]>;
+
 function jsonSafe(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "bigint") return value.toString();
@@ -137,119 +136,11 @@ function jsonSafe(value: unknown): unknown {
   return value;
 }
 
-/** Pick one variant's parameters: the picker must return exactly one row with as many columns as the query has parameters. */
-async function pickParams(tx: GuardedSql, entry: CatalogEntry, variant: string, picker: string): Promise<unknown[]> {
-  const expected = parameterCount(entry.sql);
-  let rows: unknown[][];
-  try {
-    rows = await pickRows(tx, picker, variant);
-  } catch (error) {
-    if (error instanceof CatalogStatementError) throw error;
-    throw new Error(`parameter picker '${variant}' failed: ${serverMessage(error)}`);
-  }
-  if (rows.length === 0) throw new Error(`parameter picker '${variant}' returned no row (is the table empty? run 'npm run seed')`);
-  if (rows.length > 1) throw new Error(`parameter picker '${variant}' returned ${rows.length} rows; it must return exactly one (add LIMIT 1)`);
-  const values = rows[0]!;
-  if (values.length !== expected) throw new Error(`parameter picker '${variant}' returned ${values.length} column(s); the query uses ${expected} parameter(s) ($1..$${expected})`);
-  return values;
-}
-
-interface Settings {
-  readonly runs: number;
-  readonly warmup: number;
-  readonly explainRuns: number;
-  readonly maxMsPerVariant: number;
-  readonly seqScanRowThreshold?: number;
-  readonly tableRows: Map<string, number>;
-  readonly indexes: Set<string>;
-  readonly appPlanCacheMode: PlanCacheMode;
-}
-
-interface Measurement {
-  readonly samples: number[];
-  readonly serverSamples: number[];
-  readonly plan: PlanSummary;
-  readonly custom: PlanFacts;
-  readonly generic: PlanFacts | null;
-}
-
-/** Timed runs, then the custom plan (explainRuns times) and the generic plan once, in one read-only transaction. */
-async function measure(sql: Sql, entry: CatalogEntry, params: unknown[], s: Settings): Promise<Measurement> {
-  const prepare = entry.prepared ?? true;
-  return readOnly(sql, async (tx) => {
-    const samples: number[] = [];
-    let spent = 0;
-    for (let i = 0; i < s.runs; i++) {
-      const t0 = performance.now();
-      await runQuery(tx, entry.sql, params, prepare);
-      const ms = performance.now() - t0;
-      samples.push(ms);
-      spent += ms;
-      if (samples.length >= MIN_RUNS && spent > s.maxMsPerVariant) break;
-    }
-    const serverSamples: number[] = [];
-    let explain;
-    let explainSpent = 0;
-    for (let i = 0; i < Math.max(1, s.explainRuns); i++) {
-      explain = await explainPlan(tx, entry.sql, params, "custom");
-      const ms = explain["Execution Time"] ?? 0;
-      serverSamples.push(ms);
-      explainSpent += ms;
-      if (explainSpent > s.maxMsPerVariant / 2) break;
-    }
-    const generic = params.length > 0 ? planFacts(await explainPlan(tx, entry.sql, params, "generic")) : null;
-    return {
-      samples,
-      serverSamples,
-      plan: analyzePlan(explain!, entry, { tableRows: s.tableRows, seqScanRowThreshold: s.seqScanRowThreshold }),
-      custom: planFacts(explain!),
-      generic,
-    };
-  });
-}
-
-/**
- * Time failures. Each uses the fastest of its runs: a lower bound of what the
- * query costs, which other processes on the machine can only raise (the
- * median of a 1 ms query was 11 ms with the load average at 10-16 on 2 cores,
- * its fastest run 2-3 ms). Server side: the fastest EXPLAIN ANALYZE execution
- * time. Client side: the fastest timed run minus the fastest SELECT 1 of the
- * same run (the round trip), which adds what the server time leaves out:
- * planning, transfer, the driver.
- */
-function timeFailures(m: Measurement, entry: CatalogEntry, floorMin: number): string[] {
-  const out: string[] = [];
-  const server = latencyStats(m.serverSamples);
-  const client = latencyStats(m.samples);
-  if (server.min > entry.budgetMs) out.push(`server time ${formatMsCell(server.min)} ms (fastest EXPLAIN ANALYZE of ${server.runs}) over its budget of ${entry.budgetMs} ms`);
-  const above = client.min - floorMin;
-  if (above > entry.budgetMs) out.push(`client time ${formatMsCell(client.min)} ms (fastest of ${client.runs} runs), ${formatMsCell(above)} ms above the SELECT 1 floor (${formatMsCell(floorMin)} ms), over its budget of ${entry.budgetMs} ms`);
-  return out;
-}
-
-function deterministicFailures(m: Measurement, entry: CatalogEntry, s: Settings): string[] {
-  const budgets = budgetsOf(entry);
-  const out = [...planFailures(m.plan, entry, s.indexes), ...workFailures(m.custom, "the plan", budgets)];
-  if (m.generic && appRunsGeneric(entry, s.appPlanCacheMode)) out.push(...workFailures(m.generic, "the generic plan (what the prepared statement switches to)", budgets));
-  return out;
-}
-
-interface Pending {
-  entry: CatalogEntry;
-  variant: string;
-  params: unknown[];
-  measurement: Measurement | null;
-  failures: string[];
-  remeasured: boolean;
-  paramSource?: string;
-  error?: string;
-}
-
 export async function runCatalog(sql: Sql, catalog: readonly CatalogEntry[], options: RunOptions = {}): Promise<CatalogRun> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const appPlanCacheMode = options.appPlanCacheMode ?? APP_PLAN_CACHE_MODE;
-  const s: Settings = {
+  const s: MeasureSettings = {
     runs: options.runs ?? DEFAULT_RUNS,
     warmup: options.warmup ?? DEFAULT_WARMUP,
     explainRuns: options.explainRuns ?? DEFAULT_EXPLAIN_RUNS,
@@ -270,135 +161,26 @@ export async function runCatalog(sql: Sql, catalog: readonly CatalogEntry[], opt
   }
 }
 
-async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], options: RunOptions, s: Settings, started: number, startedAt: string): Promise<CatalogRun> {
-  // The floor: a round trip that does no work.
-  for (let i = 0; i < s.warmup; i++) await sql`SELECT 1`;
-  const floor: number[] = [];
-  for (let i = 0; i < Math.max(s.runs, 20); i++) {
-    const t0 = performance.now();
-    await sql`SELECT 1`;
-    floor.push(performance.now() - t0);
-  }
-
-  const pending: Pending[] = [];
-  const workloads = new Map<string, WorkloadDelta[]>();
+async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], options: RunOptions, s: MeasureSettings, started: number, startedAt: string): Promise<CatalogRun> {
+  const floor = await measureRoundTrip(sql, s);
+  const measured: MeasuredVariant[] = [];
   for (const [index, entry] of catalog.entries()) {
     options.onProgress?.({ done: index, total: catalog.length, entry: entry.name });
-    workloads.set(entry.name, []);
     for (const [variant, picker] of Object.entries(entry.params)) {
-      const preset = options.variantParams?.get(`${entry.name}\u0000${variant}`);
-      const p: Pending = { entry, variant, params: [], measurement: null, failures: [], remeasured: false, paramSource: preset?.source };
-      pending.push(p);
-      try {
-        const prepare = entry.prepared ?? true;
-        p.params = await readOnly(sql, async (tx) => {
-          const params = preset?.params ? [...preset.params] : await pickParams(tx, entry, variant, picker);
-          for (let i = 0; i < s.warmup; i++) await runQuery(tx, entry.sql, params, prepare);
-          return params;
-        });
-        // One more round-trip sample per variant: the floor over the whole run, not just its start.
-        const f0 = performance.now();
-        await sql`SELECT 1`;
-        floor.push(performance.now() - f0);
-        const before = await workloadCounters(sql);
-        let m = await measure(sql, entry, p.params, s);
-        workloads.get(entry.name)!.push(workloadDelta(before, await workloadCounters(sql)));
-        let timing = timeFailures(m, entry, latencyStats(floor).min);
-        if (timing.length > 0) {
-          // An outlier (another process took the CPU) is measured again before it fails anything.
-          p.remeasured = true;
-          const again = await measure(sql, entry, p.params, s);
-          const againTiming = timeFailures(again, entry, latencyStats(floor).min);
-          if (againTiming.length <= timing.length) {
-            m = again;
-            timing = againTiming;
-          }
-        }
-        p.measurement = m;
-        p.failures.push(...deterministicFailures(m, entry, s), ...timing);
-      } catch (e) {
-        const message = e instanceof Error && !("code" in e) ? e.message : serverMessage(e);
-        p.error = message;
-        p.failures.push(message);
-      }
+      measured.push(await measureVariant(sql, entry, variant, picker, s, floor, options.variantParams?.get(`${entry.name}\u0000${variant}`)));
     }
   }
   options.onProgress?.({ done: catalog.length, total: catalog.length, entry: "" });
 
   // Fresh statistics samples: the plans again under each.
-  const ran = pending.filter((p) => p.measurement !== null);
+  const ran = measured.filter((p) => p.measurement !== null);
   const stability = await sampleStatistics(sql, ran.map((p) => ({ entry: p.entry, variant: p.variant, params: p.params, relations: [...p.measurement!.custom.relations, ...(p.measurement!.generic?.relations ?? [])] })), {
     samples: options.statsSamples ?? DEFAULT_STATS_SAMPLES,
     appPlanCacheMode: s.appPlanCacheMode,
     onSample: options.onSample,
   });
 
-  const queries: QueryResult[] = catalog.map((entry) => {
-    const mine = pending.filter((p) => p.entry === entry);
-    const variants: VariantResult[] = [];
-    const failures: string[] = [];
-    const fixes = new Set<string>();
-    for (const p of mine) {
-      const m = p.measurement;
-      let plans: SeenPlan[] = [];
-      let flips: PlanFlip[] = [];
-      if (m) {
-        const seen: { source: string; mode: PlanMode; facts: PlanFacts }[] = [{ source: "custom", mode: "custom", facts: m.custom }];
-        if (m.generic) seen.push({ source: "generic", mode: "generic", facts: m.generic });
-        for (const x of stability.plans.get(`${entry.name}\u0000${p.variant}`) ?? []) seen.push(x);
-        const analysis = analyzeStability(entry, seen, s.appPlanCacheMode);
-        plans = analysis.plans;
-        flips = analysis.flips;
-        p.failures.push(...analysis.failures);
-        for (const f of analysis.fixes) fixes.add(f);
-        // Plans only the samples produced must keep the budgets too.
-        for (const sp of plans) {
-          if (!sp.appRuns || sp.sources.includes("custom") || sp.sources.includes("generic")) continue;
-          p.failures.push(...workFailures(sp, `the plan under ${sp.sources[0]}`, budgetsOf(entry)));
-        }
-      }
-      failures.push(...p.failures.map((f) => `${p.variant}: ${f}`));
-      variants.push({
-        name: p.variant,
-        params: p.params.map(jsonSafe),
-        ...(p.paramSource !== undefined ? { paramSource: p.paramSource } : {}),
-        client: latencyStats(m?.samples ?? []),
-        server: latencyStats(m?.serverSamples ?? []),
-        plan: m?.plan ?? null,
-        genericPlan: m?.generic != null && appRunsGeneric(entry, s.appPlanCacheMode),
-        plans,
-        flips,
-        remeasured: p.remeasured,
-        failures: p.failures,
-        ...(p.error !== undefined ? { error: p.error } : {}),
-      });
-    }
-    const error = mine.find((p) => p.error !== undefined);
-    const parts = workloads.get(entry.name) ?? [];
-    const budgets = budgetsOf(entry);
-    return {
-      name: entry.name,
-      title: entry.title,
-      kind: entry.kind,
-      budgetMs: entry.budgetMs,
-      budgetBuffers: budgets.buffers,
-      budgetRows: budgets.rows,
-      seqScanOk: entry.seqScanOk ?? false,
-      prepared: entry.prepared ?? true,
-      expectIndexes: entry.expectIndexes,
-      expectMode: entry.expectMode ?? "all",
-      ...(entry.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: entry.maxStalenessSeconds } : {}),
-      ...(entry.referenceFor !== undefined ? { referenceFor: entry.referenceFor } : {}),
-      pass: failures.length === 0,
-      failures,
-      fixes: [...fixes],
-      ...(error ? { error: `${error.variant}: ${error.error}` } : {}),
-      client: latencyStats(mine.flatMap((p) => p.measurement?.samples ?? [])),
-      server: latencyStats(mine.flatMap((p) => p.measurement?.serverSamples ?? [])),
-      variants,
-      workload: parts.length > 0 ? sumWorkload(parts) : EMPTY_WORKLOAD,
-    };
-  });
+  const queries = catalog.map((entry) => queryResult(entry, measured.filter((p) => p.entry === entry), stability.plans, s.appPlanCacheMode));
   return {
     queries,
     roundTrip: latencyStats(floor),
@@ -408,4 +190,79 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
     startedAt,
     ms: performance.now() - started,
   };
+}
+
+/** One entry's verdict: its variants' failures, with the plans each ran under (custom, generic, every statistics sample) judged for flips. */
+function queryResult(entry: CatalogEntry, mine: readonly MeasuredVariant[], samplePlans: SampledPlans, appPlanCacheMode: PlanCacheMode): QueryResult {
+  const failures: string[] = [];
+  const fixes = new Set<string>();
+  const variants = mine.map((p) => {
+    const variant = variantResult(entry, p, samplePlans.get(`${entry.name}\u0000${p.variant}`) ?? [], appPlanCacheMode);
+    for (const f of variant.fixes) fixes.add(f);
+    failures.push(...variant.result.failures.map((f) => `${p.variant}: ${f}`));
+    return variant.result;
+  });
+  const error = mine.find((p) => p.error !== undefined);
+  const parts = mine.flatMap((p) => (p.workload ? [p.workload] : []));
+  const budgets = budgetsOf(entry);
+  return {
+    name: entry.name,
+    title: entry.title,
+    kind: entry.kind,
+    budgetMs: entry.budgetMs,
+    budgetBuffers: budgets.buffers,
+    budgetRows: budgets.rows,
+    seqScanOk: entry.seqScanOk ?? false,
+    prepared: entry.prepared ?? true,
+    expectIndexes: entry.expectIndexes,
+    expectMode: entry.expectMode ?? "all",
+    ...(entry.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: entry.maxStalenessSeconds } : {}),
+    ...(entry.referenceFor !== undefined ? { referenceFor: entry.referenceFor } : {}),
+    pass: failures.length === 0,
+    failures,
+    fixes: [...fixes],
+    ...(error ? { error: `${error.variant}: ${error.error}` } : {}),
+    client: latencyStats(mine.flatMap((p) => p.measurement?.samples ?? [])),
+    server: latencyStats(mine.flatMap((p) => p.measurement?.serverSamples ?? [])),
+    variants,
+    workload: parts.length > 0 ? sumWorkload(parts) : EMPTY_WORKLOAD,
+  };
+}
+
+/** One variant's result; its flips and the budgets of plans only the statistics samples produced add to its failures. */
+function variantResult(entry: CatalogEntry, p: MeasuredVariant, sampled: readonly SampledPlan[], appPlanCacheMode: PlanCacheMode): { result: VariantResult; fixes: readonly string[] } {
+  const m = p.measurement;
+  let plans: SeenPlan[] = [];
+  let flips: PlanFlip[] = [];
+  let fixes: readonly string[] = [];
+  if (m) {
+    const seen: SampledPlan[] = [{ source: "custom", mode: "custom", facts: m.custom }];
+    if (m.generic) seen.push({ source: "generic", mode: "generic", facts: m.generic });
+    seen.push(...sampled);
+    const analysis = analyzeStability(entry, seen, appPlanCacheMode);
+    plans = analysis.plans;
+    flips = analysis.flips;
+    fixes = analysis.fixes;
+    p.failures.push(...analysis.failures);
+    // Plans only the samples produced must keep the budgets too.
+    for (const sp of plans) {
+      if (!sp.appRuns || sp.sources.includes("custom") || sp.sources.includes("generic")) continue;
+      p.failures.push(...workFailures(sp, `the plan under ${sp.sources[0]}`, budgetsOf(entry)));
+    }
+  }
+  const result: VariantResult = {
+    name: p.variant,
+    params: p.params.map(jsonSafe),
+    ...(p.paramSource !== undefined ? { paramSource: p.paramSource } : {}),
+    client: latencyStats(m?.samples ?? []),
+    server: latencyStats(m?.serverSamples ?? []),
+    plan: m?.plan ?? null,
+    genericPlan: m?.generic != null && appRunsGeneric(entry, appPlanCacheMode),
+    plans,
+    flips,
+    remeasured: p.remeasured,
+    failures: p.failures,
+    ...(p.error !== undefined ? { error: p.error } : {}),
+  };
+  return { result, fixes };
 }

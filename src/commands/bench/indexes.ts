@@ -11,7 +11,7 @@ import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
 import { catalogFromFlag } from "../../catalog/load.ts";
 import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../../verify/run-catalog.ts";
 import { benchDatabaseName, runBench } from "../../bench/run-bench.ts";
-import { buildBenchReport, formatBenchTable, writeBenchReports } from "../../bench/report.ts";
+import { buildBenchReport, DEFAULT_NOTE, formatBenchTable, NOTE_FLAG_HELP, writeBenchReports } from "../../bench/report.ts";
 
 const spec = {
   usage: "npm run bench -- [indexes]",
@@ -41,7 +41,7 @@ const spec = {
     keep: "keep the bench database afterwards",
     json: "JSON report path (default reports/bench-<timestamp>.json)",
     markdown: "Markdown report path (default reports/bench-<timestamp>.md, chart beside it)",
-    note: "a note about the machine for the report (e.g. other work running)",
+    note: NOTE_FLAG_HELP,
   },
 } as const;
 
@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number | void> {
       };
     },
   });
-  const report = buildBenchReport(result, { runs, warmup, explainRuns, writeRows }, values.note ?? "single run; other processes on the machine were not controlled");
+  const report = buildBenchReport(result, { runs, warmup, explainRuns, writeRows }, values.note ?? DEFAULT_NOTE);
   console.log(formatBenchTable(report));
   const written = writeBenchReports(report, { json, markdown });
   console.log(`\nreport: ${written.markdown}\njson:   ${written.json}`);

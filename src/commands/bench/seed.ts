@@ -6,6 +6,7 @@ import { formatHelp, parseFlags } from "../../base/flags.ts";
 import { EXIT } from "../../base/errors.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
 import { formatSeedIndexBench, runSeedIndexBench } from "../../bench/seed-indexes.ts";
+import { DEFAULT_NOTE, NOTE_FLAG_HELP } from "../../bench/report.ts";
 import { scratchDatabaseName } from "../../db/scratch-database.ts";
 import { DEFAULT_SEED, dataSetFlags, seedProgressDisplay } from "../../seed/cli.ts";
 
@@ -16,7 +17,7 @@ const spec = {
     scale: "seed scale (default 10: 100k contacts, 2M messages)",
     seed: `random seed (default ${DEFAULT_SEED})`,
     keep: "keep the scratch database <database>_seed_bench afterwards",
-    note: "a note about the machine for the report (e.g. other work running)",
+    note: NOTE_FLAG_HELP,
   },
 } as const;
 
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number | void> {
   const report = await runSeedIndexBench(server, name, {
     scale, seed,
     keep: values.keep ?? false,
-    note: values.note ?? "single run; other processes on the machine were not controlled",
+    note: values.note ?? DEFAULT_NOTE,
     log: (line) => console.error(line),
     onSeedProgress: seedProgressDisplay("  "),
   });
