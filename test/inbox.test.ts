@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../src/migrate/graphile.ts";
 import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations } from "../src/migrate/performance-migrations.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
 import { createDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 
@@ -77,7 +77,7 @@ describe("the backfill migration on a table with data", () => {
     } finally {
       before.remove();
     }
-    await seedDatabase(db.sql, { scale: 0.1, seed: 3, anchor: todayUtc() });
+    await seedDatabase(db.sql, { scale: 0.1, seed: 3, anchor: currentHourUtc() });
     expect((await db.sql`SELECT to_regclass('conversations') AS t`)[0]!.t).toBeNull();
     await applyMigrations(db);
     expect(await conversations(db)).toEqual(await truth(db));

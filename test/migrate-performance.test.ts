@@ -11,7 +11,7 @@ import { performanceMigrationProblems, readCommittedMigrations, readPerformanceM
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { formatReport, runMigrations, type MigrationProgress, type MigrationReport } from "../src/migrate/run.ts";
 import { indexStates } from "../src/migrate/stats.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 
 /** The indexes the spec names (issue 3); the migrations must create each under this name. */
@@ -65,7 +65,7 @@ describe("performance index migrations: applied by npm run migrate's runner", ()
     names = migrations.map((m) => m.index.name);
     db = await createDatabase("migrate_perf");
     await applyBaseSchema(db);
-    await seedDatabase(db.sql, { scale: 0.05, seed: 3, anchor: todayUtc() });
+    await seedDatabase(db.sql, { scale: 0.05, seed: 3, anchor: currentHourUtc() });
     report = await runMigrations(db, { writeReport: false, onProgress: (e) => progress.push(e) });
   });
   afterAll(() => db?.drop());

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSql } from "../src/db/index.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import { PRODUCTION_SHARES, runStatsFidelity } from "../src/bench/stats-fidelity.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { exportStatistics } from "../src/stats/export.ts";
 import { STATS_FORMAT_VERSION, type StatsFile } from "../src/stats/format.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const { mkdirSync } = await import("node:fs");
   mkdirSync(dir, { recursive: true });
   source = await migratedDatabase("stats_src");
-  await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: todayUtc(), shares: PRODUCTION_SHARES });
+  await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: currentHourUtc(), shares: PRODUCTION_SHARES });
   // A statistics object production has and the project's migrations do not: the twin creates it for the run.
   await source.sql`CREATE STATISTICS stat_messages_direction_status (dependencies, ndistinct) ON direction, status FROM conversation_messages`;
   await source.sql`ANALYZE conversation_messages`;

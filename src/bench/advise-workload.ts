@@ -12,7 +12,7 @@ import { EXIT, UserError } from "../base/errors.ts";
 import { maskUrl, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { createDatabase, poolConfigFromEnv, type Database } from "../pool/index.ts";
-import { seedDatabase, todayUtc } from "../seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../seed/generate.ts";
 
 export interface AdviseWorkloadOptions {
   readonly scale: number;
@@ -140,7 +140,7 @@ export async function runAdviseWorkloadBench(target: DatabaseTarget, options: Ad
     await withSql(root, (sql) => recreateScratchDatabase(sql, name), { max: 1 });
     options.log(`scratch database ${bench.display}: migrating, seeding at scale ${options.scale} ...`);
     await applyMigrations(bench);
-    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 });
+    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: currentHourUtc() }), { max: 1 });
     seedMs = seeded.totalMs;
     await withSql(bench, (sql) => sql`VACUUM ANALYZE`, { max: 1 });
   } else options.log(`re-using scratch database ${bench.display}`);

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { withDeadline } from "../base/deadline.ts";
 import { clientAddress } from "../base/request-guard.ts";
-import { isValidPid, signalBackend } from "../observe/backend-control.ts";
+import { parsePid, signalBackend } from "../observe/backend-control.ts";
 import type { Database } from "../pool/create-database.ts";
 import { DASHBOARD_PREFIX, errorPage } from "./layout.ts";
 import { sendHtml, type RequestGuards } from "./request-guards.ts";
@@ -27,8 +27,8 @@ export function registerBackendSignalRoute(app: FastifyInstance, options: Backen
     }
     const rawPid = typeof request.body?.pid === "string" ? request.body.pid : "";
     const action = request.body?.action;
-    const pid = /^\d{1,10}$/.test(rawPid) ? Number(rawPid) : NaN;
-    if (!isValidPid(pid) || (action !== "cancel" && action !== "terminate")) {
+    const pid = parsePid(rawPid);
+    if (pid === undefined || (action !== "cancel" && action !== "terminate")) {
       return sendHtml(reply, 400, errorPage(400, "Bad request", "Cancel needs a pid (a whole number from 1 to 2147483647, from the activity page) and an action, cancel or terminate."));
     }
     const session = request.dashboardSession!;

@@ -5,7 +5,7 @@
 // The data comes from src/observe and src/checks; this file is HTTP only.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { activity } from "../observe/activity.ts";
-import { isValidPid, signalBackend, type BackendAction } from "../observe/backend-control.ts";
+import { parsePid, signalBackend, type BackendAction } from "../observe/backend-control.ts";
 import { dangerReport } from "../observe/danger.ts";
 import { SPACE_GROWTH_DAYS, spaceGrowth } from "../observe/space-history.ts";
 import { WINDOW_MAX_DAYS } from "../observe/window.ts";
@@ -90,8 +90,8 @@ function backendSignalHandler(action: BackendAction, database: Database, timeout
       });
     }
     const raw = request.params.pid;
-    const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-    if (!isValidPid(pid)) {
+    const pid = parsePid(raw);
+    if (pid === undefined) {
       return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: `pid must be a whole number from 1 to 2147483647 (a pid from GET .../health/activity), got '${raw.slice(0, 40)}'` });
     }
     let outcome;

@@ -30,6 +30,12 @@ export function isValidPid(value: number): boolean {
   return Number.isInteger(value) && value > 0 && value <= 2_147_483_647;
 }
 
+/** A pid as a request carries it (a path segment, a form field): digits only, in range; undefined otherwise. */
+export function parsePid(raw: string): number | undefined {
+  const pid = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
+  return isValidPid(pid) ? pid : undefined;
+}
+
 export interface BackendControlOptions {
   /** The API pool's application_name: its own connections are off limits. */
   readonly protectedApplicationName: string;

@@ -133,8 +133,20 @@ export interface SeedResult {
 // otherwise fail with "could not determine data type of parameter".
 const PARAMETER_TYPES = "WITH _parameter_types AS (SELECT $1::int, $2::timestamptz, $3::bigint, $4::bigint, $5::bigint, $6::bigint)";
 
-export function todayUtc(now = new Date()): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+/**
+ * The default anchor: the start of the current UTC hour. Rows end at the
+ * anchor, so "the last 24 hours" holds about a day of data at any time of
+ * day (a midnight anchor left a window of minutes late in the evening, and
+ * none on a database seeded before midnight and queried after it).
+ */
+/** An anchor as people write it: the day, and the hour when it is not midnight. */
+export function anchorText(iso: string): string {
+  const hour = iso.slice(11, 16);
+  return hour === "00:00" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${hour} UTC`;
+}
+
+export function currentHourUtc(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
 }
 
 /** The tables must exist (the base schema is migrated) before seeding. */
@@ -151,7 +163,7 @@ export async function assertSchemaPresent(sql: Sql): Promise<void> {
 
 export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
   await assertSchemaPresent(sql);
-  const anchor = options.anchor ?? todayUtc();
+  const anchor = options.anchor ?? currentHourUtc();
   let tables: SeedResult["tables"] = [];
   const started = performance.now();
   let plan: IndexPlan = planIndexes("rebuild", []);
@@ -222,7 +234,7 @@ async function emptyTables(tx: Sql, options: SeedOptions, anchor: Date): Promise
     }
     throw error;
   }
-  await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
+  await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchorText(anchor.toISOString())}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
   return { plan, derived };
 }
 
