@@ -63,14 +63,7 @@ export function describeShares(shares: readonly ColumnShare[] | undefined): stri
  * tables and rebuilt from them in the same transaction.
  */
 export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuildSql: string }[] = [
-  {
-    table: "conversations",
-    rebuildSql: `
-      INSERT INTO conversations (contact_id, last_message_id, last_message_at)
-      SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
-      ORDER BY contact_id, created_at DESC, id DESC`,
-  },
-  // The analytics rollups and counters (migrations 000071-000078).
+  // The inbox's conversations, the analytics rollups and counters (migrations 000063-000079).
   ...MAINTAINED_ROLLUPS.map((r) => ({ table: r.table, rebuildSql: r.rebuildSql })),
 ];
 
