@@ -17,6 +17,17 @@ const HEAVY_PERSON = `SELECT person_id FROM relationship_interactions GROUP BY p
 const TYPICAL_PERSON = `
   SELECT person_id FROM (SELECT person_id, count(*) AS n FROM relationship_interactions GROUP BY person_id) s
   ORDER BY n, person_id OFFSET (SELECT count(DISTINCT person_id) / 2 FROM relationship_interactions) LIMIT 1`;
+// What a statistics twin (verify --stats) uses instead of those pickers: the
+// heaviest key is the column's most common value in production's
+// statistics, a typical one the middle of its histogram.
+const CONTACT_FROM_STATISTICS = {
+  heavy_contact: [{ column: "conversation_messages.contact_id", value: "most_common" }],
+  typical_contact: [{ column: "conversation_messages.contact_id", value: "typical" }],
+} as const;
+const PERSON_FROM_STATISTICS = {
+  heavy_person: [{ column: "relationship_interactions.person_id", value: "most_common" }],
+  typical_person: [{ column: "relationship_interactions.person_id", value: "typical" }],
+} as const;
 /** A term as the app's search box sends it: ILIKE '%term%'. */
 const term = (word: string) => `SELECT '%${word}%'::text`;
 
@@ -58,6 +69,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     sql: `SELECT id, direction, channel, content, status, created_at FROM conversation_messages
           WHERE contact_id = $1 ORDER BY created_at DESC LIMIT 50`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_conversation_messages_contact_created"],
     reason: "Opening a conversation; the heaviest contact has thousands of messages.",
   }),
@@ -142,6 +154,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     sql: `SELECT id, interaction_type, interaction_date, sentiment, notes FROM relationship_interactions
           WHERE person_id = $1 ORDER BY interaction_date DESC LIMIT 50`,
     params: { heavy_person: HEAVY_PERSON, typical_person: TYPICAL_PERSON },
+    paramsFromStatistics: PERSON_FROM_STATISTICS,
     expectIndexes: ["idx_relationship_interactions_person_date"],
     reason: "Person timeline in the CRM view.",
   }),
@@ -241,6 +254,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Contact by email (case-insensitive)",
     sql: `SELECT id, contact_name FROM phone_contacts WHERE lower(email) = lower($1)`,
     params: { existing: "SELECT upper(email) FROM phone_contacts WHERE email IS NOT NULL ORDER BY id OFFSET (SELECT count(*) / 4 FROM phone_contacts) LIMIT 1" },
+    paramsFromStatistics: { existing: [{ column: "phone_contacts.email", value: "typical" }] },
     expectIndexes: ["idx_phone_contacts_email_lower"],
     reason: "Inbound email is matched to a contact.",
   }),
@@ -336,6 +350,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Unread inbound messages of a contact",
     sql: `SELECT coalesce((SELECT unread_inbound FROM contact_counters WHERE contact_id = $1), 0) AS count`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["contact_counters_pkey"],
     maxStalenessSeconds: 0,
     reason:
@@ -347,6 +362,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "A contact's badges: messages, unread inbound, open tasks",
     sql: `SELECT messages, unread_inbound, open_tasks FROM contact_counters WHERE contact_id = $1`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["contact_counters_pkey"],
     maxStalenessSeconds: 0,
     reason: "The contact header shows all three on every page; one primary-key lookup.",
@@ -383,6 +399,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Pending tasks of a contact",
     sql: `SELECT id, title, due_at, priority FROM scheduled_tasks WHERE contact_id = $1 AND status = 'pending' ORDER BY due_at LIMIT 20`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_scheduled_tasks_pending"],
     reason: "Contact detail page.",
   }),
@@ -399,6 +416,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "All tasks of a contact (latest due first)",
     sql: `SELECT id, title, status, due_at FROM scheduled_tasks WHERE contact_id = $1 ORDER BY due_at DESC LIMIT 50`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_scheduled_tasks_contact_due"],
     reason: "Contact detail page; also the foreign key path when a contact is deleted.",
   }),
@@ -466,6 +484,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "People linked to a contact",
     sql: `SELECT id, name FROM people WHERE phone_contact_id = $1`,
     params: { linked: "SELECT phone_contact_id FROM people WHERE phone_contact_id IS NOT NULL ORDER BY id LIMIT 1" },
+    paramsFromStatistics: { linked: [{ column: "people.phone_contact_id", value: "typical" }] },
     expectIndexes: ["idx_people_phone_contact_id"],
     reason: "Contact page; also the foreign key path when a contact is deleted.",
   }),
@@ -474,6 +493,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Person by email (case-insensitive)",
     sql: `SELECT id, name FROM people WHERE lower(email) = lower($1)`,
     params: { existing: "SELECT email FROM people WHERE email IS NOT NULL ORDER BY id OFFSET (SELECT count(*) / 4 FROM people) LIMIT 1" },
+    paramsFromStatistics: { existing: [{ column: "people.email", value: "typical" }] },
     expectIndexes: ["idx_people_email_lower"],
     reason: "Calendar invites are matched to people.",
   }),
@@ -585,6 +605,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Call costs of a contact (newest first)",
     sql: `SELECT billing_date, duration_seconds, cost FROM call_costs WHERE contact_id = $1 ORDER BY billing_date DESC LIMIT 50`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_call_costs_contact_date_cost"],
     reason: "Contact billing tab; also the foreign key path when a contact is deleted.",
   }),
@@ -593,6 +614,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "A contact's call cost this month",
     sql: `SELECT count(*) AS calls, sum(cost) AS cost FROM call_costs WHERE contact_id = $1 AND billing_date >= date_trunc('month', current_date)::date`,
     params: { heavy_contact: "SELECT contact_id FROM call_costs WHERE contact_id IS NOT NULL GROUP BY contact_id ORDER BY count(*) DESC, contact_id LIMIT 1" },
+    paramsFromStatistics: { heavy_contact: [{ column: "call_costs.contact_id", value: "most_common" }] },
     expectIndexes: ["idx_call_costs_contact_date_cost"],
     reason: "Billing tab summary; cost is INCLUDEd, so the scan is index-only (npm run advise found the heap fetches).",
   }),
@@ -638,6 +660,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Events with a contact (newest first)",
     sql: `SELECT id, title, start_time FROM calendar_events WHERE contact_id = $1 ORDER BY start_time DESC LIMIT 20`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_calendar_events_contact_start"],
     reason: "Contact page; also the foreign key path when a contact is deleted.",
   }),
@@ -646,6 +669,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Events with a person (newest first)",
     sql: `SELECT id, title, start_time FROM calendar_events WHERE person_id = $1 ORDER BY start_time DESC LIMIT 20`,
     params: { heavy_person: HEAVY_PERSON },
+    paramsFromStatistics: { heavy_person: PERSON_FROM_STATISTICS.heavy_person },
     expectIndexes: ["idx_calendar_events_person_start"],
     reason: "Person page; also the foreign key path when a person is deleted.",
   }),
@@ -699,6 +723,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     title: "Reference: unread inbound messages of a contact",
     sql: `SELECT count(*) FROM conversation_messages WHERE contact_id = $1 AND direction = 'inbound' AND status = 'delivered'`,
     params: { heavy_contact: HEAVY_CONTACT, typical_contact: TYPICAL_CONTACT },
+    paramsFromStatistics: CONTACT_FROM_STATISTICS,
     expectIndexes: ["idx_conversation_messages_contact_created", "idx_conversation_messages_inbound", "idx_conversation_messages_created_status"],
     expectMode: "any",
     reason:

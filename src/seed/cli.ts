@@ -69,8 +69,8 @@ export function seedProgressDisplay(indent = ""): (event: SeedProgress) => void 
       bar.update(Math.floor(e.waitedMs / 1000), e.holders.map((h) => `${h.kind} ${h.name}`).join(", "));
     } else if (e.kind === "vacuum-start") {
       bar?.finish(`${indent}  ${"waited for snapshots".padEnd(26)}`);
-      bar = progressBar(`${indent}VACUUM ANALYZE`, 1, "steps");
-    } else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${"VACUUM ANALYZE".padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
+      bar = progressBar(`${indent}${e.analyze ? "VACUUM ANALYZE" : "VACUUM"}`, 1, "steps");
+    } else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${(e.analyze ? "VACUUM ANALYZE" : "VACUUM").padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
     if (e.kind === "table-done" || e.kind === "indexes-done" || e.kind === "vacuum-done") bar = undefined;
   };
 }

@@ -1,7 +1,7 @@
 // Runs the seed: one transaction that empties the eight tables and refills
 // them set-based on the server, in chunks so progress can be shown. A failure
 // or Ctrl-C rolls everything back: no partial data. Performance indexes on the
-// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE
+// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE (VACUUM alone for a statistics twin)
 // sets the visibility map (index-only scans) and fresh planner statistics.
 import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
@@ -36,6 +36,14 @@ export interface SeedOptions {
   readonly rows?: Readonly<Record<string, number>>;
   /** Shares of columns forced to NULL or one value (skewed data sets; see ColumnShare). */
   readonly shares?: readonly ColumnShare[];
+  /**
+   * ANALYZE with the closing VACUUM (default true). A statistics twin passes
+   * false: the file's statistics replace the sample anyway, and at scale 10
+   * the ANALYZE (statistics target 1000 on the searched text columns) is
+   * about a tenth of the seed (src/stats/twin.ts analyzes only what the
+   * file does not cover).
+   */
+  readonly analyze?: boolean;
 }
 
 /** Rows of a table in this seed: the per-table override, or the scale's. */
@@ -97,8 +105,8 @@ export type SeedProgress =
   | { readonly kind: "index-start"; readonly name: string; readonly table: string; readonly done: number; readonly total: number }
   | { readonly kind: "indexes-done"; readonly count: number; readonly ms: number }
   | { readonly kind: "xmin-wait"; readonly holders: readonly XminHolder[]; readonly waitedMs: number; readonly timeoutMs: number }
-  | { readonly kind: "vacuum-start" }
-  | { readonly kind: "vacuum-done"; readonly ms: number };
+  | { readonly kind: "vacuum-start"; readonly analyze: boolean }
+  | { readonly kind: "vacuum-done"; readonly ms: number; readonly analyze: boolean };
 
 export interface SeedResult {
   readonly scale: number;
@@ -166,11 +174,8 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     plan = emptied.plan;
     tables = await loadTables(tx as unknown as Sql, options, anchor);
     if (plan.strategy === "rebuild") rebuildMs = await rebuildIndexes(tx as unknown as Sql, plan, options);
-    // After the indexes: the rebuild reads the latest message per contact.
-    for (const d of emptied.derived) {
-      await tx.unsafe(`TRUNCATE ${d.table}`);
-      await tx.unsafe(d.rebuildSql);
-    }
+    // The derived tables (the inbox, the rollups) from the loaded rows.
+    await rebuildDerived(tx as unknown as Sql, emptied.derived);
     // The leaderboard view (migration 000075) reads the new messages.
     await refreshViews(tx as unknown as Sql);
     const [{ xid }] = (await tx`SELECT txid_current()::text AS xid`) as unknown as [{ xid: string }];
@@ -264,6 +269,21 @@ async function rebuildIndexes(tx: Sql, plan: IndexPlan, options: SeedOptions): P
 }
 
 /**
+ * Refill the derived tables from the loaded ones. Each rebuild reads a whole
+ * table: a sequential scan and one in-memory sort beat walking the
+ * (contact_id, created_at) index with a heap fetch per row, which the
+ * planner picks (scale 10, load 11: conversations 6-8 s against 13 s).
+ */
+async function rebuildDerived(tx: Sql, derived: typeof DERIVED_TABLES): Promise<void> {
+  await tx.unsafe(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL work_mem = '64MB'`);
+  for (const d of derived) {
+    await tx.unsafe(`TRUNCATE ${d.table}`);
+    await tx.unsafe(d.rebuildSql);
+  }
+  await tx.unsafe(`SET LOCAL enable_indexscan = DEFAULT; SET LOCAL enable_bitmapscan = DEFAULT; SET LOCAL work_mem = DEFAULT`);
+}
+
+/**
  * VACUUM marks the loaded pages all-visible only once no snapshot older
  * than the load remains (a standby's slot with hot_standby_feedback, an
  * open transaction): wait for them first, then vacuum whatever the outcome.
@@ -274,12 +294,13 @@ async function vacuumLoadedTables(sql: Sql, loadXid: bigint, options: SeedOption
     timeoutMs,
     onWait: (holders, waitedMs) => options.onProgress?.({ kind: "xmin-wait", holders, waitedMs, timeoutMs }),
   });
-  options.onProgress?.({ kind: "vacuum-start" });
+  const analyze = options.analyze !== false;
+  options.onProgress?.({ kind: "vacuum-start", analyze });
   const v0 = performance.now();
   const derivedNow = await existingDerivedTables(sql);
-  await sql.unsafe(`VACUUM (ANALYZE) ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
+  await sql.unsafe(`VACUUM${analyze ? " (ANALYZE)" : ""} ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
   const vacuumMs = performance.now() - v0;
-  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs });
+  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs, analyze });
   return { xminWait, vacuumMs };
 }
 
