@@ -114,7 +114,7 @@ const fastest = (samples: readonly number[]) => Math.min(...samples);
  * kept vacuumed by autovacuum, does not (a covering candidate then lost to
  * the index it widens). So: all before-times, then each candidate's reads
  * (build, time, drop), then the write cost of the candidates the reads
- * accepted (build again between two measurements without it).
+ * accepted (without it once per statement and table, then built again).
  */
 export async function validateCandidates(sql: Sql, candidates: readonly Candidate[], plans: readonly StatementPlan[], options: ValidateOptions = {}): Promise<Validation[]> {
   await dropLeftoverTempIndexes(sql);
@@ -131,7 +131,9 @@ export async function validateCandidates(sql: Sql, candidates: readonly Candidat
     out.push({ candidate, tempName, ...reads, writeOverhead, writeCost: null, weighing: null, accepted, verdict: "", ...(reads.error ? { error: reads.error } : {}) });
   }
   const label = options.labelOf ?? ((id: string) => id);
-  for (const [i, v] of supersede(out, label).entries()) out[i] = await weighAccepted(sql, v, plans, hours, rateOf(v.candidate.table), options);
+  // A table's rates without the candidates, measured once per statement for the run.
+  const withoutRates = new Map<string, number>();
+  for (const [i, v] of supersede(out, label).entries()) out[i] = await weighAccepted(sql, v, plans, hours, rateOf(v.candidate.table), withoutRates, options);
   // Best first: net time saved per hour, then the per-call saving.
   return out.sort((a, b) => (b.weighing?.netMsPerHour ?? -Infinity) - (a.weighing?.netMsPerHour ?? -Infinity) || saving(b) - saving(a));
 }
@@ -186,12 +188,12 @@ async function beforeTimes(sql: Sql, served: readonly StatementPlan[], options: 
 }
 
 /** The write cost of an accepted candidate, its weighing, and the verdict. */
-async function weighAccepted(sql: Sql, v: Validation, plans: readonly StatementPlan[], hours: number, rate: WriteRate, options: ValidateOptions): Promise<Validation> {
+async function weighAccepted(sql: Sql, v: Validation, plans: readonly StatementPlan[], hours: number, rate: WriteRate, withoutRates: Map<string, number>, options: ValidateOptions): Promise<Validation> {
   let error = v.error;
   let writeCost: WriteCost | null = null;
   if (v.accepted && options.writeCost !== false) {
     try {
-      writeCost = await measureWriteCost(sql, v.candidate, v.tempName, options);
+      writeCost = await measureWriteCost(sql, v.candidate, v.tempName, withoutRates, options);
     } catch (e) {
       error = describeError(e);
     }
@@ -270,18 +272,18 @@ async function measureReads(sql: Sql, candidate: Candidate, tempName: string, se
   }
 }
 
-/** Insert and update rates of the candidate's table without it, with it (built again), and without it again. */
-async function measureWriteCost(sql: Sql, candidate: Candidate, tempName: string, options: ValidateOptions): Promise<WriteCost> {
-  const writes = await writeCostMeasurer(sql, candidate.table, candidate.definition);
+/**
+ * Insert and update rates of the candidate's table without it (once per
+ * statement and table in a run: `withoutRates`) and with it (built again).
+ */
+async function measureWriteCost(sql: Sql, candidate: Candidate, tempName: string, withoutRates: Map<string, number>, options: ValidateOptions): Promise<WriteCost> {
+  const writes = await writeCostMeasurer(sql, candidate.table, candidate.definition, undefined, withoutRates);
   try {
     options.log?.(`validate: write cost of ${candidate.table} without ${candidate.name}`);
     await writes.measure("without");
     await buildTemporary(sql, candidate, tempName, options);
     options.log?.(`validate: write cost of ${candidate.table} with ${candidate.name}`);
     await writes.measure("with");
-    await dropTemporary(sql, tempName);
-    options.log?.(`validate: write cost of ${candidate.table} without ${candidate.name}, again`);
-    await writes.measure("without");
     return writes.result();
   } finally {
     await dropTemporary(sql, tempName);

@@ -94,11 +94,13 @@ export interface WriteMeasurer {
 
 /**
  * Measures a table's insert and update rates: measure("without") before the
- * build, measure("with") after it, measure("without") again after the drop;
- * each side keeps its fastest run (so a busy moment on one side does not
- * pass for the index's cost).
+ * build, measure("with") after it; each side keeps its fastest run (so a
+ * busy moment on one side does not pass for the index's cost). A rate
+ * "without" is taken once per statement and run: `withoutRates` carries it
+ * from one candidate of the table to the next (the insert is the same for
+ * every candidate, the update whenever they cover the same columns).
  */
-export async function writeCostMeasurer(sql: Sql, table: string, definition: string, runs = 2): Promise<WriteMeasurer> {
+export async function writeCostMeasurer(sql: Sql, table: string, definition: string, runs = 2, withoutRates = new Map<string, number>()): Promise<WriteMeasurer> {
   const shape = await tableShape(sql, table);
   const names = new Set(shape.insertable.map((c) => c.name));
   const unique = new Set(shape.insertable.filter((c) => c.unique).map((c) => c.name));
@@ -115,11 +117,13 @@ export async function writeCostMeasurer(sql: Sql, table: string, definition: str
   const best = (a: number | null | undefined, b: number | null) => (a === null || a === undefined ? b : b === null ? a : Math.max(a, b));
   // One warm-up per statement (the first measurement reads the source rows cold); later rounds are warm.
   const warmed = new Set<string>();
-  const attempt = async (statements: string[], what: string): Promise<number | null> => {
+  const attempt = async (statements: string[], what: string, label: "without" | "with"): Promise<number | null> => {
     for (const statement of statements) {
       try {
-        const rate = (await timedWrite(sql, statement, runs, !warmed.has(statement))).rowsPerSec;
+        const known = label === "without" ? withoutRates.get(statement) : undefined;
+        const rate = known ?? (await timedWrite(sql, statement, runs, !warmed.has(statement))).rowsPerSec;
         warmed.add(statement);
+        if (label === "without") withoutRates.set(statement, rate);
         // The first form that works is kept for the later measurements.
         if (what === "insert") inserts = [statement];
         return rate;
@@ -132,8 +136,8 @@ export async function writeCostMeasurer(sql: Sql, table: string, definition: str
   };
   return {
     async measure(label) {
-      const insert = await attempt(inserts, "insert");
-      const updated = update ? await attempt([update], "update") : null;
+      const insert = await attempt(inserts, "insert", label);
+      const updated = update ? await attempt([update], "update", label) : null;
       got[label] = { insert: best(got[label]?.insert, insert), update: best(got[label]?.update, updated) };
     },
     result() {
