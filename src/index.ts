@@ -5,4 +5,6 @@
 export * from "./pool/index.ts";
 export { healthPlugin, metricsPlugin, PACKAGE_VERSION, type HealthPluginOptions, type MetricsPluginOptions } from "./health/index.ts";
 export * from "./checks/index.ts";
+// The pool's bind-parameter sample, stored where `npm run advise` reads it (an app's own capture; `npm run serve` does it itself).
+export { saveParameterSamples } from "./observe/index.ts";
 export { maskUrl, openSql, connect, withSql, targetFromUrl, classifyConnectionError, type DatabaseTarget, type Sql } from "./db/index.ts";

@@ -100,6 +100,32 @@ describe("advise: candidates for what real apps write", () => {
   });
 });
 
+describe("advise: a per-key aggregate read through an index on the key and another column", () => {
+  // Found side by side with Dexter (npm run bench -- dexter): the index on (key, created_at) made the plan an index
+  // scan that visits the heap for the group column, and advise only widened that index with INCLUDE; Dexter's
+  // (key, group column) read the groups in order from a small deduplicated index.
+  let db: TestDatabase;
+  let report: AdviseReport;
+  beforeAll(async () => {
+    db = await createDatabase("advise_per_key_widen");
+    await plantAccounts(db);
+    await db.sql.unsafe("DROP INDEX events_account_status");
+    await db.sql.unsafe("CREATE INDEX events_account_created ON events (account_id, created_at DESC)");
+    await db.sql.unsafe("VACUUM ANALYZE events");
+    report = await adviseDatabase(db.sql, db, { catalog: [entry("kinds_of_account", "SELECT kind, count(*) FROM events WHERE account_id = $1 GROUP BY kind", "SELECT 1::bigint")], runs: 1, overlaps: false });
+  }, 180_000);
+  afterAll(() => db?.drop());
+
+  it("proposes (key, group column), not the used index widened with the group column", () => {
+    const statement = report.statements[0]!;
+    expect(statement.plan).toMatch(/events_account_created/);
+    expect(statement.problems.map((p) => p.kind)).toContain("heap-fetches");
+    const definitions = report.candidates.map((c) => c.definition);
+    expect(definitions).toContain("(account_id, kind)");
+    expect(report.candidates.some((c) => c.replaces === "events_account_created")).toBe(false);
+  });
+});
+
 describe("advise: rewrites where no index helps, measured on the same data", () => {
   let db: TestDatabase;
   let report: AdviseReport;

@@ -6,7 +6,7 @@
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adviseDatabase, type AdviseReport } from "../src/advise/advise.ts";
+import { adviseDatabase, statementLabel, type AdviseReport } from "../src/advise/advise.ts";
 import { nearlyAsWell } from "../src/advise/redundancy.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import { EXIT, UserError } from "../src/base/errors.ts";
@@ -15,9 +15,12 @@ import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { formatMaintenanceReport, runMaintenance } from "../src/maintenance/index.ts";
 import { appendCommittedMigration } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations, RERUNNABLE_MARK } from "../src/migrate/performance-migrations.ts";
+import { rejectedReason, supersede, WRITE_SAMPLE_ROWS } from "../src/advise/validate.ts";
+import { describeWriteRate, writeRatesSincePreviousRun, type WriteRate } from "../src/advise/write-rates.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 /** A shop's orders: nothing in the project knows this table. */
 async function plantOrders(db: TestDatabase, rows = 60_000): Promise<void> {
@@ -87,14 +90,31 @@ describe("advise on a planted workload (pg_stat_statements)", () => {
     expect(candidate.verdict).toMatch(/^accepted: /);
     expect(candidate.bytes).toBeGreaterThan(0);
     expect(candidate.buildMs).toBeGreaterThan(0);
-    expect(candidate.writeOverhead).toMatch(/orders had/);
+    // The printed pair is the pair the verdict judged (per call over the same value sets): at least 2x.
+    expect(candidate.beforeMs[0]!.ms).toBeGreaterThanOrEqual(after.ms * 2);
+    expect(after.valueSets).toBeGreaterThanOrEqual(1);
     // Weighed: pg_stat_statements calls give the time saved per hour; the measured write cost the time added.
     expect(candidate.weighing?.callsPerHour).toBeGreaterThan(0);
     expect(candidate.weighing?.savedMsPerHour).toBeGreaterThan(0);
     expect(candidate.writeCost?.insertRowsPerSecWith).toBeGreaterThan(0);
-    expect(candidate.weighing?.summary).toMatch(/^saves .* per hour \(\d+ calls\/h.*adds .* of write time per hour/);
+    // The first run has no earlier snapshot of the write counters: the rate is unknown, not the bulk load's total.
+    expect(candidate.writeOverhead).toMatch(/^orders: write rate unknown: no earlier advise snapshot/);
+    expect(candidate.weighing?.insertsPerHour).toBeNull();
+    expect(candidate.weighing?.summary).toMatch(/^saves .* per hour \(\d+ calls\/h.*write time per hour unknown \([\d.]+ ms per insert/);
     const left = await db.sql`SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND indexname LIKE 'advise_tmp_%'`;
     expect(left).toHaveLength(0);
+  });
+
+  it("write rates are deltas: the run stored its counters after its own writes, the next window counts only what came after", async () => {
+    const [stored] = await db.sql<{ ins: number }[]>`SELECT n_tup_ins::float8 AS ins FROM bollalabz_monitor.table_write_counters WHERE table_name = 'orders'`;
+    // The 60,000-row load and validation's rolled-back inserts are in the stored counters, so never in a later rate.
+    expect(stored!.ins).toBeGreaterThanOrEqual(60_000 + WRITE_SAMPLE_ROWS);
+    await db.sql`INSERT INTO orders (customer_id, status, email, note, payload, total, created_at)
+      SELECT 1, 'open', 'n' || g || '@example.com', 'n', '{}', 1, now() FROM generate_series(1, 500) g`;
+    const inserted = (r: Map<string, WriteRate>) => { const o = r.get("orders"); return o?.known ? Math.round(o.insertsPerHour * o.hours) : -1; };
+    const rates = await waitFor(() => writeRatesSincePreviousRun(db.sql), (r) => inserted(r) >= 500, "the 500 inserts in pg_stat_user_tables");
+    expect(inserted(rates)).toBe(500);
+    expect(describeWriteRate("orders", rates.get("orders")!)).toMatch(/^orders: [\d,]+ inserts\/h, 0 non-HOT updates\/h since the previous advise run/);
   });
 
   it("the statement the primary key already serves gets no suggestion", () => {
@@ -299,6 +319,26 @@ describe("the other direction: an index another index serves nearly as well (adv
     expect(advice.redundant.every((o) => o.redundant && o.servedBy.length > 0)).toBe(true);
   });
 
+  it("a rejected candidate names each statement by a readable label, with the per-call pair it judged", () => {
+    const statement = { id: "-4221870792599838222", source: "pg_stat_statements" as const, query: "SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2" };
+    const effects = [{ statement: statement.id, beforeMs: 0.3, afterMs: 0.24, valueSets: 3, perSet: [], usesIndex: true, indexesAfter: [] }];
+    const reason = rejectedReason(effects, () => statementLabel(statement));
+    expect(reason).toBe('rejected: "SELECT id, total FROM orders WHERE customer_id = $1 ORDER B…" only 1.3x faster (0.1 -> 0.08 ms per call over 3 value set(s))');
+    expect(reason).not.toContain(statement.id);
+    expect(statementLabel({ id: "orders_by_id", source: "catalog", query: "SELECT 1" })).toBe("orders_by_id");
+  });
+
+  it("one index per statement: an accepted candidate another serves at least as fast is not needed", () => {
+    const effect = (statement: string, afterMs: number) => ({ statement, beforeMs: 30, afterMs, valueSets: 1, perSet: [], usesIndex: true, indexesAfter: [] });
+    const v = (name: string, effects: ReturnType<typeof effect>[]) => ({ candidate: { name, table: "t", kind: "btree" as const, definition: "(a)", statements: effects.map((e) => e.statement), reason: "" }, tempName: name, buildMs: 1, bytes: 1, effects, writeOverhead: { rate: { known: false as const, why: "" }, existingIndexes: 0, summary: "" }, writeCost: null, weighing: null, accepted: true, verdict: "" });
+    const [wide, partial, other] = supersede([v("wide", [effect("s1", 15)]), v("partial", [effect("s1", 0.03)]), v("other", [effect("s1", 0.02), effect("s2", 1)])], (id) => `<${id}>`);
+    expect(wide!.accepted).toBe(false);
+    expect(wide!.verdict).toBe("not needed: other serves <s1> at least as fast (0.02 vs 15 ms per call)");
+    // partial is slower on s1 than other, which stays for s2 too: partial adds nothing either.
+    expect(partial!.accepted).toBe(false);
+    expect(other!.accepted).toBe(true);
+  });
+
   it("the 'nearly as well' rule: 1.5x, or 0.2 ms of timer noise up to 3x", () => {
     expect(nearlyAsWell(1, 1.5)).toBe(true);
     expect(nearlyAsWell(1, 1.6)).toBe(false);
@@ -322,5 +362,7 @@ describe("the other direction: an index another index serves nearly as well (adv
     expect(["orders_customer", "orders_customer_recent"]).toContain(c?.replaces);
     expect(c?.definition).toMatch(c?.replaces === "orders_customer" ? /^\(customer_id\) INCLUDE \((total, created_at|created_at, total)\)$/ : /^\(customer_id, created_at DESC\) INCLUDE \(total\)$/);
     expect(c?.afterMs?.[0]?.usesIndex).toBe(true);
+    // Shown with the name --write gives it (the widened index stays until dropped).
+    expect(c?.name).toBe(`${c?.replaces}_wide`);
   });
 });

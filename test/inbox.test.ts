@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../src/migrate/graphile.ts";
 import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations } from "../src/migrate/performance-migrations.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
 import { createDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 
@@ -51,6 +51,32 @@ describe("conversations, maintained", () => {
     expect(await conversations(db)).toEqual(await truth(db));
   });
 
+  it("an update that moves messages between contacts or in time, a status update and a truncate keep it exact", async () => {
+    const [a, b] = (await db.sql<{ contact: number }[]>`SELECT contact_id AS contact FROM conversations ORDER BY contact_id LIMIT 2`).map((r) => r.contact);
+    // a's latest message moves to b; b's latest moves ten years back; then one of a's goes to the future.
+    await db.sql`UPDATE conversation_messages SET contact_id = ${b!} WHERE id = (SELECT last_message_id FROM conversations WHERE contact_id = ${a!})`;
+    await db.sql`UPDATE conversation_messages SET created_at = created_at - interval '10 years' WHERE id = (SELECT last_message_id FROM conversations WHERE contact_id = ${b!})`;
+    await db.sql`UPDATE conversation_messages SET created_at = now() + interval '1 day' WHERE id = (SELECT min(id) FROM conversation_messages WHERE contact_id = ${a!})`;
+    expect(await conversations(db)).toEqual(await truth(db));
+    // Every message of a moves to b: a has no conversation left.
+    await db.sql`UPDATE conversation_messages SET contact_id = ${b!} WHERE contact_id = ${a!}`;
+    expect(await db.sql`SELECT 1 FROM conversations WHERE contact_id = ${a!}`).toHaveLength(0);
+    const before = await conversations(db);
+    await db.sql`UPDATE conversation_messages SET status = 'read', content = content || '!' WHERE contact_id = ${b!}`;
+    expect(await conversations(db)).toEqual(before);
+    expect(before).toEqual(await truth(db));
+    // TRUNCATE, rolled back: the other cases read this database too.
+    const left = await db.sql
+      .begin(async (tx) => {
+        await tx`TRUNCATE conversation_messages`;
+        const rows = await tx`SELECT 1 FROM conversations`;
+        throw Object.assign(new Error("rollback"), { rows });
+      })
+      .catch((error: { rows?: unknown[] }) => error.rows);
+    expect(left).toHaveLength(0);
+    expect(await conversations(db)).toEqual(await truth(db));
+  });
+
   it("the catalog's inbox entry reads it through idx_conversations_last_message", async () => {
     const inbox = CATALOG.find((e) => e.name === "inbox")!;
     const [plan] = await db.sql.unsafe(`EXPLAIN (FORMAT JSON) ${inbox.sql}`);
@@ -77,7 +103,7 @@ describe("the backfill migration on a table with data", () => {
     } finally {
       before.remove();
     }
-    await seedDatabase(db.sql, { scale: 0.1, seed: 3, anchor: todayUtc() });
+    await seedDatabase(db.sql, { scale: 0.1, seed: 3, anchor: currentHourUtc() });
     expect((await db.sql`SELECT to_regclass('conversations') AS t`)[0]!.t).toBeNull();
     await applyMigrations(db);
     expect(await conversations(db)).toEqual(await truth(db));

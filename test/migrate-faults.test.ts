@@ -17,7 +17,7 @@ import { readPerformanceMigrations, type PerformanceMigration } from "../src/mig
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
 import { indexStates } from "../src/migrate/stats.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -117,7 +117,7 @@ async function baseDatabase(prefix: string): Promise<TestDatabase> {
   const db = await createDatabase(prefix);
   dbs.push(db);
   await applyBaseSchema(db);
-  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: todayUtc() });
+  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: currentHourUtc() });
   return db;
 }
 
@@ -143,7 +143,7 @@ describe("the server dies while migrate builds an index (a throwaway server of t
     const target: DatabaseTarget = { url: server.databaseUrl, display: maskUrl(server.databaseUrl), source: "DATABASE_URL" };
     await applyBaseSchema(target);
     const seedSql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} });
-    await seedDatabase(seedSql as never, { scale: 0.02, seed: 5, anchor: todayUtc() });
+    await seedDatabase(seedSql as never, { scale: 0.02, seed: 5, anchor: currentHourUtc() });
 
     const blocker = await holdOldSnapshot(server.databaseUrl);
     const run = startMigrate(server.databaseUrl);

@@ -15,7 +15,7 @@ import { readCommittedMigrations, readPerformanceMigrations, type PerformanceMig
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations } from "../src/migrate/run.ts";
 import { indexStates } from "../src/migrate/stats.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
@@ -33,7 +33,7 @@ async function baseDatabase(prefix: string): Promise<TestDatabase> {
   const db = await createDatabase(prefix);
   dbs.push(db);
   await applyBaseSchema(db);
-  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: todayUtc() });
+  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: currentHourUtc() });
   return db;
 }
 

@@ -13,7 +13,7 @@ import { readCommittedMigrations } from "../src/migrate/performance-migrations.t
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
 import { startWriter, type WriterStats } from "../src/bench/concurrent-writer.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { createDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
 import { openSql } from "../src/db/index.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -78,7 +78,7 @@ describe("a concurrent writer during the index migrations", () => {
   beforeAll(async () => {
     db = await createDatabase("migrate_writer");
     await applyBaseSchema(db);
-    await seedDatabase(db.sql, { scale: SCALE, seed: 11, anchor: todayUtc() });
+    await seedDatabase(db.sql, { scale: SCALE, seed: 11, anchor: currentHourUtc() });
     const writer = await startWriter(db, { pauseMs: 2 });
     await waitFor(async () => writer.samples.length, (n) => n >= WARM_STATEMENTS, "the writer to get going");
     activity = watchActivity(db.name);

@@ -3,7 +3,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { checkPerformanceIndexes } from "../src/verify/replicas.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { replicaStates, replicationSlots, standbyLag, nodeRole } from "../src/replication/status.ts";
@@ -118,7 +118,7 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
     const migrated = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: pair.primaryTarget.url }, 300_000);
     expect(migrated.stderr + migrated.stdout).not.toMatch(/internal error/);
     expect(migrated.code).toBe(0);
-    await seedDatabase(pair.primarySql, { scale: 0.05, seed: 7, anchor: todayUtc() });
+    await seedDatabase(pair.primarySql, { scale: 0.05, seed: 7, anchor: currentHourUtc() });
     await pair.catchUp(120_000);
   }, 400_000);
 

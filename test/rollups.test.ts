@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { applyMigrations } from "../src/migrate/graphile.ts";
 import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { MAINTAINED_ROLLUPS, checkFreshness, refreshViews, rollupMismatches, startRefreshSchedule } from "../src/rollups/index.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
 import { createDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -211,7 +211,7 @@ describe("the backfill migrations on a table with data and writes going on", () 
     } finally {
       before.remove();
     }
-    await seedDatabase(db.sql, { scale: 0.1, seed: 5, anchor: todayUtc() });
+    await seedDatabase(db.sql, { scale: 0.1, seed: 5, anchor: currentHourUtc() });
     expect((await db.sql`SELECT to_regclass('message_hourly_rollup') AS t`)[0]!.t).toBeNull();
     const contacts = (await db.sql<{ id: number }[]>`SELECT id FROM phone_contacts ORDER BY id LIMIT 30`).map((r) => r.id);
     // Writers that keep going until the migrations are done.

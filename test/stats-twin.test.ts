@@ -10,10 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSql } from "../src/db/index.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import { PRODUCTION_SHARES, runStatsFidelity } from "../src/bench/stats-fidelity.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { exportStatistics } from "../src/stats/export.ts";
 import { STATS_FORMAT_VERSION, type StatsFile } from "../src/stats/format.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
+import { dropCreatedStatistics } from "../src/stats/extended.ts";
+import { restoreAutovacuum } from "../src/stats/restore.ts";
+import { buildStatisticsTwin, formatTwinReport } from "../src/stats/twin.ts";
 import { builtInCatalog } from "../src/catalog/load.ts";
 import { createDatabase, migratedDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
 import { startNpmPostgres } from "./support/npm-postgres.ts";
@@ -28,7 +31,10 @@ beforeAll(async () => {
   const { mkdirSync } = await import("node:fs");
   mkdirSync(dir, { recursive: true });
   source = await migratedDatabase("stats_src");
-  await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: todayUtc(), shares: PRODUCTION_SHARES });
+  await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: currentHourUtc(), shares: PRODUCTION_SHARES });
+  // A statistics object production has and the project's migrations do not: the twin creates it for the run.
+  await source.sql`CREATE STATISTICS stat_messages_direction_status (dependencies, ndistinct) ON direction, status FROM conversation_messages`;
+  await source.sql`ANALYZE conversation_messages`;
   const r = await runScript("stats:export", ["--out", fileWithValues], { DATABASE_URL: source.url });
   expect(r.code, r.stderr).toBe(0);
   file = JSON.parse(readFileSync(fileWithValues, "utf8")) as StatsFile;
@@ -133,6 +139,7 @@ describe("verify --stats", () => {
     expect(r.code).toBe(2);
     expect(looksLikeCleanError(r.stderr)).toBe(true);
     expect(r.stderr).toMatch(/not valid JSON .*truncated\?/);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
   });
 
   it("another format version: exit 2, naming both versions", async () => {
@@ -189,18 +196,63 @@ describe("verify --stats", () => {
       expect(r.stderr).toMatch(/no MAINTAIN privilege on .*conversation_messages.*nothing was restored/);
       expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
       expect(await relationState(twin)).toEqual(before);
+
+      // MAINTAIN on some tables only: still refused before anything is written, naming the others.
+      await twin.sql.unsafe(`GRANT MAINTAIN ON conversation_messages, phone_contacts TO ${role}`);
+      const partial = await runScript("verify.ts", ["--stats", fileWithValues], { DATABASE_URL: url.toString() });
+      expect(partial.code).toBe(4);
+      expect(partial.stderr).toMatch(/no MAINTAIN privilege on .*scheduled_tasks/);
+      expect(partial.stderr).not.toMatch(/no MAINTAIN privilege on [^;]*conversation_messages/);
+      expect(await relationState(twin)).toEqual(before);
+
+      // MAINTAIN everywhere (enough to restore) but not the owner, and the data must be generated (the file's tables
+      // are twice as large): one line, exit 4, nothing changed, instead of a seed failing half-way.
+      await twin.sql.unsafe(`GRANT MAINTAIN ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const bigger = writeVariant("bigger.json", (f) => ({ ...f, relations: f.relations.map((x) => (x.name === "conversation_messages" ? { ...x, relpages: x.relpages * 2 } : x)) }));
+      const notOwner = await runScript("verify.ts", ["--stats", bigger], { DATABASE_URL: url.toString() });
+      expect(notOwner.code).toBe(4);
+      expect(looksLikeCleanError(notOwner.stderr)).toBe(true);
+      expect(notOwner.stderr).toMatch(/the role does not own .*conversation_messages.*Nothing was changed/);
+      expect(notOwner.stderr.trim().split("\n").filter((l) => l.startsWith("error:"))).toHaveLength(1);
+      expect(await relationState(twin)).toEqual(before);
     } finally {
       await twin.sql.unsafe(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
       await twin.sql.unsafe(`DROP ROLE ${role}`);
     }
   });
 
-  it("builds the twin (pages within 10 %, statistics restored, autovacuum back after) and grades it", async () => {
+  it("builds the twin (pages within 10 %, statistics restored, autovacuum back after), takes the heavy and typical keys from the file, and grades it", async () => {
     const report = path.join(dir, "verify.json");
-    const r = await runScript("verify.ts", ["--stats", fileWithValues, "--runs", "5", "--warmup", "1", "--json", report], { DATABASE_URL: twin.url }, 600_000);
+    // Production's most common contact made another one than the generator's heaviest (1): the twin must use the file's.
+    const contactMcv = column(file, "conversation_messages", "contact_id").mostCommonVals!.slice(1, -1).split(",");
+    const heavy = contactMcv[1]!;
+    const swapped = writeVariant("swapped-mcv.json", (f) => {
+      const c = f.relations.find((r) => r.name === "conversation_messages")!.columns.find((x) => x.column === "contact_id")! as { mostCommonVals: string };
+      c.mostCommonVals = `{${[heavy, contactMcv[0], ...contactMcv.slice(2)].join(",")}}`;
+      return f;
+    });
+    const bounds = column(file, "conversation_messages", "contact_id").histogramBounds!.slice(1, -1).split(",");
+    const r = await runScript("verify.ts", ["--stats", swapped, "--runs", "5", "--warmup", "1", "--json", report], { DATABASE_URL: twin.url }, 600_000);
     expect([0, 5], r.stderr).toContain(r.code);
     expect(r.stderr).toContain("refused by the server: none");
-    const json = JSON.parse(readFileSync(report, "utf8")) as { statsTwin: { sizes: { table: string; within: boolean; generated: boolean }[]; restore: { columns: string[] } }; stability: { done: number } };
+    const json = JSON.parse(readFileSync(report, "utf8")) as {
+      statsTwin: { sizes: { table: string; within: boolean; generated: boolean }[]; restore: { columns: string[] }; extended: { name: string; state: string; analyzed: string[] }[] };
+      stability: { done: number };
+      queries: { name: string; variants: { name: string; params: unknown[]; paramSource?: string }[] }[];
+    };
+    const variant = (q: string, v: string) => json.queries.find((x) => x.name === q)!.variants.find((x) => x.name === v)!;
+    expect(variant("message_history", "heavy_contact")).toMatchObject({ params: [Number(heavy)], paramSource: expect.stringMatching(/^file statistics: conversation_messages\.contact_id's most common value \(\d/) });
+    expect(variant("message_history", "typical_contact")).toMatchObject({ params: [Number(bounds[Math.ceil(bounds.length / 2) - 1])], paramSource: expect.stringMatching(/middle histogram bound/) });
+    expect(variant("contact_search", "rare_term").paramSource).toBe("constant");
+    expect(variant("messages_by_metadata", "existing_ticket").paramSource).toBe("twin data");
+    expect(r.stderr).toMatch(/parameters: \d+ variants from the file's statistics, \d+ from the twin's generated data/);
+    // Extended statistics: the project's own object is computed from the twin's data; production's extra one is created for the run, then dropped.
+    expect(json.statsTwin.extended).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: "stat_conversation_messages_campaign", state: "present", analyzed: ["metadata"] }),
+      expect.objectContaining({ name: "stat_messages_direction_status", state: "created", analyzed: ["direction", "status"] }),
+    ]));
+    expect(r.stderr).toMatch(/stat_messages_direction_status on conversation_messages \(dependencies, n-distinct\): created for the run \(dropped after\) and computed by ANALYZE from the twin's generated data/);
+    expect(await twin.sql`SELECT 1 FROM pg_statistic_ext WHERE stxname = 'stat_messages_direction_status'`).toHaveLength(0);
     expect(json.stability.done).toBe(0);
     expect(json.statsTwin.sizes.filter((s) => s.generated && !s.within)).toEqual([]);
     expect(json.statsTwin.restore.columns).toContain("conversation_messages.contact_id");
@@ -212,6 +264,28 @@ describe("verify --stats", () => {
     expect(twinStats!.nulls).toBeCloseTo(column(file, "phone_contacts", "company").nullFrac!, 5);
     // Autovacuum is as before the run (not set).
     expect((await relationState(twin)).filter((t) => t.options !== null)).toEqual([]);
+  }, 600_000);
+
+  it("a --no-values file: every variant's values come from the twin's data, and none of the twin's own value statistics stay beside production's fractions", async () => {
+    const noValues = await exportStatistics(source.sql, { values: false });
+    const built = await buildStatisticsTwin(twin, noValues, { seed: 42, replaceForeignData: true, catalog: builtInCatalog() });
+    try {
+      expect(built.parameters.filter((p) => p.source === "statistics")).toEqual([]);
+      expect(built.parameters.find((p) => p.query === "message_history" && p.variant === "heavy_contact")).toMatchObject({ source: "twin data", fallback: expect.stringMatching(/--no-values/) });
+      const [stats] = await twin.sql<{ mcv: string | null; hist: string | null; distinct: number }[]>`
+        SELECT most_common_vals::text AS mcv, histogram_bounds::text AS hist, n_distinct::float8 AS distinct FROM pg_stats
+        WHERE tablename = 'conversation_messages' AND attname = 'contact_id'`;
+      expect(stats).toMatchObject({ mcv: null, hist: null });
+      expect(stats!.distinct).toBeCloseTo(column(noValues, "conversation_messages", "contact_id").nDistinct!, 3);
+      const text = formatTwinReport(built);
+      expect(text).toContain("--no-values file: no most-common value, frequency list or histogram of production");
+      expect(text).toMatch(/from the twin's data instead of the file \(the file was exported with --no-values .*\): message_history\/heavy_contact/);
+    } finally {
+      await withSql(twin, async (sql) => {
+        await restoreAutovacuum(sql, "public", built.autovacuum);
+        await dropCreatedStatistics(sql, "public", built.extended);
+      }, { max: 1 });
+    }
   }, 600_000);
 
   it("advise --stats plans the catalog on the twin; it needs --catalog and refuses --validate", async () => {
@@ -277,6 +351,10 @@ describe("fidelity round trip", () => {
     // comes from its own metapage, i.e. the twin's data; docs/PERFORMANCE.md, "Statistics twin").
     const kinds = new Map(CATALOG.map((e) => [e.name, e.kind]));
     expect(result.variants.filter((v) => v.twin?.scans !== v.production.scans && kinds.get(v.query) !== "search")).toEqual([]);
+    // verify --stats's own heavy contact comes from the file: production's (contact 1, 30 % of the messages), whatever the twin's data holds.
+    const heavy = result.variants.find((v) => v.query === "message_history" && v.variant === "heavy_contact")!;
+    expect(heavy.verifyParams).toMatchObject({ source: "statistics", params: heavy.params });
+    expect(String(heavy.params[0])).toBe("1");
     // Restored onto a quarter of the pages, the row estimate is a quarter of the file's: why the twin is sized.
     const small = result.small.estimates.find((e) => e.table === "conversation_messages")!;
     const sized = result.sizedEstimates.find((e) => e.table === "conversation_messages")!;

@@ -68,6 +68,21 @@ describe("catalog files", () => {
     expect(message).toContain("entry 5 'dup': field 'expectIndexes' is empty: name the index(es) the plan must use, or set seqScanOk: true");
   });
 
+  it("paramsFromStatistics: one { column, value } per parameter of a variant params has", () => {
+    const ok = { ...good, paramsFromStatistics: { typical: [{ column: "conversation_messages.contact_id", value: "typical" }] } };
+    expect(validateCatalog([ok], "x")[0]!.paramsFromStatistics).toEqual(ok.paramsFromStatistics);
+    const message = problemsOf([
+      { ...good, paramsFromStatistics: { heavy: [{ column: "conversation_messages.contact_id", value: "most_common" }] } },
+      { ...good, name: "b", paramsFromStatistics: { typical: [] } },
+      { ...good, name: "c", paramsFromStatistics: { typical: [{ column: "contact_id", value: "median" }] } },
+      { ...good, name: "d", paramsFromStatistics: { typical: [{ column: "a.b", value: "median" }] } },
+    ]);
+    expect(message).toContain("entry 1 'message_history': field 'paramsFromStatistics' names variant 'heavy', which params does not have (typical)");
+    expect(message).toContain("entry 2 'b': field 'paramsFromStatistics' .typical must list one { column, value } per parameter of the query (1)");
+    expect(message).toContain(`entry 3 'c': field 'paramsFromStatistics' .typical: column must be "table.column", got`);
+    expect(message).toContain("entry 4 'd': field 'paramsFromStatistics' .typical: value must be one of most_common, typical, got \"median\"");
+  });
+
   it("rejects a file that is not a list, an empty catalog and unparsable YAML/JSON", () => {
     expect(problemsOf({ entries: [] })).toMatch(/expected a list of catalog entries/);
     expect(problemsOf([])).toMatch(/the catalog has no entries/);

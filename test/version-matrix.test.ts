@@ -11,7 +11,7 @@ import { cacheHitRatio, checkPgStatStatements, findInvalidIndexes, findSettingsD
 import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../src/db/index.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations } from "../src/migrate/run.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
 import { validateCatalog } from "../src/catalog/load.ts";
 import { meetsGrade } from "../src/verify/grade.ts";
@@ -56,7 +56,7 @@ describe.each(MATRIX)("PostgreSQL $major from npm, $settings settings", ({ major
     target = { url, display: maskUrl(url), source: "DATABASE_URL", rootUrl: server.rootUrl, shadowUrl: server.urlFor("matrix_shadow") };
     sql = openSql(target, { max: 2 });
     await applyBaseSchema(target);
-    await seedDatabase(sql, { scale, seed: 7, anchor: todayUtc() });
+    await seedDatabase(sql, { scale, seed: 7, anchor: currentHourUtc() });
     await runMigrations(target);
     const catalog = validateCatalog(CATALOG, "src/catalog/entries.ts");
     // What differs between majors is plans, not latency: every per-query time

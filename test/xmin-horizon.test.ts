@@ -5,7 +5,7 @@
 // verify reports the unset map as a finding of its own with the holder.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tablesWithUnsetVisibilityMap, waitForXminHorizon, xminHolders } from "../src/checks/xmin-horizon.ts";
-import { seedDatabase, todayUtc } from "../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { migratedDatabase, type TestDatabase } from "./support/databases.ts";
 import { testSessions } from "./support/sessions.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -59,13 +59,13 @@ describe("xmin horizon and the visibility map", () => {
     await holder`SELECT 1`;
     const progress: number[] = [];
     const result = await seedDatabase(db.sql, {
-      scale: 0.02, seed: 3, anchor: todayUtc(), replaceForeignData: true, xminWaitMs: 1_500,
+      scale: 0.02, seed: 3, anchor: currentHourUtc(), replaceForeignData: true, xminWaitMs: 1_500,
       onProgress: (e) => void (e.kind === "xmin-wait" && progress.push(e.waitedMs)),
     });
     expect(result.xminWait.blockedBy.map((h) => h.name)).toContain(`pid ${await sessions.pidOf(holder)} (seed-xmin-holder, idle in transaction)`);
     expect(progress.length).toBeGreaterThan(0);
     await holder`COMMIT`;
-    const again = await seedDatabase(db.sql, { scale: 0.02, seed: 3, anchor: todayUtc(), xminWaitMs: 60_000 });
+    const again = await seedDatabase(db.sql, { scale: 0.02, seed: 3, anchor: currentHourUtc(), xminWaitMs: 60_000 });
     expect(again.xminWait.blockedBy).toEqual([]);
     // With nothing older left, a VACUUM sets the map (retried: in a parallel
     // run one was seen to leave it unset once with no holder in sight).

@@ -9,13 +9,8 @@
 // date >= integer" under EXPLAIN (GENERIC_PLAN)).
 import { loadModule, parseSync } from "libpg-query";
 import type { SchemaInfo } from "./schema.ts";
-
-export interface ColumnRef {
-  readonly table: string;
-  readonly column: string;
-  /** format_type of the column, without a type modifier ("character varying", "text[]"). */
-  readonly type: string;
-}
+import { names, nodeType, paramRefs, Resolver, tableAliases, typeName, type ColumnRef, type Node, type Step } from "./statement-tree.ts";
+export type { ColumnRef } from "./statement-tree.ts";
 
 /** What kind of value a parameter takes (decides where its values come from). */
 export type ParamRole =
@@ -62,158 +57,29 @@ export function loadParser(): Promise<void> {
   return loaded;
 }
 
-type Node = Record<string, unknown>;
-interface Step {
-  /** Node type name ("A_Expr"), or "" for a list. */
-  readonly type: string;
-  readonly node: Node;
-  /** The field of the parent this node sits in, and its index in a list field. */
-  readonly field: string;
-  readonly index: number;
-}
-
 const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
 const FLIP: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=" };
 const TIME_TYPES = /^(timestamp|date|time)/;
 
-function nodeType(value: unknown): [string, Node] | null {
-  if (!value || typeof value !== "object" || Array.isArray(value)) return null;
-  const keys = Object.keys(value);
-  if (keys.length === 1 && /^[A-Z]/.test(keys[0]!)) return [keys[0]!, (value as Record<string, Node>)[keys[0]!]!];
-  return null;
-}
-
-/** Every ParamRef with its ancestors (nearest last). */
-function paramRefs(root: unknown): { param: Node; ancestors: Step[]; field: string }[] {
-  const out: { param: Node; ancestors: Step[]; field: string }[] = [];
-  const visit = (value: unknown, ancestors: Step[], field: string, index: number) => {
-    if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, ancestors, field, i));
-      return;
-    }
-    const typed = nodeType(value);
-    if (!typed) {
-      if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) visit(v, ancestors, k, -1);
-      return;
-    }
-    const [type, node] = typed;
-    if (type === "ParamRef") {
-      out.push({ param: node, ancestors, field });
-      return;
-    }
-    const step: Step = { type, node, field, index };
-    for (const [k, v] of Object.entries(node)) visit(v, [...ancestors, step], k, -1);
-  };
-  visit(root, [], "", -1);
-  return out;
-}
-
-function names(list: unknown): string[] {
-  return Array.isArray(list) ? list.map((x) => ((x as { String?: { sval?: string } }).String?.sval ?? "").toLowerCase()) : [];
-}
-
-function stripTypmod(type: string): string {
-  return type.replace(/\([^)]*\)/g, "").replace(/\s+\[\]/, "[]").trim();
-}
-
-/** alias -> table for every table the statement names (any level). */
-function tableAliases(root: unknown, schema: SchemaInfo): Map<string, string> {
-  const aliases = new Map<string, string>();
-  const visit = (value: unknown) => {
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (!value || typeof value !== "object") return;
-    const typed = nodeType(value);
-    // UPDATE/INSERT/DELETE hold their table as a bare RangeVar body (`relation`).
-    const body = typed?.[0] === "RangeVar" ? typed[1] : typeof (value as { relname?: unknown }).relname === "string" ? (value as Node) : null;
-    if (body) {
-      const rv = body as { relname?: string; alias?: { aliasname?: string } };
-      const table = rv.relname?.toLowerCase();
-      if (table && schema.has(table)) {
-        aliases.set(table, table);
-        if (rv.alias?.aliasname) aliases.set(rv.alias.aliasname.toLowerCase(), table);
-      }
-    }
-    for (const v of Object.values(typed ? typed[1] : value)) visit(v);
-  };
-  visit(root);
-  return aliases;
-}
-
-class Resolver {
-  private readonly aliases: Map<string, string>;
-  private readonly schema: SchemaInfo;
-  constructor(aliases: Map<string, string>, schema: SchemaInfo) {
-    this.aliases = aliases;
-    this.schema = schema;
-  }
-
-  column(value: unknown): ColumnRef | null {
-    const typed = nodeType(value);
-    if (!typed || typed[0] !== "ColumnRef") return null;
-    const fields = names((typed[1] as { fields?: unknown }).fields);
-    const column = fields.at(-1);
-    if (!column) return null;
-    const qualifier = fields.length > 1 ? fields.at(-2) : undefined;
-    const tables = qualifier ? [this.aliases.get(qualifier)].filter((t): t is string => !!t) : [...new Set(this.aliases.values())];
-    const found = tables.filter((t) => this.schema.get(t)?.columns.has(column));
-    if (found.length !== 1) return null;
-    const info = this.schema.get(found[0]!)!.columns.get(column)!;
-    return { table: found[0]!, column, type: stripTypmod(info.type) };
-  }
-
-  /** A column, or lower(column)/upper(column). */
-  wrappedColumn(value: unknown): { column: ColumnRef; wrap?: "lower" | "upper" } | null {
-    const direct = this.column(value);
-    if (direct) return { column: direct };
-    const typed = nodeType(value);
-    if (typed?.[0] === "FuncCall") {
-      const fn = names((typed[1] as { funcname?: unknown }).funcname).at(-1);
-      const args = (typed[1] as { args?: unknown[] }).args ?? [];
-      if ((fn === "lower" || fn === "upper") && args.length === 1) {
-        const c = this.column(args[0]);
-        if (c) return { column: c, wrap: fn };
-      }
-    }
-    if (typed?.[0] === "TypeCast") return this.wrappedColumn((typed[1] as { arg?: unknown }).arg);
-    return null;
-  }
-
-  /** The type an expression has, as far as the statement's text tells (date/time arithmetic). */
-  typeOf(value: unknown): string | null {
-    const typed = nodeType(value);
-    if (!typed) return null;
-    const [type, node] = typed;
-    if (type === "ColumnRef") return this.column(value)?.type ?? null;
-    if (type === "SQLValueFunction") {
-      const op = String((node as { op?: string }).op);
-      if (op === "SVFOP_CURRENT_DATE") return "date";
-      if (/TIMESTAMP/.test(op)) return /LOCAL/.test(op) ? "timestamp without time zone" : "timestamp with time zone";
-      return null;
-    }
-    if (type === "FuncCall") {
-      const fn = names((node as { funcname?: unknown }).funcname).at(-1);
-      if (fn === "now" || fn === "statement_timestamp" || fn === "clock_timestamp" || fn === "transaction_timestamp") return "timestamp with time zone";
-      if (fn === "date_trunc") return "timestamp with time zone";
-      return null;
-    }
-    if (type === "TypeCast") return typeName((node as { typeName?: unknown }).typeName);
-    return null;
-  }
-}
-
-function typeName(tn: unknown): string | null {
-  const t = tn as { names?: unknown; arrayBounds?: unknown[] } | undefined;
-  if (!t) return null;
-  const parts = names(t.names).filter((n) => n !== "pg_catalog");
-  if (parts.length === 0) return null;
-  const base = ({ int2: "smallint", int4: "integer", int8: "bigint", float4: "real", float8: "double precision", bool: "boolean", timestamptz: "timestamp with time zone", timestamp: "timestamp without time zone", varchar: "character varying", bpchar: "character" } as Record<string, string>)[parts.at(-1)!] ?? parts.join(".");
-  return `${base}${t.arrayBounds?.length ? "[]" : ""}`;
-}
-
 const opOf = (node: Node) => names((node as { name?: unknown }).name).at(-1) ?? "";
 
+type RoleResult = { role: ParamRole; castType: string | null; typedLiteral: { start: number; typeText: string } | null };
+type Done = (role: ParamRole) => RoleResult;
+
+/** Where a parameter sits: its nearest non-cast ancestor (`parent`), the one above, and itself as its parent holds it. */
+interface Place {
+  readonly ancestors: readonly Step[];
+  /** Index of the parent in ancestors. */
+  readonly i: number;
+  readonly parent: Step;
+  readonly grand: Step | undefined;
+  readonly child: unknown;
+  readonly r: Resolver;
+  readonly done: Done;
+}
+
 /** The role of one parameter occurrence, from its ancestors. */
-function roleOf(param: Node, ancestors: readonly Step[], paramField: string, r: Resolver): { role: ParamRole; castType: string | null; typedLiteral: { start: number; typeText: string } | null } {
+function roleOf(param: Node, ancestors: readonly Step[], paramField: string, r: Resolver): RoleResult {
   let i = ancestors.length - 1;
   let castType: string | null = null;
   let typedLiteral: { start: number; typeText: string } | null = null;
@@ -226,85 +92,104 @@ function roleOf(param: Node, ancestors: readonly Step[], paramField: string, r: 
     child = { TypeCast: ancestors[i]!.node };
     i--;
   }
-  const done = (role: ParamRole) => ({ role, castType, typedLiteral });
+  const done: Done = (role) => ({ role, castType, typedLiteral });
   const parent = ancestors[i];
-  const grand = ancestors[i - 1];
   if (!parent) return done({ kind: "unknown", why: "it stands alone" });
   const lastField = ancestors[i + 1]?.field ?? paramField;
   if (parent.type === "SelectStmt" && lastField === "limitCount") return done({ kind: "limit" });
   if (parent.type === "SelectStmt" && lastField === "limitOffset") return done({ kind: "offset" });
   if (castType && /interval/.test(castType)) return done({ kind: "interval" });
-  if (parent.type === "FuncCall") {
-    const fn = names((parent.node as { funcname?: unknown }).funcname).at(-1) ?? "";
-    const args = ((parent.node as { args?: unknown[] }).args ?? []) as unknown[];
-    const at = args.findIndex((a) => a === child || sameParam(a, child));
-    if ((fn === "left" || fn === "right" || fn === "repeat" || fn === "lpad" || fn === "rpad") && at === 1) return done({ kind: "length" });
-    if ((fn === "substr" || fn === "substring") && at === 1) return done({ kind: "position" });
-    if ((fn === "substr" || fn === "substring") && at === 2) return done({ kind: "length" });
-    if ((fn === "date_trunc" || fn === "date_part") && at === 0) return done({ kind: "time-unit" });
-    if (fn === "lower" || fn === "upper") {
-      // lower($1) compared with lower(col): the comparison decides.
-      const outer = ancestors[i - 1];
-      if (outer?.type === "A_Expr") return compareRole(outer.node, { FuncCall: parent.node }, r, done, fn);
-    }
-    return done({ kind: "unknown", why: `it is an argument of ${fn}()` });
+  const place: Place = { ancestors, i, parent, grand: ancestors[i - 1], child, r, done };
+  switch (parent.type) {
+    case "FuncCall":
+      return functionArgumentRole(place);
+    case "A_Expr":
+      return compareRole(parent.node, child, r, done);
+    case "A_ArrayExpr":
+      return arrayElementRole(place);
+    case "RowExpr":
+      if (place.grand?.type === "A_Expr") return rowElementRole(place);
+      break;
+    case "List":
+      if (place.grand?.type === "A_Expr") return listElementRole(place) ?? done({ kind: "unknown", why: `it sits in a ${parent.type} the advisor does not read` });
+      break;
   }
-  if (parent.type === "A_Expr") return compareRole(parent.node, child, r, done);
-  if (parent.type === "List" && grand?.type === "A_Expr") {
-    const kind = String((grand.node as { kind?: string }).kind);
-    const items = ((parent.node as { items?: unknown[] }).items ?? []) as unknown[];
-    const at = items.findIndex((a) => a === child || sameParam(a, child));
-    const column = r.column((grand.node as { lexpr?: unknown }).lexpr);
-    if (!column) return done({ kind: "unknown", why: "its list is compared with an expression, not a column" });
-    if (kind === "AEXPR_IN") return done({ kind: "in", column, index: at });
-    if (kind.startsWith("AEXPR_BETWEEN") || kind.startsWith("AEXPR_NOT_BETWEEN")) return done({ kind: "compare", column, op: at === 0 ? ">=" : "<=" });
+  return assignmentRole(place) ?? done({ kind: "unknown", why: `it sits in a ${parent.type} the advisor does not read` });
+}
+
+const positionIn = (list: readonly unknown[], child: unknown) => list.findIndex((a) => a === child || sameParam(a, child));
+
+/** left($1)/substr lengths and positions, date_trunc units, lower($1) compared with lower(col). */
+function functionArgumentRole({ ancestors, i, parent, child, r, done }: Place): RoleResult {
+  const fn = names((parent.node as { funcname?: unknown }).funcname).at(-1) ?? "";
+  const at = positionIn(((parent.node as { args?: unknown[] }).args ?? []) as unknown[], child);
+  if ((fn === "left" || fn === "right" || fn === "repeat" || fn === "lpad" || fn === "rpad") && at === 1) return done({ kind: "length" });
+  if ((fn === "substr" || fn === "substring") && at === 1) return done({ kind: "position" });
+  if ((fn === "substr" || fn === "substring") && at === 2) return done({ kind: "length" });
+  if ((fn === "date_trunc" || fn === "date_part") && at === 0) return done({ kind: "time-unit" });
+  if (fn === "lower" || fn === "upper") {
+    // lower($1) compared with lower(col): the comparison decides.
+    const outer = ancestors[i - 1];
+    if (outer?.type === "A_Expr") return compareRole(outer.node, { FuncCall: parent.node }, r, done, fn);
   }
-  if (parent.type === "A_ArrayExpr") {
-    let j = i - 1;
-    while (j >= 0 && ancestors[j]!.type === "TypeCast") j--;
-    const outer = ancestors[j];
-    if (outer?.type === "A_Expr") {
-      const kind = String((outer.node as { kind?: string }).kind);
-      const column = r.column((outer.node as { lexpr?: unknown }).lexpr) ?? r.column((outer.node as { rexpr?: unknown }).rexpr);
-      if (column && kind === "AEXPR_OP_ANY") return done({ kind: "in", column, index: 0 });
-      if (column && /\[\]$/.test(column.type)) return done({ kind: "element", column });
-    }
-    return done({ kind: "unknown", why: "it is an element of an array not compared with an array column" });
+  return done({ kind: "unknown", why: `it is an argument of ${fn}()` });
+}
+
+/** `col IN ($1, $2)`, `col BETWEEN $1 AND $2`. */
+function listElementRole({ parent, grand, child, r, done }: Place): RoleResult | null {
+  const kind = String((grand!.node as { kind?: string }).kind);
+  const at = positionIn(((parent.node as { items?: unknown[] }).items ?? []) as unknown[], child);
+  const column = r.column((grand!.node as { lexpr?: unknown }).lexpr);
+  if (!column) return done({ kind: "unknown", why: "its list is compared with an expression, not a column" });
+  if (kind === "AEXPR_IN") return done({ kind: "in", column, index: at });
+  if (kind.startsWith("AEXPR_BETWEEN") || kind.startsWith("AEXPR_NOT_BETWEEN")) return done({ kind: "compare", column, op: at === 0 ? ">=" : "<=" });
+  return null;
+}
+
+/** `col = ANY(ARRAY[$1, ...])`, `array_col @> ARRAY[$1]`. */
+function arrayElementRole({ ancestors, i, r, done }: Place): RoleResult {
+  let j = i - 1;
+  while (j >= 0 && ancestors[j]!.type === "TypeCast") j--;
+  const outer = ancestors[j];
+  if (outer?.type === "A_Expr") {
+    const kind = String((outer.node as { kind?: string }).kind);
+    const column = r.column((outer.node as { lexpr?: unknown }).lexpr) ?? r.column((outer.node as { rexpr?: unknown }).rexpr);
+    if (column && kind === "AEXPR_OP_ANY") return done({ kind: "in", column, index: 0 });
+    if (column && /\[\]$/.test(column.type)) return done({ kind: "element", column });
   }
-  if (parent.type === "RowExpr" && grand?.type === "A_Expr") {
-    const rowArgs = ((parent.node as { args?: unknown[] }).args ?? []) as unknown[];
-    const at = rowArgs.findIndex((a) => a === child || sameParam(a, child));
-    const g = grand.node as { lexpr?: unknown; rexpr?: unknown };
-    const paramOnLeft = nodeType(g.lexpr)?.[1] === parent.node;
-    const other = nodeType(paramOnLeft ? g.rexpr : g.lexpr);
-    if (other?.[0] === "RowExpr") {
-      const column = r.column(((other[1] as { args?: unknown[] }).args ?? [])[at]);
-      const op = opOf(grand.node);
-      if (column && COMPARISONS.has(op)) return done({ kind: "compare", column, op: paramOnLeft ? (FLIP[op] ?? op) : op });
-    }
-    return done({ kind: "unknown", why: "it is part of a row compared with an expression" });
+  return done({ kind: "unknown", why: "it is an element of an array not compared with an array column" });
+}
+
+/** `(a, id) > ($1, $2)`: each element compared with the column in its place. */
+function rowElementRole({ parent, grand, child, r, done }: Place): RoleResult {
+  const at = positionIn(((parent.node as { args?: unknown[] }).args ?? []) as unknown[], child);
+  const g = grand!.node as { lexpr?: unknown; rexpr?: unknown };
+  const paramOnLeft = nodeType(g.lexpr)?.[1] === parent.node;
+  const other = nodeType(paramOnLeft ? g.rexpr : g.lexpr);
+  if (other?.[0] === "RowExpr") {
+    const column = r.column(((other[1] as { args?: unknown[] }).args ?? [])[at]);
+    const op = opOf(grand!.node);
+    if (column && COMPARISONS.has(op)) return done({ kind: "compare", column, op: paramOnLeft ? (FLIP[op] ?? op) : op });
   }
+  return done({ kind: "unknown", why: "it is part of a row compared with an expression" });
+}
+
+/** `UPDATE ... SET col = $1`, `INSERT ... (cols) VALUES ($1, ...)`: a value of the column written. */
+function assignmentRole({ ancestors, parent, grand, child, r, done }: Place): RoleResult | null {
+  const columnOf = (table: string, name: string) => r.column({ ColumnRef: { fields: [{ String: { sval: table } }, { String: { sval: name } }] } });
   if (parent.type === "ResTarget" && grand?.type === "UpdateStmt") {
     const name = String((parent.node as { name?: string }).name ?? "").toLowerCase();
     const table = String(((grand.node as { relation?: { relname?: string } }).relation?.relname) ?? "").toLowerCase();
-    const column = r.column({ ColumnRef: { fields: [{ String: { sval: table } }, { String: { sval: name } }] } });
+    const column = columnOf(table, name);
     if (column) return done({ kind: "assign", column });
   }
-  if (parent.type === "List") {
-    // INSERT ... VALUES ($1, $2): the n-th value goes to the n-th column.
-    const insert = [...ancestors].reverse().find((s) => s.type === "InsertStmt");
-    if (insert) {
-      const items = ((parent.node as { items?: unknown[] }).items ?? []) as unknown[];
-      const at = items.findIndex((a) => a === child || sameParam(a, child));
-      const ins = insert.node as { relation?: { relname?: string }; cols?: unknown[] };
-      const table = String(ins.relation?.relname ?? "").toLowerCase();
-      const cols = (ins.cols ?? []).map((c) => String((c as { ResTarget?: { name?: string } }).ResTarget?.name ?? "").toLowerCase());
-      const name = cols[at];
-      const column = name ? r.column({ ColumnRef: { fields: [{ String: { sval: table } }, { String: { sval: name } }] } }) : null;
-      if (column) return done({ kind: "assign", column });
-    }
-  }
-  return done({ kind: "unknown", why: `it sits in a ${parent.type} the advisor does not read` });
+  const insert = parent.type === "List" ? [...ancestors].reverse().find((s) => s.type === "InsertStmt") : undefined;
+  if (!insert) return null;
+  const at = positionIn(((parent.node as { items?: unknown[] }).items ?? []) as unknown[], child);
+  const ins = insert.node as { relation?: { relname?: string }; cols?: unknown[] };
+  const cols = (ins.cols ?? []).map((c) => String((c as { ResTarget?: { name?: string } }).ResTarget?.name ?? "").toLowerCase());
+  const column = cols[at] ? columnOf(String(ins.relation?.relname ?? "").toLowerCase(), cols[at]!) : null;
+  return column ? done({ kind: "assign", column }) : null;
 }
 
 function sameParam(a: unknown, b: unknown): boolean {
@@ -315,7 +200,7 @@ function compareRole(
   expr: Node,
   child: unknown,
   r: Resolver,
-  done: (role: ParamRole) => { role: ParamRole; castType: string | null; typedLiteral: { start: number; typeText: string } | null },
+  done: Done,
   wrapOfParam?: string,
 ) {
   const e = expr as { kind?: string; lexpr?: unknown; rexpr?: unknown };
@@ -455,5 +340,31 @@ export async function plannableStatement(sql: string, schema: SchemaInfo): Promi
   const count = Math.max(0, ...byN.keys());
   const params: ParamContext[] = [];
   for (let n = 1; n <= count; n++) params.push(byN.get(n) ?? { n, role: { kind: "unknown", why: "it does not occur in the statement" }, type: null, context: "unknown: not in the statement" });
-  return { sql, plannableSql: out.toString("utf8"), params };
+  return expandCollapsedLists({ sql, plannableSql: out.toString("utf8"), params });
+}
+
+// PostgreSQL 18's pg_stat_statements writes a list of constants or parameters
+// as its first element and a comment: `IN ($1 /*, ... */)`, `ARRAY[$1 /*, ... */]`.
+export const COLLAPSED_LIST = "/*, ... */";
+const afterParam = (n: number) => String.raw`\$${n}(?:::[^/]*?)?\s*/\*, \.\.\. \*/\s*`;
+
+// A collapsed list stands for several values, not one: the parameter becomes
+// an array (`IN ($1 /*, ... */)` -> `= ANY($1::text[])`, `ARRAY[$1 /*, ... */]`
+// -> `$1::text[]`), so it takes all the values of the list the app sent
+// (log, pool monitor) or several inferred ones.
+function expandCollapsedLists(p: PlannableStatement): PlannableStatement {
+  if (!p.sql.includes(COLLAPSED_LIST)) return p;
+  let text = p.plannableSql;
+  const params = p.params.map((x) => {
+    if (x.role.kind !== "in") return x;
+    const role: ParamRole = { kind: "any", column: x.role.column };
+    const type = roleType(role)!;
+    const notIn = new RegExp(String.raw`\bNOT\s+IN\s*\(\s*${afterParam(x.n)}\)`, "i");
+    const inList = new RegExp(String.raw`\bIN\s*\(\s*${afterParam(x.n)}\)`, "i");
+    const array = new RegExp(String.raw`\bARRAY\s*\[\s*${afterParam(x.n)}\]`, "i");
+    const before = text;
+    text = text.replace(notIn, `<> ALL($${x.n}::${type})`).replace(inList, `= ANY($${x.n}::${type})`).replace(array, `$${x.n}::${type}`);
+    return text === before ? x : { n: x.n, role, type, context: `${describeRole(role)} (a collapsed list: several values)` };
+  });
+  return { ...p, plannableSql: text, params };
 }

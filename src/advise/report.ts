@@ -12,7 +12,8 @@ const bytes = (b: number | null) => (b === null ? "-" : b >= 1024 * 1024 ? `${(b
 
 function timings(c: CandidateReport): string {
   if (!c.afterMs) return c.beforeMs.map((b) => `${b.statement} ${ms(b.ms)} ms`).join("; ");
-  return c.afterMs.map((a) => `${a.statement} ${ms(c.beforeMs.find((b) => b.statement === a.statement)?.ms)} -> ${ms(a.ms)} ms${a.usesIndex ? "" : " (not used)"}`).join("; ");
+  // The pair the verdict judged: per call, the mean over the same value sets of the fastest run.
+  return c.afterMs.map((a) => `${a.statement} ${ms(c.beforeMs.find((b) => b.statement === a.statement)?.ms)} -> ${ms(a.ms)} ms per call (${a.valueSets} value set${a.valueSets === 1 ? "" : "s"})${a.usesIndex ? "" : " (not used)"}`).join("; ");
 }
 
 /** A rewrite: the SQL (advice, never applied), what it needs, and its measured effect on the same data. */
@@ -54,8 +55,14 @@ function valuesLine(s: StatementReport): string {
   return `${v.source}${v.estimatedOnly ? ` (${v.estimatedOnly})` : ""}; ${judged}${v.notes.length ? `; ${v.notes.join("; ")}` : ""}${sets}`;
 }
 
+/** The candidate tables' write rates (deltas since the previous advise run) and whether this run's counters were stored. */
+function writeRateLines(r: AdviseReport): string[] {
+  if (!r.writeRates) return [];
+  return [...r.writeRates.map((w) => `write rate ${w}`), ...(r.writeCountersNotStored ? [`write rates of the next run: unknown (${r.writeCountersNotStored})`] : [])];
+}
+
 export function formatAdviseSummary(r: AdviseReport): string {
-  const lines = [`advise ${r.database} (PostgreSQL ${r.serverVersion}): ${r.workload}`, `values the app sent: ${r.valueLog}`, ""];
+  const lines = [`advise ${r.database} (PostgreSQL ${r.serverVersion}): ${r.workload}`, `values the app sent: ${r.valueLog}`, ...writeRateLines(r), ""];
   for (const s of r.statements) {
     const text = s.query.replace(/\s+/g, " ");
     const head = `- ${s.id} ${text.length > 100 ? `${text.slice(0, 100)}...` : text}\n    ${s.calls !== null ? `${s.calls} calls, ${ms(s.totalMs)} ms total; ` : ""}${s.skipped ?? (s.problems.length ? s.problems.map((p) => p.kind).join(", ") : "no problem found")}${s.medianMs !== null ? ` [${ms(s.medianMs)} ms]` : ""}`;
@@ -79,13 +86,15 @@ export function adviseMarkdown(r: AdviseReport): string {
     "",
     `Database ${r.database}, PostgreSQL ${r.serverVersion}, ${r.startedAt}, ${(r.durationMs / 1000).toFixed(1)} s. Workload: ${r.workload}. Values the app sent: ${r.valueLog}. Experiments: ${r.experiments}.`,
     "",
+    ...writeRateLines(r).map((l) => `- ${l}`),
+    ...(r.writeRates ? [""] : []),
     "## Candidate indexes",
     "",
   ];
   if (r.candidates.length === 0) out.push("None: no statement has a problem an index would fix, or an existing index already serves it.");
   else {
     out.push("Ranked by time saved per hour of the observed workload net of the write time added at the table's observed write rate.", "");
-    out.push("| name | table | definition | statements (before -> after ms, summed over value sets) | size | build ms | verdict | write cost (measured) | per hour |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    out.push("| name | table | definition | statements (before -> after, ms per call: mean over the value sets of the fastest run) | size | build ms | verdict | write cost (measured) | per hour |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const c of r.candidates) out.push(`| \`${c.name}\` | ${c.table} | \`${md(c.definition)}\` | ${md(timings(c))} | ${bytes(c.bytes)} | ${ms(c.buildMs)} | ${md(c.verdict)} | ${md(writeLine({ ...c, weighing: null }, " ").trim() || (c.writeOverhead ?? "-"))} | ${md(c.weighing?.summary ?? "-")} |`);
   }
   if (r.alreadyServed.length) {

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { fingerprintSync, normalizeSync, scanSync } from "libpg-query";
 import { EXIT, UserError } from "../base/errors.ts";
 import type { Sql } from "../db/index.ts";
+import { arrayLiteral } from "../db/quote.ts";
 import { loadParser } from "./parameter-contexts.ts";
 
 export type LogFormat = "stderr" | "csvlog" | "jsonlog";
@@ -236,17 +237,55 @@ function literalValue(token: string): string | null {
 }
 
 /** A value set in pg_stat_statements' numbering for a logged statement, with the fingerprint to match it by. */
-export async function normalizeLogged(statement: LoggedStatement): Promise<{ fingerprint: string; values: (string | null)[] } | null> {
+export async function normalizeLogged(statement: LoggedStatement): Promise<{ fingerprint: string; values: (string | null)[]; collapsed: (string | null)[] } | null> {
   await loadParser();
   try {
     const normalized = normalizeSync(statement.sql);
     const constants = constantsOf(statement.sql, normalized) ?? [];
     const values = [...statement.params];
     for (let k = 0; k < constants.length; k++) if (k >= statement.params.length && k in constants) values[k] = constants[k]!;
-    return { fingerprint: fingerprintSync(normalized), values };
+    return { fingerprint: fingerprintSync(normalized), values, collapsed: collapseLists(normalized, values) };
   } catch {
     return null;
   }
+}
+
+
+/**
+ * The same values in PostgreSQL 18's numbering, where pg_stat_statements
+ * writes a list of parameters or constants as one (`IN ($1 /*, ... *\/)`,
+ * `ARRAY[$1 /*, ... *\/]`) and numbers the rest after it in text order: each
+ * list becomes one array value.
+ */
+export function collapseLists(normalized: string, values: readonly (string | null)[]): (string | null)[] {
+  const tokens = scanSync(normalized).tokens.map((t) => t.text);
+  const param = (t: string | undefined) => (t && /^\$\d+$/.test(t) ? Number(t.slice(1)) : null);
+  const out: (string | null)[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < tokens.length; i++) {
+    const open = /^in$/i.test(tokens[i]!) && tokens[i + 1] === "(" ? ")" : /^array$/i.test(tokens[i]!) && tokens[i + 1] === "[" ? "]" : null;
+    if (open) {
+      const list: number[] = [];
+      let j = i + 2;
+      while (param(tokens[j]) !== null && (tokens[j + 1] === "," || tokens[j + 1] === open)) {
+        list.push(param(tokens[j])!);
+        j += 2;
+        if (tokens[j - 1] === open) break;
+      }
+      if (list.length > 0 && tokens[j - 1] === open) {
+        out.push(arrayLiteral(list.map((n) => values[n - 1] ?? null)));
+        list.forEach((n) => seen.add(n));
+        i = j - 1;
+        continue;
+      }
+    }
+    const n = param(tokens[i]);
+    if (n !== null && !seen.has(n)) {
+      seen.add(n);
+      out.push(values[n - 1] ?? null);
+    }
+  }
+  return out;
 }
 
 export async function fingerprintOf(sql: string): Promise<string | null> {
@@ -258,33 +297,45 @@ export async function fingerprintOf(sql: string): Promise<string | null> {
   }
 }
 
+export interface LoggedValueSets {
+  /** Value sets per fingerprint in pg_stat_statements' numbering up to PostgreSQL 17 (one value per list element). */
+  readonly byFingerprint: Map<string, (string | null)[][]>;
+  /** The same in PostgreSQL 18's numbering, each list one array value (for statements whose text holds a collapsed list). */
+  readonly collapsedByFingerprint: Map<string, (string | null)[][]>;
+}
+
 /**
  * Value sets per fingerprint, slowest calls first (the calls an index must
  * fix), distinct, at most MAX_LOGGED_SETS each; only this database's lines
  * where the log names the database.
  */
-export async function loggedValueSets(statements: readonly LoggedStatement[], database: string | null): Promise<Map<string, (string | null)[][]>> {
-  const out = new Map<string, { ms: number; values: (string | null)[] }[]>();
+export async function loggedValueSets(statements: readonly LoggedStatement[], database: string | null): Promise<LoggedValueSets> {
+  const out = new Map<string, { ms: number; values: (string | null)[]; collapsed: (string | null)[] }[]>();
   for (const s of statements) {
     if (database && s.database && s.database !== database) continue;
     const n = await normalizeLogged(s);
     if (!n) continue;
     const list = out.get(n.fingerprint) ?? [];
-    list.push({ ms: s.durationMs, values: n.values });
+    list.push({ ms: s.durationMs, values: n.values, collapsed: n.collapsed });
     out.set(n.fingerprint, list);
   }
-  const result = new Map<string, (string | null)[][]>();
-  for (const [fp, list] of out) {
+  const distinct = (list: { ms: number; values: (string | null)[] }[]) => {
     const seen = new Set<string>();
     const sets: (string | null)[][] = [];
-    for (const x of list.sort((a, b) => b.ms - a.ms)) {
+    for (const x of [...list].sort((a, b) => b.ms - a.ms)) {
       const key = JSON.stringify(x.values);
       if (seen.has(key)) continue;
       seen.add(key);
       sets.push(x.values);
       if (sets.length >= MAX_LOGGED_SETS) break;
     }
-    result.set(fp, sets);
+    return sets;
+  };
+  const byFingerprint = new Map<string, (string | null)[][]>();
+  const collapsedByFingerprint = new Map<string, (string | null)[][]>();
+  for (const [fp, list] of out) {
+    byFingerprint.set(fp, distinct(list));
+    collapsedByFingerprint.set(fp, distinct(list.map((x) => ({ ms: x.ms, values: x.collapsed }))));
   }
-  return result;
+  return { byFingerprint, collapsedByFingerprint };
 }

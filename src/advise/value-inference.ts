@@ -7,6 +7,7 @@
 // running it: values that each look plausible can match no row together
 // (status = 'a' AND kind = 'b'), and an index measured on an empty result
 // proves nothing.
+import { arrayLiteral } from "../db/quote.ts";
 import type { Sql } from "../db/index.ts";
 import type { ColumnRef, ParamContext, ParamRole } from "./parameter-contexts.ts";
 import { parametersFromStatistics } from "./parameters.ts";
@@ -46,10 +47,6 @@ async function columnStats(sql: Sql, c: ColumnRef, cache: Map<string, ColumnStat
 const at = (xs: readonly string[], fraction: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(xs.length * fraction) - 1))]! : undefined);
 const distinct = <T>(xs: readonly (T | undefined)[]) => [...new Set(xs.filter((x): x is T => x !== undefined))];
 
-/** A PostgreSQL array literal of text values. */
-export function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, (m) => `\\${m}`)}"`).join(",")}}`;
-}
 
 function comparisonValues(stats: ColumnStats, op: string): string[] {
   const h = stats.histogram;

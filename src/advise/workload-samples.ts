@@ -1,10 +1,11 @@
 // One StatementSample per workload statement: the plannable text and its
 // parameter types (parameter-contexts.ts), then values in the issue's order:
-// the server log (what the app sent), a catalog entry's picker, values
+// the server log (what the app sent), the pool monitor's sample of the bind
+// parameters it saw (monitor-values.ts), a catalog entry's picker, values
 // inferred jointly from the data; none ("generic") when a parameter has no
 // context to take a value from.
-import { fingerprintOf, type LoggedStatement, loggedValueSets } from "./server-log.ts";
-import { plannableStatement } from "./parameter-contexts.ts";
+import { fingerprintOf, type LoggedStatement, loggedValueSets, type LoggedValueSets } from "./server-log.ts";
+import { COLLAPSED_LIST, plannableStatement } from "./parameter-contexts.ts";
 import type { Sql } from "../db/index.ts";
 import type { ParameterNote, Representativeness, StatementSample } from "./samples.ts";
 import type { SchemaInfo } from "./schema.ts";
@@ -16,20 +17,35 @@ export const LOGGED_VALUE_SETS = 5;
 
 export interface LoggedValues {
   /** Value sets by fingerprint (server-log.ts loggedValueSets). */
-  readonly byFingerprint: ReadonlyMap<string, (string | null)[][]>;
-  /** Where they came from, for the report ("--log FILE", "the server's log (2 files)"). */
+  readonly sets: LoggedValueSets;
+  /** "log": the server's statement log; "monitor": the pool monitor's sample. */
+  readonly source: "log" | "monitor";
+  /** Where they came from, for the report ("--log FILE", "the server's log (2 files)", "the pool monitor (12 statements)"). */
   readonly origin: string;
 }
 
-export async function loggedValues(statements: readonly LoggedStatement[], database: string | null, origin: string): Promise<LoggedValues> {
-  return { byFingerprint: await loggedValueSets(statements, database), origin };
+export async function loggedValues(statements: readonly LoggedStatement[], database: string | null, origin: string, source: LoggedValues["source"] = "log"): Promise<LoggedValues> {
+  return { sets: await loggedValueSets(statements, database), source, origin };
+}
+
+/** The app's value sets for a statement from the first source that has them (log, then monitor). */
+async function appValueSets(query: string, sources: readonly LoggedValues[], params: number): Promise<{ sets: (string | null)[][]; from: LoggedValues } | null> {
+  if (params === 0 || sources.length === 0) return null;
+  const fp = await fingerprintOf(query);
+  if (!fp) return null;
+  const collapsed = query.includes(COLLAPSED_LIST);
+  for (const from of sources) {
+    const sets = (collapsed ? from.sets.collapsedByFingerprint : from.sets.byFingerprint).get(fp);
+    if (sets && sets.length > 0 && sets.every((s) => s.length >= params)) return { sets, from };
+  }
+  return null;
 }
 
 const isWrite = (sql: string) => /^\s*(WITH\b[\s\S]*?\)\s*)?(INSERT|UPDATE|DELETE|MERGE)\b/i.test(sql);
 
 const asText = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : Array.isArray(v) ? `{${v.map((x) => JSON.stringify(String(x))).join(",")}}` : typeof v === "object" ? JSON.stringify(v) : String(v));
 
-export async function buildSample(sql: Sql, statement: WorkloadStatement, schema: SchemaInfo, logged?: LoggedValues): Promise<StatementSample> {
+export async function buildSample(sql: Sql, statement: WorkloadStatement, schema: SchemaInfo, logged: readonly LoggedValues[] = []): Promise<StatementSample> {
   const p = await plannableStatement(statement.query, schema);
   const paramTypes = p.params.map((x) => x.type);
   const rowsPerCall = statement.rowsPerCall ?? null;
@@ -41,9 +57,9 @@ export async function buildSample(sql: Sql, statement: WorkloadStatement, schema
   if (statement.params) {
     return { ...base, valueSets: [statement.params.map(asText)], source: "catalog", representative: { verdict: "unchecked", reason: "a catalog entry (no rows per call to compare with)" }, parameters: parameters(() => "the catalog entry's picker"), notes };
   }
-  const fp = logged && p.params.length > 0 ? await fingerprintOf(statement.query) : null;
-  const sets = fp ? logged!.byFingerprint.get(fp) : undefined;
-  if (sets && sets.length > 0 && sets.every((s) => s.length >= p.params.length)) {
+  const app = await appValueSets(statement.query, logged, p.params.length);
+  if (app) {
+    const { sets, from } = app;
     const valueSets = sets.slice(0, LOGGED_VALUE_SETS).map((s) => s.slice(0, p.params.length));
     let representative: Representativeness = { verdict: "unchecked", reason: write ? "a write: its rows were not counted" : "no rows per call" };
     if (rowsPerCall !== null && !write) {
@@ -54,7 +70,7 @@ export async function buildSample(sql: Sql, statement: WorkloadStatement, schema
         representative = judged.verdict === "representative" ? judged : { verdict: "unchecked", reason: `the app's own values (the slowest logged call) return ${rows} rows, ${rowsPerCall.toFixed(1)} per call on average` };
       }
     }
-    return { ...base, valueSets, source: "log", representative, parameters: parameters(() => logged!.origin), notes: [...notes, `${sets.length} distinct value set(s) in ${logged!.origin}`] };
+    return { ...base, valueSets, source: from.source, representative, parameters: parameters(() => from.origin), notes: [...notes, `${sets.length} distinct value set(s) in ${from.origin}`] };
   }
   const choice = await chooseValuesJointly(sql, p.plannableSql, statement.query, p.params, schema, rowsPerCall, write);
   if (choice.missing.length > 0) {

@@ -126,7 +126,8 @@ export async function writeAcceptedMigrations(target: DatabaseTarget, report: Pi
   const committed: CommittedIndexMigration[] = [];
   const advised = readAdvisedIndexes(dataFile);
   for (const c of accepted) {
-    let name = c.replaces ? `${c.name}_wide` : c.name;
+    // The name the report showed (a covering candidate is already named <index>_wide).
+    let name = c.name;
     for (let i = 2; known.has(name); i++) name = `${c.name.slice(0, 58)}_${i}`;
     known.add(name);
     const body = migrationBody(c, name, date);

@@ -12,7 +12,9 @@ import { EXIT, UserError } from "../base/errors.ts";
 import { maskUrl, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { createDatabase, poolConfigFromEnv, type Database } from "../pool/index.ts";
-import { seedDatabase, todayUtc } from "../seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../seed/generate.ts";
+import { saveParameterSamples } from "../observe/parameter-samples.ts";
+import { compareWithVerify, formatAgreement, type Agreement } from "./advise-verify.ts";
 
 export interface AdviseWorkloadOptions {
   readonly scale: number;
@@ -24,6 +26,8 @@ export interface AdviseWorkloadOptions {
   /** Reuse the kept scratch database instead of re-seeding. */
   readonly reuse: boolean;
   readonly validate: boolean;
+  /** With validate: time the accepted candidates' statements with verify's runCatalog before and after building them. */
+  readonly verify?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -96,8 +100,12 @@ async function readPicks(sql: Sql): Promise<Picks> {
   };
 }
 
-/** Run the workload through the app's pool (pool settings from the environment, this target). */
-export async function runAdviseWorkload(target: DatabaseTarget, rounds: number, log: (line: string) => void): Promise<{ calls: number; ms: number }> {
+/**
+ * Run the workload through the app's pool (pool settings from the
+ * environment, this target), then store the pool monitor's parameter sample
+ * in the monitor schema, as `npm run serve`'s capture does.
+ */
+export async function runAdviseWorkload(target: DatabaseTarget, rounds: number, log: (line: string) => void): Promise<{ calls: number; ms: number; sampled: number }> {
   const picks = await withSql(target, readPicks, { max: 1, applicationName: "bollalabz-db/bench" });
   const db = createDatabase(poolConfigFromEnv({}, { target }));
   const started = performance.now();
@@ -115,15 +123,18 @@ export async function runAdviseWorkload(target: DatabaseTarget, rounds: number, 
   } finally {
     await db.close();
   }
-  return { calls, ms: performance.now() - started };
+  const ms = performance.now() - started;
+  const sampled = await withSql(target, (sql) => saveParameterSamples(sql, db.config.applicationName, db.parameterSamples()), { max: 1, applicationName: "bollalabz-db/bench" });
+  return { calls, ms, sampled };
 }
 
 export interface AdviseWorkloadResult {
   readonly database: string;
   readonly seedMs: number | null;
-  readonly workload: { readonly calls: number; readonly ms: number };
+  readonly workload: { readonly calls: number; readonly ms: number; readonly sampled: number };
   readonly adviseMs: number;
   readonly report: AdviseReport;
+  readonly agreement: readonly Agreement[] | null;
 }
 
 export async function runAdviseWorkloadBench(target: DatabaseTarget, options: AdviseWorkloadOptions): Promise<AdviseWorkloadResult> {
@@ -140,7 +151,7 @@ export async function runAdviseWorkloadBench(target: DatabaseTarget, options: Ad
     await withSql(root, (sql) => recreateScratchDatabase(sql, name), { max: 1 });
     options.log(`scratch database ${bench.display}: migrating, seeding at scale ${options.scale} ...`);
     await applyMigrations(bench);
-    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 });
+    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: currentHourUtc() }), { max: 1 });
     seedMs = seeded.totalMs;
     await withSql(bench, (sql) => sql`VACUUM ANALYZE`, { max: 1 });
   } else options.log(`re-using scratch database ${bench.display}`);
@@ -149,8 +160,11 @@ export async function runAdviseWorkloadBench(target: DatabaseTarget, options: Ad
     options.log("workload through the app's pool:");
     const workload = await runAdviseWorkload(bench, options.rounds, options.log);
     const t0 = performance.now();
-    const report = await withSql(bench, (sql) => adviseDatabase(sql, bench, { validate: options.validate, log: options.log }), { max: 1, applicationName: "bollalabz-db/advise" });
-    return { database: bench.display, seedMs, workload, adviseMs: performance.now() - t0, report };
+    // showValues: the comparison with verify needs the value sets (the bench prints none).
+    const report = await withSql(bench, (sql) => adviseDatabase(sql, bench, { validate: options.validate, log: options.log, showValues: true }), { max: 1, applicationName: "bollalabz-db/advise" });
+    const adviseMs = performance.now() - t0;
+    const agreement = options.validate && options.verify !== false ? await compareWithVerify(bench, report, options.log) : null;
+    return { database: bench.display, seedMs, workload, adviseMs, report, agreement };
   } finally {
     if (!options.keep) await withSql(root, (sql) => dropScratchDatabase(sql, name), { max: 1 }).catch(() => {});
   }
@@ -162,13 +176,18 @@ export function formatAdviseWorkload(r: AdviseWorkloadResult): string {
   const by = (f: (x: (typeof s)[number]) => boolean) => s.filter(f).length;
   const lines = [
     `advise-workload on ${r.database}${r.seedMs !== null ? ` (seeded in ${(r.seedMs / 1000).toFixed(0)} s)` : ""}`,
-    `workload: ${r.workload.calls} calls in ${(r.workload.ms / 1000).toFixed(1)} s through the app's pool`,
+    `workload: ${r.workload.calls} calls in ${(r.workload.ms / 1000).toFixed(1)} s through the app's pool (its monitor sampled the parameters of ${r.workload.sampled} statement(s))`,
     `advise${r.report.experiments.startsWith("allowed") ? " --validate" : ""}: ${(r.adviseMs / 1000).toFixed(1)} s for ${s.length} statements; ${r.report.workload}`,
-    `analyzed: ${by((x) => !x.skipped)} of ${s.length} (values: ${by((x) => x.values.source === "log")} log, ${by((x) => x.values.source === "inferred")} inferred, ${by((x) => x.values.source === "generic")} generic plan only; ${by((x) => x.values.representative.verdict === "unrepresentative")} unrepresentative)`,
+    `analyzed: ${by((x) => !x.skipped)} of ${s.length} (values: ${by((x) => x.values.source === "log")} log, ${by((x) => x.values.source === "monitor")} pool monitor, ${by((x) => x.values.source === "inferred")} inferred, ${by((x) => x.values.source === "generic")} generic plan only; ${by((x) => x.values.representative.verdict === "unrepresentative")} unrepresentative)`,
     "",
   ];
   for (const x of s) lines.push(`- ${x.query.slice(0, 110)}${x.query.length > 110 ? "..." : ""}\n    ${x.skipped ?? `${x.values.source}, ${x.values.representative.verdict}; ${x.problems.map((p) => p.kind).join(", ") || "no problem"}; ${x.medianMs ?? "-"} ms; candidates: ${x.candidates.join(", ") || "-"}`}`);
-  lines.push("", "candidates (before -> after ms, build, size, write cost):");
-  for (const c of r.report.candidates) lines.push(`- ${c.name} ON ${c.table} ${c.definition}: ${c.afterMs ? c.afterMs.map((a) => `${c.beforeMs.find((b) => b.statement === a.statement)?.ms ?? "-"} -> ${a.ms}`).join("; ") : "not validated"}; ${c.buildMs ?? "-"} ms build; ${c.bytes ?? "-"} bytes; ${c.verdict}${c.writeOverhead ? `; ${c.writeOverhead}` : ""}`);
+  lines.push("", "candidates (before -> after ms per call, build, size, write cost):");
+  for (const c of r.report.candidates) {
+    const w = c.writeCost;
+    const writes = w ? `; insert ${w.insertRowsPerSecWithout ?? "-"} -> ${w.insertRowsPerSecWith ?? "-"} rows/s, update ${w.updateRowsPerSecWithout ?? "-"} -> ${w.updateRowsPerSecWith ?? "-"} rows/s; ${c.weighing?.summary ?? ""}` : c.writeOverhead ? `; ${c.writeOverhead}` : "";
+    lines.push(`- ${c.name} ON ${c.table} ${c.definition}: ${c.afterMs ? c.afterMs.map((a) => `${c.beforeMs.find((b) => b.statement === a.statement)?.ms ?? "-"} -> ${a.ms}`).join("; ") : "not validated"}; ${c.buildMs ?? "-"} ms build; ${c.bytes ?? "-"} bytes; ${c.verdict}${writes}`);
+  }
+  if (r.agreement) lines.push("", ...formatAgreement(r.agreement));
   return lines.join("\n");
 }

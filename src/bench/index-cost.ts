@@ -162,6 +162,8 @@ export interface IndexCostResult {
   readonly rows: number;
   readonly repeats: number;
   readonly ratios: readonly OpRatio[];
+  /** The same writes with only the trigram search indexes (no other performance index, no trigger): the ceiling the searches set. */
+  readonly searchOnly: readonly OpRatio[];
   readonly indexes: readonly IndexCost[];
 }
 
@@ -216,6 +218,23 @@ export async function measureIndexCost(
     const present = await sql<{ index: string; table: string; bytes: number }[]>`
       SELECT i.indexrelid::regclass::text AS index, i.indrelid::regclass::text AS table, pg_relation_size(i.indexrelid)::float8 AS bytes
       FROM pg_index i WHERE i.indrelid = ANY(${tables}::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 2, 1`;
+    // The ceiling the searches set: the same writes with every performance
+    // index but the trigram ones dropped and the triggers off (rolled back).
+    const searchOnly: OpRatio[] = [];
+    for (const op of WRITE_OPS) {
+      const trigram = new Set(PERFORMANCE_INDEXES.filter((p) => p.table === op.table && p.definition.includes("gin_trgm_ops")).map((p) => p.name));
+      const others = present.filter((ix) => ix.table === op.table && !trigram.has(ix.index)).map((ix) => quoteIdent(ix.index));
+      const before = [`ALTER TABLE ${op.table} DISABLE TRIGGER USER`, ...(others.length > 0 ? [`DROP INDEX ${others.join(", ")}`] : [])].join("; ");
+      log(`${op.name}: with only the trigram indexes, and the base copy`);
+      const [app, base] = await measurePair(
+        sql,
+        { statement: op.sql(op.table, rows, ids), table: op.table, before },
+        { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
+        rows,
+        repeats,
+      );
+      searchOnly.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
+    }
     const indexes: IndexCost[] = [];
     for (const ix of present) {
       log(`${ix.index}: writes and reads without it`);
@@ -231,7 +250,7 @@ export async function measureIndexCost(
       for (const entry of served) reads.push({ entry: entry.name, withMs: await serverMs(sql, entry), withoutMs: await serverMs(sql, entry, drop) });
       indexes.push({ index: ix.index, table: ix.table, bytes: ix.bytes, writes, reads });
     }
-    return { rows, repeats, ratios, indexes };
+    return { rows, repeats, ratios, searchOnly, indexes };
   } finally {
     for (const t of tables) await sql.unsafe(`DROP TABLE IF EXISTS ${baseCopyName(t)}`);
     // Every rolled-back insert left its index entries behind (dead until a
@@ -251,6 +270,12 @@ export function formatIndexCost(result: IndexCostResult): string {
     "| operation | app rows/s | base rows/s | ratio (goal >= 40%) | HOT updates |",
     "| --- | ---: | ---: | ---: | ---: |",
     ...result.ratios.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
+    "",
+    "The same writes with only the trigram search indexes (every other performance index dropped, triggers off): the ceiling the searches set:",
+    "",
+    "| operation | rows/s | base rows/s | ratio | HOT updates |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...result.searchOnly.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
     "",
     "Per index: rows/s with the whole set and with that index dropped (its write cost), and the catalog queries that expect it, server ms with -> without it:",
     "",

@@ -9,7 +9,7 @@ import { EXIT, UserError } from "../base/errors.ts";
 import { formatMs } from "../base/format.ts";
 import { maskUrl, withSql, type DatabaseTarget } from "../db/index.ts";
 import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
-import { seedDatabase, todayUtc, type SeedResult } from "../seed/generate.ts";
+import { seedDatabase, currentHourUtc, type SeedResult } from "../seed/generate.ts";
 import { applyBaseSchema } from "../migrate/rollback.ts";
 import { migrationProgressDisplay } from "../migrate/progress.ts";
 import { formatReport, runMigrations, type MigrationReport } from "../migrate/run.ts";
@@ -54,7 +54,7 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
   try {
     await applyBaseSchema(bench);
     options.log(`seeding at scale ${options.scale} ...`);
-    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: todayUtc() }), { max: 1 });
+    const seeded = await withSql(bench, (sql) => seedDatabase(sql, { scale: options.scale, seed: options.seed, anchor: currentHourUtc() }), { max: 1 });
     options.log(`seeded in ${formatMs(seeded.totalMs)}`);
 
     const writer = await startWriter(bench, { pauseMs: options.writerPauseMs });

@@ -9,7 +9,7 @@ import { defaultReportPath, writeReportFile } from "../base/report-file.ts";
 import { openSql, type DatabaseTarget } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
 import { indexCountsByTable } from "../migrate/stats.ts";
-import { seedDatabase, todayUtc } from "../seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../seed/generate.ts";
 import { SEED_TABLES } from "../seed/tables.ts";
 import { dropBenchDatabase, recreateBenchDatabase, type SeededBenchOptions } from "./run-bench.ts";
 
@@ -49,7 +49,7 @@ export async function runSeedIndexBench(server: DatabaseTarget, name: string, op
     await applyMigrations(target);
     const sql = openSql(target, { max: 1, applicationName: "bollalabz-db seed bench" });
     const runs: SeedIndexRun[] = [];
-    const anchor = todayUtc();
+    const anchor = currentHourUtc();
     try {
       for (const mode of ["keep", "rebuild"] as const) {
         options.log(`seed at scale ${options.scale}, --indexes ${mode}`);

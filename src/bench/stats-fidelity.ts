@@ -25,6 +25,7 @@ import { exportStatistics } from "../stats/export.ts";
 import type { StatsFile } from "../stats/format.ts";
 import { assertCanRestore, noticeCollector, planRestore, restoreStatistics } from "../stats/restore.ts";
 import { buildStatisticsTwin, type TwinReport } from "../stats/twin.ts";
+import type { TwinParameter } from "../stats/twin-params.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { explainEstimate, type PlanNode } from "../catalog/explain.ts";
 import { pickRows, readOnly } from "../catalog/guarded.ts";
@@ -57,6 +58,8 @@ export interface VariantPlans {
   readonly production: PlanShape;
   readonly control?: PlanShape;
   readonly twin?: PlanShape;
+  /** verify --stats's own parameters on the twin (the file's statistics where the entry names them, else the picker on the twin's data), where they say. */
+  readonly verifyParams?: { readonly params: readonly unknown[]; readonly source: TwinParameter["source"]; readonly plan?: PlanShape };
   readonly error?: string;
 }
 
@@ -97,6 +100,9 @@ export interface FidelityResult {
     /** Same scans with every scan's row estimate within 10 % of production's: the twin, and the control. */
     readonly estimatesSame: number;
     readonly controlEstimatesSame: number;
+    /** With verify --stats's own parameters: variants whose values equal production's picks, and whose plan shape is production's. */
+    readonly verifyParamsSame: number;
+    readonly verifyScansSame: number;
   };
   readonly totalMs: number;
 }
@@ -134,6 +140,26 @@ async function pickParameters(sql: Sql, catalog: readonly CatalogEntry[]): Promi
     }
   }
   return picked;
+}
+
+/** verify --stats's parameters for each variant: the file's where the twin found them, else the picker on the twin's data. */
+async function verifyParameters(sql: Sql, items: readonly { query: CatalogEntry; variant: string }[], sources: readonly TwinParameter[]) {
+  const out: { query: CatalogEntry; variant: string; params: unknown[]; source: TwinParameter["source"] }[] = [];
+  for (const item of items) {
+    const source = sources.find((p) => p.query === item.query.name && p.variant === item.variant);
+    const params = source?.params ? [...source.params] : ((await readOnly(sql, (tx) => pickRows(tx, item.query.params[item.variant]!, item.variant)))[0] ?? []);
+    out.push({ query: item.query, variant: item.variant, params, source: source?.source ?? "twin data" });
+  }
+  return out;
+}
+
+/** Each variant with verify --stats's own parameters on the twin and the plan they get. */
+function withVerifyParams(variants: readonly VariantPlans[], verifyItems: readonly { params: unknown[]; source: TwinParameter["source"] }[], plans: Map<string, PlanShape | string>): VariantPlans[] {
+  return variants.map((v, i) => {
+    const item = verifyItems[i]!;
+    const plan = plans.get(`${v.query}/${v.variant}`);
+    return { ...v, verifyParams: { params: item.params, source: item.source, ...(typeof plan === "object" ? { plan } : {}) } };
+  });
 }
 
 /** The custom plan's shape of each variant (force_custom_plan: the project's pool plans with the values). */
@@ -219,6 +245,8 @@ function agreementOf(variants: readonly VariantPlans[]): FidelityResult["agreeme
     controlScansSame: compared.filter((v) => v.control?.scans === v.production.scans).length,
     estimatesSame: compared.filter((v) => sameEstimates(v.twin, v.production)).length,
     controlEstimatesSame: compared.filter((v) => sameEstimates(v.control, v.production)).length,
+    verifyParamsSame: compared.filter((v) => v.verifyParams && JSON.stringify(v.verifyParams.params) === JSON.stringify(v.params)).length,
+    verifyScansSame: compared.filter((v) => v.verifyParams?.plan?.scans === v.production.scans).length,
   };
 }
 
@@ -248,21 +276,35 @@ export async function runStatsFidelity(server: DatabaseTarget, options: Fidelity
 
     log("twin: built as verify --stats builds it ...");
     let controlPlans = new Map<string, PlanShape | string>();
+    let controlMs = 0;
     const t0 = performance.now();
     const twin = await buildStatisticsTwin(twinTarget, file, {
       seed: options.twinSeed,
+      catalog: options.catalog,
       replaceForeignData: true,
       log,
       onSeedProgress: options.onSeedProgress,
-      beforeRestore: async (sql) => void (controlPlans = await planAll(sql, items)),
+      // The control: the twin's data with its own statistics (the twin
+      // itself skips this ANALYZE; the restore replaces it). Not part of the
+      // build time.
+      beforeRestore: async (sql) => {
+        const c0 = performance.now();
+        await sql`ANALYZE`;
+        controlPlans = await planAll(sql, items);
+        controlMs = performance.now() - c0;
+      },
     });
-    const twinBuildMs = performance.now() - t0;
-    const { twinPlans, sizedEstimates } = await withSql(twinTarget, async (sql) => ({ twinPlans: await planAll(sql, items), sizedEstimates: await estimateChecks(sql, file) }), {
+    const twinBuildMs = performance.now() - t0 - controlMs;
+    const { twinPlans, sizedEstimates, verifyItems, verifyPlans } = await withSql(twinTarget, async (sql) => {
+      // What verify --stats itself plans: its parameters, not production's.
+      const verifyItems = await verifyParameters(sql, items, twin.parameters);
+      return { twinPlans: await planAll(sql, items), sizedEstimates: await estimateChecks(sql, file), verifyItems, verifyPlans: await planAll(sql, verifyItems) };
+    }, {
       max: 1,
       settings: twin.settings.applied,
     });
 
-    const variants = variantPlans(items, productionPlans, controlPlans, twinPlans);
+    const variants = withVerifyParams(variantPlans(items, productionPlans, controlPlans, twinPlans), verifyItems, verifyPlans);
     return {
       production: { scale: options.productionScale, seed: options.productionSeed, shares: PRODUCTION_SHARES, seedMs },
       exportMs,
@@ -289,9 +331,10 @@ export function fidelityMarkdown(r: FidelityResult): string {
     "",
     `- production: scale ${r.production.scale}, seed ${r.production.seed}, shapes: ${r.production.shares.map((s) => `${s.table}.${s.column} ${s.share * 100} % ${s.value === null ? "NULL" : `= ${s.value}`}`).join(", ")}; seeded in ${formatMs(r.production.seedMs)}`,
     `- export: ${formatMs(r.exportMs)}, ${(r.fileBytes / 1024).toFixed(0)} kB`,
-    `- twin build (calibration + sized seed + restore): ${formatMs(r.twinBuildMs)} (calibration ${formatMs(r.twin.data.calibrationMs)}, seed ${formatMs(r.twin.data.seedMs)}, restore ${formatMs(r.twin.restore.ms)}); ${r.twin.restore.relations.length} relations and ${r.twin.restore.columns.length} column statistics restored, ${r.twin.restore.refusals.length} refused`,
+    `- twin build (calibration + sized seed + restore; the control's ANALYZE and plans not counted): ${formatMs(r.twinBuildMs)} (calibration ${formatMs(r.twin.data.calibrationMs)}, seed ${formatMs(r.twin.data.seedMs)}, restore ${formatMs(r.twin.restore.ms)}); ${r.twin.restore.relations.length} relations and ${r.twin.restore.columns.length} column statistics restored, ${r.twin.restore.refusals.length} refused`,
     `- **plan shape agreement (scan types, tables, indexes): ${a.scansSame}/${a.compared} variants (${pct(a.scansSame, a.compared)})**; whole plan tree identical: ${a.signatureSame}/${a.compared} (${pct(a.signatureSame, a.compared)}); the same twin with the generator's own statistics (control): ${a.controlScansSame}/${a.compared} (${pct(a.controlScansSame, a.compared)})`,
     `- row estimates of every scan within 10 % of production's: twin ${a.estimatesSame}/${a.compared} (${pct(a.estimatesSame, a.compared)}), control ${a.controlEstimatesSame}/${a.compared} (${pct(a.controlEstimatesSame, a.compared)})`,
+    `- with verify --stats's own parameters (the file's statistics where the entry names a source, else the picker on the twin's data): the same values as production's picks for ${a.verifyParamsSame}/${a.compared} variants, the same plan shape as production for ${a.verifyScansSame}/${a.compared} (${pct(a.verifyScansSame, a.compared)})`,
     "",
     "## Row estimates need production's pages",
     "",
@@ -314,6 +357,20 @@ export function fidelityMarkdown(r: FidelityResult): string {
     out.push(`- **${v.query} / ${v.variant}** (params ${JSON.stringify(v.params).slice(0, 80)})${v.error ? `: error ${v.error}` : ""}`);
     out.push(`  - production (${Math.round(v.production.rows)} rows est., cost ${v.production.cost.toFixed(1)}): \`${v.production.signature}\``);
     if (v.twin) out.push(`  - twin (${Math.round(v.twin.rows)} rows est., cost ${v.twin.cost.toFixed(1)}): \`${v.twin.signature}\``);
+  }
+  const fromFile = r.variants.filter((v) => v.verifyParams?.source === "statistics");
+  if (fromFile.length > 0) {
+    out.push("", "## Parameters from the file's statistics (verify --stats) against production's picks", "", "| query / variant | production's pick | from the file | plan shape as production's |", "| --- | --- | --- | --- |");
+    for (const v of fromFile) out.push(`| ${v.query} / ${v.variant} | ${JSON.stringify(v.params)} | ${JSON.stringify(v.verifyParams!.params)} | ${v.verifyParams!.plan?.scans === v.production.scans ? "yes" : "no"} |`);
+  }
+  const verifyDiffering = r.variants.filter((v) => !v.error && v.verifyParams && v.verifyParams.plan?.scans !== v.production.scans);
+  if (verifyDiffering.length > 0) {
+    out.push("", "## Plans with verify --stats's own parameters that differ from production's", "");
+    for (const v of verifyDiffering) {
+      out.push(`- **${v.query} / ${v.variant}** (production's params ${JSON.stringify(v.params).slice(0, 60)}, verify's ${JSON.stringify(v.verifyParams!.params).slice(0, 60)} from ${v.verifyParams!.source})`);
+      out.push(`  - production: \`${v.production.signature}\``);
+      if (v.verifyParams!.plan) out.push(`  - twin, verify's params: \`${v.verifyParams!.plan.signature}\``);
+    }
   }
   // Where the shape is the same but the estimates moved: what the restored statistics fix (or not).
   const moved = r.variants.filter((v) => !v.error && v.twin?.scans === v.production.scans && (!sameEstimates(v.twin, v.production) || !sameEstimates(v.control, v.production)));

@@ -6,11 +6,11 @@ import path from "node:path";
 import YAML from "yaml";
 import { EXIT, UserError } from "../base/errors.ts";
 import { CATALOG } from "./entries.ts";
-import { BUDGET_MS, type CatalogEntry, type QueryKind } from "./types.ts";
+import { BUDGET_MS, type CatalogEntry, type QueryKind, type StatisticsParam } from "./types.ts";
 import { readOnlyQueryProblems } from "./read-only-sql.ts";
 
 const KINDS: readonly QueryKind[] = ["point", "list", "search", "analytics"];
-const FIELDS = new Set(["name", "title", "kind", "sql", "params", "expectIndexes", "expectMode", "budgetMs", "budgetBuffers", "budgetRows", "seqScanOk", "prepared", "maxStalenessSeconds", "referenceFor", "reason"]);
+const FIELDS = new Set(["name", "title", "kind", "sql", "params", "paramsFromStatistics", "expectIndexes", "expectMode", "budgetMs", "budgetBuffers", "budgetRows", "seqScanOk", "prepared", "maxStalenessSeconds", "referenceFor", "reason"]);
 const NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Highest $n in a query (0 when it has no parameters); quoted text is skipped. */
@@ -69,6 +69,9 @@ export function validateCatalog(raw: unknown, source: string): CatalogEntry[] {
         }
       }
     }
+    if (e.paramsFromStatistics !== undefined) {
+      for (const bad of statisticsParamsProblems(e.paramsFromStatistics, e.params, params)) problem("paramsFromStatistics", bad);
+    }
     if (!Array.isArray(e.expectIndexes) || e.expectIndexes.some((x) => typeof x !== "string" || x === "")) problem("expectIndexes", `must be a list of index names ([] when none is expected), got ${describe(e.expectIndexes)}`);
     else if (e.expectIndexes.length === 0 && e.seqScanOk !== true) problem("expectIndexes", "is empty: name the index(es) the plan must use, or set seqScanOk: true");
     if (e.expectMode !== undefined && e.expectMode !== "all" && e.expectMode !== "any") problem("expectMode", `must be "all" or "any", got ${describe(e.expectMode)}`);
@@ -100,6 +103,7 @@ function catalogEntry(e: Record<string, unknown>): CatalogEntry {
     kind,
     sql: e.sql as string,
     params: e.params as Record<string, string>,
+    ...(e.paramsFromStatistics !== undefined ? { paramsFromStatistics: e.paramsFromStatistics as CatalogEntry["paramsFromStatistics"] } : {}),
     expectIndexes: e.expectIndexes as string[],
     ...(e.expectMode !== undefined ? { expectMode: e.expectMode as "all" | "any" } : {}),
     budgetMs: typeof e.budgetMs === "number" ? e.budgetMs : (BUDGET_MS[kind] ?? BUDGET_MS.list),
@@ -111,6 +115,29 @@ function catalogEntry(e: Record<string, unknown>): CatalogEntry {
     ...(e.referenceFor !== undefined ? { referenceFor: e.referenceFor as string } : {}),
     reason: typeof e.reason === "string" ? e.reason : "",
   };
+}
+
+const STATISTICS_VALUES: readonly StatisticsParam["value"][] = ["most_common", "typical"];
+
+/** What is wrong with an entry's paramsFromStatistics (one line each). */
+function statisticsParamsProblems(raw: unknown, params: unknown, count: number): string[] {
+  const example = `e.g. { heavy_contact: [{ column: "conversation_messages.contact_id", value: "most_common" }] }`;
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return [`must map variant names to a list of { column, value } (${example}), got ${describe(raw)}`];
+  const out: string[] = [];
+  const variants = params && typeof params === "object" ? Object.keys(params) : [];
+  for (const [variant, list] of Object.entries(raw as Record<string, unknown>)) {
+    if (!variants.includes(variant)) out.push(`names variant '${variant}', which params does not have (${variants.join(", ") || "none"})`);
+    if (!Array.isArray(list) || list.length !== count) {
+      out.push(`.${variant} must list one { column, value } per parameter of the query (${count}), got ${describe(list)}`);
+      continue;
+    }
+    for (const item of list as unknown[]) {
+      const x = item as Partial<StatisticsParam> | null;
+      if (!x || typeof x !== "object" || typeof x.column !== "string" || !/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(x.column)) out.push(`.${variant}: column must be "table.column", got ${describe(x?.column ?? item)}`);
+      else if (!STATISTICS_VALUES.includes(x.value as StatisticsParam["value"])) out.push(`.${variant}: value must be one of ${STATISTICS_VALUES.join(", ")}, got ${describe(x.value)}`);
+    }
+  }
+  return out;
 }
 
 /** How reports name the built-in catalog. */

@@ -5,6 +5,18 @@
 
 export type QueryKind = "point" | "list" | "search" | "analytics";
 
+/**
+ * A parameter value taken from a column's exported statistics:
+ * `most_common` is the column's most common value (e.g. the heaviest
+ * contact), `typical` the middle bound of its histogram (a value outside the
+ * most common ones, e.g. a contact with an ordinary number of messages).
+ */
+export interface StatisticsParam {
+  /** table.column */
+  readonly column: string;
+  readonly value: "most_common" | "typical";
+}
+
 export interface CatalogEntry {
   /** snake_case identifier, unique in the catalog. */
   readonly name: string;
@@ -20,6 +32,14 @@ export interface CatalogEntry {
    * without parameters use { default: "SELECT" } (no columns).
    */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * Where a statistics twin (verify --stats) takes a variant's parameters
+   * instead of running its picker on the twin's generated data: per variant,
+   * one source per parameter ($1..$n), a column of the statistics file and
+   * which of its values. Variants not named here, and files without values
+   * (--no-values), use the picker on the twin's data; the report says which.
+   */
+  readonly paramsFromStatistics?: Readonly<Record<string, readonly StatisticsParam[]>>;
   /** Indexes the plan must use: with expectMode "all" (default) every one, with "any" at least one. */
   readonly expectIndexes: readonly string[];
   readonly expectMode?: "all" | "any";

@@ -20,6 +20,7 @@ export const BENCHES: Readonly<Record<string, Bench>> = {
   "index-cost": { summary: "per index: write cost (rows/s with and without it) beside the catalog queries it serves; bulk writes vs base-schema copies", load: () => import("./bench/index-cost.ts") },
   "stats-fidelity": { summary: "a skewed production database against its statistics twin: plan shapes and row estimates per catalog variant (PostgreSQL 18)", load: () => import("./bench/stats-fidelity.ts") },
   "advise-workload": { summary: "~20 ordinary app queries through the app's pool on a seeded scratch database, then advise --validate, timed", load: () => import("./bench/advise-workload.ts") },
+  dexter: { summary: "side by side with Dexter on a server with hypopg (DATABASE_URL): a never-seen workload before, after Dexter's indexes, after advise's", load: () => import("./bench/dexter.ts") },
   "health-recovery": { summary: "how fast the health API sees the database back after an outage", load: () => import("./bench/health-recovery.ts") },
 };
 

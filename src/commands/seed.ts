@@ -13,7 +13,7 @@ const spec = {
   help: {
     scale: "size: 1 = 10k contacts / 200k messages, 10 = benchmark scale (default 1; decimals allowed, max 100)",
     seed: `random seed, same seed + scale + anchor = identical data (default ${DEFAULT_SEED})`,
-    anchor: "day the data is relative to, YYYY-MM-DD (default today, UTC)",
+    anchor: "day the data ends at, YYYY-MM-DD (default: the start of the current UTC hour)",
     indexes: "performance indexes already on the tables: rebuild = drop and rebuild them inside the seed transaction (default), keep = load into them (slower, leaves them bloated)",
     "replace-data": "delete rows the generator did not write (refused by default: exit 4)",
     nulls: "TABLE.COLUMN=SHARE: that share (0-1) of the rows NULL, e.g. phone_contacts.company=0.9 (repeatable)",

@@ -6,3 +6,8 @@
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/** A PostgreSQL array literal of values in text form (`{"a","b\\"c",NULL}`): what a text[] parameter takes. */
+export function arrayLiteral(values: readonly (string | null)[]): string {
+  return `{${values.map((v) => (v === null ? "NULL" : `"${v.replace(/["\\]/g, (m) => `\\${m}`)}"`)).join(",")}}`;
+}

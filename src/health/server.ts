@@ -154,7 +154,10 @@ export async function startHealthServer(env: NodeJS.ProcessEnv = process.env, op
   // The monitor's history (slow queries over a window, space growth) is captured by this process.
   const capture =
     settings.captureIntervalMinutes > 0
-      ? startCaptureSchedule(database.sql, settings.captureIntervalMinutes, app.log, { statementRetentionDays: settings.statementRetentionDays })
+      ? startCaptureSchedule(database.sql, settings.captureIntervalMinutes, app.log, {
+          statementRetentionDays: settings.statementRetentionDays,
+          parameterSamples: { applicationName: database.config.applicationName, read: () => database.parameterSamples() },
+        })
       : undefined;
   const bound = app.server.address();
   const port = typeof bound === "object" && bound ? bound.port : settings.port;

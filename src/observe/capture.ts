@@ -6,6 +6,7 @@ import { checkPgStatStatements, describeStatStatementsProblem } from "../checks/
 import { MONITOR_SCHEMA } from "./monitor-schema.ts";
 import { captureSpace, spaceCapturedOn, utcDay, type SpaceCaptureResult } from "./space-history.ts";
 import { captureStatements, type StatementCaptureResult } from "./statement-capture.ts";
+import { pruneParameterSamples, saveParameterSamples, type SampledStatement } from "./parameter-samples.ts";
 
 /** PgHero's default: query stats for 14 days. */
 export const STATEMENT_RETENTION_DAYS = 14;
@@ -19,14 +20,18 @@ export interface CaptureOptions {
   readonly spaceRetentionDays?: number;
   /** Take the size snapshot even if today's exists (it replaces it). */
   readonly forceSpace?: boolean;
+  /** The app pool's bind-parameter sample, stored for advise at each capture (npm run serve). */
+  readonly parameterSamples?: { readonly applicationName: string; readonly read: () => SampledStatement[] };
 }
 
 export interface CaptureResult {
   /** null when pg_stat_statements is not usable (the reason is in `skipped`). */
   readonly statements: StatementCaptureResult | null;
   readonly space: SpaceCaptureResult | null;
-  readonly pruned: { readonly captures: number; readonly sizeRows: number; readonly texts: number };
+  readonly pruned: { readonly captures: number; readonly sizeRows: number; readonly texts: number; readonly parameterSamples?: number };
   readonly skipped: readonly string[];
+  /** Statements whose parameter sample was stored. */
+  readonly parameterSamples?: number;
 }
 
 export async function runCapture(sql: Sql, options: CaptureOptions = {}): Promise<CaptureResult> {
@@ -39,8 +44,9 @@ export async function runCapture(sql: Sql, options: CaptureOptions = {}): Promis
   else statements = await captureStatements(sql);
   const today = utcDay(new Date());
   const space = options.forceSpace || !(await spaceCapturedOn(sql, today)) ? await captureSpace(sql) : null;
+  const sampled = options.parameterSamples ? await saveParameterSamples(sql, options.parameterSamples.applicationName, options.parameterSamples.read()) : undefined;
   const pruned = await pruneHistory(sql, options);
-  return { statements, space, pruned, skipped };
+  return { statements, space, pruned, skipped, ...(sampled !== undefined ? { parameterSamples: sampled } : {}) };
 }
 
 /** Delete history past its retention; texts no delta refers to go too. */
@@ -53,7 +59,8 @@ export async function pruneHistory(sql: Sql, options: CaptureOptions = {}): Prom
   await sql`DELETE FROM ${S}.space_captures WHERE captured_on < (now() AT TIME ZONE 'UTC')::date - ${spaceDays}::int`;
   const texts = captures.count === 0 ? { count: 0 } : await sql`
     DELETE FROM ${S}.statement_texts t WHERE NOT EXISTS (SELECT 1 FROM ${S}.statement_deltas d WHERE d.queryid = t.queryid)`;
-  return { captures: captures.count, sizeRows: sizeRows.count, texts: texts.count };
+  const parameterSamples = await pruneParameterSamples(sql, statementDays);
+  return { captures: captures.count, sizeRows: sizeRows.count, texts: texts.count, parameterSamples };
 }
 
 export interface CaptureScheduleLogger {

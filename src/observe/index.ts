@@ -10,3 +10,4 @@ export { statementWindow, type StatementWindow, type WindowedStatement, type Win
 export { captureSpace, spaceGrowth, SPACE_GROWTH_DAYS, type TableGrowth, type SpaceCaptureResult } from "./space-history.ts";
 export { runCapture, pruneHistory, startCaptureSchedule, STATEMENT_RETENTION_DAYS, SPACE_RETENTION_DAYS, CAPTURE_INTERVAL_MINUTES, type CaptureResult, type CaptureSchedule } from "./capture.ts";
 export { parseWindow, WINDOW_FORMS, WINDOW_MAX_DAYS, type HistoryWindow } from "./window.ts";
+export { saveParameterSamples, readParameterSamples, pruneParameterSamples, type SampledStatement, type StoredParameterSample } from "./parameter-samples.ts";

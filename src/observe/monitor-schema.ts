@@ -8,13 +8,13 @@
 import type { Sql } from "../db/index.ts";
 
 export const MONITOR_SCHEMA = "bollalabz_monitor";
-export const MONITOR_SCHEMA_VERSION = 2;
+export const MONITOR_SCHEMA_VERSION = 3;
 /** pg_advisory_xact_lock key shared by schema creation and capture (one capture at a time per database). */
 export const MONITOR_LOCK_KEY = 0x6d6f6e69746f72; // "monitor"
 
 const DDL = `
 CREATE SCHEMA IF NOT EXISTS ${MONITOR_SCHEMA};
-COMMENT ON SCHEMA ${MONITOR_SCHEMA} IS 'bollalabz-db monitor history (pg_stat_statements deltas, relation sizes). Created by the monitor (npm run capture / serve), not by migrations; safe to drop.';
+COMMENT ON SCHEMA ${MONITOR_SCHEMA} IS 'bollalabz-db monitor history (pg_stat_statements deltas, relation sizes, the app pool''s bind-parameter sample, advise''s write counters). Created by the monitor (npm run capture / serve), not by migrations; safe to drop.';
 CREATE TABLE IF NOT EXISTS ${MONITOR_SCHEMA}.schema_version (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   version int NOT NULL
@@ -83,15 +83,37 @@ CREATE TABLE IF NOT EXISTS ${MONITOR_SCHEMA}.space_captures (
   relations int NOT NULL,
   duration_ms real NOT NULL
 );
+-- v3: the app pool's sample of bind parameters per statement (values are data:
+-- advise shows them only with --show-values), and advise's table write
+-- counters, so its write rates are deltas between two runs.
+CREATE TABLE IF NOT EXISTS ${MONITOR_SCHEMA}.parameter_samples (
+  query_md5 text NOT NULL,
+  application_name text NOT NULL,
+  query text NOT NULL,
+  calls bigint NOT NULL,
+  value_sets jsonb NOT NULL,
+  sampled_at timestamptz NOT NULL,
+  PRIMARY KEY (query_md5, application_name)
+);
+CREATE TABLE IF NOT EXISTS ${MONITOR_SCHEMA}.table_write_counters (
+  relid oid PRIMARY KEY,
+  table_name name NOT NULL,
+  taken_at timestamptz NOT NULL,
+  stats_reset timestamptz,
+  n_tup_ins bigint NOT NULL,
+  n_tup_upd bigint NOT NULL,
+  n_tup_hot_upd bigint NOT NULL
+);
 INSERT INTO ${MONITOR_SCHEMA}.schema_version (version) VALUES (${MONITOR_SCHEMA_VERSION})
   ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version;
 `;
 
 /** Does the monitor schema exist (at the current version)? Never creates anything. */
 export async function monitorSchemaReady(sql: Sql): Promise<boolean> {
-  const [row] = await sql<{ present: boolean }[]>`SELECT to_regclass(${`${MONITOR_SCHEMA}.schema_version`}) IS NOT NULL AS present`;
+  // Marked as the project's own (src/db/own-statements.ts): advise, which reads the monitor schema, leaves it out of the workload.
+  const [row] = await sql<{ present: boolean }[]>`SELECT to_regclass(${`${MONITOR_SCHEMA}.schema_version`}) IS NOT NULL AS present /* bollalabz-db */`;
   if (!row?.present) return false;
-  const [version] = await sql.unsafe<{ version: number }[]>(`SELECT version FROM ${MONITOR_SCHEMA}.schema_version`);
+  const [version] = await sql.unsafe<{ version: number }[]>(`SELECT version FROM ${MONITOR_SCHEMA}.schema_version /* bollalabz-db */`);
   return version?.version === MONITOR_SCHEMA_VERSION;
 }
 

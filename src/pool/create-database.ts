@@ -6,7 +6,8 @@ import postgres from "postgres";
 import { classifyConnectionError, INT8_AS_NUMBER, type Sql } from "../db/index.ts";
 import { AdmissionGate, PoolClosedError } from "./admission.ts";
 import { instrument, withSlot, wrapClient, type AnyFn, type PoolCore, type RawQuery, type RawSql } from "./instrumented-client.ts";
-import type { PoolConfig } from "./pool-options.ts";
+import { POOL_DEFAULTS, type PoolConfig } from "./pool-options.ts";
+import type { SampledStatement } from "./parameter-sample.ts";
 import { QueryMonitor, stderrLogger, type PoolLogger, type QueryDurationListener, type QueryStats } from "./query-monitor.ts";
 import { guardArrayTypeFetch } from "./type-fetch-guard.ts";
 import { APP_PLAN_CACHE_MODE } from "../settings/plan-cache.ts";
@@ -60,6 +61,12 @@ export interface Database {
   ping(timeoutMs?: number): Promise<PingResult>;
   /** Open `min` connections now (also done at creation). */
   warmUp(): Promise<void>;
+  /**
+   * The bind parameters the pool saw, a bounded sample per statement (the
+   * slowest calls' value sets; POOL_PARAMETER_SAMPLES per statement). Values
+   * are data: store them only with saveParameterSamples (monitor schema), for advise.
+   */
+  parameterSamples(): SampledStatement[];
   close(options?: { timeoutSeconds?: number }): Promise<void>;
 }
 
@@ -91,7 +98,7 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     config,
     raw: openRawPool(config, connections),
     gate: new AdmissionGate(config.max, config.queueTimeoutMs),
-    monitor: new QueryMonitor({ slowMs: config.slowQueryMs, verySlowMs: config.verySlowQueryMs }, logger),
+    monitor: new QueryMonitor({ slowMs: config.slowQueryMs, verySlowMs: config.verySlowQueryMs }, logger, config.parameterSamples ?? POOL_DEFAULTS.parameterSamples),
     connections,
   };
   const { raw, gate, monitor } = core;
@@ -128,6 +135,7 @@ export function createDatabase(config: PoolConfig, options: CreateDatabaseOption
     serverPoolStats: () => serverPoolStats(core, probe),
     ping: (timeoutMs) => ping(probe, timeoutMs),
     warmUp,
+    parameterSamples: () => monitor.parameters.snapshot(),
     close: (opts) => close(opts),
   };
 }

@@ -13,6 +13,8 @@ export interface RawQuery extends Promise<unknown> {
   handler: ((q: RawQuery) => unknown) & { debug?: unknown };
   strings: readonly string[];
   string?: string;
+  /** The bind parameters postgres.js built (for the monitor's bounded sample; never logged). */
+  parameters?: readonly unknown[];
   cancelled?: unknown;
   state?: { pid?: number } | null;
   reject(error: unknown): void;
@@ -86,7 +88,7 @@ export function instrument<Q>(core: PoolCore, query: Q, gated: boolean, counted 
       if (error !== undefined) monitor.recordUnstarted(error);
       return;
     }
-    monitor.record(q.string ?? templateText(q.strings), performance.now() - started, error);
+    monitor.record(q.string ?? templateText(q.strings), performance.now() - started, error, q.parameters);
   };
   Promise.prototype.then.call(q, () => settle(), (error: unknown) => settle(error ?? new Error("rejected")));
   return query;

@@ -30,6 +30,8 @@ export interface PoolSettings {
   readonly slowQueryMs: number;
   /** A query slower than this is logged as an error (spec > 500 ms). */
   readonly verySlowQueryMs: number;
+  /** Bind-parameter value sets the monitor keeps per statement for `npm run advise` (0: none); in memory, never logged. */
+  readonly parameterSamples: number;
 }
 
 export interface PoolConfig extends PoolSettings {
@@ -47,6 +49,7 @@ export const POOL_DEFAULTS: PoolSettings = {
   queueTimeoutMs: 5_000,
   slowQueryMs: 100,
   verySlowQueryMs: 500,
+  parameterSamples: 5,
 };
 
 /** Environment variable per setting (docs/health-api.md lists them). */
@@ -61,6 +64,7 @@ export const POOL_ENV: Record<keyof PoolSettings, string> = {
   queueTimeoutMs: "POOL_QUEUE_TIMEOUT_MS",
   slowQueryMs: "SLOW_QUERY_MS",
   verySlowQueryMs: "VERY_SLOW_QUERY_MS",
+  parameterSamples: "POOL_PARAMETER_SAMPLES",
 };
 
 const INTEGER_RANGES: Record<Exclude<keyof PoolSettings, "applicationName">, readonly [number, number]> = {
@@ -73,6 +77,7 @@ const INTEGER_RANGES: Record<Exclude<keyof PoolSettings, "applicationName">, rea
   queueTimeoutMs: [1, 600_000],
   slowQueryMs: [1, 3_600_000],
   verySlowQueryMs: [1, 3_600_000],
+  parameterSamples: [0, 100],
 };
 
 export interface Parsed<T> {

@@ -1,7 +1,9 @@
 // Times every query the pool runs, classifies it against the slow and very
-// slow thresholds, logs those (query text truncated, parameters never: the
-// monitor is never given them) and keeps statistics in bounded memory.
+// slow thresholds, logs those (query text truncated, parameters never) and
+// keeps statistics in bounded memory. The bind parameters go only to the
+// bounded parameter sample (parameter-sample.ts), never to a log line.
 import { LatencyHistogram } from "../base/latency-histogram.ts";
+import { ParameterSampler } from "./parameter-sample.ts";
 
 /** pino-compatible subset (Fastify's `app.log` fits). */
 export interface PoolLogger {
@@ -85,14 +87,18 @@ export class QueryMonitor {
   private readonly listeners = new Set<QueryDurationListener>();
   readonly thresholds: { readonly slowMs: number; readonly verySlowMs: number };
   private readonly logger: PoolLogger;
+  /** The bind parameters of successful queries, bounded (not cleared by reset(): advise reads it). */
+  readonly parameters: ParameterSampler;
 
-  constructor(thresholds: { slowMs: number; verySlowMs: number }, logger: PoolLogger = stderrLogger) {
+  constructor(thresholds: { slowMs: number; verySlowMs: number }, logger: PoolLogger = stderrLogger, parameterSetsPerStatement = 0) {
     this.thresholds = thresholds;
     this.logger = logger;
+    this.parameters = new ParameterSampler(parameterSetsPerStatement);
   }
 
-  /** Record one finished query. `text` must be the statement without parameter values. */
-  record(text: string, durationMs: number, error?: unknown): QueryClass {
+  /** Record one finished query. `text` must be the statement without parameter values; `parameters` go to the sample only. */
+  record(text: string, durationMs: number, error?: unknown, parameters?: readonly unknown[]): QueryClass {
+    if (error === undefined) this.parameters.record(text, parameters, durationMs);
     this.total++;
     this.totalMs += durationMs;
     this.histogram.record(durationMs);

@@ -1,5 +1,5 @@
-// The analytics rollups and counters the migrations create (000071-000078)
-// and the database keeps current: three tables maintained on write by
+// The inbox, analytics rollups and counters the migrations create (000063,
+// 000071-000079) and the database keeps current: four tables maintained on write by
 // statement-level triggers, one materialized view refreshed on a schedule. This module knows
 // how to rebuild them after a bulk load that bypassed the triggers (the seed),
 // refresh the view (npm run refresh, npm run serve's schedule) and prove them
@@ -33,6 +33,30 @@ export interface MaintainedRollup {
 const markBackfillDone = (rollup: string) => `UPDATE rollup_backfills SET watermark = 0, done_below = 1 WHERE rollup = '${rollup}'`;
 
 export const MAINTAINED_ROLLUPS: readonly MaintainedRollup[] = [
+  {
+    // The inbox (000063, 000079): each contact's latest message.
+    table: "conversations",
+    source: "conversation_messages",
+    window: "contacts",
+    rebuildSql: `
+      INSERT INTO conversations (contact_id, last_message_id, last_message_at)
+      SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
+      ORDER BY contact_id, created_at DESC, id DESC`,
+    mismatchSql: `
+      WITH raw AS (
+        SELECT DISTINCT ON (contact_id) contact_id, id AS last_message_id, created_at AS last_message_at
+        FROM conversation_messages WHERE contact_id >= $1::bigint AND contact_id < $2::bigint
+        ORDER BY contact_id, created_at DESC, id DESC),
+      kept AS (
+        SELECT contact_id, last_message_id, last_message_at FROM conversations
+        WHERE contact_id >= $1::bigint AND contact_id < $2::bigint)
+      SELECT json_build_object('contact_id', contact_id,
+                               'raw', json_build_array(raw.last_message_id, raw.last_message_at),
+                               'conversations', json_build_array(kept.last_message_id, kept.last_message_at))::text AS row
+      FROM raw FULL JOIN kept USING (contact_id)
+      WHERE (raw.last_message_id, raw.last_message_at) IS DISTINCT FROM (kept.last_message_id, kept.last_message_at)
+      ORDER BY contact_id LIMIT 20`,
+  },
   {
     table: "message_hourly_rollup",
     source: "conversation_messages",

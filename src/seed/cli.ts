@@ -3,7 +3,7 @@ import { UserError } from "../base/errors.ts";
 import { integerFlag, positiveNumberFlag } from "../base/flags.ts";
 import { formatMs } from "../base/format.ts";
 import { progressBar, type ProgressBar } from "../base/progress.ts";
-import type { SeedProgress, SeedResult } from "./generate.ts";
+import { anchorText, type SeedProgress, type SeedResult } from "./generate.ts";
 import { SEED_INDEX_MODES, type SeedIndexMode } from "./indexes.ts";
 import { SEED_TABLES, insertColumns, type ColumnShare } from "./tables.ts";
 
@@ -69,8 +69,8 @@ export function seedProgressDisplay(indent = ""): (event: SeedProgress) => void 
       bar.update(Math.floor(e.waitedMs / 1000), e.holders.map((h) => `${h.kind} ${h.name}`).join(", "));
     } else if (e.kind === "vacuum-start") {
       bar?.finish(`${indent}  ${"waited for snapshots".padEnd(26)}`);
-      bar = progressBar(`${indent}VACUUM ANALYZE`, 1, "steps");
-    } else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${"VACUUM ANALYZE".padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
+      bar = progressBar(`${indent}${e.analyze ? "VACUUM ANALYZE" : "VACUUM"}`, 1, "steps");
+    } else if (e.kind === "vacuum-done") bar?.finish(`${indent}  ${(e.analyze ? "VACUUM ANALYZE" : "VACUUM").padEnd(26)} ${"".padStart(9)}       ${formatMs(e.ms)}`);
     if (e.kind === "table-done" || e.kind === "indexes-done" || e.kind === "vacuum-done") bar = undefined;
   };
 }
@@ -82,7 +82,7 @@ export function printSeedSummary(result: SeedResult): void {
     : result.indexes.strategy === "keep" ? `, into ${result.indexes.count} kept indexes`
     : "";
   console.log(
-    `seeded ${rows.toLocaleString("en-US")} rows at scale ${result.scale} (seed ${result.seed}, anchor ${result.anchor.slice(0, 10)}) in ${formatMs(result.totalMs)} ` +
+    `seeded ${rows.toLocaleString("en-US")} rows at scale ${result.scale} (seed ${result.seed}, anchor ${anchorText(result.anchor)}) in ${formatMs(result.totalMs)} ` +
       `(load ${formatMs(result.insertMs)}${indexes}; vacuum analyze ${formatMs(result.vacuumMs)})`,
   );
   if (result.xminWait.blockedBy.length > 0) {

@@ -1,7 +1,7 @@
 // Runs the seed: one transaction that empties the eight tables and refills
 // them set-based on the server, in chunks so progress can be shown. A failure
 // or Ctrl-C rolls everything back: no partial data. Performance indexes on the
-// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE
+// tables are dropped and rebuilt inside that transaction (./indexes.ts). Afterwards VACUUM ANALYZE (VACUUM alone for a statistics twin)
 // sets the visibility map (index-only scans) and fresh planner statistics.
 import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
@@ -36,6 +36,14 @@ export interface SeedOptions {
   readonly rows?: Readonly<Record<string, number>>;
   /** Shares of columns forced to NULL or one value (skewed data sets; see ColumnShare). */
   readonly shares?: readonly ColumnShare[];
+  /**
+   * ANALYZE with the closing VACUUM (default true). A statistics twin passes
+   * false: the file's statistics replace the sample anyway, and at scale 10
+   * the ANALYZE (statistics target 1000 on the searched text columns) is
+   * about a tenth of the seed (src/stats/twin.ts analyzes only what the
+   * file does not cover).
+   */
+  readonly analyze?: boolean;
 }
 
 /** Rows of a table in this seed: the per-table override, or the scale's. */
@@ -55,14 +63,7 @@ export function describeShares(shares: readonly ColumnShare[] | undefined): stri
  * tables and rebuilt from them in the same transaction.
  */
 export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuildSql: string }[] = [
-  {
-    table: "conversations",
-    rebuildSql: `
-      INSERT INTO conversations (contact_id, last_message_id, last_message_at)
-      SELECT DISTINCT ON (contact_id) contact_id, id, created_at FROM conversation_messages
-      ORDER BY contact_id, created_at DESC, id DESC`,
-  },
-  // The analytics rollups and counters (migrations 000071-000078).
+  // The inbox's conversations, the analytics rollups and counters (migrations 000063-000079).
   ...MAINTAINED_ROLLUPS.map((r) => ({ table: r.table, rebuildSql: r.rebuildSql })),
 ];
 
@@ -104,8 +105,8 @@ export type SeedProgress =
   | { readonly kind: "index-start"; readonly name: string; readonly table: string; readonly done: number; readonly total: number }
   | { readonly kind: "indexes-done"; readonly count: number; readonly ms: number }
   | { readonly kind: "xmin-wait"; readonly holders: readonly XminHolder[]; readonly waitedMs: number; readonly timeoutMs: number }
-  | { readonly kind: "vacuum-start" }
-  | { readonly kind: "vacuum-done"; readonly ms: number };
+  | { readonly kind: "vacuum-start"; readonly analyze: boolean }
+  | { readonly kind: "vacuum-done"; readonly ms: number; readonly analyze: boolean };
 
 export interface SeedResult {
   readonly scale: number;
@@ -125,8 +126,20 @@ export interface SeedResult {
 // otherwise fail with "could not determine data type of parameter".
 const PARAMETER_TYPES = "WITH _parameter_types AS (SELECT $1::int, $2::timestamptz, $3::bigint, $4::bigint, $5::bigint, $6::bigint)";
 
-export function todayUtc(now = new Date()): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+/**
+ * The default anchor: the start of the current UTC hour. Rows end at the
+ * anchor, so "the last 24 hours" holds about a day of data at any time of
+ * day (a midnight anchor left a window of minutes late in the evening, and
+ * none on a database seeded before midnight and queried after it).
+ */
+/** An anchor as people write it: the day, and the hour when it is not midnight. */
+export function anchorText(iso: string): string {
+  const hour = iso.slice(11, 16);
+  return hour === "00:00" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${hour} UTC`;
+}
+
+export function currentHourUtc(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
 }
 
 /** The tables must exist (the base schema is migrated) before seeding. */
@@ -143,7 +156,7 @@ export async function assertSchemaPresent(sql: Sql): Promise<void> {
 
 export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<SeedResult> {
   await assertSchemaPresent(sql);
-  const anchor = options.anchor ?? todayUtc();
+  const anchor = options.anchor ?? currentHourUtc();
   let tables: SeedResult["tables"] = [];
   const started = performance.now();
   let plan: IndexPlan = planIndexes("rebuild", []);
@@ -161,11 +174,8 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     plan = emptied.plan;
     tables = await loadTables(tx as unknown as Sql, options, anchor);
     if (plan.strategy === "rebuild") rebuildMs = await rebuildIndexes(tx as unknown as Sql, plan, options);
-    // After the indexes: the rebuild reads the latest message per contact.
-    for (const d of emptied.derived) {
-      await tx.unsafe(`TRUNCATE ${d.table}`);
-      await tx.unsafe(d.rebuildSql);
-    }
+    // The derived tables (the inbox, the rollups) from the loaded rows.
+    await rebuildDerived(tx as unknown as Sql, emptied.derived);
     // The leaderboard view (migration 000075) reads the new messages.
     await refreshViews(tx as unknown as Sql);
     const [{ xid }] = (await tx`SELECT txid_current()::text AS xid`) as unknown as [{ xid: string }];
@@ -217,7 +227,7 @@ async function emptyTables(tx: Sql, options: SeedOptions, anchor: Date): Promise
     }
     throw error;
   }
-  await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchor.toISOString().slice(0, 10)}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
+  await tx.unsafe(`COMMENT ON TABLE phone_contacts IS '${SEED_MARKER}: scale ${Number(options.scale)}, seed ${Number(options.seed)}, anchor ${anchorText(anchor.toISOString())}${options.rows ? ", rows per table set" : ""}${options.shares?.length ? `, shares ${describeShares(options.shares)}` : ""}'`);
   return { plan, derived };
 }
 
@@ -259,6 +269,21 @@ async function rebuildIndexes(tx: Sql, plan: IndexPlan, options: SeedOptions): P
 }
 
 /**
+ * Refill the derived tables from the loaded ones. Each rebuild reads a whole
+ * table: a sequential scan and one in-memory sort beat walking the
+ * (contact_id, created_at) index with a heap fetch per row, which the
+ * planner picks (scale 10, load 11: conversations 6-8 s against 13 s).
+ */
+async function rebuildDerived(tx: Sql, derived: typeof DERIVED_TABLES): Promise<void> {
+  await tx.unsafe(`SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL work_mem = '64MB'`);
+  for (const d of derived) {
+    await tx.unsafe(`TRUNCATE ${d.table}`);
+    await tx.unsafe(d.rebuildSql);
+  }
+  await tx.unsafe(`SET LOCAL enable_indexscan = DEFAULT; SET LOCAL enable_bitmapscan = DEFAULT; SET LOCAL work_mem = DEFAULT`);
+}
+
+/**
  * VACUUM marks the loaded pages all-visible only once no snapshot older
  * than the load remains (a standby's slot with hot_standby_feedback, an
  * open transaction): wait for them first, then vacuum whatever the outcome.
@@ -269,12 +294,13 @@ async function vacuumLoadedTables(sql: Sql, loadXid: bigint, options: SeedOption
     timeoutMs,
     onWait: (holders, waitedMs) => options.onProgress?.({ kind: "xmin-wait", holders, waitedMs, timeoutMs }),
   });
-  options.onProgress?.({ kind: "vacuum-start" });
+  const analyze = options.analyze !== false;
+  options.onProgress?.({ kind: "vacuum-start", analyze });
   const v0 = performance.now();
   const derivedNow = await existingDerivedTables(sql);
-  await sql.unsafe(`VACUUM (ANALYZE) ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
+  await sql.unsafe(`VACUUM${analyze ? " (ANALYZE)" : ""} ${[...SEED_TABLES.map((t) => t.table), ...derivedNow.map((d) => d.table)].join(", ")}`);
   const vacuumMs = performance.now() - v0;
-  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs });
+  options.onProgress?.({ kind: "vacuum-done", ms: vacuumMs, analyze });
   return { xminWait, vacuumMs };
 }
 

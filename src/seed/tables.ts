@@ -4,8 +4,8 @@
 // Every random choice is pg_temp.rnd(seed, stream, row) — a hash of the seed,
 // a per-column stream number and the row id — so the data does not depend on
 // execution order: same seed, scale and anchor day -> identical rows.
-// Times are relative to the anchor ($2, midnight UTC of the run day unless
-// given), so "the last 30 days" always has data. Streams must not repeat within
+// Times are relative to the anchor ($2, the start of the current UTC hour
+// unless given), so "the last 24 hours" and "the last 30 days" always have data. Streams must not repeat within
 // one table (sentence(first, n) uses n + 1 streams from first).
 import {
   COMPANIES, EMAIL_DOMAINS, EVENT_TITLES, FIRST_NAMES, LAST_NAMES, LOCATIONS, RARE_WORDS, TAGS, WORDS, WORKFLOW_NAMES, sqlTextArray,

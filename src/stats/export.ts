@@ -101,11 +101,15 @@ export async function exportStatistics(sql: Sql, options: ExportOptions): Promis
         AND NOT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname)
       ORDER BY 1`, [schema]);
 
-    const extendedValues = options.values ? "most_common_vals::text[] AS most_common_values, most_common_freqs::float8[] AS most_common_freqs," : "";
+    const extendedValues = options.values ? "e.most_common_vals::text[] AS most_common_values, e.most_common_freqs::float8[] AS most_common_freqs," : "";
     const extended = await tx.unsafe<ExtendedRow[]>(`
-      SELECT tablename AS "table", statistics_name AS name, attnames::text[] AS columns, kinds::text[] AS kinds, inherited,
-             ${extendedValues} n_distinct::text AS n_distinct, dependencies::text AS dependencies
-      FROM pg_stats_ext WHERE schemaname = $1 ORDER BY tablename, statistics_name`, [schema]);
+      SELECT e.tablename AS "table", e.statistics_name AS name, e.attnames::text[] AS columns, e.kinds::text[] AS kinds, e.inherited,
+             ${extendedValues} e.n_distinct::text AS n_distinct, e.dependencies::text AS dependencies,
+             pg_get_statisticsobjdef(x.oid) AS definition
+      FROM pg_stats_ext e
+      LEFT JOIN pg_namespace sn ON sn.nspname = e.statistics_schemaname
+      LEFT JOIN pg_statistic_ext x ON x.stxname = e.statistics_name AND x.stxnamespace = sn.oid
+      WHERE e.schemaname = $1 ORDER BY e.tablename, e.statistics_name`, [schema]);
 
     const settings = await tx<{ name: string; setting: string }[]>`
       SELECT name, current_setting(name) AS setting FROM pg_settings
@@ -125,6 +129,7 @@ interface ExtendedRow {
   dependencies: string | null;
   most_common_values?: string[] | null;
   most_common_freqs?: number[] | null;
+  definition: string | null;
 }
 
 /** The file from what the catalog views returned: columns grouped under their relation, values only when exported with them. */
@@ -165,6 +170,7 @@ function statsFile(read: {
     inherited: e.inherited,
     nDistinct: e.n_distinct,
     dependencies: e.dependencies,
+    definition: e.definition,
     ...(values ? { mostCommonValues: e.most_common_values ?? null, mostCommonFreqs: e.most_common_freqs ?? null } : {}),
   }));
   return {

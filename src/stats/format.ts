@@ -69,6 +69,8 @@ export interface ExtendedStatistics {
   readonly dependencies?: string | null;
   readonly mostCommonValues?: readonly string[] | null;
   readonly mostCommonFreqs?: readonly number[] | null;
+  /** pg_get_statisticsobjdef: the CREATE STATISTICS a twin lacking the object runs (absent in files of earlier exports). */
+  readonly definition?: string | null;
 }
 
 export interface StatsFile {

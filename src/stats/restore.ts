@@ -111,7 +111,6 @@ export async function planRestore(sql: Sql, file: StatsFile, where: string): Pro
   for (const [name, kind] of relationsHere) {
     if (!inFile.has(name)) notes.push(`${kind} ${name}: here, not in the file: keeps this database's own statistics${kind === "index" ? " (a new index)" : ""}`);
   }
-  for (const e of file.extended) notes.push(`extended statistics ${e.name} on ${e.table}: exported, not restorable on PostgreSQL 18 (pg_restore_extended_stats comes with 19)`);
 
   const tables = relations.filter((r) => r.kind === "table").map((r) => r.name);
   const rights = await sql<{ name: string; maintain: boolean; owner: boolean }[]>`
@@ -218,6 +217,12 @@ export async function restoreStatistics(sql: Sql, file: StatsFile, plan: Restore
     for (const rel of plan.relations) {
       if (await run(rel.name, "pg_restore_relation_stats", relationArgs(file.schema, rel))) relations.push(rel.name);
       for (const c of rel.columns) {
+        // pg_restore_attribute_stats keeps every statistic it is not given:
+        // without the clear, a --no-values file would leave the twin's own
+        // most-common values and histogram (from an earlier ANALYZE) beside
+        // production's fractions. Table columns only: their names were
+        // checked against this schema (an index column's name is generated).
+        if (rel.kind === "table") await txSql.unsafe(`SELECT pg_clear_attribute_stats($1::text, $2::text, $3::text, $4::boolean)`, [file.schema, rel.name, c.column, c.inherited]);
         if (await run(`${rel.name}.${c.column}`, "pg_restore_attribute_stats", attributeArgs(file.schema, rel, c))) columns.push(`${rel.name}.${c.column}`);
       }
     }

@@ -50,6 +50,8 @@ export interface MeasuredVariant {
   measurement: Measurement | null;
   failures: string[];
   remeasured: boolean;
+  /** Where the parameters came from, when the caller said (VariantParams). */
+  paramSource?: string;
   error?: string;
   /** Scan and buffer counter deltas over its timed runs (database-wide); absent when it did not run. */
   workload?: WorkloadDelta;
@@ -73,12 +75,18 @@ async function timeRoundTrip(sql: Sql, floor: number[]): Promise<void> {
 }
 
 /** Pick, warm up, measure (again when it failed on time) and judge one variant; an error fails it with the server's message and the run goes on. */
-export async function measureVariant(sql: Sql, entry: CatalogEntry, variant: string, picker: string, s: MeasureSettings, floor: number[]): Promise<MeasuredVariant> {
-  const p: MeasuredVariant = { entry, variant, params: [], measurement: null, failures: [], remeasured: false };
+/** Parameters the caller sets for a variant instead of its picker (a statistics twin's, from the file), and where they came from. */
+export interface VariantParams {
+  readonly params?: readonly unknown[];
+  readonly source: string;
+}
+
+export async function measureVariant(sql: Sql, entry: CatalogEntry, variant: string, picker: string, s: MeasureSettings, floor: number[], preset?: VariantParams): Promise<MeasuredVariant> {
+  const p: MeasuredVariant = { entry, variant, params: [], measurement: null, failures: [], remeasured: false, ...(preset ? { paramSource: preset.source } : {}) };
   try {
     const prepare = entry.prepared ?? true;
     p.params = await readOnly(sql, async (tx) => {
-      const params = await pickParams(tx, entry, variant, picker);
+      const params = preset?.params ? [...preset.params] : await pickParams(tx, entry, variant, picker);
       for (let i = 0; i < s.warmup; i++) await runQuery(tx, entry.sql, params, prepare);
       return params;
     });

@@ -185,7 +185,7 @@ export function markdownReport(report: VerifyReport, chartFile?: string): string
   for (const q of report.queries) {
     for (const v of q.variants) {
       out.push(
-        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60))} | ${formatMsCell(v.client.median)} | ${formatMsCell(v.client.p95)} | ${formatMsCell(v.server.median)} | ${v.plan ? (v.genericPlan ? "generic" : "custom") : "-"} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
+        `| ${q.name} | ${v.name} | ${mdEscape(JSON.stringify(v.params).slice(0, 60) + (v.paramSource ? ` (from ${v.paramSource})` : ""))} | ${formatMsCell(v.client.median)} | ${formatMsCell(v.client.p95)} | ${formatMsCell(v.server.median)} | ${v.plan ? (v.genericPlan ? "generic" : "custom") : "-"} | ${mdEscape(v.plan?.indexesUsed.join(", ") || "-")} | ${v.plan ? `${v.plan.sharedHitBlocks} / ${v.plan.sharedReadBlocks}` : "-"} |`,
       );
     }
   }

@@ -33,7 +33,7 @@ import type { PlanSummary } from "../catalog/plan-analysis.ts";
 import type { PlanFacts } from "../catalog/plan-signature.ts";
 import { analyzeStability, appRunsGeneric, sampleStatistics, type PlanFlip, type SeenPlan, type StabilityRun } from "../catalog/plan-stability.ts";
 import { latencyStats, type LatencyStats } from "../base/statistics.ts";
-import { measureRoundTrip, measureVariant, type MeasuredVariant, type MeasureSettings } from "./measure-variant.ts";
+import { measureRoundTrip, measureVariant, type MeasuredVariant, type MeasureSettings, type VariantParams } from "./measure-variant.ts";
 
 export const DEFAULT_RUNS = 20;
 export const DEFAULT_WARMUP = 3;
@@ -55,6 +55,8 @@ export interface RunOptions {
   /** plan_cache_mode of the app's connections (default: what the project's pool sets). */
   readonly appPlanCacheMode?: PlanCacheMode;
   readonly onProgress?: (event: { readonly done: number; readonly total: number; readonly entry: string }) => void;
+  /** Per variant (key: query, NUL, variant): parameters to use instead of the picker's (a statistics twin's, from the file) and where they came from. */
+  readonly variantParams?: ReadonlyMap<string, VariantParams>;
   /** Called as each fresh statistics sample starts (after the main pass). */
   readonly onSample?: (event: { readonly sample: number; readonly total: number }) => void;
 }
@@ -63,6 +65,8 @@ export interface VariantResult {
   readonly name: string;
   /** The parameters used ($1..$n), JSON-safe. */
   readonly params: readonly unknown[];
+  /** Where they came from, when the caller said (a statistics twin: the file's statistics or the twin's data). */
+  readonly paramSource?: string;
   readonly client: LatencyStats;
   /** EXPLAIN ANALYZE "Execution Time" samples of the custom plan. */
   readonly server: LatencyStats;
@@ -162,7 +166,9 @@ async function measureCatalog(sql: Sql, catalog: readonly CatalogEntry[], option
   const measured: MeasuredVariant[] = [];
   for (const [index, entry] of catalog.entries()) {
     options.onProgress?.({ done: index, total: catalog.length, entry: entry.name });
-    for (const [variant, picker] of Object.entries(entry.params)) measured.push(await measureVariant(sql, entry, variant, picker, s, floor));
+    for (const [variant, picker] of Object.entries(entry.params)) {
+      measured.push(await measureVariant(sql, entry, variant, picker, s, floor, options.variantParams?.get(`${entry.name}\u0000${variant}`)));
+    }
   }
   options.onProgress?.({ done: catalog.length, total: catalog.length, entry: "" });
 
@@ -247,6 +253,7 @@ function variantResult(entry: CatalogEntry, p: MeasuredVariant, sampled: readonl
   const result: VariantResult = {
     name: p.variant,
     params: p.params.map(jsonSafe),
+    ...(p.paramSource !== undefined ? { paramSource: p.paramSource } : {}),
     client: latencyStats(m?.samples ?? []),
     server: latencyStats(m?.serverSamples ?? []),
     plan: m?.plan ?? null,

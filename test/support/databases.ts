@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { maskUrl, openSql, type DatabaseTarget, type Sql } from "../../src/db/index.ts";
 import { applyMigrations } from "../../src/migrate/graphile.ts";
-import { seedDatabase, todayUtc } from "../../src/seed/generate.ts";
+import { seedDatabase, currentHourUtc } from "../../src/seed/generate.ts";
 import { ensureVerifyReaderRole } from "../../src/db/verify-reader-role.ts";
 
 export interface TestDatabase extends DatabaseTarget {
@@ -64,7 +64,7 @@ export async function migratedDatabase(prefix: string): Promise<TestDatabase> {
 export async function seededDatabase(prefix: string, scale = 0.1, seed = 7): Promise<TestDatabase> {
   const db = await migratedDatabase(prefix);
   // Anchored today, so "last 30 days" queries find data.
-  await seedDatabase(db.sql, { scale, seed, anchor: todayUtc() });
+  await seedDatabase(db.sql, { scale, seed, anchor: currentHourUtc() });
   return db;
 }
 

@@ -9,7 +9,7 @@ import { formatAdviseWorkload, runAdviseWorkloadBench } from "../../bench/advise
 
 const spec = {
   usage: "npm run bench -- advise-workload",
-  options: { scale: { type: "string" }, seed: { type: "string" }, rounds: { type: "string" }, keep: { type: "boolean" }, reuse: { type: "boolean" }, "no-validate": { type: "boolean" } },
+  options: { scale: { type: "string" }, seed: { type: "string" }, rounds: { type: "string" }, keep: { type: "boolean" }, reuse: { type: "boolean" }, "no-validate": { type: "boolean" }, "no-verify": { type: "boolean" } },
   help: {
     scale: "seed scale of the scratch database (default 10)",
     seed: `random seed (default ${DEFAULT_SEED})`,
@@ -17,6 +17,7 @@ const spec = {
     keep: "keep the scratch database <database>_advise_bench afterwards",
     reuse: "re-use a kept scratch database (no re-seed)",
     "no-validate": "advise without building candidates",
+    "no-verify": "do not compare advise's before/after with verify --catalog's (built as migrate builds them, then dropped)",
   },
 } as const;
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number | void> {
     keep: Boolean(values.keep),
     reuse: Boolean(values.reuse),
     validate: !values["no-validate"],
+    verify: !values["no-verify"],
     log: (l: string) => console.error(l),
   };
   const target = await resolveDatabase({ log: (l) => console.error(l) });

@@ -55,6 +55,7 @@ export async function main(argv: string[]): Promise<number | void> {
   const a = result.agreement;
   console.log(`plan shape agreement: ${a.scansSame}/${a.compared} variants (${((a.scansSame / a.compared) * 100).toFixed(1)} %); control (generator statistics): ${a.controlScansSame}/${a.compared}`);
   console.log(`scan row estimates within 10 %: twin ${a.estimatesSame}/${a.compared}, control ${a.controlEstimatesSame}/${a.compared}`);
+  console.log(`with verify --stats's own parameters: ${a.verifyParamsSame}/${a.compared} the same values as production's picks, ${a.verifyScansSame}/${a.compared} the same plan shape`);
   console.log(`export ${formatMs(result.exportMs)}, twin build ${formatMs(result.twinBuildMs)}, total ${formatMs(result.totalMs)}`);
   console.log(`report: ${markdown}\njson:   ${json}`);
 }
