@@ -351,8 +351,20 @@ describe("the other direction: an index another index serves nearly as well (adv
     const catalog: CatalogEntry[] = [
       { name: "customer_spend", title: "t", kind: "point", sql: "SELECT count(*), sum(total) FROM orders WHERE customer_id = $1 AND created_at >= $2", params: { c: "SELECT 10::bigint, timestamptz '2026-01-01'" }, expectIndexes: ["orders_customer"], budgetMs: 10, reason: "t" },
     ];
-    // Index-only scans need the visibility map (VACUUM), as on a live table autovacuum keeps it.
-    await db.sql.unsafe("VACUUM orders");
+    // Index-only scans need the visibility map (VACUUM), as on a live table autovacuum keeps it. A VACUUM
+    // leaves the newest pages unset while another session of this database (an auto-analyze) holds an
+    // older snapshot, and the covering index then costs what the index it widens costs: VACUUM until
+    // every page is all-visible.
+    await waitFor(
+      async () => {
+        await db.sql.unsafe("VACUUM orders");
+        const [row] = await db.sql<{ visible: number; pages: number }[]>`SELECT relallvisible::int AS visible, relpages::int AS pages FROM pg_class WHERE oid = 'orders'::regclass`;
+        return row!;
+      },
+      (r) => r.pages > 0 && r.visible >= r.pages,
+      "every page of orders all-visible after VACUUM",
+      120_000,
+    );
     await markDatabase(db.sql, db.name, "development"); // --validate builds indexes: development databases only
     const advice = await adviseDatabase(db.sql, db, { catalog, validate: true, runs: 2, overlaps: false });
     expect(advice.statements[0]!.problems.map((p) => p.kind)).toContain("heap-fetches");
