@@ -74,7 +74,20 @@ describe("danger checks", () => {
     // cleanup lock, as long as the rows need freezing. Another snapshot in this database that is
     // older than the rows (an autovacuum ANALYZE of another table) can make them not need it, and
     // the vacuum then ends at once: try again then.
-    for (let attempt = 1; attempt <= 5; attempt++) {
+    // So each attempt first waits (on state) until no session of this database, replication slot or
+    // prepared transaction holds a snapshot as old as the newest rows.
+    const olderHolders = async () => {
+      const [row] = await db.sql<{ older: number }[]>`
+        WITH rows AS (SELECT min(age(xmin)) AS age FROM pinned)
+        SELECT count(*)::int AS older FROM (
+          SELECT backend_xmin AS x FROM pg_stat_activity WHERE (datname = current_database() OR datname IS NULL) AND backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
+          UNION ALL SELECT xmin FROM pg_replication_slots WHERE xmin IS NOT NULL
+          UNION ALL SELECT transaction FROM pg_prepared_xacts) h, rows
+        WHERE age(h.x) >= rows.age`;
+      return row!.older;
+    };
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      await waitFor(olderHolders, (n) => n === 0, "no snapshot older than the newest rows of pinned", 120_000);
       await reader.unsafe("BEGIN");
       await reader.unsafe("DECLARE c CURSOR FOR SELECT * FROM pinned");
       await reader.unsafe("FETCH 1 FROM c");
@@ -95,7 +108,7 @@ describe("danger checks", () => {
       if (mine) return;
       await db.sql`INSERT INTO pinned SELECT g, 'v' FROM generate_series(1, 1000) g`;
     }
-    throw new Error("VACUUM (FREEZE) never waited for the pinned page in 5 attempts");
+    throw new Error("VACUUM (FREEZE) never waited for the pinned page in 10 attempts");
   });
 
   it("invalid constraints are listed with the statement that validates them", async () => {
