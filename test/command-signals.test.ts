@@ -79,7 +79,19 @@ describe("commands stopped by a signal", () => {
     expect(interruptedLines(run.output())).toHaveLength(1);
     // Where it stopped depends on the machine: during a migration (named), or after the last one.
     expect(line).toMatch(/^(migration \d{6}\S*\.sql interrupted \(\d+ of this run's \d+ applied before it\)(; the server may still be building idx_\w+ \(.*?\))?; run npm run migrate again: it drops an INVALID leftover index and applies the rest|migrate interrupted after its migrations .*) \(SIGINT, exit 130\)$/);
-    // The re-run the line asks for completes the set.
+    // The server may still be building the index the run was creating (the line says so), holding
+    // graphile-migrate's lock until it ends; a re-run before that exits 5 saying to wait. Wait (on state)
+    // for the build and the lock to be gone, as that message advises; then the re-run completes the set.
+    await waitFor(
+      async () =>
+        ((await db.sql`
+          SELECT (SELECT count(*) FROM pg_stat_progress_create_index WHERE datid = d.oid)::int
+               + (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = d.oid)::int AS n
+          FROM pg_database d WHERE d.datname = current_database()`) as unknown as [{ n: number }])[0].n,
+      (n) => n === 0,
+      "the interrupted index build and the migration lock to be gone",
+      120_000,
+    );
     const again = start("migrate", ["--no-report"], { DATABASE_URL: db.url });
     expect(await again.exited, again.output()).toBe(0);
   });
