@@ -197,6 +197,25 @@ describe("rollups under 8 concurrent writers", () => {
     // 'net 1', 'net 10', 'net 2', 'net 3' sort at or below 'net 3'.
     expect(rows.map((r) => [r.status, Number(r.messages)])).toEqual([["delivered", 6], ["read", 4]]);
   });
+
+  it("bucket every instant in its UTC hour, before the bucketing origin and under a half-hour session time zone", async () => {
+    // The triggers bucket with date_bin from a UTC midnight in 2000 (000090);
+    // verify's check and the seed's rebuild use date_trunc(..., 'UTC').
+    const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { TimeZone: "Asia/Kolkata" } });
+    try {
+      const instants = ["1969-12-31T23:59:59.999Z", "1999-12-31T23:30:00Z", "2000-01-01T00:00:00Z", "2026-03-29T01:59:59Z", "2031-07-01T12:00:00.5Z"];
+      const rows = instants.map((at, i) => ({ contact_id: contacts[i % contacts.length]!, direction: "inbound", status: "delivered", content: `tz ${i}`, created_at: new Date(at) }));
+      await sql`INSERT INTO conversation_messages ${sql(rows, "contact_id", "direction", "status", "content", "created_at")}`;
+      await sql`UPDATE conversation_messages SET status = 'read', created_at = created_at + interval '30 minutes' WHERE content LIKE 'tz %' AND content <= 'tz 2'`;
+      expect(await allMismatches(db)).toEqual(NONE);
+      const [{ hours }] = (await sql`SELECT array_agg(to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') ORDER BY hour) AS hours FROM message_hourly_rollup WHERE hour < '2000-01-02' AND messages <> 0`) as unknown as [{ hours: string[] }];
+      expect(hours).toEqual(["1970-01-01 00:00", "2000-01-01 00:00"]);
+      await sql`DELETE FROM conversation_messages WHERE content LIKE 'tz %'`;
+      expect(await allMismatches(db)).toEqual(NONE);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  });
 });
 
 describe("the backfill migrations on a table with data and writes going on", () => {

@@ -1,0 +1,57 @@
+--! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
+--! Hash: sha1:7ca5bf3a19ef26960d25ab3e781bfd0426d171fd
+--! Message: rollups: message_hourly_rollup buckets messages with date_bin (no time zone conversion per row)
+
+-- rollback: re-runnable
+-- The hourly rollup's triggers (000071) bucketed every message of a
+-- statement with date_trunc('hour', created_at, 'UTC'): a time zone
+-- conversion per row, about 1.4 us (scale 10: 1.97 s for 1M rows against
+-- 0.61 s for date_bin and 0.54 s for reading created_at alone). A 10,000-row
+-- status update buckets 20,000 rows (old and new): 15-25 ms of the ~180 ms
+-- the trigger spends, measured on copies of the transition tables
+-- (docs/PERFORMANCE.md). date_bin('1 hour', t, <a UTC midnight>) is plain
+-- arithmetic on the instant and gives the same UTC hour for every t (the
+-- rollup's key, the backfill's, the seed's rebuild and verify's check, which
+-- keep date_trunc, agree row for row; test/rollups.test.ts).
+--
+-- Everything else is as in 000071: one grouped, key-ordered upsert of deltas
+-- per statement, the backfill protocol (rollup_counted_ids), HAVING to skip
+-- the groups an UPDATE nets out (a content or channel update moves nothing).
+-- Most of the trigger's time is the upserts themselves (a 10,000-row status
+-- update of the seed's newest messages touches 16,661 (hour, direction,
+-- status) rows, all HOT updates already), not this computation.
+--
+-- Re-runnable (rollback re-applies it): CREATE OR REPLACE.
+
+CREATE OR REPLACE FUNCTION message_hourly_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  w bigint;
+  d bigint;
+BEGIN
+  SELECT watermark, done_below INTO w, d FROM rollup_counted_ids('message_hourly_rollup');
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO message_hourly_rollup AS r (hour, direction, status, messages)
+    SELECT date_bin('1 hour', n.created_at, timestamptz '2000-01-01 00:00:00+00'), n.direction, n.status, count(*)
+    FROM new_rows n WHERE n.id > w OR n.id < d
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO message_hourly_rollup AS r (hour, direction, status, messages)
+    SELECT date_bin('1 hour', o.created_at, timestamptz '2000-01-01 00:00:00+00'), o.direction, o.status, -count(*)
+    FROM old_rows o WHERE o.id > w OR o.id < d
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages;
+  ELSE
+    INSERT INTO message_hourly_rollup AS r (hour, direction, status, messages)
+    SELECT hour, direction, status, sum(delta)
+    FROM (
+      SELECT date_bin('1 hour', o.created_at, timestamptz '2000-01-01 00:00:00+00') AS hour, o.direction, o.status, -1 AS delta FROM old_rows o WHERE o.id > w OR o.id < d
+      UNION ALL
+      SELECT date_bin('1 hour', n.created_at, timestamptz '2000-01-01 00:00:00+00'), n.direction, n.status, 1 FROM new_rows n WHERE n.id > w OR n.id < d
+    ) changes
+    GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages;
+  END IF;
+  RETURN NULL;
+END
+$$;
