@@ -2,7 +2,8 @@
 // run (issue #21): the app's bulk writes (a set-based 10,000-row insert into
 // conversation_messages and phone_contacts, a 10,000-row status update of
 // messages, triggers included) against a copy of each table holding the same
-// rows with only the base schema's keys and constraints; then, per index,
+// rows with only the base schema's keys and constraints; per trigger, the
+// write with that one trigger disabled (in the rolled-back transaction); then, per index,
 // the same writes with that one index dropped (inside the rolled-back
 // transaction) beside the catalog queries it serves, timed with and without
 // it. Every write is one statement in a transaction that is rolled back;
@@ -158,12 +159,24 @@ export interface IndexCost {
   readonly reads: readonly { readonly entry: string; readonly withMs: number; readonly withoutMs: number }[];
 }
 
+/** One trigger of the app's table: rows/s of a write that fires it, with it and with only it disabled. */
+export interface TriggerCost {
+  readonly trigger: string;
+  readonly op: WriteOpName;
+  readonly withTrigger: number;
+  readonly without: number;
+  /** 1 - with / without: the share of the write's time the trigger takes. */
+  readonly cost: number;
+}
+
 export interface IndexCostResult {
   readonly rows: number;
   readonly repeats: number;
   readonly ratios: readonly OpRatio[];
   /** The same writes with only the trigram search indexes (no other performance index, no trigger): the ceiling the searches set. */
   readonly searchOnly: readonly OpRatio[];
+  /** Per user trigger that the write fires (inbox, rollups, counters): its cost. */
+  readonly triggers: readonly TriggerCost[];
   readonly indexes: readonly IndexCost[];
 }
 
@@ -235,6 +248,26 @@ export async function measureIndexCost(
       );
       searchOnly.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
     }
+    const triggers: TriggerCost[] = [];
+    for (const op of WRITE_OPS) {
+      const event = op.name === "messages status update" ? "UPDATE" : "INSERT";
+      const fired = await sql<{ name: string }[]>`
+        SELECT tgname AS name FROM pg_trigger t
+        WHERE t.tgrelid = ${op.table}::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+          AND pg_get_triggerdef(t.oid) ~ ${`AFTER ${event} `} ORDER BY 1`;
+      for (const { name } of fired) {
+        log(`${op.name}: with and without trigger ${name}`);
+        const statement = op.sql(op.table, rows, ids);
+        const [withIt, without] = await measurePair(
+          sql,
+          { statement, table: op.table },
+          { statement, table: op.table, before: `ALTER TABLE ${op.table} DISABLE TRIGGER ${quoteIdent(name)}` },
+          rows,
+          repeats,
+        );
+        triggers.push({ trigger: name, op: op.name, withTrigger: withIt.rowsPerSecond, without: without.rowsPerSecond, cost: 1 - withIt.rowsPerSecond / without.rowsPerSecond });
+      }
+    }
     const indexes: IndexCost[] = [];
     for (const ix of present) {
       log(`${ix.index}: writes and reads without it`);
@@ -250,7 +283,7 @@ export async function measureIndexCost(
       for (const entry of served) reads.push({ entry: entry.name, withMs: await serverMs(sql, entry), withoutMs: await serverMs(sql, entry, drop) });
       indexes.push({ index: ix.index, table: ix.table, bytes: ix.bytes, writes, reads });
     }
-    return { rows, repeats, ratios, searchOnly, indexes };
+    return { rows, repeats, ratios, searchOnly, triggers, indexes };
   } finally {
     for (const t of tables) await sql.unsafe(`DROP TABLE IF EXISTS ${baseCopyName(t)}`);
     // Every rolled-back insert left its index entries behind (dead until a
@@ -276,6 +309,12 @@ export function formatIndexCost(result: IndexCostResult): string {
     "| operation | rows/s | base rows/s | ratio | HOT updates |",
     "| --- | ---: | ---: | ---: | ---: |",
     ...result.searchOnly.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
+    "",
+    "Per trigger: rows/s of the write that fires it, with it and with only it disabled (its cost):",
+    "",
+    "| trigger | write | with / without | cost |",
+    "| --- | --- | --- | ---: |",
+    ...result.triggers.map((t) => `| ${t.trigger} | ${t.op} | ${num(t.withTrigger)} / ${num(t.without)} | ${pct(t.cost)} |`),
     "",
     "Per index: rows/s with the whole set and with that index dropped (its write cost), and the catalog queries that expect it, server ms with -> without it:",
     "",
