@@ -2,8 +2,8 @@
 // run (issue #21): the app's bulk writes (a set-based 10,000-row insert into
 // conversation_messages and phone_contacts, a 10,000-row status update of
 // messages, triggers included) against a copy of each table holding the same
-// rows with only the base schema's keys and constraints; per trigger, the
-// write with that one trigger disabled (in the rolled-back transaction); then, per index,
+// rows with only the base schema's keys and constraints; per trigger, its
+// time inside the write (EXPLAIN ANALYZE); then, per index,
 // the same writes with that one index dropped (inside the rolled-back
 // transaction) beside the catalog queries it serves, timed with and without
 // it. Every write is one statement in a transaction that is rolled back;
@@ -159,14 +159,19 @@ export interface IndexCost {
   readonly reads: readonly { readonly entry: string; readonly withMs: number; readonly withoutMs: number }[];
 }
 
-/** One trigger of the app's table: rows/s of a write that fires it, with it and with only it disabled. */
+/**
+ * One trigger the write fires (the inbox, rollups and counters, and the
+ * foreign key's check, which the base copy runs too): its time inside the
+ * statement, from EXPLAIN ANALYZE's per-trigger timing. Read inside one
+ * statement, it does not drift with the machine the way two timed variants do.
+ */
 export interface TriggerCost {
   readonly trigger: string;
   readonly op: WriteOpName;
-  readonly withTrigger: number;
-  readonly without: number;
-  /** 1 - with / without: the share of the write's time the trigger takes. */
-  readonly cost: number;
+  /** Median of the trigger's time per statement, ms. */
+  readonly ms: number;
+  /** Median of the whole statement's execution time, ms (triggers included). */
+  readonly statementMs: number;
 }
 
 export interface IndexCostResult {
@@ -198,6 +203,26 @@ async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise
       if (!(error instanceof Rollback)) throw error;
     });
   return latencyStats(samples).median;
+}
+
+interface AnalyzedPlan {
+  readonly "Execution Time": number;
+  readonly Triggers?: readonly { readonly "Trigger Name": string; readonly Time: number }[];
+}
+
+/** EXPLAIN ANALYZE of one write in a transaction that is rolled back. */
+async function explainAnalyzed(sql: Sql, statement: string): Promise<AnalyzedPlan> {
+  let plan: AnalyzedPlan | undefined;
+  await sql
+    .begin(async (tx) => {
+      const [row] = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`);
+      plan = (row as unknown as { "QUERY PLAN": [AnalyzedPlan] })["QUERY PLAN"][0];
+      throw new Rollback();
+    })
+    .catch((error) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  return plan!;
 }
 
 export async function measureIndexCost(
@@ -250,23 +275,17 @@ export async function measureIndexCost(
     }
     const triggers: TriggerCost[] = [];
     for (const op of WRITE_OPS) {
-      const event = op.name === "messages status update" ? "UPDATE" : "INSERT";
-      const fired = await sql<{ name: string }[]>`
-        SELECT tgname AS name FROM pg_trigger t
-        WHERE t.tgrelid = ${op.table}::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'
-          AND pg_get_triggerdef(t.oid) ~ ${`AFTER ${event} `} ORDER BY 1`;
-      for (const { name } of fired) {
-        log(`${op.name}: with and without trigger ${name}`);
-        const statement = op.sql(op.table, rows, ids);
-        const [withIt, without] = await measurePair(
-          sql,
-          { statement, table: op.table },
-          { statement, table: op.table, before: `ALTER TABLE ${op.table} DISABLE TRIGGER ${quoteIdent(name)}` },
-          rows,
-          repeats,
-        );
-        triggers.push({ trigger: name, op: op.name, withTrigger: withIt.rowsPerSecond, without: without.rowsPerSecond, cost: 1 - withIt.rowsPerSecond / without.rowsPerSecond });
+      log(`${op.name}: each trigger's time (EXPLAIN ANALYZE)`);
+      const statementMs: number[] = [];
+      const perTrigger = new Map<string, number[]>();
+      for (let i = -1; i < repeats; i++) {
+        const plan = await explainAnalyzed(sql, op.sql(op.table, rows, ids));
+        if (i < 0) continue;
+        statementMs.push(plan["Execution Time"]);
+        for (const t of plan.Triggers ?? []) perTrigger.set(t["Trigger Name"], [...(perTrigger.get(t["Trigger Name"]) ?? []), t.Time]);
       }
+      const statement = latencyStats(statementMs).median;
+      for (const [name, ms] of perTrigger) triggers.push({ trigger: name, op: op.name, ms: latencyStats(ms).median, statementMs: statement });
     }
     const indexes: IndexCost[] = [];
     for (const ix of present) {
@@ -310,11 +329,11 @@ export function formatIndexCost(result: IndexCostResult): string {
     "| --- | ---: | ---: | ---: | ---: |",
     ...result.searchOnly.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
     "",
-    "Per trigger: rows/s of the write that fires it, with it and with only it disabled (its cost):",
+    `Per trigger: its time inside the write (EXPLAIN ANALYZE, median of ${result.repeats}), and its share of the statement (RI_ConstraintTrigger_*: the foreign key's check, which the base copy runs too):`,
     "",
-    "| trigger | write | with / without | cost |",
-    "| --- | --- | --- | ---: |",
-    ...result.triggers.map((t) => `| ${t.trigger} | ${t.op} | ${num(t.withTrigger)} / ${num(t.without)} | ${pct(t.cost)} |`),
+    "| trigger | write | ms | share of the statement |",
+    "| --- | --- | ---: | ---: |",
+    ...result.triggers.map((t) => `| ${t.trigger} | ${t.op} | ${t.ms.toFixed(1)} of ${t.statementMs.toFixed(0)} | ${pct(t.ms / t.statementMs)} |`),
     "",
     "Per index: rows/s with the whole set and with that index dropped (its write cost), and the catalog queries that expect it, server ms with -> without it:",
     "",
