@@ -7,17 +7,17 @@ import { EXIT, UserError } from "../../base/errors.ts";
 import { formatMs } from "../../base/format.ts";
 import { progressBar, type ProgressBar } from "../../base/progress.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
-import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
 import { catalogFromFlag } from "../../catalog/load.ts";
 import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../../verify/run-catalog.ts";
 import { benchDatabaseName, runBench } from "../../bench/run-bench.ts";
 import { buildBenchReport, DEFAULT_NOTE, formatBenchTable, NOTE_FLAG_HELP, writeBenchReports } from "../../bench/report.ts";
 
+const dataSet = dataSetOptions("seed scale of the data set (default 10: 100k contacts, 2M messages)");
 const spec = {
   usage: "npm run bench -- [indexes]",
   options: {
-    scale: { type: "string" },
-    seed: { type: "string" },
+    ...dataSet.options,
     runs: { type: "string" },
     warmup: { type: "string" },
     "explain-runs": { type: "string" },
@@ -30,8 +30,7 @@ const spec = {
     note: { type: "string" },
   },
   help: {
-    scale: "seed scale of the data set (default 10: 100k contacts, 2M messages)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS})`,
     warmup: `warm-up runs (default ${DEFAULT_WARMUP})`,
     "explain-runs": "EXPLAIN ANALYZE runs per variant for the server-side figures (default 10)",

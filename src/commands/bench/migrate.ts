@@ -5,14 +5,14 @@
 import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
 import { resolveReadyDatabase } from "../../embedded/resolve.ts";
 import { formatBenchReport, runMigrationBench } from "../../bench/migrate-bench.ts";
-import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
 
+const dataSet = dataSetOptions("seed scale of the scratch database (default 10: 100k contacts, 2M messages)");
 const spec = {
   usage: "npm run bench -- migrate",
-  options: { scale: { type: "string" }, seed: { type: "string" }, "writer-pause": { type: "string" }, keep: { type: "boolean" } },
+  options: { ...dataSet.options, "writer-pause": { type: "string" }, keep: { type: "boolean" } },
   help: {
-    scale: "seed scale of the scratch database (default 10: 100k contacts, 2M messages)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     "writer-pause": "ms between the concurrent writer's statements (default 5)",
     keep: "keep the scratch database afterwards",
   },
