@@ -8,7 +8,7 @@
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { median } from "../base/statistics.ts";
-import { indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import { explainAnalyzeRuns, indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { ExplainResult } from "../catalog/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { plannableText, valueSetsOf } from "./validate.ts";
@@ -80,15 +80,8 @@ export function largestSeqScan(plan: PlanNode): number {
 class Rollback extends Error {}
 
 async function timeIn(tx: Sql, query: string, params: readonly unknown[], runs: number): Promise<{ plan: ExplainResult; ms: number }> {
-  const samples: number[] = [];
-  let plan: ExplainResult | undefined;
-  for (let i = 0; i <= runs; i++) {
-    const rows = await tx.unsafe(`EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) ${query}`, params as never[], { prepare: false });
-    const raw = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-    plan = ((typeof raw === "string" ? JSON.parse(raw) : raw) as ExplainResult[])[0]!;
-    if (i > 0) samples.push(plan["Execution Time"] ?? 0);
-  }
-  return { plan: plan!, ms: median(samples) };
+  const { plan, samplesMs } = await explainAnalyzeRuns(tx, query, params, runs, "ANALYZE, VERBOSE");
+  return { plan, ms: median(samplesMs) };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
