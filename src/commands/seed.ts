@@ -1,6 +1,6 @@
 // npm run seed -- --scale N [--seed S] [--anchor YYYY-MM-DD]
 // Replaces the data in the eight tables with a deterministic, realistic data set.
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { withSql } from "../db/index.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { parseAnchor, parseColumnShares, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags, dataSetOptions } from "../seed/cli.ts";
@@ -25,8 +25,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const { scale, seed } = dataSetFlags(values, 1);
   const anchor = parseAnchor(values.anchor);
   const indexes = parseIndexMode(values.indexes);

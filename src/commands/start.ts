@@ -1,6 +1,6 @@
 // npm start — the main job: start the embedded server (or use DATABASE_URL),
 // apply the migrations, seed realistic data, print a summary.
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { runStart } from "../start/pipeline.ts";
 import { dataSetFlags, dataSetOptions } from "../seed/cli.ts";
 
@@ -15,8 +15,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   return runStart({
     ...dataSetFlags(values, 1),
     replaceForeignData: Boolean(values["replace-data"]),

@@ -2,7 +2,7 @@
 // (<database>_bench on the same server, recreated), seed one data set on the
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag, outputFileFlag } from "../../base/flags.ts";
 import { EXIT, UserError } from "../../base/errors.ts";
 import { formatMs } from "../../base/format.ts";
 import { progressBar, type ProgressBar } from "../../base/progress.ts";
@@ -45,8 +45,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const { scale, seed } = dataSetFlags(values, 10);
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
   const warmup = integerFlag("warmup", values.warmup, DEFAULT_WARMUP, 0, 10_000);

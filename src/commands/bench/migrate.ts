@@ -2,7 +2,7 @@
 // scratch database (<database>_migrate_bench) while a writer inserts and
 // updates rows; report total time, each index's build time and size, and the
 // writer's worst statement latency. Logic: src/bench/migrate-bench.ts.
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { resolveReadyDatabase } from "../../embedded/resolve.ts";
 import { formatBenchReport, runMigrationBench } from "../../bench/migrate-bench.ts";
 import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
@@ -19,8 +19,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const { scale, seed } = dataSetFlags(values, 10);
   const writerPauseMs = integerFlag("writer-pause", values["writer-pause"], 5, 0, 10_000);
   const target = await resolveReadyDatabase({ log: (l) => console.error(l) });

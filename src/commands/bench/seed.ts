@@ -2,7 +2,7 @@
 // indexes: load into them (keep) vs drop and rebuild them in the seed
 // transaction (the default), times and index sizes per table. Logic:
 // src/bench/seed-indexes.ts.
-import { formatHelp, parseFlags } from "../../base/flags.ts";
+import { commandFlags } from "../../base/flags.ts";
 import { EXIT } from "../../base/errors.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
 import { formatSeedIndexBench, runSeedIndexBench } from "../../bench/seed-indexes.ts";
@@ -22,17 +22,18 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
-  const { scale, seed } = dataSetFlags(values, 10);
-  const server = await resolveDatabase({ log: (l) => console.error(l) });
-  const report = await runSeedIndexBench(server, scratchDatabaseBeside(server, "seed_bench"), {
-    scale, seed,
+  const values = commandFlags(spec, argv);
+  if (!values) return;
+  // Every flag is checked before the server is started or reached.
+  const options = {
+    ...dataSetFlags(values, 10),
     keep: values.keep ?? false,
     note: values.note ?? DEFAULT_NOTE,
-    log: (line) => console.error(line),
+    log: (line: string) => console.error(line),
     onSeedProgress: seedProgressDisplay("  "),
-  });
+  };
+  const server = await resolveDatabase({ log: (l) => console.error(l) });
+  const report = await runSeedIndexBench(server, scratchDatabaseBeside(server, "seed_bench"), options);
   console.log(formatSeedIndexBench(report));
   return EXIT.ok;
 }
