@@ -16,6 +16,7 @@ import { quoteIdent } from "../db/index.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
 import { latencyStats } from "../base/statistics.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
+import { firstPlan, type ExplainResult } from "../catalog/explain.ts";
 import { formatPercent } from "../base/format.ts";
 
 export type WriteOpName = "messages insert" | "contacts insert" | "messages status update";
@@ -194,8 +195,8 @@ async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise
       const [values] = await tx.unsafe(picker!);
       const args = Object.values(values ?? {}) as never[];
       for (let i = 0; i < 4; i++) {
-        const [plan] = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${entry.sql}`, args);
-        if (i > 0) samples.push((plan as unknown as { "QUERY PLAN": [{ "Execution Time": number }] })["QUERY PLAN"][0]["Execution Time"]);
+        const plan = firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${entry.sql}`, args));
+        if (i > 0) samples.push(plan["Execution Time"] ?? 0);
       }
       throw new Rollback();
     })
@@ -205,18 +206,12 @@ async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise
   return latencyStats(samples).median;
 }
 
-interface AnalyzedPlan {
-  readonly "Execution Time": number;
-  readonly Triggers?: readonly { readonly "Trigger Name": string; readonly Time: number }[];
-}
-
 /** EXPLAIN ANALYZE of one write in a transaction that is rolled back. */
-async function explainAnalyzed(sql: Sql, statement: string): Promise<AnalyzedPlan> {
-  let plan: AnalyzedPlan | undefined;
+async function explainAnalyzed(sql: Sql, statement: string): Promise<ExplainResult> {
+  let plan: ExplainResult | undefined;
   await sql
     .begin(async (tx) => {
-      const [row] = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`);
-      plan = (row as unknown as { "QUERY PLAN": [AnalyzedPlan] })["QUERY PLAN"][0];
+      plan = firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`));
       throw new Rollback();
     })
     .catch((error) => {
@@ -281,8 +276,8 @@ export async function measureIndexCost(
       for (let i = -1; i < repeats; i++) {
         const plan = await explainAnalyzed(sql, op.sql(op.table, rows, ids));
         if (i < 0) continue;
-        statementMs.push(plan["Execution Time"]);
-        for (const t of plan.Triggers ?? []) perTrigger.set(t["Trigger Name"], [...(perTrigger.get(t["Trigger Name"]) ?? []), t.Time]);
+        statementMs.push(plan["Execution Time"] ?? 0);
+        for (const t of plan.Triggers ?? []) perTrigger.set(t["Trigger Name"], [...(perTrigger.get(t["Trigger Name"]) ?? []), t.Time ?? 0]);
       }
       const statement = latencyStats(statementMs).median;
       for (const [name, ms] of perTrigger) triggers.push({ trigger: name, op: op.name, ms: latencyStats(ms).median, statementMs: statement });

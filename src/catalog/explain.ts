@@ -9,6 +9,8 @@ export interface ExplainResult {
   readonly "Planning Time"?: number;
   readonly "Execution Time"?: number;
   readonly Planning?: { readonly "Shared Hit Blocks"?: number; readonly "Shared Read Blocks"?: number };
+  /** EXPLAIN ANALYZE of a write: each trigger it fired, with its total time (ms). */
+  readonly Triggers?: readonly { readonly "Trigger Name": string; readonly Time?: number }[];
 }
 
 /** The subset of an EXPLAIN JSON plan node this project reads. */
