@@ -1,5 +1,5 @@
 --! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
---! Hash: sha1:bd705063e2fdeca6403d9ba9000842ee249cdff3
+--! Hash: sha1:eaa269de112bb64773662a2ae5d96edfbdb71273
 --! Message: rollups: message_hourly_rollup buckets messages with date_bin (no time zone conversion per row)
 
 -- rollback: re-runnable
@@ -10,8 +10,9 @@
 -- date_trunc with a time zone cost about 1.4 us per row (scale 10: 1.97 s
 -- for 1M rows against 0.61 s for date_bin and 0.54 s for reading created_at
 -- alone). A 10,000-row status update buckets 20,000 rows (old and new):
--- 10-25 ms of the trigger's time, measured on copies of the transition
--- tables (docs/PERFORMANCE.md). date_bin('1 hour', t, <a UTC midnight>) is
+-- the trigger's fastest run went 59-60 -> 53-55 ms on a quiet machine (93 ->
+-- 78 ms on copies of the transition tables under load; docs/PERFORMANCE.md).
+-- date_bin('1 hour', t, <a UTC midnight>) is
 -- plain arithmetic on the instant and gives the same UTC hour for every t,
 -- before the origin too: the rollup's key, the backfill's, the seed's rebuild
 -- and verify's check (which keep date_trunc) agree row for row
@@ -22,7 +23,7 @@
 -- the groups an UPDATE nets out (a content or channel update moves nothing).
 -- Most of the trigger's time is the upserts themselves (a 10,000-row status
 -- update of the seed's newest messages touches 16,661 (hour, direction,
--- status) rows, 98-100% of them HOT updates already), not this computation.
+-- status) rows, all HOT updates already), not this computation.
 --
 -- Re-runnable (rollback re-applies it): CREATE OR REPLACE.
 
