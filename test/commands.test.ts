@@ -60,7 +60,7 @@ const ROWS: readonly Row[] = [
   { script: "capture", args: [], needs: "seeded", prints: [/baseline|captured|statements/i] },
   { script: "maintenance", args: ["--analyze", "none"], needs: "seeded", prints: [/invalid indexes:/] },
   { script: "refresh", args: [], needs: "seeded", prints: [/refreshed top_contacts_30d in \d+ ms/] },
-  { script: "bench", args: ["index-cost", "--rows", "100", "--repeats", "1"], needs: "seeded", prints: [/\| messages status update \|/, /idx_conversation_messages_content_pattern/] },
+  { script: "bench", args: ["index-cost", "--rows", "100", "--repeats", "1"], needs: "seeded", prints: [/\| messages status update \|/, /idx_conversation_messages_contact_created/] },
   { script: "advise", args: ["--runs", "1"], needs: "seeded", prints: [/statement|index|workload/i] },
   { script: "bench", args: [...TINY, "--runs", "5", "--warmup", "0", "--explain-runs", "1", "--write-rows", "50"], needs: "seeded", prints: [/write cost/] },
   { script: "bench", args: ["migrate", ...TINY], needs: "seeded", prints: [/migration|index|writer/i] },

@@ -1,9 +1,11 @@
 --! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
---! Hash: sha1:bfb91efb2d10f0c886e6db6a52e36bcbadefbc44
+--! Hash: sha1:c12e6b5970ff24264704a750e6002852175051cc
 --! Message: search: side tables message_search and contact_search, indexed asynchronously from a watermark
 
 -- rollback: re-runnable
--- The trigram search indexes out of the write path (issue #21). A trigram GIN
+-- The searched text of conversation_messages and phone_contacts copied into
+-- side tables that carry the trigram indexes, filled after the fact, so the
+-- app's writes carry no trigram entry. A trigram GIN
 -- index writes one entry per distinct trigram of the text (dozens per
 -- message): on conversation_messages and phone_contacts those entries alone
 -- held a bulk insert at 24-39 % of the rows/s of the table with only its

@@ -1,5 +1,5 @@
---! Previous: sha1:bfb91efb2d10f0c886e6db6a52e36bcbadefbc44
---! Hash: sha1:fbf7834ead84858c115781ea21d0e7ce7cfdb373
+--! Previous: sha1:c12e6b5970ff24264704a750e6002852175051cc
+--! Hash: sha1:d42c933c58bc82153d597c3b502c04243227b943
 --! Message: search: contact_search triggers on phone_contacts
 
 -- rollback: re-runnable

@@ -1,5 +1,5 @@
---! Previous: sha1:fbf7834ead84858c115781ea21d0e7ce7cfdb373
---! Hash: sha1:9fc4398d05802c72d6b3f40398fc1692426474d8
+--! Previous: sha1:d42c933c58bc82153d597c3b502c04243227b943
+--! Hash: sha1:fb165719eb91e11f4bf8492fe3b8311e672cdeb7
 --! Message: search: fill message_search and contact_search in committed batches
 
 --! no-transaction

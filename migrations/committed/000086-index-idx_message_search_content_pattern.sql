@@ -1,5 +1,5 @@
---! Previous: sha1:9fc4398d05802c72d6b3f40398fc1692426474d8
---! Hash: sha1:349ead9eafd7e0d2d680043c36e0c60d50e0109f
+--! Previous: sha1:fb165719eb91e11f4bf8492fe3b8311e672cdeb7
+--! Hash: sha1:df5dbf9cbe4b59a8b052ea77b33f0bf7769871d8
 --! Message: index idx_message_search_content_pattern
 
 --! no-transaction

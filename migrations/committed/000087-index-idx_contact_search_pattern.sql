@@ -1,5 +1,5 @@
---! Previous: sha1:349ead9eafd7e0d2d680043c36e0c60d50e0109f
---! Hash: sha1:553aeaf46de9152121e3100b84d748ca0ad687d3
+--! Previous: sha1:df5dbf9cbe4b59a8b052ea77b33f0bf7769871d8
+--! Hash: sha1:37a2c35773e1f706256dacda150572496571e9ea
 --! Message: index idx_contact_search_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:553aeaf46de9152121e3100b84d748ca0ad687d3
---! Hash: sha1:8c73d0bf12cd797f9b3f34db6f63af23cb799d05
+--! Previous: sha1:37a2c35773e1f706256dacda150572496571e9ea
+--! Hash: sha1:829a7cc9b5501e15ca42821c1b043fd3bbf917a6
 --! Message: drop index idx_conversation_messages_content_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:8c73d0bf12cd797f9b3f34db6f63af23cb799d05
---! Hash: sha1:c10612824cda5ebef21f1092e664fa9cc7df4ce5
+--! Previous: sha1:829a7cc9b5501e15ca42821c1b043fd3bbf917a6
+--! Hash: sha1:86c27db9c58bc95c057bb3ca642ac1651eea56a1
 --! Message: drop index idx_phone_contacts_name_pattern
 
 --! no-transaction

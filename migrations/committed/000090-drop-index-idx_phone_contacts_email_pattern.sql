@@ -1,5 +1,5 @@
---! Previous: sha1:c10612824cda5ebef21f1092e664fa9cc7df4ce5
---! Hash: sha1:b9f8397bb622cba4bdd6754da444e13051e81f79
+--! Previous: sha1:86c27db9c58bc95c057bb3ca642ac1651eea56a1
+--! Hash: sha1:349084858a8e24be212edef89c446d1217e43307
 --! Message: drop index idx_phone_contacts_email_pattern
 
 --! no-transaction

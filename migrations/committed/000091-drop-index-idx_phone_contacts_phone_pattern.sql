@@ -1,5 +1,5 @@
---! Previous: sha1:b9f8397bb622cba4bdd6754da444e13051e81f79
---! Hash: sha1:047f1aaac1b045a76e5f5e227098a64e11c49c56
+--! Previous: sha1:349084858a8e24be212edef89c446d1217e43307
+--! Hash: sha1:81aa948b5f54f992b3d272e5bfcb66b79de59015
 --! Message: drop index idx_phone_contacts_phone_pattern
 
 --! no-transaction
