@@ -53,6 +53,9 @@ describe("search side tables", () => {
     await db.sql`UPDATE conversation_messages SET status = 'read' WHERE id = ${id}`;
     expect((await db.sql`SELECT xmin::text FROM message_search WHERE message_id = ${id}`)[0]).toEqual(before);
 
+    // The side row carries created_at (a search re-checks only its newest matches): an edit of it follows too.
+    await db.sql`UPDATE conversation_messages SET created_at = created_at - interval '1 day' WHERE id = ${id}`;
+    expect(await db.sql`SELECT (s.created_at = m.created_at) AS same FROM message_search s JOIN conversation_messages m ON m.id = s.message_id WHERE m.id = ${id}`).toEqual([{ same: true }]);
     await db.sql`UPDATE conversation_messages SET content = 'the flibbertigib parcel arrived' WHERE id = ${id}`;
     expect(await found("message_content_search", "%quixotrix%")).toEqual([]);
     expect(await found("message_content_search", "%flibbertigib%")).toEqual([id]);

@@ -1,5 +1,5 @@
 --! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
---! Hash: sha1:c12e6b5970ff24264704a750e6002852175051cc
+--! Hash: sha1:a34316be7be043739f3ea4e29b29029f24b70491
 --! Message: search: side tables message_search and contact_search, indexed asynchronously from a watermark
 
 -- rollback: re-runnable
@@ -58,9 +58,13 @@ CREATE TABLE IF NOT EXISTS search_watermarks (
   swept_through   bigint      NOT NULL DEFAULT 0
 );
 
+-- created_at rides along so a search can take a term's newest matches
+-- from the side table and re-check only those (a rare term's 214 matches at
+-- scale 10: 20 primary-key probes instead of 214).
 CREATE TABLE IF NOT EXISTS message_search (
-  message_id bigint PRIMARY KEY,
-  content    text   NOT NULL
+  message_id bigint      PRIMARY KEY,
+  content    text        NOT NULL,
+  created_at timestamptz NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS contact_search (
@@ -82,8 +86,8 @@ DECLARE
   n bigint;
 BEGIN
   IF p_side = 'message_search' THEN
-    INSERT INTO message_search (message_id, content)
-    SELECT id, content FROM conversation_messages WHERE id > from_id AND id <= to_id ORDER BY id
+    INSERT INTO message_search (message_id, content, created_at)
+    SELECT id, content, created_at FROM conversation_messages WHERE id > from_id AND id <= to_id ORDER BY id
     ON CONFLICT (message_id) DO NOTHING;
   ELSIF p_side = 'contact_search' THEN
     INSERT INTO contact_search (contact_id, contact_name, email, phone_number)
@@ -183,15 +187,15 @@ END
 $$;
 
 -- conversation_messages' triggers. Nothing on INSERT (the point); a row
--- trigger on UPDATE OF content or id only (a status update does not fire
--- it); a statement trigger on DELETE and TRUNCATE.
+-- trigger on UPDATE OF content, created_at or id only (a status update does
+-- not fire it); a statement trigger on DELETE and TRUNCATE.
 CREATE OR REPLACE FUNCTION message_search_after_edit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.id <> OLD.id THEN
     DELETE FROM message_search WHERE message_id = OLD.id;
   END IF;
-  INSERT INTO message_search (message_id, content) VALUES (NEW.id, NEW.content)
-  ON CONFLICT (message_id) DO UPDATE SET content = excluded.content;
+  INSERT INTO message_search (message_id, content, created_at) VALUES (NEW.id, NEW.content, NEW.created_at)
+  ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, created_at = excluded.created_at;
   RETURN NULL;
 END
 $$;
@@ -215,8 +219,8 @@ END
 $$;
 
 DROP TRIGGER IF EXISTS message_search_after_edit ON conversation_messages;
-CREATE TRIGGER message_search_after_edit AFTER UPDATE OF content, id ON conversation_messages
-  FOR EACH ROW WHEN (OLD.content IS DISTINCT FROM NEW.content OR OLD.id IS DISTINCT FROM NEW.id)
+CREATE TRIGGER message_search_after_edit AFTER UPDATE OF content, created_at, id ON conversation_messages
+  FOR EACH ROW WHEN ((OLD.content, OLD.created_at, OLD.id) IS DISTINCT FROM (NEW.content, NEW.created_at, NEW.id))
   EXECUTE FUNCTION message_search_after_edit();
 
 DROP TRIGGER IF EXISTS message_search_after_delete ON conversation_messages;

@@ -1,5 +1,5 @@
---! Previous: sha1:c12e6b5970ff24264704a750e6002852175051cc
---! Hash: sha1:d42c933c58bc82153d597c3b502c04243227b943
+--! Previous: sha1:a34316be7be043739f3ea4e29b29029f24b70491
+--! Hash: sha1:fcf91661ad12ba82fb4f13aa5df3e973f6fd6a44
 --! Message: search: contact_search triggers on phone_contacts
 
 -- rollback: re-runnable

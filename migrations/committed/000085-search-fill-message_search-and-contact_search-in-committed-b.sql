@@ -1,5 +1,5 @@
---! Previous: sha1:d42c933c58bc82153d597c3b502c04243227b943
---! Hash: sha1:fb165719eb91e11f4bf8492fe3b8311e672cdeb7
+--! Previous: sha1:fcf91661ad12ba82fb4f13aa5df3e973f6fd6a44
+--! Hash: sha1:3054591dcc622d1dcc6b87685814754542098a18
 --! Message: search: fill message_search and contact_search in committed batches
 
 --! no-transaction

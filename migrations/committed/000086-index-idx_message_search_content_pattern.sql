@@ -1,5 +1,5 @@
---! Previous: sha1:fb165719eb91e11f4bf8492fe3b8311e672cdeb7
---! Hash: sha1:df5dbf9cbe4b59a8b052ea77b33f0bf7769871d8
+--! Previous: sha1:3054591dcc622d1dcc6b87685814754542098a18
+--! Hash: sha1:21c5103dfcbd188d55c09c1040ddfaa81fe7cb7f
 --! Message: index idx_message_search_content_pattern
 
 --! no-transaction

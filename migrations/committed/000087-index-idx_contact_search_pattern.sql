@@ -1,5 +1,5 @@
---! Previous: sha1:df5dbf9cbe4b59a8b052ea77b33f0bf7769871d8
---! Hash: sha1:37a2c35773e1f706256dacda150572496571e9ea
+--! Previous: sha1:21c5103dfcbd188d55c09c1040ddfaa81fe7cb7f
+--! Hash: sha1:314d5aab3db9b24e18ef9173b226a4e7971c8044
 --! Message: index idx_contact_search_pattern
 
 --! no-transaction

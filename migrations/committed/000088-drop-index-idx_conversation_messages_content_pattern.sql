@@ -1,5 +1,5 @@
---! Previous: sha1:37a2c35773e1f706256dacda150572496571e9ea
---! Hash: sha1:829a7cc9b5501e15ca42821c1b043fd3bbf917a6
+--! Previous: sha1:314d5aab3db9b24e18ef9173b226a4e7971c8044
+--! Hash: sha1:3de02ed2a9cb42b947ea7a2fae96ccf193594ee9
 --! Message: drop index idx_conversation_messages_content_pattern
 
 --! no-transaction

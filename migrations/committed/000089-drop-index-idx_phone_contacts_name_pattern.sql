@@ -1,5 +1,5 @@
---! Previous: sha1:829a7cc9b5501e15ca42821c1b043fd3bbf917a6
---! Hash: sha1:86c27db9c58bc95c057bb3ca642ac1651eea56a1
+--! Previous: sha1:3de02ed2a9cb42b947ea7a2fae96ccf193594ee9
+--! Hash: sha1:99250573010d31b499eb31db428f58e410ea2058
 --! Message: drop index idx_phone_contacts_name_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:86c27db9c58bc95c057bb3ca642ac1651eea56a1
---! Hash: sha1:349084858a8e24be212edef89c446d1217e43307
+--! Previous: sha1:99250573010d31b499eb31db428f58e410ea2058
+--! Hash: sha1:ba5370ceef70246ae51e2853593de55abd67747c
 --! Message: drop index idx_phone_contacts_email_pattern
 
 --! no-transaction

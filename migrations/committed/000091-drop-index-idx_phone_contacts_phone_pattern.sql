@@ -1,5 +1,5 @@
---! Previous: sha1:349084858a8e24be212edef89c446d1217e43307
---! Hash: sha1:81aa948b5f54f992b3d272e5bfcb66b79de59015
+--! Previous: sha1:ba5370ceef70246ae51e2853593de55abd67747c
+--! Hash: sha1:c4f1798a9e115e096bde701fba736e2768e93e84
 --! Message: drop index idx_phone_contacts_phone_pattern
 
 --! no-transaction

@@ -20,6 +20,8 @@ export interface SearchTable {
   readonly key: string;
   /** The searched columns, same names in both tables. */
   readonly columns: readonly string[];
+  /** Source columns copied beside them, kept true the same way (the order a search returns, so it re-checks only the newest matches). */
+  readonly carried: readonly string[];
   /**
    * How far the fill may lag before verify fails the side table: the tail it
    * leaves (rows inserted since) is scanned by every search. The schedule
@@ -29,8 +31,8 @@ export interface SearchTable {
 }
 
 export const SEARCH_TABLES: readonly SearchTable[] = [
-  { table: "message_search", source: "conversation_messages", key: "message_id", columns: ["content"], maxStalenessSeconds: 300 },
-  { table: "contact_search", source: "phone_contacts", key: "contact_id", columns: ["contact_name", "email", "phone_number"], maxStalenessSeconds: 300 },
+  { table: "message_search", source: "conversation_messages", key: "message_id", columns: ["content"], carried: ["created_at"], maxStalenessSeconds: 300 },
+  { table: "contact_search", source: "phone_contacts", key: "contact_id", columns: ["contact_name", "email", "phone_number"], carried: [], maxStalenessSeconds: 300 },
 ];
 
 /**
@@ -40,7 +42,7 @@ export const SEARCH_TABLES: readonly SearchTable[] = [
  * writer can hold an id below that).
  */
 export function searchRebuildSql(t: SearchTable): string {
-  const cols = t.columns.join(", ");
+  const cols = [...t.columns, ...t.carried].join(", ");
   return `
     WITH mark AS (
       UPDATE search_watermarks SET indexed_through = coalesce((SELECT max(id) FROM ${t.source}), 0), indexed_as_of = now(),
@@ -101,7 +103,7 @@ export async function indexSearchTables(sql: Sql, options: { readonly waitMs?: n
 
 /** Side rows up to the watermark that are missing or hold other text than their base row, over source ids [from, to), as JSON text per row. */
 export async function searchMismatches(sql: Sql, t: SearchTable, from: number, to: number): Promise<string[]> {
-  const differs = t.columns.map((c) => `s.${c} IS DISTINCT FROM b.${c}`).join(" OR ");
+  const differs = [...t.columns, ...t.carried].map((c) => `s.${c} IS DISTINCT FROM b.${c}`).join(" OR ");
   const rows = await sql.begin("isolation level repeatable read read only", (tx) =>
     tx.unsafe(
       `SELECT json_build_object('id', b.id, 'side_row', s.${t.key} IS NOT NULL)::text AS row
