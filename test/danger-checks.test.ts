@@ -73,21 +73,24 @@ describe("danger checks", () => {
     // An open cursor keeps a pin on the first heap page: an aggressive vacuum must wait for its
     // cleanup lock, as long as the rows need freezing. Another snapshot in this database that is
     // older than the rows (an autovacuum ANALYZE of another table) can make them not need it, and
-    // the vacuum then ends at once: try again then.
-    // So each attempt first waits (on state) until no session of this database, replication slot or
-    // prepared transaction holds a snapshot as old as the newest rows.
+    // the vacuum then ends at once: try again then. A transaction still running in ANOTHER database
+    // of the shared server counts too: every snapshot taken while it runs, the cursor's own
+    // included, has an xmin no newer than its xid (a shuffled run, seed 4808, failed this way).
+    // So each attempt first waits (on state) until no session of this database, running transaction
+    // of any database, replication slot or prepared transaction is as old as the newest rows.
     const olderHolders = async () => {
       const [row] = await db.sql<{ older: number }[]>`
         WITH rows AS (SELECT min(age(xmin)) AS age FROM pinned)
         SELECT count(*)::int AS older FROM (
           SELECT backend_xmin AS x FROM pg_stat_activity WHERE (datname = current_database() OR datname IS NULL) AND backend_xmin IS NOT NULL AND pid <> pg_backend_pid()
+          UNION ALL SELECT backend_xid FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
           UNION ALL SELECT xmin FROM pg_replication_slots WHERE xmin IS NOT NULL
           UNION ALL SELECT transaction FROM pg_prepared_xacts) h, rows
         WHERE age(h.x) >= rows.age`;
       return row!.older;
     };
     for (let attempt = 1; attempt <= 10; attempt++) {
-      await waitFor(olderHolders, (n) => n === 0, "no snapshot older than the newest rows of pinned", 120_000);
+      await waitFor(olderHolders, (n) => n === 0, "no snapshot or running transaction as old as the newest rows of pinned", 120_000);
       await reader.unsafe("BEGIN");
       await reader.unsafe("DECLARE c CURSOR FOR SELECT * FROM pinned");
       await reader.unsafe("FETCH 1 FROM c");

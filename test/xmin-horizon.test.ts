@@ -52,6 +52,32 @@ describe("xmin horizon and the visibility map", () => {
     );
   });
 
+  it("a transaction of another database that is older than the load is named as the cause behind this database's sessions", async () => {
+    const otherUrl = new URL(db.url);
+    otherUrl.pathname = "/postgres";
+    const foreign = sessions.open(otherUrl.toString(), "foreign-writer");
+    await foreign`BEGIN`;
+    await foreign`SELECT txid_current()`;
+    await db.sql`CREATE TABLE loaded_beside (id int)`;
+    const loadXid = await db.sql.begin(async (tx) => {
+      await tx`INSERT INTO loaded_beside SELECT generate_series(1, 1000)`;
+      const [{ xid }] = (await tx`SELECT txid_current()::text AS xid`) as unknown as [{ xid: string }];
+      return BigInt(xid);
+    });
+    // A snapshot taken here after the load still starts at the foreign xid.
+    const victim = sessions.open(db.url, "victim-reader");
+    await victim`BEGIN ISOLATION LEVEL REPEATABLE READ`;
+    await victim`SELECT count(*) FROM loaded_beside`;
+    const holders = await xminHolders(db.sql, loadXid);
+    const foreignPid = await sessions.pidOf(foreign);
+    const cause = holders.find((h) => h.kind === "transaction in another database" && h.name === `pid ${foreignPid} (database postgres, foreign-writer)`);
+    expect(cause?.fix).toMatch(new RegExp(`end it \\(SELECT pg_terminate_backend\\(${foreignPid}\\)\\)$`));
+    expect(holders.map((h) => h.name)).toContain(`pid ${await sessions.pidOf(victim)} (victim-reader, idle in transaction)`);
+    await foreign`COMMIT`;
+    await victim`COMMIT`;
+    await waitFor(() => xminHolders(db.sql, loadXid), (rest) => !rest.some((h) => h.name.startsWith(`pid ${foreignPid} `)), "the foreign transaction to be gone from the holders");
+  });
+
   it("the seed waits for an older snapshot, and names it when its timeout passes first", async () => {
     const holder = sessions.open(db.url, "seed-xmin-holder");
     await holder`BEGIN ISOLATION LEVEL REPEATABLE READ`;

@@ -9,7 +9,7 @@
 import type { Sql } from "../db/index.ts";
 
 export interface XminHolder {
-  readonly kind: "replication slot" | "standby feedback" | "session" | "prepared transaction";
+  readonly kind: "replication slot" | "standby feedback" | "session" | "prepared transaction" | "transaction in another database";
   /** Slot name, standby application_name, or "pid N (application, state)". */
   readonly name: string;
   /** Transactions between the holder's xmin and now. */
@@ -40,12 +40,20 @@ export async function xminHolders(sql: Sql, loadXid: bigint | null): Promise<Xmi
         AND NOT (coalesce(query, '') ~* '^[[:space:]]*(autovacuum: )?vacuum' AND coalesce(query, '') !~* 'analyze')
       UNION ALL
       SELECT 'prepared transaction', gid, age(transaction) FROM pg_prepared_xacts
+      UNION ALL
+      -- A transaction of another database does not hold this database's
+      -- horizon itself, but every snapshot taken here while it runs starts
+      -- at its xid: it is the cause behind this database's session holders.
+      SELECT 'transaction in another database', 'pid ' || pid || ' (database ' || datname || ', ' || coalesce(nullif(application_name, ''), backend_type) || ')', age(backend_xid)
+      FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname <> current_database()
     )
     SELECT h.kind, h.name, h.age::float8 AS age,
            (${loadXid === null ? null : loadXid.toString()}::bigint IS NULL OR next.xid - h.age <= ${loadXid === null ? null : loadXid.toString()}::bigint) AS blocks
     FROM holders h, next ORDER BY h.age DESC`;
-  return rows
-    .filter((r) => r.blocks)
+  const blocking = rows.filter((r) => r.blocks);
+  const sessionsHeld = blocking.some((r) => r.kind === "session");
+  return blocking
+    .filter((r) => r.kind !== "transaction in another database" || sessionsHeld)
     .map((r) => ({
       kind: r.kind,
       name: r.name,
@@ -54,6 +62,7 @@ export async function xminHolders(sql: Sql, loadXid: bigint | null): Promise<Xmi
         r.kind === "replication slot" ? `a standby behind slot '${r.name}' (hot_standby_feedback) still runs an older query, or the slot is abandoned: let the standby catch up, or drop the slot if it is gone (SELECT pg_drop_replication_slot('${r.name}'))`
         : r.kind === "standby feedback" ? `standby '${r.name}' reports an older snapshot (hot_standby_feedback): wait for its queries to finish`
         : r.kind === "prepared transaction" ? `COMMIT PREPARED or ROLLBACK PREPARED '${r.name}'`
+        : r.kind === "transaction in another database" ? `this transaction began before the load; every snapshot this database takes while it runs is as old: end it (SELECT pg_terminate_backend(${r.name.split(" ")[1]}))`
         : `end that session's transaction (or SELECT pg_terminate_backend(${r.name.split(" ")[1]}))`,
     }));
 }
