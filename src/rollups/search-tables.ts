@@ -9,6 +9,7 @@
 // time (the tail is scanned), never correctness. This module runs the fill
 // (the SQL functions search_index_catch_up / search_index_sweep do the work
 // in the database) and proves the side tables true for verify.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Sql } from "../db/index.ts";
 
 export interface SearchTable {
@@ -68,8 +69,6 @@ export interface SearchIndexRun {
   readonly repaired: number;
   readonly ms: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One run of the fill for every side table: note the source's last id, wait
