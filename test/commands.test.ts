@@ -59,7 +59,7 @@ const ROWS: readonly Row[] = [
   { script: "rollback", args: [], needs: "own", prints: [/index|rolled back|dropped/i] },
   { script: "capture", args: [], needs: "seeded", prints: [/baseline|captured|statements/i] },
   { script: "maintenance", args: ["--analyze", "none"], needs: "seeded", prints: [/invalid indexes:/] },
-  { script: "refresh", args: [], needs: "seeded", prints: [/refreshed top_contacts_30d in \d+ ms/] },
+  { script: "refresh", args: [], needs: "seeded", prints: [/refreshed top_contacts_30d in \d+ ms/, /indexed message_search up to the newest row/, /indexed contact_search up to the newest row/] },
   { script: "bench", args: ["index-cost", "--rows", "100", "--repeats", "1"], needs: "seeded", prints: [/\| messages status update \|/, /idx_conversation_messages_contact_created/] },
   { script: "advise", args: ["--runs", "1"], needs: "seeded", prints: [/statement|index|workload/i] },
   { script: "bench", args: [...TINY, "--runs", "5", "--warmup", "0", "--explain-runs", "1", "--write-rows", "50"], needs: "seeded", prints: [/write cost/] },
