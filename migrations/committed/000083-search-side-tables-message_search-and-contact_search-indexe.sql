@@ -1,5 +1,5 @@
 --! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
---! Hash: sha1:a34316be7be043739f3ea4e29b29029f24b70491
+--! Hash: sha1:276e306830c04a604bee9cc4ef022dc2580ce7c0
 --! Message: search: side tables message_search and contact_search, indexed asynchronously from a watermark
 
 -- rollback: re-runnable
@@ -15,13 +15,14 @@
 -- (search_index_catch_up below); the app's insert writes nothing trigram.
 --
 -- Exact answers whatever the lag. A search reads
---   the side table's trigram matches up to search_watermarks.indexed_through,
---   each re-checked against its base row (a deleted message has no base row;
---   the base row's own text decides), UNION ALL
---   the base rows past indexed_through (the unindexed tail, a primary-key
---   range the schedule keeps to about one interval of inserts).
+--   the side table's trigram matches, each re-checked against its base row
+--   (a deleted message has no base row; the base row's own text decides),
+--   UNION ALL
+--   the base rows past search_watermarks.indexed_through that have no side
+--   row (the unindexed tail, a primary-key range the schedule keeps to about
+--   one interval of inserts; an edit gives a tail row its side row at once).
 -- That is exact when every base row up to indexed_through has a side row
--- holding its current text:
+-- and every side row holds its base row's current text:
 --   * the fill: search_index_catch_up notes the source sequence's last value
 --     and the transactions then holding ROW EXCLUSIVE on the source (every
 --     transaction that may still commit a row up to that id already holds it:

@@ -1,5 +1,5 @@
---! Previous: sha1:a34316be7be043739f3ea4e29b29029f24b70491
---! Hash: sha1:fcf91661ad12ba82fb4f13aa5df3e973f6fd6a44
+--! Previous: sha1:276e306830c04a604bee9cc4ef022dc2580ce7c0
+--! Hash: sha1:ac92c79ece562389c400cc78e0c1cfecc766f548
 --! Message: search: contact_search triggers on phone_contacts
 
 -- rollback: re-runnable

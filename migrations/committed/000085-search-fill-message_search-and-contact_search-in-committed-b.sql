@@ -1,5 +1,5 @@
---! Previous: sha1:fcf91661ad12ba82fb4f13aa5df3e973f6fd6a44
---! Hash: sha1:3054591dcc622d1dcc6b87685814754542098a18
+--! Previous: sha1:ac92c79ece562389c400cc78e0c1cfecc766f548
+--! Hash: sha1:826990cc3deda05134a79fe76f9f7bf3ecdb703f
 --! Message: search: fill message_search and contact_search in committed batches
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:3054591dcc622d1dcc6b87685814754542098a18
---! Hash: sha1:21c5103dfcbd188d55c09c1040ddfaa81fe7cb7f
+--! Previous: sha1:826990cc3deda05134a79fe76f9f7bf3ecdb703f
+--! Hash: sha1:d75447401208e8e5e80c3dbd75b94a6640f3ba89
 --! Message: index idx_message_search_content_pattern
 
 --! no-transaction

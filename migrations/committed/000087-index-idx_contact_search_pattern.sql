@@ -1,5 +1,5 @@
---! Previous: sha1:21c5103dfcbd188d55c09c1040ddfaa81fe7cb7f
---! Hash: sha1:314d5aab3db9b24e18ef9173b226a4e7971c8044
+--! Previous: sha1:d75447401208e8e5e80c3dbd75b94a6640f3ba89
+--! Hash: sha1:128930a9a85b21e58b3f3a09a01491b69ee57e3e
 --! Message: index idx_contact_search_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:314d5aab3db9b24e18ef9173b226a4e7971c8044
---! Hash: sha1:3de02ed2a9cb42b947ea7a2fae96ccf193594ee9
+--! Previous: sha1:128930a9a85b21e58b3f3a09a01491b69ee57e3e
+--! Hash: sha1:ddf9dc5ce48832ffa3f15747b993f671fc0171b2
 --! Message: drop index idx_conversation_messages_content_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:3de02ed2a9cb42b947ea7a2fae96ccf193594ee9
---! Hash: sha1:99250573010d31b499eb31db428f58e410ea2058
+--! Previous: sha1:ddf9dc5ce48832ffa3f15747b993f671fc0171b2
+--! Hash: sha1:7003285be75a05b02b65598d7195269a623aa9e6
 --! Message: drop index idx_phone_contacts_name_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:99250573010d31b499eb31db428f58e410ea2058
---! Hash: sha1:ba5370ceef70246ae51e2853593de55abd67747c
+--! Previous: sha1:7003285be75a05b02b65598d7195269a623aa9e6
+--! Hash: sha1:b6f3f8aa963dfc0228fb470489d594abb8156385
 --! Message: drop index idx_phone_contacts_email_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:ba5370ceef70246ae51e2853593de55abd67747c
---! Hash: sha1:c4f1798a9e115e096bde701fba736e2768e93e84
+--! Previous: sha1:b6f3f8aa963dfc0228fb470489d594abb8156385
+--! Hash: sha1:a97c4f8db600b4bfd3e404000dd318479f87f6af
 --! Message: drop index idx_phone_contacts_phone_pattern
 
 --! no-transaction

@@ -35,10 +35,12 @@ const term = (word: string) => `SELECT '%${word}%'::text`;
  * (message_search, contact_search; migrations 000083-000087), filled after
  * the fact up to a watermark (src/rollups/search-tables.ts), so inserts
  * write no trigram entry. Every match, exact whatever the fill's lag: the
- * side table's matches up to the watermark, each re-checked against its
- * base row (deleted rows have none; the base row's text decides), and the
- * base rows past the watermark, read by primary key (the fill keeps that
- * tail to about a minute of inserts). The re-check is a LATERAL fenced by
+ * side table's matches, each re-checked against its base row (deleted rows
+ * have none; the base row's text decides), and the base rows past the
+ * watermark that have no side row yet (an edit writes one at once), read by
+ * primary key (the fill keeps that tail to about a minute of inserts). No
+ * watermark condition on the side table: it would be a key range the
+ * planner may scan instead of the trigram index (scale 0.5 did). The re-check is a LATERAL fenced by
  * OFFSET 0: one primary-key probe per candidate, never a hash join that
  * reads the whole base table. With `newest`, only the side table's newest
  * candidates are re-checked, until that many pass: the side table carries
@@ -51,17 +53,17 @@ const term = (word: string) => `SELECT '%${word}%'::text`;
 const watermark = (side: string) => `(SELECT indexed_through FROM search_watermarks WHERE side_table = '${side}')`;
 const everyMatch = (o: { side: string; key: string; match: (alias: string) => string; base: string; columns: string; newest?: { by: string; limit: number } }) => `
             (SELECT b.* FROM ${o.newest
-              ? `(SELECT ${o.key}, ${o.newest.by} FROM ${o.side} s WHERE ${o.match("s")} AND s.${o.key} <= ${watermark(o.side)}
-                 ORDER BY ${o.newest.by} DESC OFFSET 0) s`
+              ? `(SELECT ${o.key}, ${o.newest.by} FROM ${o.side} s WHERE ${o.match("s")} ORDER BY ${o.newest.by} DESC OFFSET 0) s`
               : `${o.side} s`}
              CROSS JOIN LATERAL (SELECT ${o.columns} FROM ${o.base} WHERE id = s.${o.key} AND ${o.match(o.base)} OFFSET 0) b${o.newest
               ? `
              ORDER BY s.${o.newest.by} DESC LIMIT ${o.newest.limit}`
               : `
-             WHERE ${o.match("s")} AND s.${o.key} <= ${watermark(o.side)}`})
+             WHERE ${o.match("s")}`})
             UNION ALL
             SELECT ${o.columns} FROM ${o.base}
-            WHERE id > ${watermark(o.side)} AND id <= (SELECT max(id) FROM ${o.base}) AND ${o.match(o.base)}`;
+            WHERE id > ${watermark(o.side)} AND id <= (SELECT max(id) FROM ${o.base}) AND ${o.match(o.base)}
+              AND NOT EXISTS (SELECT FROM ${o.side} WHERE ${o.key} = ${o.base}.id OFFSET 0)`;
 const contactMatch = (t: string) => `(${t}.contact_name ILIKE $1 OR ${t}.email ILIKE $1)`;
 
 const entry = (kind: QueryKind, e: Omit<CatalogEntry, "kind" | "budgetMs"> & { budgetMs?: number }): CatalogEntry => ({
