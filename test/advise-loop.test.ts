@@ -11,31 +11,21 @@ import { MIGRATIONS_DIR } from "../src/base/project-paths.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 import { runScript } from "./support/run-script.ts";
+import { testEntry } from "./support/catalog-entries.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
 
-const dayOfMessages = {
-  name: "messages_of_day",
-  title: "messages of one (UTC) day",
-  kind: "list",
-  sql: "SELECT id, contact_id FROM conversation_messages WHERE date_trunc('day', created_at AT TIME ZONE 'UTC') = $1",
-  params: { latest: "SELECT date_trunc('day', max(created_at) AT TIME ZONE 'UTC') - interval '3 days' FROM conversation_messages" },
-  expectIndexes: [],
-  seqScanOk: true,
-  budgetRows: 1000,
-  budgetMs: 100,
-  reason: "daily digest",
-};
-const inbox = {
-  name: "inbox_distinct_on",
-  title: "inbox written the obvious way",
-  kind: "list",
-  sql: "SELECT * FROM (SELECT DISTINCT ON (m.contact_id) m.contact_id, m.content, m.created_at FROM conversation_messages m ORDER BY m.contact_id, m.created_at DESC) latest ORDER BY latest.created_at DESC LIMIT 50",
-  params: { default: "SELECT" },
-  expectIndexes: [],
-  seqScanOk: true,
-  budgetMs: 1000,
-  reason: "inbox",
-};
+const dayOfMessages = testEntry(
+  "messages_of_day",
+  "SELECT id, contact_id FROM conversation_messages WHERE date_trunc('day', created_at AT TIME ZONE 'UTC') = $1",
+  { latest: "SELECT date_trunc('day', max(created_at) AT TIME ZONE 'UTC') - interval '3 days' FROM conversation_messages" },
+  { title: "messages of one (UTC) day", seqScanOk: true, budgetRows: 1000, budgetMs: 100, reason: "daily digest" },
+);
+const inbox = testEntry(
+  "inbox_distinct_on",
+  "SELECT * FROM (SELECT DISTINCT ON (m.contact_id) m.contact_id, m.content, m.created_at FROM conversation_messages m ORDER BY m.contact_id, m.created_at DESC) latest ORDER BY latest.created_at DESC LIMIT 50",
+  { default: "SELECT" },
+  { title: "inbox written the obvious way", seqScanOk: true, budgetMs: 1000, reason: "inbox" },
+);
 
 interface VerifyJson {
   readonly queries?: readonly { readonly name: string; readonly variants?: readonly Record<string, unknown>[] }[];

@@ -15,6 +15,7 @@ import type { WorkloadStatement } from "../src/advise/statements.ts";
 import { markDatabase } from "../src/db/scratch-database.ts";
 import type { CatalogEntry } from "../src/catalog/types.ts";
 import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { testEntry } from "./support/catalog-entries.ts";
 
 async function plantAccounts(db: TestDatabase): Promise<void> {
   await db.sql.unsafe(`
@@ -55,11 +56,32 @@ async function plantAccounts(db: TestDatabase): Promise<void> {
   await db.sql.unsafe("VACUUM ANALYZE events");
 }
 
-const entry = (name: string, sql: string, params: string): CatalogEntry => ({ name, title: name, kind: "list", sql, params: { v: params }, expectIndexes: [], budgetMs: 10, reason: "test" });
+const entry = (name: string, sql: string, params: string): CatalogEntry => testEntry(name, sql, { v: params });
+
+interface Planted {
+  db: TestDatabase;
+  report: AdviseReport;
+}
+
+/**
+ * For one describe block: a database with the planted accounts and events,
+ * changed by `prepare` (an index dropped or added, marked scratch), then
+ * advised on `advise.catalog` when given (one timed run, no overlaps);
+ * dropped after the block.
+ */
+function plantedDatabase(name: string, prepare?: (db: TestDatabase) => Promise<unknown>, advise?: { catalog: CatalogEntry[]; validate?: boolean }): Planted {
+  const planted = {} as Planted;
+  beforeAll(async () => {
+    planted.db = await createDatabase(name);
+    await plantAccounts(planted.db);
+    await prepare?.(planted.db);
+    if (advise) planted.report = await adviseDatabase(planted.db.sql, planted.db, { ...advise, runs: 1, overlaps: false });
+  }, 180_000);
+  afterAll(() => planted.db?.drop());
+  return planted;
+}
 
 describe("advise: candidates for what real apps write", () => {
-  let db: TestDatabase;
-  let report: AdviseReport;
   const catalog: CatalogEntry[] = [
     entry("keyset_page", "SELECT id, name FROM accounts WHERE is_active AND (name, id) > ($1, $2) ORDER BY name, id LIMIT 50", "SELECT 'acct 8'::text, 0::bigint"),
     entry("never_seen_first", "SELECT id, last_seen_at FROM accounts ORDER BY last_seen_at NULLS FIRST LIMIT 20", "SELECT"),
@@ -68,15 +90,9 @@ describe("advise: candidates for what real apps write", () => {
     entry("events_of_day", "SELECT id FROM events WHERE date_trunc('day', created_at AT TIME ZONE 'UTC') = $1", "SELECT timestamp '2026-02-01'"),
     entry("events_of_hour_bucket", "SELECT id FROM events WHERE (id / 1000) = $1 AND status = 'failed' ORDER BY created_at DESC LIMIT 10", "SELECT 42"),
   ];
-  const definitions = (name: string) => report.candidates.filter((c) => c.statements.includes(name)).map((c) => c.definition);
-  beforeAll(async () => {
-    db = await createDatabase("advise_shapes2");
-    await plantAccounts(db);
-    // Without the index that already serves the per-key count (it is listed as served otherwise).
-    await db.sql.unsafe("DROP INDEX events_account_status");
-    report = await adviseDatabase(db.sql, db, { catalog, runs: 1, overlaps: false });
-  }, 180_000);
-  afterAll(() => db?.drop());
+  // Without the index that already serves the per-key count (it is listed as served otherwise).
+  const planted = plantedDatabase("advise_shapes2", (db) => db.sql.unsafe("DROP INDEX events_account_status"), { catalog });
+  const definitions = (name: string) => planted.report.candidates.filter((c) => c.statements.includes(name)).map((c) => c.definition);
 
   it("keyset pagination: the row comparison's columns in ORDER BY order, partial on the constant boolean", () => {
     expect(definitions("keyset_page")).toContainEqual(expect.stringMatching(/^\(name, id\)( INCLUDE \(.*\))? WHERE is_active$/));
@@ -92,11 +108,11 @@ describe("advise: candidates for what real apps write", () => {
   });
   it("a function of a column compared with a value gets an expression index", () => {
     expect(definitions("events_of_day")).toContainEqual(expect.stringMatching(/^\(date_trunc\('day'::text, \(created_at AT TIME ZONE 'UTC'::text\)\)\)$/));
-    expect(report.candidates.find((c) => c.statements.includes("events_of_day"))?.kind).toBe("expression");
+    expect(planted.report.candidates.find((c) => c.statements.includes("events_of_day"))?.kind).toBe("expression");
   });
   it("arithmetic on a column compared with a value: an expression key, then the sort, partial on the literal status", () => {
     expect(definitions("events_of_hour_bucket")).toEqual(["((id / 1000), created_at DESC) WHERE status = 'failed'::text"]);
-    expect(report.candidates.find((c) => c.statements.includes("events_of_hour_bucket"))?.name).toBe("idx_events_id_expr_created_at_partial");
+    expect(planted.report.candidates.find((c) => c.statements.includes("events_of_hour_bucket"))?.name).toBe("idx_events_id_expr_created_at_partial");
   });
 });
 
@@ -104,19 +120,18 @@ describe("advise: a per-key aggregate read through an index on the key and anoth
   // Found side by side with Dexter (npm run bench -- dexter): the index on (key, created_at) made the plan an index
   // scan that visits the heap for the group column, and advise only widened that index with INCLUDE; Dexter's
   // (key, group column) read the groups in order from a small deduplicated index.
-  let db: TestDatabase;
-  let report: AdviseReport;
-  beforeAll(async () => {
-    db = await createDatabase("advise_per_key_widen");
-    await plantAccounts(db);
-    await db.sql.unsafe("DROP INDEX events_account_status");
-    await db.sql.unsafe("CREATE INDEX events_account_created ON events (account_id, created_at DESC)");
-    await db.sql.unsafe("VACUUM ANALYZE events");
-    report = await adviseDatabase(db.sql, db, { catalog: [entry("kinds_of_account", "SELECT kind, count(*) FROM events WHERE account_id = $1 GROUP BY kind", "SELECT 1::bigint")], runs: 1, overlaps: false });
-  }, 180_000);
-  afterAll(() => db?.drop());
+  const planted = plantedDatabase(
+    "advise_per_key_widen",
+    async (db) => {
+      await db.sql.unsafe("DROP INDEX events_account_status");
+      await db.sql.unsafe("CREATE INDEX events_account_created ON events (account_id, created_at DESC)");
+      await db.sql.unsafe("VACUUM ANALYZE events");
+    },
+    { catalog: [entry("kinds_of_account", "SELECT kind, count(*) FROM events WHERE account_id = $1 GROUP BY kind", "SELECT 1::bigint")] },
+  );
 
   it("proposes (key, group column), not the used index widened with the group column", () => {
+    const { report } = planted;
     const statement = report.statements[0]!;
     expect(statement.plan).toMatch(/events_account_created/);
     expect(statement.problems.map((p) => p.kind)).toContain("heap-fetches");
@@ -127,22 +142,14 @@ describe("advise: a per-key aggregate read through an index on the key and anoth
 });
 
 describe("advise: rewrites where no index helps, measured on the same data", () => {
-  let db: TestDatabase;
-  let report: AdviseReport;
   const catalog: CatalogEntry[] = [
     entry("latest_per_account", "SELECT DISTINCT ON (e.account_id) e.account_id, e.kind, e.created_at FROM events e ORDER BY e.account_id, e.created_at DESC", "SELECT"),
     entry("count_of_account", "SELECT count(*) FROM events WHERE account_id = $1", "SELECT 1::bigint"),
     entry("kinds_overall", "SELECT kind, count(*) AS n, sum(length(body)) AS chars FROM events GROUP BY kind", "SELECT"),
     entry("email_domain", "SELECT id FROM accounts WHERE email LIKE $1", "SELECT '%@corp42.example'::text"),
   ];
-  const fix = (name: string) => report.structural.find((s) => s.statement === name);
-  beforeAll(async () => {
-    db = await createDatabase("advise_rewrites");
-    await plantAccounts(db);
-    await markDatabase(db.sql, db.name, "scratch");
-    report = await adviseDatabase(db.sql, db, { catalog, runs: 1, overlaps: false });
-  }, 180_000);
-  afterAll(() => db?.drop());
+  const planted = plantedDatabase("advise_rewrites", (db) => markDatabase(db.sql, db.name, "scratch"), { catalog });
+  const fix = (name: string) => planted.report.structural.find((s) => s.statement === name);
 
   it("latest row per group: the LATERAL form from the parent table, with its index, measured", () => {
     const f = fix("latest_per_account");
@@ -159,7 +166,7 @@ describe("advise: rewrites where no index helps, measured on the same data", () 
     expect(f?.rewrite?.sql).toMatch(/^SELECT coalesce\(\(SELECT n FROM events_account_id_counts WHERE account_id = \$1(::bigint)?\), 0\) AS count$/);
     expect(f!.measured!.afterMs).toBeLessThan(f!.measured!.beforeMs);
     // Nothing of the measurement is left behind.
-    expect(await db.sql`SELECT 1 FROM pg_class WHERE relname = 'events_account_id_counts' OR relname LIKE 'advise_rewrite_%'`).toHaveLength(0);
+    expect(await planted.db.sql`SELECT 1 FROM pg_class WHERE relname = 'events_account_id_counts' OR relname LIKE 'advise_rewrite_%'`).toHaveLength(0);
   });
   it("a wide aggregate: a rollup per group, measured", () => {
     const f = fix("kinds_overall");
@@ -177,19 +184,11 @@ describe("advise: rewrites where no index helps, measured on the same data", () 
 });
 
 describe("advise --validate: reads weighed against writes", () => {
-  let db: TestDatabase;
-  let report: AdviseReport;
-  beforeAll(async () => {
-    db = await createDatabase("advise_weigh");
-    await plantAccounts(db);
-    await markDatabase(db.sql, db.name, "scratch");
-    const catalog = [entry("by_last_seen", "SELECT id, last_seen_at FROM accounts WHERE last_seen_at > $1 ORDER BY last_seen_at LIMIT 20", "SELECT timestamptz '2026-01-20'")];
-    report = await adviseDatabase(db.sql, db, { catalog, validate: true, runs: 1, overlaps: false });
-  }, 180_000);
-  afterAll(() => db?.drop());
+  const catalog = [entry("by_last_seen", "SELECT id, last_seen_at FROM accounts WHERE last_seen_at > $1 ORDER BY last_seen_at LIMIT 20", "SELECT timestamptz '2026-01-20'")];
+  const planted = plantedDatabase("advise_weigh", (db) => markDatabase(db.sql, db.name, "scratch"), { catalog, validate: true });
 
   it("measures insert and update rows/s of the table without and with the candidate", () => {
-    const c = report.candidates.find((x) => x.statements.includes("by_last_seen"));
+    const c = planted.report.candidates.find((x) => x.statements.includes("by_last_seen"));
     expect(c?.writeCost, JSON.stringify(c)).toBeTruthy();
     const w = c!.writeCost!;
     expect(w.notes.filter((n) => /not measured/.test(n))).toEqual([]);
@@ -199,20 +198,15 @@ describe("advise --validate: reads weighed against writes", () => {
     expect(c!.weighing?.summary).toMatch(/time saved per hour unknown.*write time per hour/);
   });
   it("the rolled-back writes leave the table as it was", async () => {
-    expect((await db.sql`SELECT count(*)::int AS n FROM accounts`)[0]!.n).toBe(30000);
+    expect((await planted.db.sql`SELECT count(*)::int AS n FROM accounts`)[0]!.n).toBe(30000);
   });
 });
 
 describe("overlaps over several value sets and the sequential-scan rule", () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createDatabase("advise_overlap_sets");
-    await plantAccounts(db);
-    await db.sql.unsafe("CREATE INDEX events_created ON events (created_at); ANALYZE events").simple();
-  }, 180_000);
-  afterAll(() => db?.drop());
+  const planted = plantedDatabase("advise_overlap_sets", (db) => db.sql.unsafe("CREATE INDEX events_created ON events (created_at); ANALYZE events").simple());
 
   async function overlapOf(seqScanRows: number) {
+    const { db } = planted;
     const schema = await readSchema(db.sql);
     const { num } = await serverVersionNum(db.sql);
     const statement = { id: "events_of_day", source: "catalog", query: "SELECT count(*) FROM events WHERE created_at >= $1::timestamptz AND created_at < $1::timestamptz + interval '1 day'", calls: null, totalMs: null, meanMs: null, params: ["2026-02-01"], valueSets: [["2026-02-01"], ["2026-03-01"], ["2026-04-01"]] } as WorkloadStatement;

@@ -1,52 +1,27 @@
 // The database goes away and comes back: the health API answers 503 quickly
 // while it is down and 200 again afterwards, without a restart. Uses a
 // throwaway server of its own (the shared test server must stay up).
-import { rmSync } from "node:fs";
-import path from "node:path";
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restartablePort } from "./support/ports.ts";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "./support/wait-for.ts";
-import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
-import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
-import { createDatabase, RECONNECT_BACKOFF_MAX_SECONDS, reconnectBackoffSeconds, type Database } from "../src/pool/create-database.ts";
+import { RECONNECT_BACKOFF_MAX_SECONDS, reconnectBackoffSeconds } from "../src/pool/create-database.ts";
 import { measureHealthRecovery } from "../src/bench/health-recovery.ts";
-import { suiteServerDir } from "./support/server-dirs.ts";
+import { restartableHealthApp } from "./support/health-server.ts";
 
 describe("database down, then back", () => {
-  let baseDir: string;
-  let port: number;
-  let database: Database;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    baseDir = suiteServerDir("health-outage");
-    // The restarts below must come back on the same port (the pool's URL names it).
-    port = await restartablePort();
-    const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
-    database = createDatabase({ ...POOL_DEFAULTS, applicationName: "health-outage", target: { url: server.databaseUrl, display: "outage", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} } });
-    ({ app } = await buildHealthApp({ database }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.close({ timeoutSeconds: 1 });
-    if (baseDir) {
-      destroyEmbedded(baseDir);
-      rmSync(baseDir, { recursive: true, force: true });
-    }
-  });
+  const server = restartableHealthApp("health-outage");
 
   const health = async () => {
     const started = performance.now();
-    const res = await app.inject({ url: "/api/v1/health" });
+    const res = await server.app.inject({ url: "/api/v1/health" });
     return { res, ms: performance.now() - started };
   };
 
   it("200 up, 503 while stopped (reset-stats too), 200 again after restart", async () => {
+    const { app, database } = server;
     const up = await health();
     expect(up.res.statusCode).toBe(200);
 
-    stopEmbedded(baseDir);
+    server.stop();
     for (let i = 0; i < 3; i++) {
       const down = await health();
       // Quick because the probe has a 2 s deadline (pingTimeoutMs); the time is not asserted (busy machines).
@@ -66,7 +41,7 @@ describe("database down, then back", () => {
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(/^bollalabz_db_up 0$/m);
 
-    await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
+    await server.start();
     await waitFor(async () => (await health()).res.statusCode, (status) => status === 200, "health to answer 200 after the restart", 30_000);
     const resetBack = await app.inject({ method: "POST", url: "/api/v1/health/database/reset-stats", headers: { "content-type": "application/json" }, payload: "{}" });
     expect(resetBack.statusCode).toBe(200);
@@ -83,9 +58,9 @@ describe("database down, then back", () => {
     expect(reconnectBackoffSeconds(50)).toBeLessThanOrEqual(RECONNECT_BACKOFF_MAX_SECONDS);
     const m = await measureHealthRecovery(
       {
-        stop: () => void stopEmbedded(baseDir),
-        start: async () => void (await startEmbedded({ baseDir, port, portExplicit: true, noSync: true })),
-        health: async () => (await app.inject({ url: "/api/v1/health" })).statusCode,
+        stop: server.stop,
+        start: server.start,
+        health: async () => (await server.app.inject({ url: "/api/v1/health" })).statusCode,
       },
       // Enough failed connects that postgres.js's uncapped backoff would have reached seconds.
       { downForMs: 0, minDownAnswers: 20, deadlineMs: 30_000 },

@@ -2,19 +2,12 @@
 // /metrics is valid Prometheus text (checked with a real parser) holding the
 // query-latency histogram and postgres_exporter's metric names. Uses a
 // throwaway server of its own so it can stop and start it.
-import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restartablePort } from "./support/ports.ts";
-import { destroyEmbedded, startEmbedded, stopEmbedded } from "../src/embedded/server.ts";
+import { describe, expect, it } from "vitest";
 import { QUERY_DURATION_BUCKETS } from "../src/health/metrics.ts";
-import { buildHealthApp } from "../src/health/server.ts";
-import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
-import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { waitFor } from "./support/wait-for.ts";
-import { suiteServerDir } from "./support/server-dirs.ts";
+import { restartableHealthApp } from "./support/health-server.ts";
 
 interface ParsedFamily {
   name: string;
@@ -25,29 +18,9 @@ interface ParsedFamily {
 const parsePrometheusTextFormat = createRequire(import.meta.url)("parse-prometheus-text-format") as (text: string) => ParsedFamily[];
 
 describe("probes and metrics (own server, stopped and restarted)", () => {
-  let baseDir: string;
-  let port: number;
-  let database: Database;
-  let app: FastifyInstance;
-  let dbName: string;
-  beforeAll(async () => {
-    baseDir = suiteServerDir("probes");
-    port = await restartablePort(); // restarted below on the same port (the pool's URL names it)
-    const server = await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
-    dbName = server.database;
-    database = createDatabase({ ...POOL_DEFAULTS, applicationName: "probes-test", target: { url: server.databaseUrl, display: "probes", source: "DATABASE_URL" } }, { logger: { warn() {}, error() {} } });
-    ({ app } = await buildHealthApp({ database, token: "probe-token-0123456789" }));
-  }, 120_000);
-  afterAll(async () => {
-    await app?.close();
-    await database?.close({ timeoutSeconds: 1 });
-    if (baseDir) {
-      destroyEmbedded(baseDir);
-      rmSync(baseDir, { recursive: true, force: true });
-    }
-  });
+  const server = restartableHealthApp("probes", { token: "probe-token-0123456789" });
 
-  const get = (url: string, token = true) => app.inject({ url, headers: token ? { authorization: "Bearer probe-token-0123456789" } : {} });
+  const get = (url: string, token = true) => server.app.inject({ url, headers: token ? { authorization: "Bearer probe-token-0123456789" } : {} });
   const metrics = async () => {
     const res = await get("/metrics");
     expect(res.statusCode).toBe(200);
@@ -57,8 +30,8 @@ describe("probes and metrics (own server, stopped and restarted)", () => {
   const family = (families: ParsedFamily[], name: string) => families.find((f) => f.name === name);
 
   it("/metrics parses as Prometheus text and holds the latency histogram and postgres_exporter's names", async () => {
-    for (let i = 0; i < 5; i++) await database.sql`SELECT ${i}::int AS i`;
-    await database.sql`SELECT 1/0`.catch(() => {});
+    for (let i = 0; i < 5; i++) await server.database.sql`SELECT ${i}::int AS i`;
+    await server.database.sql`SELECT 1/0`.catch(() => {});
     const families = await metrics();
     const histogram = family(families, "bollalabz_db_query_duration_seconds")!;
     expect(histogram.type).toBe("HISTOGRAM");
@@ -79,11 +52,11 @@ describe("probes and metrics (own server, stopped and restarted)", () => {
     expect(family(families, "pg_up")!.metrics[0]!.value).toBe("1");
     const blksHit = family(families, "pg_stat_database_blks_hit")!;
     expect(blksHit.type).toBe("COUNTER");
-    expect(blksHit.metrics.find((m) => m.labels?.datname === dbName)).toMatchObject({ labels: { datid: expect.stringMatching(/^\d+$/), datname: dbName } });
-    expect(Number(blksHit.metrics.find((m) => m.labels?.datname === dbName)!.value)).toBeGreaterThan(0);
+    expect(blksHit.metrics.find((m) => m.labels?.datname === server.databaseName)).toMatchObject({ labels: { datid: expect.stringMatching(/^\d+$/), datname: server.databaseName } });
+    expect(Number(blksHit.metrics.find((m) => m.labels?.datname === server.databaseName)!.value)).toBeGreaterThan(0);
     const activity = family(families, "pg_stat_activity_count")!;
     expect(activity.type).toBe("GAUGE");
-    const mine = activity.metrics.filter((m) => m.labels?.datname === dbName);
+    const mine = activity.metrics.filter((m) => m.labels?.datname === server.databaseName);
     expect(mine.map((m) => m.labels!.state).sort()).toEqual(["active", "disabled", "fastpath function call", "idle", "idle in transaction", "idle in transaction (aborted)"]);
     expect(Number(mine.find((m) => m.labels!.state === "active")!.value)).toBeGreaterThanOrEqual(1);
     expect(family(families, "pg_stat_activity_max_tx_duration")).toBeDefined();
@@ -96,7 +69,7 @@ describe("probes and metrics (own server, stopped and restarted)", () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: "ready", database: { reachable: true } });
 
-    stopEmbedded(baseDir);
+    server.stop();
     const down = await waitFor(() => get("/readyz", false), (r) => r.statusCode === 503, "/readyz to answer 503");
     expect(down.json()).toMatchObject({ status: "not ready", database: { reachable: false, error: { code: expect.any(String) } } });
     for (let i = 0; i < 3; i++) {
@@ -110,7 +83,7 @@ describe("probes and metrics (own server, stopped and restarted)", () => {
     // The histogram keeps its counts through the outage (counters never go back).
     expect(family(downMetrics, "bollalabz_db_query_duration_seconds")!.type).toBe("HISTOGRAM");
 
-    await startEmbedded({ baseDir, port, portExplicit: true, noSync: true });
+    await server.start();
     await waitFor(() => get("/readyz", false), (r) => r.statusCode === 200, "/readyz to answer 200 again", 30_000);
     expect((await get("/livez", false)).statusCode).toBe(200);
     expect(family(await metrics(), "pg_up")!.metrics[0]!.value).toBe("1");

@@ -8,50 +8,24 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/base/errors.ts";
 import { COMMAND_BIN, PROJECT_ROOT } from "../src/base/project-paths.ts";
 import { maskUrl, type DatabaseTarget } from "../src/db/index.ts";
 import { destroyEmbedded, findFreePort, runningPid, startEmbedded } from "../src/embedded/server.ts";
-import { readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
 import { applyBaseSchema } from "../src/migrate/rollback.ts";
 import { runMigrations, type MigrationReport } from "../src/migrate/run.ts";
 import { indexStates } from "../src/migrate/stats.ts";
 import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
-import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import { createDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { holdOldSnapshot, migrateFixtures } from "./support/migrate-fixtures.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
 
-let migrations: PerformanceMigration[];
-const dbs: TestDatabase[] = [];
-beforeAll(async () => {
-  migrations = await readPerformanceMigrations();
-});
-afterEach(async () => {
-  await Promise.all(dbs.splice(0).map((db) => db.drop()));
-});
+const migrate = migrateFixtures();
 
 type Client = ReturnType<typeof postgres>;
-
-/** A transaction holding an old snapshot: every CREATE INDEX CONCURRENTLY waits for it (its INVALID index already committed). */
-async function holdOldSnapshot(url: string): Promise<{ release(): Promise<void>; abandon(): Promise<void> }> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
-  const conn = await client.reserve();
-  await conn`BEGIN ISOLATION LEVEL REPEATABLE READ`;
-  await conn`SELECT count(*) FROM phone_contacts`;
-  return {
-    async release() {
-      await conn`ROLLBACK`;
-      conn.release();
-      await client.end({ timeout: 1 });
-    },
-    // The server is gone: send nothing (postgres.js would write to a closed socket), just close.
-    async abandon() {
-      await client.end({ timeout: 0 }).catch(() => {});
-    },
-  };
-}
 
 /** The backend building an index whose INVALID catalog entry is committed (visible from here). */
 async function waitForCommittedBuild(sql: Client): Promise<{ pid: number; index: string }> {
@@ -104,21 +78,13 @@ async function expectWentAwayWithReport(done: ReturnType<typeof startMigrate>["d
   try {
     const report = JSON.parse(readFileSync(reportFile!, "utf8")) as MigrationReport;
     expect(report.status).toBe("failed");
-    expect(report.error).toMatchObject({ index, migration: migrations[0]!.file });
+    expect(report.error).toMatchObject({ index, migration: migrate.migrations[0]!.file });
     expect(report.applied.map((a) => a.index)).toEqual([index]);
     expect(report.before.totalIndexes).toBeGreaterThan(0);
     expect(report.after).toBeNull(); // the server went away: it is not asked again for figures
   } finally {
     rmSync(reportFile!, { force: true });
   }
-}
-
-async function baseDatabase(prefix: string): Promise<TestDatabase> {
-  const db = await createDatabase(prefix);
-  dbs.push(db);
-  await applyBaseSchema(db);
-  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: currentHourUtc() });
-  return db;
 }
 
 describe("the server dies while migrate builds an index (a throwaway server of this test)", () => {
@@ -149,7 +115,7 @@ describe("the server dies while migrate builds an index (a throwaway server of t
     const run = startMigrate(server.databaseUrl);
     try {
       const building = await waitForCommittedBuild(seedSql);
-      expect(building.index).toBe(migrations[0]!.index.name);
+      expect(building.index).toBe(migrate.migrations[0]!.index.name);
       process.kill(runningPid(server.dataDir)!, signal);
       await expectWentAwayWithReport(run.done, building.index);
     } finally {
@@ -165,7 +131,7 @@ describe("the build's backend is terminated while the server stays up", () => {
   // migration that lost its server is final, so the report is the same as when
   // the server died (it must not depend on which backend the postmaster signals first).
   it("exit 3 naming the index; the report has no after-figures, the same as when the server dies", async () => {
-    const db = await baseDatabase("migrate_terminated");
+    const db = await migrate.baseDatabase("migrate_terminated");
     const blocker = await holdOldSnapshot(db.url);
     const run = startMigrate(db.url);
     try {
@@ -181,7 +147,7 @@ describe("the build's backend is terminated while the server stays up", () => {
 
 describe("a migrate killed with SIGKILL mid-build", () => {
   it("the re-run names the orphaned build's backend pid, its index, and what to do; once it ends, migrate completes", async () => {
-    const db = await baseDatabase("migrate_orphan");
+    const db = await migrate.baseDatabase("migrate_orphan");
     const blocker = await holdOldSnapshot(db.url);
     let released = false;
     try {
@@ -207,9 +173,9 @@ describe("a migrate killed with SIGKILL mid-build", () => {
       await waitFor(async () => (await db.sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${building.pid}`).length, (n) => n === 0, "the orphaned build's session to end", 120_000);
       const report = await runMigrations(db, { writeReport: false });
       expect(report.status).toBe("ok");
-      const states = await indexStates(db.sql, migrations.map((m) => m.index.name));
+      const states = await indexStates(db.sql, migrate.migrations.map((m) => m.index.name));
       expect(states.filter((s) => !s.valid)).toEqual([]);
-      expect(states).toHaveLength(migrations.length);
+      expect(states).toHaveLength(migrate.migrations.length);
     } finally {
       if (!released) await blocker.release();
     }
@@ -218,15 +184,15 @@ describe("a migrate killed with SIGKILL mid-build", () => {
 
 describe("a run that stopped before its ANALYZE", () => {
   it("the re-run ANALYZEs every table whose performance indexes were built since its last ANALYZE, not only this run's", async () => {
-    const db = await baseDatabase("migrate_stats");
-    const tables = [...new Set(migrations.map((m) => m.index.table))];
+    const db = await migrate.baseDatabase("migrate_stats");
+    const tables = [...new Set(migrate.migrations.map((m) => m.index.table))];
     // Autovacuum must not analyze behind the test's back.
     for (const table of tables) {
       // (a table a later migration creates does not exist yet)
       if ((await db.sql`SELECT to_regclass(${table}) AS t`)[0]!.t) await db.sql.unsafe(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
     }
-    const firstLater = migrations.find((m) => m.index.table === "scheduled_tasks")!;
-    const earlierTables = [...new Set(migrations.slice(0, migrations.indexOf(firstLater)).map((m) => m.index.table))].sort();
+    const firstLater = migrate.migrations.find((m) => m.index.table === "scheduled_tasks")!;
+    const earlierTables = [...new Set(migrate.migrations.slice(0, migrate.migrations.indexOf(firstLater)).map((m) => m.index.table))].sort();
     expect(earlierTables).toContain("phone_contacts");
 
     // The run stops at the first scheduled_tasks index (its table lock is taken), after
@@ -261,8 +227,7 @@ describe("a run that stopped before its ANALYZE", () => {
 
 describe("rollback on a database that was never migrated", () => {
   it("says there is nothing to roll back and exits 0", async () => {
-    const db = await createDatabase("rollback_nothing");
-    dbs.push(db);
+    const db = migrate.dropAfterTest(await createDatabase("rollback_nothing"));
     const result = await runScript("rollback.ts", [], { DATABASE_URL: db.url });
     expect(result.code, result.stderr).toBe(EXIT.ok);
     expect(result.stdout).toMatch(/nothing to roll back: .*never migrated \(no graphile_migrate schema\)/);

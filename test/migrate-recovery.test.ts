@@ -6,61 +6,26 @@
 // base schema) give one clear message naming the index, and a non-zero exit.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import type postgres from "postgres";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findInvalidIndexes } from "../src/checks/index-health.ts";
 import { EXIT, UserError } from "../src/base/errors.ts";
 import { PROJECT_ROOT } from "../src/base/project-paths.ts";
-import { readCommittedMigrations, readPerformanceMigrations, type PerformanceMigration } from "../src/migrate/performance-migrations.ts";
-import { applyBaseSchema } from "../src/migrate/rollback.ts";
+import { readCommittedMigrations } from "../src/migrate/performance-migrations.ts";
 import { runMigrations } from "../src/migrate/run.ts";
 import { indexStates } from "../src/migrate/stats.ts";
-import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
-import { createDatabase, type TestDatabase } from "./support/databases.ts";
+import type { TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { holdOldSnapshot, migrateFixtures } from "./support/migrate-fixtures.ts";
 
-let migrations: PerformanceMigration[];
-const dbs: TestDatabase[] = [];
-
-beforeAll(async () => {
-  migrations = await readPerformanceMigrations();
-});
-afterEach(async () => {
-  await Promise.all(dbs.splice(0).map((db) => db.drop()));
-});
-
-async function baseDatabase(prefix: string): Promise<TestDatabase> {
-  const db = await createDatabase(prefix);
-  dbs.push(db);
-  await applyBaseSchema(db);
-  await seedDatabase(db.sql, { scale: 0.02, seed: 5, anchor: currentHourUtc() });
-  return db;
-}
-
-/**
- * A transaction holding an old snapshot: every CREATE INDEX CONCURRENTLY in
- * the database waits for it (after creating its index entry, INVALID), so
- * the build fails at lock_timeout or can be cancelled while it waits.
- */
-async function holdOldSnapshot(db: TestDatabase): Promise<{ release(): Promise<void> }> {
-  const conn = (await db.sql.reserve()) as unknown as postgres.ReservedSql;
-  await conn`BEGIN ISOLATION LEVEL REPEATABLE READ`;
-  await conn`SELECT count(*) FROM phone_contacts`;
-  return {
-    async release() {
-      await conn`ROLLBACK`;
-      conn.release();
-    },
-  };
-}
+const migrate = migrateFixtures();
 
 async function ledgerFiles(db: TestDatabase): Promise<string[]> {
   return (await db.sql<{ filename: string }[]>`SELECT filename FROM graphile_migrate.migrations ORDER BY filename`).map((r) => r.filename);
 }
 
 async function expectAllPerformanceIndexesValid(db: TestDatabase): Promise<void> {
-  const states = await indexStates(db.sql, migrations.map((m) => m.index.name));
-  expect(states).toHaveLength(migrations.length);
+  const states = await indexStates(db.sql, migrate.migrations.map((m) => m.index.name));
+  expect(states).toHaveLength(migrate.migrations.length);
   expect(states.filter((s) => !s.valid).map((s) => s.index)).toEqual([]);
   expect(await findInvalidIndexes(db.sql)).toEqual([]);
   // Every committed migration (the base schema, the index builds and drops, the inbox's).
@@ -100,9 +65,9 @@ function graphileMigrateCli(db: TestDatabase, mode: "npx" | "system-path"): Prom
 
 describe("crash recovery", () => {
   it("npm run migrate stopped by lock_timeout names the index; npx graphile-migrate migrate (hook) then repairs it", async () => {
-    const db = await baseDatabase("migrate_lock");
-    const first = migrations[0]!;
-    const blocker = await holdOldSnapshot(db);
+    const db = await migrate.baseDatabase("migrate_lock");
+    const first = migrate.migrations[0]!;
+    const blocker = await holdOldSnapshot(db.url);
     let result;
     try {
       result = await runScript("migrate.ts", ["--no-report"], { DATABASE_URL: db.url });
@@ -127,9 +92,9 @@ describe("crash recovery", () => {
     { how: "cancelled (pg_cancel_backend)", fn: "pg_cancel_backend", exit: EXIT.failed, says: "cancel" },
     { how: "killed (pg_terminate_backend: its connection dies)", fn: "pg_terminate_backend", exit: EXIT.unreachable, says: "server went away" },
   ])("a build $how midway is rebuilt by the runner's own recovery", async ({ fn, exit, says }) => {
-    const db = await baseDatabase("migrate_kill");
-    const first = migrations[0]!;
-    const blocker = await holdOldSnapshot(db);
+    const db = await migrate.baseDatabase("migrate_kill");
+    const first = migrate.migrations[0]!;
+    const blocker = await holdOldSnapshot(db.url);
     const run = runMigrations(db, { writeReport: false });
     const failed = run.then(
       () => undefined,
@@ -170,16 +135,16 @@ describe("crash recovery", () => {
   });
 
   it("the hook does not depend on PATH: graphile-migrate with the system PATH (no project-local node) repairs too", async () => {
-    const db = await baseDatabase("migrate_path");
-    const blocker = await holdOldSnapshot(db);
+    const db = await migrate.baseDatabase("migrate_path");
+    const blocker = await holdOldSnapshot(db.url);
     try {
-      await expect(runMigrations(db, { writeReport: false, pgSettings: { lock_timeout: "500ms" } })).rejects.toThrow(migrations[0]!.index.name);
+      await expect(runMigrations(db, { writeReport: false, pgSettings: { lock_timeout: "500ms" } })).rejects.toThrow(migrate.migrations[0]!.index.name);
     } finally {
       await blocker.release();
     }
     expect(await findInvalidIndexes(db.sql)).toHaveLength(1);
     const cli = await graphileMigrateCli(db, "system-path");
-    expect(cli.output).toContain(`dropping INVALID index ${migrations[0]!.index.name}`);
+    expect(cli.output).toContain(`dropping INVALID index ${migrate.migrations[0]!.index.name}`);
     expect(cli.code, cli.output).toBe(0);
     await expectAllPerformanceIndexesValid(db);
   });
@@ -194,12 +159,12 @@ describe("faults", () => {
   });
 
   it("a database whose base schema is gone: names the first index, nothing is built", async () => {
-    const db = await baseDatabase("migrate_noschema");
+    const db = await migrate.baseDatabase("migrate_noschema");
     await db.sql`DROP TABLE phone_contacts, conversation_messages, scheduled_tasks, relationship_interactions, workflow_triggers, people, call_costs, calendar_events CASCADE`;
     const error = await runMigrations(db, { writeReport: false }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).exitCode).toBe(EXIT.notReady);
-    expect((error as UserError).message).toContain(migrations[0]!.index.name);
+    expect((error as UserError).message).toContain(migrate.migrations[0]!.index.name);
     expect((error as UserError).message).toContain("base schema is missing");
     expect(await ledgerFiles(db)).toEqual(["000001.sql"]);
   });

@@ -2,6 +2,7 @@
 // the way `npm run db:start -- --replicas 1` makes it (test/support/replication.ts).
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { checkPerformanceIndexes } from "../src/verify/replicas.ts";
@@ -16,6 +17,7 @@ import { POOL_DEFAULTS } from "../src/pool/pool-options.ts";
 import { createDatabase, type Database } from "../src/pool/create-database.ts";
 import { startReplicationPair, type ReplicationPair } from "./support/replication.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
+import { CONTACT_BY_PHONE } from "./support/catalog-entries.ts";
 
 const TOKEN = "replication-token-0123456789";
 const dir = suiteServerDir("replication-test");
@@ -212,19 +214,7 @@ describe("migrate, maintenance and verify with the standby (real servers)", () =
 
   it("verify fails with a clear message when a replica lags more than --max-replica-lag (replay paused on the standby)", async () => {
     const catalog = path.join(dir, "one.yaml");
-    writeFileSync(
-      catalog,
-      `- name: contact_by_phone
-  title: Resolve an inbound number
-  kind: point
-  sql: SELECT id, contact_name FROM phone_contacts WHERE phone_number = $1
-  params:
-    existing: SELECT phone_number FROM phone_contacts ORDER BY id LIMIT 1
-  expectIndexes: [idx_phone_contacts_phone_number]
-  seqScanOk: true
-  budgetMs: 1000
-`,
-    );
+    writeFileSync(catalog, YAML.stringify([{ ...CONTACT_BY_PHONE, seqScanOk: true, budgetMs: 1000 }]));
     await pair.standbySql`SELECT pg_wal_replay_pause()`;
     try {
       await pair.primarySql`CREATE TABLE lag_marker (id int)`;

@@ -22,6 +22,7 @@ import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { testSessions } from "./support/sessions.ts";
 import { baseSeededDatabase } from "./verify-support.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
+import { testEntry } from "./support/catalog-entries.ts";
 
 const dir = suiteServerDir("verify-hostile");
 const EXPORTED = path.join(dir, "lo-export-must-not-exist");
@@ -48,7 +49,7 @@ const HOSTILE: readonly Hostile[] = [
   { name: "nextval", sql: () => "SELECT nextval('people_id_seq')", staticRefusal: /calls nextval\(\): advances or reads a sequence/, runtimeRefusal: /permission denied for sequence people_id_seq|read-only transaction/ },
 ];
 
-const entry = (name: string, sql: string): CatalogEntry => ({ name, title: name, kind: "list", sql, params: { default: "SELECT" }, expectIndexes: [], seqScanOk: true, budgetMs: 1000, reason: "hostile" });
+const entry = (name: string, sql: string): CatalogEntry => testEntry(name, sql, { default: "SELECT" }, { seqScanOk: true, budgetMs: 1000, reason: "hostile" });
 
 describe("verify's guard against hostile catalogs", () => {
   let db: TestDatabase;

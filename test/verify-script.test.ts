@@ -1,6 +1,7 @@
 // npm run verify as a user runs it: exit codes, messages and the JSON report.
 import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../src/base/errors.ts";
 import { grade } from "../src/verify/grade.ts";
@@ -9,6 +10,7 @@ import { createDatabase, type TestDatabase } from "./support/databases.ts";
 import { baseSchemaDatabase, baseSeededDatabase } from "./verify-support.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 import { suiteServerDir } from "./support/server-dirs.ts";
+import { CONTACT_BY_PHONE } from "./support/catalog-entries.ts";
 
 const INDEX = "test_verify_messages_contact_created";
 const dir = suiteServerDir("verify-script");
@@ -28,15 +30,7 @@ writeFileSync(
   expectIndexes: [${INDEX}]
   budgetMs: 500
   reason: opening a conversation
-- name: contact_by_phone
-  title: Resolve an inbound number
-  kind: point
-  sql: SELECT id, contact_name FROM phone_contacts WHERE phone_number = $1
-  params:
-    existing: SELECT phone_number FROM phone_contacts ORDER BY id LIMIT 1
-  expectIndexes: [idx_phone_contacts_phone_number]
-  budgetMs: 500
-`,
+${YAML.stringify([CONTACT_BY_PHONE])}`,
 );
 
 describe("npm run verify", () => {

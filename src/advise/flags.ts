@@ -7,7 +7,7 @@ import { LARGE_TABLE_ROWS } from "./problems.ts";
 import { loadStatsFile, type StatsFile } from "../stats/format.ts";
 import { DEFAULT_LIMIT, DEFAULT_MIN_CALLS, DEFAULT_MIN_TOTAL_MS, type StatementFilter } from "./statements.ts";
 import { DEFAULT_TIMED_RUNS } from "./plans.ts";
-import { DEFAULT_SEQ_SCAN_ROWS } from "./redundancy.ts";
+import { SEQ_SCAN_ROW_THRESHOLD } from "../catalog/plan-analysis.ts";
 
 export const ADVISE_SPEC = {
   usage: "npm run advise --",
@@ -42,7 +42,7 @@ export const ADVISE_SPEC = {
     "skip-overlaps": "do not measure which indexes another index serves nearly as well",
     runs: `timed EXPLAIN ANALYZE runs per statement, after one warm-up (default ${DEFAULT_TIMED_RUNS})`,
     "large-table-rows": `a sequential scan matters only on tables with at least this many rows (default ${LARGE_TABLE_ROWS})`,
-    "seq-scan-rows": `an index is never called redundant when hiding it yields a sequential scan over more rows than this (default ${DEFAULT_SEQ_SCAN_ROWS}, verify's threshold for failing a query)`,
+    "seq-scan-rows": `an index is never called redundant when hiding it yields a sequential scan over more rows than this (default ${SEQ_SCAN_ROW_THRESHOLD}, verify's threshold for failing a query)`,
     json: "also write the report as JSON to this file (top-level candidates and redundant)",
     markdown: "Markdown report path (default reports/advise-<timestamp>.md)",
     stats: "a stats:export file: advise on a statistics twin built here (PostgreSQL 18+, scratch/development or --yes; needs --catalog; not with --validate/--write)",

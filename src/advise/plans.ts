@@ -4,7 +4,7 @@
 // or values from the column statistics, parameters.ts) that is also run under
 // EXPLAIN ANALYZE to time it; writes are rolled back. A statement whose
 // parameters cannot be filled is reported as skipped, with the reason.
-import type { ExplainResult, PlanNode } from "../catalog/explain.ts";
+import { firstPlan, type ExplainResult, type PlanNode } from "../catalog/explain.ts";
 import type { Sql } from "../db/index.ts";
 import { inRolledBackTransaction } from "./rolled-back.ts";
 import type { StatementSample } from "./samples.ts";
@@ -45,9 +45,18 @@ export interface StatementPlan {
   readonly estimatedOnly?: string;
 }
 
-function parseExplain(rows: readonly unknown[]): ExplainResult {
-  const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-  return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
+/**
+ * EXPLAIN (`options`, FORMAT JSON) a statement on `tx` `runs` times after one
+ * warm-up: the last plan and the execution time of each timed run.
+ */
+export async function explainAnalyzeRuns(tx: Sql, query: string, params: readonly unknown[], runs: number, options: "ANALYZE" | "ANALYZE, VERBOSE" | "ANALYZE, BUFFERS, VERBOSE"): Promise<{ plan: ExplainResult; samplesMs: number[] }> {
+  const samplesMs: number[] = [];
+  let plan: ExplainResult | undefined;
+  for (let i = 0; i <= runs; i++) {
+    plan = firstPlan(await tx.unsafe(`EXPLAIN (${options}, FORMAT JSON) ${query}`, params as never[], { prepare: false }));
+    if (i > 0) samplesMs.push(plan["Execution Time"] ?? 0);
+  }
+  return { plan: plan!, samplesMs };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS, VERBOSE) a statement `runs` times after one warm-up, in a rolled-back transaction. */
@@ -55,23 +64,18 @@ export async function timeStatement(sql: Sql, query: string, params: readonly un
   const runs = Math.max(1, options.runs ?? DEFAULT_TIMED_RUNS);
   return inRolledBackTransaction(sql, async (tx) => {
     await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(options.timeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS)}`);
-    const samples: number[] = [];
-    let plan: ExplainResult | undefined;
-    for (let i = 0; i <= runs; i++) {
-      plan = parseExplain(await tx.unsafe(`EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) ${query}`, params as never[], { prepare: false }));
-      if (i > 0) samples.push(plan["Execution Time"] ?? 0);
-    }
-    return { plan: plan!, medianMs: median(samples), samplesMs: samples };
+    const { plan, samplesMs } = await explainAnalyzeRuns(tx, query, params, runs, "ANALYZE, BUFFERS, VERBOSE");
+    return { plan, medianMs: median(samplesMs), samplesMs };
   });
 }
 
 /** Plan only (no execution), with values. */
 export async function explainWithValues(sql: Sql, query: string, params: readonly unknown[]): Promise<ExplainResult> {
-  return parseExplain(await sql.unsafe(`EXPLAIN (VERBOSE, FORMAT JSON) ${query}`, params as never[], { prepare: false }));
+  return firstPlan(await sql.unsafe(`EXPLAIN (VERBOSE, FORMAT JSON) ${query}`, params as never[], { prepare: false }));
 }
 
 export async function explainGeneric(sql: Sql, query: string): Promise<ExplainResult> {
-  return parseExplain(await sql.unsafe(`EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) ${query}`, [], { prepare: false }));
+  return firstPlan(await sql.unsafe(`EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) ${query}`, [], { prepare: false }));
 }
 
 function message(error: unknown): string {
@@ -90,7 +94,7 @@ export async function explainGenericPrepared(sql: Sql, query: string, paramCount
     await tx.unsafe(`PREPARE advise_generic AS ${query}`);
     try {
       const args = paramCount > 0 ? `(${Array.from({ length: paramCount }, () => "NULL").join(", ")})` : "";
-      return parseExplain(await tx.unsafe(`EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE advise_generic${args}`));
+      return firstPlan(await tx.unsafe(`EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE advise_generic${args}`));
     } finally {
       await tx.unsafe("DEALLOCATE advise_generic").catch(() => {});
     }

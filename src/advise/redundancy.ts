@@ -8,12 +8,13 @@
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { median } from "../base/statistics.ts";
-import { indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import { explainAnalyzeRuns, indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import type { ExplainResult } from "../catalog/explain.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { plannableText, valueSetsOf } from "./validate.ts";
 import { actualRows } from "./problems.ts";
 import type { PlanNode } from "../catalog/explain.ts";
+import { SEQ_SCAN_ROW_THRESHOLD } from "../catalog/plan-analysis.ts";
 
 /** "Nearly as well": every statement at most this many times slower... */
 export const NEARLY_AS_WELL_RATIO = 1.5;
@@ -22,14 +23,6 @@ export const NEARLY_AS_WELL_SLACK_MS = 0.2;
 /** ...as long as that is not more than this many times slower (0.04 -> 0.2 ms is 5x: not "nearly as well"). */
 export const NEARLY_AS_WELL_MAX_RATIO = 3;
 export const HIDE_LOCK_TIMEOUT = "2s";
-/**
- * An index is never redundant when hiding it makes a statement read a table
- * sequentially over more rows than this: the same threshold at which `npm run
- * verify` fails a query for a sequential scan (its --seq-scan-rows default),
- * so advise never proposes a drop that verify would then fail. A scan that
- * fast on today's data still grows with the table; the index does not.
- */
-export const DEFAULT_SEQ_SCAN_ROWS = 5_000;
 
 export interface HiddenEffect {
   readonly statement: string;
@@ -62,7 +55,13 @@ export interface RedundancyOptions {
   readonly runs?: number;
   /** Only these indexes (default: every index the workload uses that backs no constraint). */
   readonly indexes?: readonly string[];
-  /** Never redundant when hiding it yields a sequential scan over more rows than this (default DEFAULT_SEQ_SCAN_ROWS). */
+  /**
+   * Never redundant when hiding it yields a sequential scan over more rows
+   * than this. The default is the threshold at which `npm run verify` fails a
+   * query for a sequential scan (SEQ_SCAN_ROW_THRESHOLD, its --seq-scan-rows
+   * default), so advise never proposes a drop that verify would then fail. A
+   * scan that fast on today's data still grows with the table; the index does not.
+   */
   readonly seqScanRows?: number;
   readonly log?: (line: string) => void;
 }
@@ -81,15 +80,8 @@ export function largestSeqScan(plan: PlanNode): number {
 class Rollback extends Error {}
 
 async function timeIn(tx: Sql, query: string, params: readonly unknown[], runs: number): Promise<{ plan: ExplainResult; ms: number }> {
-  const samples: number[] = [];
-  let plan: ExplainResult | undefined;
-  for (let i = 0; i <= runs; i++) {
-    const rows = await tx.unsafe(`EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) ${query}`, params as never[], { prepare: false });
-    const raw = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-    plan = ((typeof raw === "string" ? JSON.parse(raw) : raw) as ExplainResult[])[0]!;
-    if (i > 0) samples.push(plan["Execution Time"] ?? 0);
-  }
-  return { plan: plan!, ms: median(samples) };
+  const { plan, samplesMs } = await explainAnalyzeRuns(tx, query, params, runs, "ANALYZE, VERBOSE");
+  return { plan, ms: median(samplesMs) };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -102,7 +94,7 @@ export function nearlyAsWell(beforeMs: number, afterMs: number): boolean {
 
 export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[], schema: SchemaInfo, options: RedundancyOptions = {}): Promise<IndexOverlap[]> {
   const runs = Math.max(1, options.runs ?? 3);
-  const seqLimit = options.seqScanRows ?? DEFAULT_SEQ_SCAN_ROWS;
+  const seqLimit = options.seqScanRows ?? SEQ_SCAN_ROW_THRESHOLD;
   const usable = plans.filter((p) => p.timing && p.params);
   const users = new Map<string, StatementPlan[]>();
   for (const p of usable) for (const ix of indexesInPlan(p.timing!.plan.Plan)) users.set(ix, [...(users.get(ix) ?? []), p]);

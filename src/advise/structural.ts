@@ -7,7 +7,7 @@
 import type { Sql } from "../db/index.ts";
 import type { PlanNode } from "../catalog/explain.ts";
 import { median } from "../base/statistics.ts";
-import { inRolledBackTransaction, nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import { explainAnalyzeRuns, inRolledBackTransaction, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import { actualRows, type Problem } from "./problems.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { matchingParenAt } from "./candidates.ts";
@@ -300,16 +300,8 @@ function rollupRewrite(text: string, schema?: SchemaInfo): { table: string; keys
 // ---- measurement ----------------------------------------------------------------
 
 async function timeIn(tx: Sql, query: string, params: readonly unknown[], runs: number): Promise<{ ms: number; rows: number }> {
-  const samples: number[] = [];
-  let rows = 0;
-  for (let i = 0; i <= runs; i++) {
-    const out = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`, params as never[], { prepare: false });
-    const raw = (out[0] as Record<string, unknown>)["QUERY PLAN"];
-    const plan = ((typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: PlanNode; "Execution Time"?: number }[])[0]!;
-    rows = actualRows(plan.Plan);
-    if (i > 0) samples.push(plan["Execution Time"] ?? 0);
-  }
-  return { ms: median(samples), rows };
+  const { plan, samplesMs } = await explainAnalyzeRuns(tx, query, params, runs, "ANALYZE");
+  return { ms: median(samplesMs), rows: actualRows(plan.Plan) };
 }
 
 /**

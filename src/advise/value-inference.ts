@@ -9,6 +9,7 @@
 // proves nothing.
 import { arrayLiteral } from "../db/quote.ts";
 import type { Sql } from "../db/index.ts";
+import { firstPlan } from "../catalog/explain.ts";
 import type { ColumnRef, ParamContext, ParamRole } from "./parameter-contexts.ts";
 import { parametersFromStatistics } from "./parameters.ts";
 import { inRolledBackTransaction } from "./rolled-back.ts";
@@ -147,9 +148,7 @@ const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : S
 
 async function explainRows(sql: Sql, query: string, values: readonly (string | null)[]): Promise<number | null> {
   try {
-    const rows = await sql.unsafe(`EXPLAIN (FORMAT JSON) ${query}`, values as never[], { prepare: false });
-    const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-    return rootRows(((typeof plan === "string" ? JSON.parse(plan) : plan) as { Plan: Record<string, unknown> }[])[0]!, "Plan Rows");
+    return rootRows(firstPlan(await sql.unsafe(`EXPLAIN (FORMAT JSON) ${query}`, values as never[], { prepare: false })), "Plan Rows");
   } catch {
     return null;
   }
@@ -160,9 +159,7 @@ export async function actualRows(sql: Sql, query: string, values: readonly (stri
   try {
     return await inRolledBackTransaction(sql, async (tx) => {
       await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(timeoutMs)}`);
-      const rows = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`, values as never[], { prepare: false });
-      const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-      return rootRows(((typeof plan === "string" ? JSON.parse(plan) : plan) as { Plan: Record<string, unknown> }[])[0]!, "Actual Rows");
+      return rootRows(firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`, values as never[], { prepare: false })), "Actual Rows");
     });
   } catch {
     return null;

@@ -5,6 +5,7 @@
 // run, so a busy moment on one side does not pass for the index's cost.
 import type { Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
+import { firstPlan } from "../catalog/explain.ts";
 import { inRolledBackTransaction } from "./plans.ts";
 
 /** Rows of the rolled-back insert that measures an index's write cost. */
@@ -70,9 +71,7 @@ async function timedWrite(sql: Sql, statement: string, runs: number, warmUp: boo
   let rows = 0;
   for (let i = warmUp ? 0 : 1; i <= runs; i++) {
     await inRolledBackTransaction(sql, async (tx) => {
-      const out = await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`, [], { prepare: false });
-      const raw = (out[0] as Record<string, unknown>)["QUERY PLAN"];
-      const plan = ((typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: { Plans?: { "Actual Rows"?: number }[] }; "Execution Time"?: number }[])[0]!;
+      const plan = firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`, [], { prepare: false }));
       rows = plan.Plan.Plans?.[0]?.["Actual Rows"] ?? rows;
       if (i > 0) samples.push(plan["Execution Time"] ?? 0);
     });

@@ -23,6 +23,17 @@ export function formatHelp<O extends Options>(spec: CommandSpec<O>): string {
   return `usage: ${spec.usage} [flags]\n${lines.join("\n")}`;
 }
 
+/**
+ * parseFlags for a command's main(): prints the help and returns undefined
+ * for --help (the command then returns), the values otherwise.
+ */
+export function commandFlags<O extends Options>(spec: CommandSpec<O>, argv: string[]) {
+  const { values } = parseFlags(spec, argv);
+  if (!values.help) return values;
+  console.log(formatHelp(spec));
+  return undefined;
+}
+
 /** Parse argv; an unknown flag or a missing value throws a UserError. `help` is always accepted. */
 export function parseFlags<O extends Options>(spec: CommandSpec<O>, argv: string[] = process.argv.slice(2)) {
   const options = { ...spec.options, help: { type: "boolean" as const } };

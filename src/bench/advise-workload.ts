@@ -7,7 +7,7 @@
 // = ANY($1::bigint[]), LIKE, DISTINCT ON latest-per-group). Then advise
 // --validate on it, timed. `npm run bench -- advise-workload`.
 import { adviseDatabase, type AdviseReport } from "../advise/advise.ts";
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseBeside } from "../db/scratch-database.ts";
 import { EXIT, UserError } from "../base/errors.ts";
 import { maskUrl, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { applyMigrations } from "../migrate/graphile.ts";
@@ -141,7 +141,7 @@ export async function runAdviseWorkloadBench(target: DatabaseTarget, options: Ad
   const rootUrl = target.rootUrl ?? process.env.ROOT_DATABASE_URL;
   if (!rootUrl) throw new UserError("The advise-workload bench creates a scratch database and needs a superuser connection: set ROOT_DATABASE_URL (the embedded server provides one).", EXIT.usage);
   const url = new URL(target.url);
-  const name = scratchDatabaseName(decodeURIComponent(url.pathname.slice(1)), "advise_bench");
+  const name = scratchDatabaseBeside(target, "advise_bench");
   url.pathname = `/${name}`;
   const bench: DatabaseTarget = { url: url.toString(), display: maskUrl(url.toString()), source: target.source, rootUrl };
   const root: DatabaseTarget = { url: rootUrl, display: maskUrl(rootUrl), source: "ROOT_DATABASE_URL" };

@@ -16,7 +16,7 @@ import { adviseDatabase, type AdviseReport } from "../advise/advise.ts";
 import { EXIT, UserError } from "../base/errors.ts";
 import { formatMsCell } from "../base/format.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseBeside } from "../db/scratch-database.ts";
 import { markOwn } from "../db/own-statements.ts";
 import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
 import { maskUrl, quoteIdent, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
@@ -223,7 +223,7 @@ export async function runDexterBench(target: DatabaseTarget, options: DexterBenc
   const root: DatabaseTarget = { url: rootUrl, display: maskUrl(rootUrl), source: target.rootUrl ? "ROOT_DATABASE_URL" : target.source };
   const serverVersion = await withSql(root, checkServer, { max: 1, applicationName: "bollalabz-db/bench" });
   const url = new URL(target.url);
-  const name = scratchDatabaseName(decodeURIComponent(url.pathname.slice(1)) || "bollalabz", "dexter_bench");
+  const name = scratchDatabaseBeside(target, "dexter_bench");
   url.pathname = `/${name}`;
   // Dexter and advise connect as the same superuser: Dexter creates hypopg and reads the catalog.
   const benchUrl = new URL(rootUrl);

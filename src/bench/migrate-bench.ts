@@ -4,7 +4,7 @@
 // base schema only -> seed at --scale -> start the writer -> npm run migrate's
 // runner -> stop the writer -> report. A report, not a pass/fail test.
 import path from "node:path";
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseBeside } from "../db/scratch-database.ts";
 import { EXIT, UserError } from "../base/errors.ts";
 import { formatMs } from "../base/format.ts";
 import { maskUrl, withSql, type DatabaseTarget } from "../db/index.ts";
@@ -43,7 +43,7 @@ export async function runMigrationBench(target: DatabaseTarget, options: BenchOp
     throw new UserError("The migration bench creates a scratch database and needs a superuser connection: set ROOT_DATABASE_URL (the embedded server provides one).", EXIT.usage);
   }
   const url = new URL(target.url);
-  const name = scratchDatabaseName(decodeURIComponent(url.pathname.slice(1)), "migrate_bench");
+  const name = scratchDatabaseBeside(target, "migrate_bench");
   url.pathname = `/${name}`;
   const bench: DatabaseTarget = { url: url.toString(), display: maskUrl(url.toString()), source: target.source };
 

@@ -3,7 +3,7 @@
 // only, the seed, the catalog (baseline) and the write-cost measurement; then
 // the committed migrations build the performance indexes and both are
 // measured again.
-import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseName } from "../db/scratch-database.ts";
+import { dropScratchDatabase, recreateScratchDatabase, scratchDatabaseBeside } from "../db/scratch-database.ts";
 import { EXIT, UserError } from "../base/errors.ts";
 import { withDatabase, withSql, type DatabaseTarget, type Sql } from "../db/index.ts";
 import { existingIndexNames } from "../verify/workload-counters.ts";
@@ -58,8 +58,7 @@ export interface BenchResult {
 
 /** The bench database's name: the target's, with a _bench suffix (at most 63 bytes). */
 export function benchDatabaseName(target: Pick<DatabaseTarget, "url">): string {
-  const current = decodeURIComponent(new URL(target.url).pathname.replace(/^\//, "")) || "bollalabz";
-  return scratchDatabaseName(current, "bench");
+  return scratchDatabaseBeside(target, "bench");
 }
 
 /** Drop (if present) and create the bench database on the target's server. */

@@ -34,8 +34,8 @@ export async function explainAnalyze(sql: Sql, query: string, params: readonly u
   return firstPlan(await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query}`, params as never[], { prepare: false }));
 }
 
-/** The plan of an EXPLAIN (FORMAT JSON) result (the driver returns it as text or parsed). */
-function firstPlan(rows: readonly unknown[]): ExplainResult {
+/** The plan of an EXPLAIN (FORMAT JSON) result (the driver returns it as text or parsed): the one parse every caller uses. */
+export function firstPlan(rows: readonly unknown[]): ExplainResult {
   const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
   return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
 }

@@ -19,7 +19,7 @@
 import type postgres from "postgres";
 import type { Sql } from "../db/index.ts";
 import { markOwn } from "../db/own-statements.ts";
-import type { ExplainResult } from "./explain.ts";
+import { firstPlan, type ExplainResult } from "./explain.ts";
 import { readOnlyQueryProblems } from "./read-only-sql.ts";
 import { readerRoleProblem, VERIFY_READER_ROLE } from "../db/verify-reader-role.ts";
 
@@ -134,9 +134,7 @@ export async function explainPlan(tx: GuardedSql, query: string, params: readonl
   await tx.unsafe(`PREPARE ${name} AS ${query}`, [], { simple: false } as never);
   try {
     const args = await executeArguments(tx, name, params);
-    const rows = await tx.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}${args}`, [], { simple: false } as never);
-    const plan = (rows[0] as Record<string, unknown>)["QUERY PLAN"];
-    return ((typeof plan === "string" ? JSON.parse(plan) : plan) as ExplainResult[])[0]!;
+    return firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}${args}`, [], { simple: false } as never));
   } finally {
     await tx.unsafe(`DEALLOCATE ${name}`, [], { simple: false } as never).catch(() => {});
     await tx.unsafe(`SELECT set_config('plan_cache_mode', $1, true)`, [previous] as never[]).catch(() => {});

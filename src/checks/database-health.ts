@@ -58,6 +58,14 @@ export async function cacheHitRatio(sql: Sql): Promise<CacheHitRatio> {
   return { tables: ratio(heapHit, heapRead), indexes: ratio(idxHit, idxRead), tableBlocks: heapHit + heapRead, indexBlocks: idxHit + idxRead };
 }
 
+/** The index-usage goal (spec "Verification Steps": index usage > 80%) for idx_scan / (idx_scan + seq_scan) over a workload. */
+export const INDEX_USAGE_RATIO_MIN = 0.8;
+
+/** True when an index usage ratio (0..1) is above the goal: strictly, as the spec says. */
+export function meetsIndexUsageGoal(ratio: number): boolean {
+  return ratio > INDEX_USAGE_RATIO_MIN;
+}
+
 export interface ScanCounters {
   readonly table: string;
   readonly seqScans: number;

@@ -3,15 +3,6 @@
 // ever) and tables carrying many dead tuples (VACUUM behind).
 import type { Sql } from "../db/index.ts";
 
-/**
- * Statistics are stale when the rows changed since the last ANALYZE exceed
- * 50 + this share of the live rows: the formula autovacuum uses
- * (autovacuum_analyze_threshold + scale factor x rows), with the default
- * scale factor of 10%.
- */
-export const STALE_STATS_FRACTION = 0.1;
-export const STALE_STATS_BASE_ROWS = 50;
-
 /** A table "has many dead tuples" from this many on... */
 export const DEAD_TUPLES_MIN = 1000;
 /** ...when they are at least this share of all its tuples. */
@@ -30,6 +21,12 @@ export interface TableStatistics {
   readonly hasStatistics: boolean;
   /** Pages on disk (pg_class.relpages is only an estimate; this is the real size / block size). */
   readonly pages: number;
+  /**
+   * Statistics are stale past this many changed rows: autovacuum's own
+   * formula, autovacuum_analyze_threshold + autovacuum_analyze_scale_factor x
+   * reltuples, with the table's own settings where it has them.
+   */
+  readonly analyzeThreshold: number;
 }
 
 export async function tableStatistics(sql: Sql, schema = "public"): Promise<TableStatistics[]> {
@@ -39,8 +36,11 @@ export async function tableStatistics(sql: Sql, schema = "public"): Promise<Tabl
            s.last_analyze AS "lastAnalyze", s.last_autoanalyze AS "lastAutoanalyze",
            s.last_vacuum AS "lastVacuum", s.last_autovacuum AS "lastAutovacuum",
            EXISTS (SELECT 1 FROM pg_stats p WHERE p.schemaname = s.schemaname AND p.tablename = s.relname) AS "hasStatistics",
-           (pg_relation_size(s.relid) / current_setting('block_size')::int)::bigint AS pages
-    FROM pg_stat_user_tables s
+           (pg_relation_size(s.relid) / current_setting('block_size')::int)::bigint AS pages,
+           round(coalesce((SELECT option_value::float8 FROM pg_options_to_table(c.reloptions) WHERE option_name = 'autovacuum_analyze_threshold'), current_setting('autovacuum_analyze_threshold')::float8)
+                 + coalesce((SELECT option_value::float8 FROM pg_options_to_table(c.reloptions) WHERE option_name = 'autovacuum_analyze_scale_factor'), current_setting('autovacuum_analyze_scale_factor')::float8)
+                   * greatest(c.reltuples, 0))::float8 AS "analyzeThreshold"
+    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
     WHERE s.schemaname = ${schema}
     ORDER BY s.relname`;
 }
@@ -51,17 +51,16 @@ export interface StaleTable {
 }
 
 /** Why a table's statistics are stale, or null when they are fresh enough. */
-export function staleReason(t: TableStatistics, fraction = STALE_STATS_FRACTION): string | null {
+export function staleReason(t: TableStatistics): string | null {
   const analyzed = t.lastAnalyze ?? t.lastAutoanalyze;
   if (!t.hasStatistics && (t.pages > 0 || t.liveRows > 0)) return analyzed ? "no column statistics" : "never analyzed";
-  const limit = STALE_STATS_BASE_ROWS + fraction * t.liveRows;
-  if (t.modifiedSinceAnalyze > limit) return `${t.modifiedSinceAnalyze} rows changed since the last ANALYZE (over ${Math.round(limit)})`;
+  if (t.modifiedSinceAnalyze > t.analyzeThreshold) return `${t.modifiedSinceAnalyze} rows changed since the last ANALYZE (over ${Math.round(t.analyzeThreshold)})`;
   return null;
 }
 
-export function findStaleTables(tables: readonly TableStatistics[], fraction = STALE_STATS_FRACTION): StaleTable[] {
+export function findStaleTables(tables: readonly TableStatistics[]): StaleTable[] {
   return tables.flatMap((t) => {
-    const reason = staleReason(t, fraction);
+    const reason = staleReason(t);
     return reason ? [{ table: t.table, reason }] : [];
   });
 }

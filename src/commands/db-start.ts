@@ -2,7 +2,7 @@
 // (initialising it on first use) and its local hot standbys: with --replicas N
 // exactly N (missing ones are created from a base backup, extra ones removed);
 // without it, the replicas it already has.
-import { formatHelp, integerFlag, parseFlags } from "../base/flags.ts";
+import { commandFlags, integerFlag } from "../base/flags.ts";
 import { EXIT, UserError } from "../base/errors.ts";
 import { embeddedBaseDir } from "../base/project-paths.ts";
 import { maskUrl } from "../db/index.ts";
@@ -16,8 +16,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const count = values.replicas === undefined ? undefined : integerFlag("replicas", values.replicas, 1, 0, 8);
   if (process.env.DATABASE_URL) {
     if (count !== undefined) {

@@ -1,7 +1,7 @@
 // npm run db:status — every node of the embedded PostgreSQL (primary and
 // replicas): role, port, state, replication lag; or one node's full URL.
 // Exit 0 primary running, 3 not running (so scripts can test it).
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { EXIT, UserError } from "../base/errors.ts";
 import { embeddedBaseDir } from "../base/project-paths.ts";
 import { maskUrl } from "../db/index.ts";
@@ -21,8 +21,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const baseDir = embeddedBaseDir();
   const status = embeddedStatus(baseDir);
   if (values.node !== undefined && !values.url) throw new UserError("--node goes with --url (e.g. --url --node replica-1).", EXIT.usage);

@@ -1,6 +1,6 @@
 // npm run deploy — `pulumi up` on the selected stack, then `npm run migrate`
 // and `npm run verify` against the container it provisioned.
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { runDeploy } from "../deploy/deploy.ts";
 import { loadStatsFile } from "../stats/format.ts";
 
@@ -14,8 +14,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   // Read now: a bad file fails in a second, before any tool runs.
   if (values.stats !== undefined) loadStatsFile(values.stats);
   await runDeploy({ stack: values.stack, stats: values.stats });

@@ -2,7 +2,7 @@
 // DATABASE_URL or the embedded server: repair what an earlier failed index
 // build left, apply, ANALYZE, and report before/after figures (printed and
 // as JSON under reports/). Logic: src/migrate/run.ts.
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { resolveReadyDatabase } from "../embedded/resolve.ts";
 import { migrationProgressDisplay } from "../migrate/progress.ts";
 import { formatReport, runMigrations, type MigrationProgress } from "../migrate/run.ts";
@@ -25,8 +25,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const target = await resolveReadyDatabase({ log: (l) => console.error(l) });
   console.log(`migrating ${target.display}`);
   setInterruptedState("migrate interrupted before any migration started: nothing was applied; run npm run migrate again");

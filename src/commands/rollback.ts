@@ -2,7 +2,7 @@
 // create (names read from the migration files; the base schema's indexes
 // stay) and remove those migrations from graphile-migrate's ledger, so
 // `npm run migrate` builds them again. Logic: src/migrate/rollback.ts.
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { formatMs } from "../base/format.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
 import { rollbackPerformanceIndexes } from "../migrate/rollback.ts";
@@ -11,8 +11,8 @@ import type { CommandContext } from "./run-command.ts";
 const spec = { usage: "npm run rollback --", options: {}, help: {} } as const;
 
 export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   console.log(`rolling back the performance indexes on ${target.display}`);
   // The ledger rows go first, then the drops one by one (src/migrate/rollback.ts): either re-run repairs a stop anywhere.

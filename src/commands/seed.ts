@@ -1,18 +1,21 @@
 // npm run seed -- --scale N [--seed S] [--anchor YYYY-MM-DD]
 // Replaces the data in the eight tables with a deterministic, realistic data set.
-import { formatHelp, parseFlags } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { withSql } from "../db/index.ts";
 import { resolveDatabase } from "../embedded/resolve.ts";
-import { parseAnchor, parseColumnShares, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags } from "../seed/cli.ts";
+import { parseAnchor, parseColumnShares, parseIndexMode, printSeedSummary, seedProgressDisplay, DEFAULT_SEED, dataSetFlags, dataSetOptions } from "../seed/cli.ts";
 import { seedDatabase } from "../seed/generate.ts";
 import type { CommandContext } from "./run-command.ts";
 
+const dataSet = dataSetOptions(
+  "size: 1 = 10k contacts / 200k messages, 10 = benchmark scale (default 1; decimals allowed, max 100)",
+  `random seed, same seed + scale + anchor = identical data (default ${DEFAULT_SEED})`,
+);
 const spec = {
   usage: "npm run seed --",
-  options: { scale: { type: "string" }, seed: { type: "string" }, anchor: { type: "string" }, indexes: { type: "string" }, "replace-data": { type: "boolean" }, nulls: { type: "string", multiple: true }, hot: { type: "string", multiple: true } },
+  options: { ...dataSet.options, anchor: { type: "string" }, indexes: { type: "string" }, "replace-data": { type: "boolean" }, nulls: { type: "string", multiple: true }, hot: { type: "string", multiple: true } },
   help: {
-    scale: "size: 1 = 10k contacts / 200k messages, 10 = benchmark scale (default 1; decimals allowed, max 100)",
-    seed: `random seed, same seed + scale + anchor = identical data (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     anchor: "day the data ends at, YYYY-MM-DD (default: the start of the current UTC hour)",
     indexes: "performance indexes already on the tables: rebuild = drop and rebuild them inside the seed transaction (default), keep = load into them (slower, leaves them bloated)",
     "replace-data": "delete rows the generator did not write (refused by default: exit 4)",
@@ -22,8 +25,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[], { setInterruptedState }: CommandContext): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const { scale, seed } = dataSetFlags(values, 1);
   const anchor = parseAnchor(values.anchor);
   const indexes = parseIndexMode(values.indexes);

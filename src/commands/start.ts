@@ -1,25 +1,24 @@
 // npm start — the main job: start the embedded server (or use DATABASE_URL),
 // apply the migrations, seed realistic data, print a summary.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../base/flags.ts";
+import { commandFlags } from "../base/flags.ts";
 import { runStart } from "../start/pipeline.ts";
-import { DEFAULT_SEED } from "../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../seed/cli.ts";
 
+const dataSet = dataSetOptions("seed scale (default 1: 10k contacts, 200k messages; 10 is the benchmark scale)");
 const spec = {
   usage: "npm start --",
-  options: { scale: { type: "string" }, seed: { type: "string" }, "replace-data": { type: "boolean" } },
+  options: { ...dataSet.options, "replace-data": { type: "boolean" } },
   help: {
-    scale: "seed scale (default 1: 10k contacts, 200k messages; 10 is the benchmark scale)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     "replace-data": "with DATABASE_URL: delete rows the generator did not write (refused by default)",
   },
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   return runStart({
-    scale: positiveNumberFlag("scale", values.scale, 1, 100),
-    seed: integerFlag("seed", values.seed, DEFAULT_SEED),
+    ...dataSetFlags(values, 1),
     replaceForeignData: Boolean(values["replace-data"]),
   });
 }

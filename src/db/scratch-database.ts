@@ -24,6 +24,11 @@ export async function markDatabase(sql: Sql, name: string, mark: DatabaseMark): 
   await sql.unsafe(`COMMENT ON DATABASE "${name.replaceAll('"', '""')}" IS '${mark === "scratch" ? SCRATCH_MARK : DEVELOPMENT_MARK}'`);
 }
 
+/** A scratch database beside the target's own: `<its name>_<suffix>` (bollalabz when its URL names none). */
+export function scratchDatabaseBeside(target: { readonly url: string }, suffix: string): string {
+  return scratchDatabaseName(decodeURIComponent(new URL(target.url).pathname.slice(1)) || "bollalabz", suffix);
+}
+
 /** `<base>_<suffix>` within PostgreSQL's 63-byte identifier limit (longer names are silently truncated). */
 export function scratchDatabaseName(base: string, suffix: string): string {
   const tail = `_${suffix}`;

@@ -6,6 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import type { Parsed } from "../pool/pool-options.ts";
 import { parseAllowedHosts } from "../base/request-guard.ts";
+import { CAPTURE_INTERVAL_MINUTES, STATEMENT_RETENTION_DAYS } from "../observe/capture.ts";
 
 export interface HealthServerSettings {
   readonly host: string;
@@ -27,7 +28,7 @@ export interface HealthServerSettings {
   readonly allowedHosts: readonly string[];
 }
 
-export const HEALTH_SERVER_DEFAULTS = { host: "127.0.0.1", port: 5000, logLevel: "info", allowCancel: false, captureIntervalMinutes: 5, statementRetentionDays: 14 } as const;
+export const HEALTH_SERVER_DEFAULTS = { host: "127.0.0.1", port: 5000, logLevel: "info", allowCancel: false, captureIntervalMinutes: CAPTURE_INTERVAL_MINUTES, statementRetentionDays: STATEMENT_RETENTION_DAYS } as const;
 const TRUE_WORDS = ["1", "true", "yes", "on"];
 const FALSE_WORDS = ["0", "false", "no", "off"];
 export const TOKEN_MIN_LENGTH = 16;

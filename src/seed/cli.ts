@@ -9,6 +9,11 @@ import { SEED_TABLES, insertColumns, type ColumnShare } from "./tables.ts";
 
 export const DEFAULT_SEED = 42;
 
+/** --scale and --seed as every command that seeds declares them in its flag spec (read them with dataSetFlags); `scaleHelp` says what a scale means there and its default. */
+export function dataSetOptions(scaleHelp: string, seedHelp = `random seed (default ${DEFAULT_SEED})`) {
+  return { options: { scale: { type: "string" }, seed: { type: "string" } }, help: { scale: scaleHelp, seed: seedHelp } } as const;
+}
+
 /** --scale and --seed as every command that seeds reads them (one parse, one range: scale up to 100). */
 export function dataSetFlags(values: { readonly scale?: string; readonly seed?: string }, defaultScale: number): { scale: number; seed: number } {
   return { scale: positiveNumberFlag("scale", values.scale, defaultScale, 100), seed: integerFlag("seed", values.seed, DEFAULT_SEED) };

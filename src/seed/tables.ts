@@ -46,13 +46,18 @@ CREATE OR REPLACE FUNCTION pg_temp.rnd(seed integer, stream integer, i bigint)
 RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT ((hashint8extended(i, seed::bigint * 1000003 + stream) >> 11) & 9007199254740991)::float8 / 9007199254740992.0 $$`;
 
+/** The ids of the rows one INSERT makes ($3..$4), as `i`. */
+const ROW_IDS = "generate_series($3::bigint, $4::bigint) AS i";
+
+/** A table's entry: the INSERT of `columns` (ids included: OVERRIDING SYSTEM VALUE) from `select`, which makes rows i of ROW_IDS. */
+const generated = (table: string, rowsPerScale: number, columns: string, select: string): SeedTable => ({
+  table,
+  rowsPerScale,
+  insertSql: `\nINSERT INTO ${table} (${columns})\nOVERRIDING SYSTEM VALUE\n${select.replace(/^\n/, "")}`,
+});
+
 export const SEED_TABLES: readonly SeedTable[] = [
-  {
-    table: "phone_contacts",
-    rowsPerScale: 10_000,
-    insertSql: `
-INSERT INTO phone_contacts (id, contact_name, email, phone_number, company, is_active, tags, metadata, last_contacted_at, created_at, updated_at)
-OVERRIDING SYSTEM VALUE
+  generated("phone_contacts", 10_000, "id, contact_name, email, phone_number, company, is_active, tags, metadata, last_contacted_at, created_at, updated_at", `
 SELECT i, first || ' ' || last,
        CASE WHEN pg_temp.rnd($1, 3, i) < 0.9 THEN lower(first) || '.' || lower(last) || i || '@' || ${pick(EMAIL_DOMAINS, 4)} END,
        '+1' || (2000000000 + i)::text,
@@ -69,14 +74,8 @@ FROM (SELECT i, $2::timestamptz AS anchor,
              ${pick(FIRST_NAMES, 1, 1.6)} AS first,
              ${pick(LAST_NAMES, 2, 1.6)} AS last,
              $2::timestamptz - interval '1095 days' * pg_temp.rnd($1, 15, i) ^ 0.8 AS created_at
-      FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
-  {
-    table: "conversation_messages",
-    rowsPerScale: 200_000,
-    insertSql: `
-INSERT INTO conversation_messages (id, contact_id, direction, channel, content, status, metadata, created_at)
-OVERRIDING SYSTEM VALUE
+      FROM ${ROW_IDS}) AS g`),
+  generated("conversation_messages", 200_000, "id, contact_id, direction, channel, content, status, metadata, created_at", `
 SELECT i, ${skewedContact(20)}, direction,
        (ARRAY['sms','sms','sms','sms','sms','sms','sms','whatsapp','whatsapp','email'])[1 + floor(10 * pg_temp.rnd($1, 22, i))::int],
        ${sentence(30, 14)} || ${maybeRare(48)},
@@ -91,14 +90,8 @@ SELECT i, ${skewedContact(20)}, direction,
          'ticket_id', CASE WHEN pg_temp.rnd($1, 45, i) < 0.005 THEN 'T-' || (1 + floor(pg_temp.rnd($1, 46, i) * greatest(1, $5 / 3))::int) END)),
        ${historyTime(29)}
 FROM (SELECT i, CASE WHEN pg_temp.rnd($1, 21, i) < 0.55 THEN 'inbound' ELSE 'outbound' END AS direction
-      FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
-  {
-    table: "people",
-    rowsPerScale: 5_000,
-    insertSql: `
-INSERT INTO people (id, name, email, phone_contact_id, relationship_type, preferences, notes, created_at, updated_at)
-OVERRIDING SYSTEM VALUE
+      FROM ${ROW_IDS}) AS g`),
+  generated("people", 5_000, "id, name, email, phone_contact_id, relationship_type, preferences, notes, created_at, updated_at", `
 SELECT i, first || ' ' || last,
        CASE WHEN pg_temp.rnd($1, 52, i) < 0.7 THEN lower(first) || '.' || lower(last) || '.p' || i || '@' || ${pick(EMAIL_DOMAINS, 53)} END,
        CASE WHEN pg_temp.rnd($1, 54, i) < 0.5 THEN 1 + (i * 7919) % $5 END,
@@ -111,14 +104,8 @@ SELECT i, first || ' ' || last,
        created_at, created_at + ($2::timestamptz - created_at) * pg_temp.rnd($1, 70, i)
 FROM (SELECT i, ${pick(FIRST_NAMES, 50, 1.6)} AS first, ${pick(LAST_NAMES, 51, 1.6)} AS last,
              $2::timestamptz - interval '1095 days' * pg_temp.rnd($1, 71, i) AS created_at
-      FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
-  {
-    table: "scheduled_tasks",
-    rowsPerScale: 20_000,
-    insertSql: `
-INSERT INTO scheduled_tasks (id, contact_id, title, description, status, priority, due_at, completed_at, metadata, created_at, updated_at)
-OVERRIDING SYSTEM VALUE
+      FROM ${ROW_IDS}) AS g`),
+  generated("scheduled_tasks", 20_000, "id, contact_id, title, description, status, priority, due_at, completed_at, metadata, created_at, updated_at", `
 SELECT i, CASE WHEN pg_temp.rnd($1, 80, i) < 0.9 THEN ${skewedContact(81)} END,
        initcap(${sentence(82, 6)}) || ${maybeRare(112)},
        CASE WHEN pg_temp.rnd($1, 90, i) < 0.5 THEN ${sentence(200, 12)} END,
@@ -137,27 +124,15 @@ FROM (SELECT i,
              -- completed work is in the past; open tasks are due around now (a share of them overdue)
              CASE WHEN r < 0.75 THEN $2::timestamptz - interval '700 days' * pg_temp.rnd($1, 103, i) ^ 1.2
                   ELSE $2::timestamptz - interval '60 days' + interval '120 days' * pg_temp.rnd($1, 104, i) END AS due_at
-      FROM (SELECT i, pg_temp.rnd($1, 102, i) AS r FROM generate_series($3::bigint, $4::bigint) AS i) AS s) AS g`,
-  },
-  {
-    table: "relationship_interactions",
-    rowsPerScale: 50_000,
-    insertSql: `
-INSERT INTO relationship_interactions (id, person_id, interaction_type, interaction_date, sentiment, notes, created_at)
-OVERRIDING SYSTEM VALUE
+      FROM (SELECT i, pg_temp.rnd($1, 102, i) AS r FROM ${ROW_IDS}) AS s) AS g`),
+  generated("relationship_interactions", 50_000, "id, person_id, interaction_type, interaction_date, sentiment, notes, created_at", `
 SELECT i, ${skewedPerson(120)},
        (ARRAY['call','message','message','meeting','email','note'])[1 + floor(6 * pg_temp.rnd($1, 121, i))::int],
        d, floor(5 * pg_temp.rnd($1, 122, i))::int - 2,
        CASE WHEN pg_temp.rnd($1, 123, i) < 0.6 THEN ${sentence(220, 10)} || ${maybeRare(135)} END,
        d
-FROM (SELECT i, ${historyTime(125)} AS d FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
-  {
-    table: "workflow_triggers",
-    rowsPerScale: 200,
-    insertSql: `
-INSERT INTO workflow_triggers (id, name, trigger_type, is_active, conditions, actions, last_triggered_at, created_at, updated_at)
-OVERRIDING SYSTEM VALUE
+FROM (SELECT i, ${historyTime(125)} AS d FROM ${ROW_IDS}) AS g`),
+  generated("workflow_triggers", 200, "id, name, trigger_type, is_active, conditions, actions, last_triggered_at, created_at, updated_at", `
 SELECT i, ${pick(WORKFLOW_NAMES, 140)} || ' #' || i, trigger_type,
        pg_temp.rnd($1, 142, i) < 0.7,
        jsonb_build_object('event', trigger_type,
@@ -169,26 +144,14 @@ SELECT i, ${pick(WORKFLOW_NAMES, 140)} || ' #' || i, trigger_type,
        created_at, created_at + ($2::timestamptz - created_at) * pg_temp.rnd($1, 150, i)
 FROM (SELECT i, (ARRAY['message_received','call_missed','task_due','schedule','contact_created'])[1 + floor(5 * pg_temp.rnd($1, 141, i))::int] AS trigger_type,
              $2::timestamptz - interval '730 days' * pg_temp.rnd($1, 151, i) AS created_at
-      FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
-  {
-    table: "call_costs",
-    rowsPerScale: 50_000,
-    insertSql: `
-INSERT INTO call_costs (id, contact_id, call_sid, direction, billing_date, duration_seconds, cost, currency, created_at)
-OVERRIDING SYSTEM VALUE
+      FROM ${ROW_IDS}) AS g`),
+  generated("call_costs", 50_000, "id, contact_id, call_sid, direction, billing_date, duration_seconds, cost, currency, created_at", `
 SELECT i, ${skewedContact(160)}, 'CA' || md5($1::text || ':' || i::text),
        CASE WHEN pg_temp.rnd($1, 161, i) < 0.5 THEN 'inbound' ELSE 'outbound' END,
        (t AT TIME ZONE 'UTC')::date, duration, round(duration / 60.0 * 0.0085 + 0.004, 4), 'USD', t
 FROM (SELECT i, ${historyTime(162)} AS t, floor(1800 * pg_temp.rnd($1, 163, i) ^ 3)::int AS duration
-      FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
-  {
-    table: "calendar_events",
-    rowsPerScale: 20_000,
-    insertSql: `
-INSERT INTO calendar_events (id, title, description, location, start_time, end_time, contact_id, person_id, metadata, created_at, updated_at)
-OVERRIDING SYSTEM VALUE
+      FROM ${ROW_IDS}) AS g`),
+  generated("calendar_events", 20_000, "id, title, description, location, start_time, end_time, contact_id, person_id, metadata, created_at, updated_at", `
 SELECT i, ${pick(EVENT_TITLES, 170)} || ' ' || ${pick(LAST_NAMES, 171, 1.6)},
        CASE WHEN pg_temp.rnd($1, 172, i) < 0.4 THEN ${sentence(173, 10)} END,
        ${pick(LOCATIONS, 185)},
@@ -204,8 +167,7 @@ SELECT i, ${pick(EVENT_TITLES, 170)} || ' ' || ${pick(LAST_NAMES, 171, 1.6)},
 FROM (SELECT i, date_trunc('hour', $2::timestamptz - interval '365 days' + interval '545 days' * pg_temp.rnd($1, 193, i))
                  + interval '15 minutes' * floor(4 * pg_temp.rnd($1, 194, i)) AS s,
              (ARRAY['google','outlook','manual'])[1 + floor(3 * pg_temp.rnd($1, 191, i))::int] AS source
-      FROM generate_series($3::bigint, $4::bigint) AS i) AS g`,
-  },
+      FROM ${ROW_IDS}) AS g`),
 ];
 
 /** Row count of a table at a scale (at least 1 row so every table has data). */

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { EXIT, UserError } from "../base/errors.ts";
 import { writeReportFile } from "../base/report-file.ts";
 import type { PlanCacheMode } from "../settings/plan-cache.ts";
+import type { PlanFacts } from "../catalog/plan-signature.ts";
 import type { QueryResult } from "./run-catalog.ts";
 
 /** What a baseline is made from and compared with: these fields of a verify report (report.ts prints the comparison, so this file must not import it). */
@@ -30,15 +31,12 @@ export const BASELINE_TOOL = "bollalabz-db verify baseline";
 export const BASELINE_VERSION = 1;
 export const MIN_BUFFER_GROWTH = 10;
 
-export interface BaselineVariant {
+/** The custom plan's facts, as the baseline file records them (its signature as `plan`, its total cost as `planCost`). */
+export interface BaselineVariant extends Pick<PlanFacts, "indexes" | "buffers" | "rows" | "rowsRead"> {
   /** Signature of the plan the app runs (custom; see src/catalog/plan-signature.ts). */
   readonly plan: string;
   readonly planCost: number;
-  readonly indexes: readonly string[];
   readonly expectedIndexUsed: boolean;
-  readonly buffers: number;
-  readonly rows: number;
-  readonly rowsRead: number;
   readonly serverMs: number | null;
 }
 

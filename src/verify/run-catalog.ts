@@ -43,12 +43,8 @@ export const DEFAULT_STATS_SAMPLES = 3;
 /** A slow variant (a seq scan on a big table) stops after this much timed work once it has MIN_RUNS. */
 export const DEFAULT_MAX_MS_PER_VARIANT = 15_000;
 
-export interface RunOptions {
-  readonly runs?: number;
-  readonly warmup?: number;
-  readonly explainRuns?: number;
-  readonly maxMsPerVariant?: number;
-  readonly seqScanRowThreshold?: number;
+/** The measurement settings (defaults above), and the rest of the run. */
+export interface RunOptions extends Partial<Pick<MeasureSettings, "runs" | "warmup" | "explainRuns" | "maxMsPerVariant" | "seqScanRowThreshold">> {
   readonly statementTimeoutMs?: number;
   /** Fresh statistics samples to check plans under (default 3; 0 turns it off). */
   readonly statsSamples?: number;

@@ -2,17 +2,17 @@
 // app queries the catalog has never seen, run through the app's pool on a
 // seeded scratch database, then advise --validate on it, timed. Logic:
 // src/bench/advise-workload.ts.
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
-import { DEFAULT_SEED } from "../../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
 import { formatAdviseWorkload, runAdviseWorkloadBench } from "../../bench/advise-workload.ts";
 
+const dataSet = dataSetOptions("seed scale of the scratch database (default 10)");
 const spec = {
   usage: "npm run bench -- advise-workload",
-  options: { scale: { type: "string" }, seed: { type: "string" }, rounds: { type: "string" }, keep: { type: "boolean" }, reuse: { type: "boolean" }, "no-validate": { type: "boolean" }, "no-verify": { type: "boolean" } },
+  options: { ...dataSet.options, rounds: { type: "string" }, keep: { type: "boolean" }, reuse: { type: "boolean" }, "no-validate": { type: "boolean" }, "no-verify": { type: "boolean" } },
   help: {
-    scale: "seed scale of the scratch database (default 10)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     rounds: "calls per statement; heavy statements get a third (default 10)",
     keep: "keep the scratch database <database>_advise_bench afterwards",
     reuse: "re-use a kept scratch database (no re-seed)",
@@ -28,8 +28,7 @@ export async function main(argv: string[]): Promise<number | void> {
     return;
   }
   const options = {
-    scale: positiveNumberFlag("scale", values.scale, 10, 100),
-    seed: integerFlag("seed", values.seed, DEFAULT_SEED),
+    ...dataSetFlags(values, 10),
     rounds: integerFlag("rounds", values.rounds, 10, 1, 10_000),
     keep: Boolean(values.keep),
     reuse: Boolean(values.reuse),

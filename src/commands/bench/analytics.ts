@@ -2,7 +2,7 @@
 // analytics (index-only scan vs rollup table vs materialized view) on the
 // current database (DATABASE_URL or the embedded server), server-side times.
 // Creates only a scratch schema, dropped afterwards.
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { EXIT, UserError } from "../../base/errors.ts";
 import { withSql } from "../../db/index.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
@@ -17,8 +17,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const runs = integerFlag("runs", values.runs, 20, 1, 1000);
   const target = await resolveDatabase({ log: (l) => console.error(l) });
   return withSql(target, async (sql) => {

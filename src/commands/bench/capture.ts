@@ -3,7 +3,7 @@
 // capture, rows and bytes kept per day, and the daily size snapshot. Writes
 // monitor history into the target's bollalabz_monitor schema, like capture does.
 // Logic: src/observe/capture-bench.ts.
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { formatBytes } from "../../base/format.ts";
 import { withSql } from "../../db/index.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
@@ -17,8 +17,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const captures = integerFlag("captures", values.captures, 5, 1, 100);
   const distinct = integerFlag("distinct", values.distinct, 100, 1, 5000);
   const target = await resolveDatabase({ log: (line) => console.error(line) });

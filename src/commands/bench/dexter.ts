@@ -5,25 +5,25 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, UserError } from "../../base/errors.ts";
-import { formatHelp, integerFlag, parseFlags, positiveNumberFlag } from "../../base/flags.ts";
+import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
 import { loadCatalogFile } from "../../catalog/load.ts";
 import { targetFromEnv } from "../../embedded/resolve.ts";
-import { DEFAULT_SEED } from "../../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
 import { formatDexterBench, runDexterBench } from "../../bench/dexter.ts";
 
 const DEFAULT_WORKLOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "dexter-workload.json");
 
+const dataSet = dataSetOptions("seed scale of the scratch database <database>_dexter_bench (default 10)");
 const spec = {
   usage: "npm run bench -- dexter --dexter DIR",
   options: {
-    dexter: { type: "string" }, workload: { type: "string" }, scale: { type: "string" }, seed: { type: "string" },
+    dexter: { type: "string" }, workload: { type: "string" }, ...dataSet.options,
     rounds: { type: "string" }, runs: { type: "string" }, keep: { type: "boolean" }, reuse: { type: "boolean" },
   },
   help: {
     dexter: "a checkout of Dexter's 0.4.x line (run as ruby -Ilib exe/dexter; needs ruby, ruby-pg, ruby-pg-query, ruby-slop)",
     workload: "the workload, in the verify --catalog shape (default src/bench/dexter-workload.json: 20 queries the project has never seen)",
-    scale: "seed scale of the scratch database <database>_dexter_bench (default 10)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     rounds: "calls per parameter variant in the workload run (default 10)",
     runs: "timed runs per variant in each measurement (default 10)",
     keep: "keep the scratch database afterwards",
@@ -44,8 +44,7 @@ export async function main(argv: string[]): Promise<number | void> {
   const result = await runDexterBench(target, {
     dexterDir: path.resolve(values.dexter),
     workload: loadCatalogFile(workloadFile),
-    scale: positiveNumberFlag("scale", values.scale, 10, 100),
-    seed: integerFlag("seed", values.seed, DEFAULT_SEED),
+    ...dataSetFlags(values, 10),
     rounds: integerFlag("rounds", values.rounds, 10, 1, 10_000),
     runs: integerFlag("runs", values.runs, 10, 1, 1_000),
     keep: Boolean(values.keep),

@@ -2,7 +2,7 @@
 // machine is and again with N CPU hogs, against DATABASE_URL or the embedded
 // server, and print both verdicts side by side; exit 5 when they differ.
 import { loadavg } from "node:os";
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { EXIT } from "../../base/errors.ts";
 import { withSql } from "../../db/index.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
@@ -21,8 +21,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const hogs = integerFlag("hogs", values.hogs, 2, 1, 64);
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
   const statsSamples = integerFlag("stats-samples", values["stats-samples"], 0, 0, 100);

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { EXIT, UserError } from "../../base/errors.ts";
 import { COMMAND_BIN, PROJECT_ROOT } from "../../base/project-paths.ts";
 import { findFreePort } from "../../embedded/server.ts";
@@ -55,8 +55,8 @@ async function waitForServer(child: ChildProcess, url: string, stderr: () => str
 }
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const duration = integerFlag("duration", values.duration, 10, 1, 120);
   const connections = integerFlag("connections", values.connections, 200, 1, 2000);
   const warmup = integerFlag("warmup", values.warmup, 2, 0, 60);

@@ -3,7 +3,7 @@
 // --down seconds while the health app is probed, then started again; prints
 // the time from "accepting connections" to the first 200, per round.
 import { rmSync } from "node:fs";
-import { formatHelp, parseFlags } from "../../base/flags.ts";
+import { commandFlags } from "../../base/flags.ts";
 import { UserError } from "../../base/errors.ts";
 import { makeTempFolder } from "../../base/project-paths.ts";
 import { measureHealthRecovery } from "../../bench/health-recovery.ts";
@@ -19,8 +19,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const rounds = Number(values.rounds ?? 3);
   const down = Number(values.down ?? 5);
   if (!(Number.isInteger(rounds) && rounds >= 1) || !(down > 0)) throw new UserError(`--rounds must be a whole number >= 1 and --down a number of seconds > 0 (got ${values.rounds}, ${values.down})`);

@@ -3,7 +3,7 @@
 // copy of each table with only the base schema's keys (src/bench/index-cost.ts).
 // Run it on a seeded database of your own: it drops indexes inside rolled-back
 // transactions (an ACCESS EXCLUSIVE lock on the table for each sample).
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { withSql } from "../../db/index.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
 import { formatIndexCost, measureIndexCost } from "../../bench/index-cost.ts";
@@ -16,8 +16,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const rows = integerFlag("rows", values.rows, 10_000, 100, 1_000_000);
   const repeats = integerFlag("repeats", values.repeats, 5, 1, 50);
   const target = await resolveDatabase({ log: (line) => console.error(line) });

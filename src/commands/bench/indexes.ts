@@ -2,22 +2,22 @@
 // (<database>_bench on the same server, recreated), seed one data set on the
 // base schema only, run the catalog and the write-cost measurement, apply the
 // performance index migrations, run both again. Writes reports/bench-*.json/.md.
-import { formatHelp, integerFlag, outputFileFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag, outputFileFlag } from "../../base/flags.ts";
 import { EXIT, UserError } from "../../base/errors.ts";
 import { formatMs } from "../../base/format.ts";
 import { progressBar, type ProgressBar } from "../../base/progress.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
-import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
 import { catalogFromFlag } from "../../catalog/load.ts";
 import { DEFAULT_RUNS, DEFAULT_WARMUP } from "../../verify/run-catalog.ts";
 import { benchDatabaseName, runBench } from "../../bench/run-bench.ts";
 import { buildBenchReport, DEFAULT_NOTE, formatBenchTable, NOTE_FLAG_HELP, writeBenchReports } from "../../bench/report.ts";
 
+const dataSet = dataSetOptions("seed scale of the data set (default 10: 100k contacts, 2M messages)");
 const spec = {
   usage: "npm run bench -- [indexes]",
   options: {
-    scale: { type: "string" },
-    seed: { type: "string" },
+    ...dataSet.options,
     runs: { type: "string" },
     warmup: { type: "string" },
     "explain-runs": { type: "string" },
@@ -30,8 +30,7 @@ const spec = {
     note: { type: "string" },
   },
   help: {
-    scale: "seed scale of the data set (default 10: 100k contacts, 2M messages)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     runs: `timed runs per query and parameter variant (default ${DEFAULT_RUNS})`,
     warmup: `warm-up runs (default ${DEFAULT_WARMUP})`,
     "explain-runs": "EXPLAIN ANALYZE runs per variant for the server-side figures (default 10)",
@@ -46,8 +45,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const { scale, seed } = dataSetFlags(values, 10);
   const runs = integerFlag("runs", values.runs, DEFAULT_RUNS, 5, 100_000);
   const warmup = integerFlag("warmup", values.warmup, DEFAULT_WARMUP, 0, 10_000);

@@ -2,25 +2,25 @@
 // scratch database (<database>_migrate_bench) while a writer inserts and
 // updates rows; report total time, each index's build time and size, and the
 // writer's worst statement latency. Logic: src/bench/migrate-bench.ts.
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { resolveReadyDatabase } from "../../embedded/resolve.ts";
 import { formatBenchReport, runMigrationBench } from "../../bench/migrate-bench.ts";
-import { DEFAULT_SEED, dataSetFlags } from "../../seed/cli.ts";
+import { dataSetFlags, dataSetOptions } from "../../seed/cli.ts";
 
+const dataSet = dataSetOptions("seed scale of the scratch database (default 10: 100k contacts, 2M messages)");
 const spec = {
   usage: "npm run bench -- migrate",
-  options: { scale: { type: "string" }, seed: { type: "string" }, "writer-pause": { type: "string" }, keep: { type: "boolean" } },
+  options: { ...dataSet.options, "writer-pause": { type: "string" }, keep: { type: "boolean" } },
   help: {
-    scale: "seed scale of the scratch database (default 10: 100k contacts, 2M messages)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     "writer-pause": "ms between the concurrent writer's statements (default 5)",
     keep: "keep the scratch database afterwards",
   },
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const { scale, seed } = dataSetFlags(values, 10);
   const writerPauseMs = integerFlag("writer-pause", values["writer-pause"], 5, 0, 10_000);
   const target = await resolveReadyDatabase({ log: (l) => console.error(l) });

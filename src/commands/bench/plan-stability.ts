@@ -2,7 +2,7 @@
 // catalog's plans under N fresh ANALYZE samples (rolled back), against
 // DATABASE_URL or the embedded server; exit 5 when a variant can get a plan
 // more than 10x slower than its best.
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, integerFlag } from "../../base/flags.ts";
 import { EXIT } from "../../base/errors.ts";
 import { progressBar, type ProgressBar } from "../../base/progress.ts";
 import { withSql } from "../../db/index.ts";
@@ -22,8 +22,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   const samples = integerFlag("samples", values.samples, 20, 1, 1000);
   const appPlanCacheMode = parsePlanCacheMode(values["plan-cache-mode"]);
   const catalog = catalogFromFlag(values.catalog);

@@ -4,7 +4,7 @@
 // Primary: DATABASE_URL or the embedded server; replica: --replica URL,
 // DATABASE_REPLICA_URLS (first) or the embedded server's first replica.
 import { spawn } from "node:child_process";
-import { formatHelp, integerFlag, parseFlags } from "../../base/flags.ts";
+import { commandFlags, formatHelp, integerFlag } from "../../base/flags.ts";
 import { EXIT, UserError } from "../../base/errors.ts";
 import { embeddedBaseDir } from "../../base/project-paths.ts";
 import { connect, maskUrl, type DatabaseTarget } from "../../db/index.ts";
@@ -26,8 +26,8 @@ const spec = {
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
+  const values = commandFlags(spec, argv);
+  if (!values) return;
   if (!values.run?.trim()) throw new UserError(`--run is required: the command to sample during, e.g. --run "npm run migrate"\n${formatHelp(spec)}`);
   const intervalMs = integerFlag("interval", values.interval, 100, 10, 60_000);
   const primaryTarget = await resolveDatabase({ log: (l) => console.error(l) });

@@ -2,38 +2,38 @@
 // indexes: load into them (keep) vs drop and rebuild them in the seed
 // transaction (the default), times and index sizes per table. Logic:
 // src/bench/seed-indexes.ts.
-import { formatHelp, parseFlags } from "../../base/flags.ts";
+import { commandFlags } from "../../base/flags.ts";
 import { EXIT } from "../../base/errors.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
 import { formatSeedIndexBench, runSeedIndexBench } from "../../bench/seed-indexes.ts";
 import { DEFAULT_NOTE, NOTE_FLAG_HELP } from "../../bench/report.ts";
-import { scratchDatabaseName } from "../../db/scratch-database.ts";
-import { DEFAULT_SEED, dataSetFlags, seedProgressDisplay } from "../../seed/cli.ts";
+import { scratchDatabaseBeside } from "../../db/scratch-database.ts";
+import { dataSetFlags, dataSetOptions, seedProgressDisplay } from "../../seed/cli.ts";
 
+const dataSet = dataSetOptions("seed scale (default 10: 100k contacts, 2M messages)");
 const spec = {
   usage: "npm run bench -- seed",
-  options: { scale: { type: "string" }, seed: { type: "string" }, keep: { type: "boolean" }, note: { type: "string" } },
+  options: { ...dataSet.options, keep: { type: "boolean" }, note: { type: "string" } },
   help: {
-    scale: "seed scale (default 10: 100k contacts, 2M messages)",
-    seed: `random seed (default ${DEFAULT_SEED})`,
+    ...dataSet.help,
     keep: "keep the scratch database <database>_seed_bench afterwards",
     note: NOTE_FLAG_HELP,
   },
 } as const;
 
 export async function main(argv: string[]): Promise<number | void> {
-  const { values } = parseFlags(spec, argv);
-  if (values.help) return void console.log(formatHelp(spec));
-  const { scale, seed } = dataSetFlags(values, 10);
-  const server = await resolveDatabase({ log: (l) => console.error(l) });
-  const name = scratchDatabaseName(decodeURIComponent(new URL(server.url).pathname.slice(1)) || "bollalabz", "seed_bench");
-  const report = await runSeedIndexBench(server, name, {
-    scale, seed,
+  const values = commandFlags(spec, argv);
+  if (!values) return;
+  // Every flag is checked before the server is started or reached.
+  const options = {
+    ...dataSetFlags(values, 10),
     keep: values.keep ?? false,
     note: values.note ?? DEFAULT_NOTE,
-    log: (line) => console.error(line),
+    log: (line: string) => console.error(line),
     onSeedProgress: seedProgressDisplay("  "),
-  });
+  };
+  const server = await resolveDatabase({ log: (l) => console.error(l) });
+  const report = await runSeedIndexBench(server, scratchDatabaseBeside(server, "seed_bench"), options);
   console.log(formatSeedIndexBench(report));
   return EXIT.ok;
 }
