@@ -59,7 +59,10 @@ export const appUrl = connectionUrl({ user: app.role.name, password: config.appP
  * 000075) needs a refresher beside this stack: `npm run serve` against it
  * refreshes every 60 s, or cron `DATABASE_URL=$(pulumi stack output --show-secrets
  * migrationUrl) npm run -s refresh` every minute; verify fails a view older
- * than 5 minutes.
+ * than 5 minutes. The same run fills the search side tables (message_search,
+ * contact_search, migrations 000083-000091): searches stay exact without it,
+ * but scan every row inserted since the last fill; verify fails a fill more
+ * than 5 minutes behind.
  */
 export const migrationUrl = connectionUrl({ user: SUPERUSER, password: config.postgresPassword, host, port, database: databaseName });
 

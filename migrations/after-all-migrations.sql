@@ -15,6 +15,11 @@ ALTER TABLE people ALTER COLUMN name SET STATISTICS 1000;
 ALTER TABLE people ALTER COLUMN notes SET STATISTICS 1000;
 ALTER TABLE relationship_interactions ALTER COLUMN notes SET STATISTICS 1000;
 ALTER TABLE calendar_events ALTER COLUMN title SET STATISTICS 1000;
+-- The search side tables exist from migration 000083 on.
+DO $$ BEGIN IF to_regclass('message_search') IS NOT NULL THEN ALTER TABLE message_search ALTER COLUMN content SET STATISTICS 1000; END IF; END $$;
+DO $$ BEGIN IF to_regclass('contact_search') IS NOT NULL THEN ALTER TABLE contact_search ALTER COLUMN contact_name SET STATISTICS 1000; END IF; END $$;
+DO $$ BEGIN IF to_regclass('contact_search') IS NOT NULL THEN ALTER TABLE contact_search ALTER COLUMN email SET STATISTICS 1000; END IF; END $$;
+DO $$ BEGIN IF to_regclass('contact_search') IS NOT NULL THEN ALTER TABLE contact_search ALTER COLUMN phone_number SET STATISTICS 1000; END IF; END $$;
 -- 1b. Extended statistics the planner needs (PLANNER_STATISTICS in
 --    src/indexes/performance-indexes.ts; a test checks these lines match it):
 --    campaign_messages' `metadata ->> 'campaign'` estimate.
@@ -33,3 +38,6 @@ DO $$ BEGIN IF to_regclass('conversations') IS NOT NULL THEN ANALYZE conversatio
 DO $$ BEGIN IF to_regclass('message_hourly_rollup') IS NOT NULL THEN ANALYZE message_hourly_rollup; END IF; END $$;
 DO $$ BEGIN IF to_regclass('call_cost_daily_rollup') IS NOT NULL THEN ANALYZE call_cost_daily_rollup; END IF; END $$;
 DO $$ BEGIN IF to_regclass('contact_counters') IS NOT NULL THEN ANALYZE contact_counters; END IF; END $$;
+-- The search side tables (000083-000087), filled by a batched migration too.
+DO $$ BEGIN IF to_regclass('message_search') IS NOT NULL THEN ANALYZE message_search; END IF; END $$;
+DO $$ BEGIN IF to_regclass('contact_search') IS NOT NULL THEN ANALYZE contact_search; END IF; END $$;

@@ -199,7 +199,7 @@ describe("rollups under 8 concurrent writers", () => {
   });
 
   it("bucket every instant in its UTC hour, before the bucketing origin and under a half-hour session time zone", async () => {
-    // The triggers bucket with date_bin from a UTC midnight in 2000 (000090);
+    // The triggers bucket with date_bin from a UTC midnight in 2000 (000092);
     // verify's check and the seed's rebuild use date_trunc(..., 'UTC').
     const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { TimeZone: "Asia/Kolkata" } });
     try {

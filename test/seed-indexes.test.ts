@@ -13,12 +13,13 @@ import { runMigrations } from "../src/migrate/run.ts";
 import { appliedLedgerFilenames } from "../src/migrate/stats.ts";
 import { seedDatabase, tableChecksums, type SeedProgress } from "../src/seed/generate.ts";
 import { SEED_TABLES } from "../src/seed/tables.ts";
+import { SEARCH_TABLES } from "../src/rollups/index.ts";
 import { createDatabase, migratedDatabase, TEST_ANCHOR, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
 
 const PERFORMANCE_NAMES = PERFORMANCE_INDEXES.map((i) => i.name);
-/** The seed rebuilds the performance indexes of the tables it fills (others, e.g. the inbox's, are not its business). */
-const SEEDED_TABLES = new Set(SEED_TABLES.map((t) => t.table));
+/** The seed rebuilds the performance indexes of the tables it fills and of the search side tables it refills (others, e.g. the inbox's, are not its business). */
+const SEEDED_TABLES = new Set([...SEED_TABLES.map((t) => t.table), ...SEARCH_TABLES.map((t) => t.table)]);
 const REBUILT_NAMES = PERFORMANCE_INDEXES.filter((i) => SEEDED_TABLES.has(i.table)).map((i) => i.name);
 
 /** Every performance index with its exact definition and validity. */

@@ -21,6 +21,7 @@ import { builtInCatalog } from "../src/catalog/load.ts";
 import { createDatabase, migratedDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
 import { startNpmPostgres } from "./support/npm-postgres.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const dir = path.join(tmpdir(), `bollalabz-stats-test-${process.pid}`);
 let source: TestDatabase;
@@ -125,6 +126,19 @@ describe("verify --stats", () => {
     db.sql<{ name: string; reltuples: number; options: string[] | null }[]>`
       SELECT relname AS name, reltuples::float8 AS reltuples, reloptions AS options FROM pg_class
       WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY relname`;
+  // The state a refused restore must leave as it was. Autovacuum also writes
+  // reltuples (after the twin build, in a shuffled order, it did so between the
+  // two reads): vacuum and analyze now, so it has nothing left to do, and wait
+  // until no worker of its is still running in the twin.
+  const settledRelationState = async (db: TestDatabase) => {
+    await db.sql`VACUUM (ANALYZE)`;
+    await waitFor(
+      () => db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = current_database()`,
+      ([row]) => row!.n === 0,
+      "autovacuum to be idle in the twin",
+    );
+    return relationState(db);
+  };
 
   const writeVariant = (name: string, change: (f: StatsFile) => unknown): string => {
     const out = path.join(dir, name);
@@ -170,7 +184,7 @@ describe("verify --stats", () => {
       const contacts = relations.find((r) => r.name === "phone_contacts")!;
       return { ...f, relations: [...relations.map((r) => (r.name === "call_costs" ? { ...r, columns: r.columns.map((c) => (c.column === "cost" ? { ...c, type: "text" } : c)) } : r)), { ...contacts, name: "invoices" }] };
     });
-    const before = await relationState(twin);
+    const before = await settledRelationState(twin);
     const r = await runScript("verify.ts", ["--stats", out], { DATABASE_URL: twin.url });
     expect(r.code).toBe(2);
     expect(looksLikeCleanError(r.stderr)).toBe(true);
@@ -189,7 +203,7 @@ describe("verify --stats", () => {
       const url = new URL(twin.url);
       url.username = role;
       url.password = "pw";
-      const before = await relationState(twin);
+      const before = await settledRelationState(twin);
       const r = await runScript("verify.ts", ["--stats", fileWithValues], { DATABASE_URL: url.toString() });
       expect(r.code).toBe(4);
       expect(looksLikeCleanError(r.stderr)).toBe(true);

@@ -318,7 +318,7 @@ export function formatIndexCost(result: IndexCostResult): string {
     "| --- | ---: | ---: | ---: | ---: |",
     ...result.ratios.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
     "",
-    "The same writes with only the trigram search indexes (every other performance index dropped, triggers off): the ceiling the searches set:",
+    "The same writes with no performance index and the triggers off (rolled back), keeping only trigram search indexes on the table, of which there are none since the searches moved to side tables (migrations 000083-000091): the ceiling of the table itself:",
     "",
     "| operation | rows/s | base rows/s | ratio | HOT updates |",
     "| --- | ---: | ---: | ---: | ---: |",

@@ -23,9 +23,9 @@ export async function main(argv: string[], { setInterruptedState, onInterrupt }:
   // The analytics views' refresh schedule (the catalog states their staleness).
   const schedule = startRefreshSchedule(server.database.config.target, {
     intervalSeconds: REFRESH_INTERVAL_SECONDS,
-    onError: (error) => console.error(`refresh of the analytics views failed (retried in ${REFRESH_INTERVAL_SECONDS} s): ${error.message}`),
+    onError: (error) => console.error(`refresh of the analytics views or search side tables failed (retried in ${REFRESH_INTERVAL_SECONDS} s): ${error.message}`),
   });
-  console.error(`refreshing the analytics views every ${REFRESH_INTERVAL_SECONDS} s`);
+  console.error(`refreshing the analytics views and filling the search side tables every ${REFRESH_INTERVAL_SECONDS} s`);
   // Ctrl-C / SIGTERM is how serve ends: stop the refresh schedule (a running refresh finishes), close the server
   // (in-flight answers finish), then the one line.
   setInterruptedState("serve stopped: the health server answered its last requests and closed its database connections; the view refresh schedule stopped");

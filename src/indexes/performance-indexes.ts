@@ -16,6 +16,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { ADVISED_INDEXES_FILE } from "../base/project-paths.ts";
+import { SEARCH_TABLES } from "../rollups/index.ts";
 
 export type IndexCategory = "A" | "B" | "C" | "D" | "E" | "F";
 
@@ -44,8 +45,6 @@ export interface PerformanceIndex {
 
 const DESIGNED_INDEXES: readonly PerformanceIndex[] = [
   // ---- phone_contacts ---------------------------------------------------------
-  { name: "idx_phone_contacts_name_pattern", table: "phone_contacts", category: "A", definition: "USING gin (contact_name gin_trgm_ops)", serves: ["contact_search", "contact_search_rare"] },
-  { name: "idx_phone_contacts_email_pattern", table: "phone_contacts", category: "A", definition: "USING gin (email gin_trgm_ops)", serves: ["contact_search", "contact_search_rare"] },
   { name: "idx_phone_contacts_name_alpha", table: "phone_contacts", category: "C", definition: "(lower(contact_name), id) WHERE is_active", serves: ["contact_list_alphabetical"] },
   { name: "idx_phone_contacts_updated_at_desc", table: "phone_contacts", category: "E", definition: "(updated_at DESC)", serves: ["contacts_changed_since", "contact_search", "contact_list", "contact_list_archived"], note: "Incremental sync reads every contact changed since a time, active or not; a search for a common term walks it newest-first; the active and archived lists filter it (idx_phone_contacts_list_covering and idx_phone_contacts_active_updated were dropped: no faster at scale 10, and the planner flipped between the three)." },
   { name: "idx_phone_contacts_email_lower", table: "phone_contacts", category: "B", definition: "(lower(email))", serves: ["contact_by_email"] },
@@ -54,10 +53,8 @@ const DESIGNED_INDEXES: readonly PerformanceIndex[] = [
   { name: "idx_phone_contacts_last_contacted", table: "phone_contacts", category: "C", definition: "(last_contacted_at DESC) WHERE is_active", serves: ["contacts_recently_contacted"] },
   { name: "idx_phone_contacts_company_name", table: "phone_contacts", category: "B", definition: "(company, contact_name)", serves: ["contacts_of_company"] },
   { name: "idx_phone_contacts_created_at", table: "phone_contacts", category: "E", definition: "(created_at DESC)", serves: ["contacts_new"] },
-  { name: "idx_phone_contacts_phone_pattern", table: "phone_contacts", category: "A", definition: "USING gin (phone_number gin_trgm_ops)", serves: ["contact_phone_search"], note: "Partial-number search ('...5551234'); exact lookups use the base schema's unique btree." },
 
   // ---- conversation_messages --------------------------------------------------
-  { name: "idx_conversation_messages_content_pattern", table: "conversation_messages", category: "A", definition: "USING gin (content gin_trgm_ops)", serves: ["message_content_search"] },
   { name: "idx_conversation_messages_contact_created", table: "conversation_messages", category: "B", definition: "(contact_id, created_at DESC)", serves: ["message_history", "messages_unread_count_raw", "fk:conversation_messages.contact_id"] },
   { name: "idx_conversation_messages_inbound", table: "conversation_messages", category: "C", definition: "(created_at DESC) WHERE direction = 'inbound'", serves: ["inbox_recent_inbound"] },
   { name: "idx_conversation_messages_metadata", table: "conversation_messages", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["messages_by_metadata"] },
@@ -116,6 +113,14 @@ const DESIGNED_INDEXES: readonly PerformanceIndex[] = [
   { name: "idx_calendar_events_title_pattern", table: "calendar_events", category: "A", definition: "USING gin (title gin_trgm_ops)", serves: ["calendar_search"] },
   { name: "idx_calendar_events_metadata", table: "calendar_events", category: "D", definition: "USING gin (metadata jsonb_path_ops)", serves: ["calendar_by_external_id"] },
 
+  // ---- the search side tables (migrations 000083-000087 create and fill them) ----
+  // The searched text of conversation_messages and phone_contacts, copied in
+  // batches after the fact (src/rollups/search-tables.ts), so the trigram
+  // entries stay out of the app's writes; they replace the spec's *_pattern
+  // indexes on the base tables (dropped by 000088-000091).
+  { name: "idx_message_search_content_pattern", table: "message_search", category: "A", definition: "USING gin (content gin_trgm_ops)", serves: ["message_content_search"], note: "Replaces idx_conversation_messages_content_pattern: the search reads it up to the watermark, the newer messages by primary key." },
+  { name: "idx_contact_search_pattern", table: "contact_search", category: "A", definition: "USING gin (contact_name gin_trgm_ops, email gin_trgm_ops, phone_number gin_trgm_ops)", serves: ["contact_search", "contact_search_rare", "contact_phone_search"], note: "Replaces idx_phone_contacts_name_pattern, _email_pattern and _phone_pattern: one multicolumn GIN index serves a condition on any of its columns as well as three single-column ones." },
+
   // ---- conversations (the inbox; migrations 000063-000064 create and fill it) ----
   { name: "idx_conversations_last_message", table: "conversations", category: "F", definition: "(last_message_at DESC) INCLUDE (contact_id, last_message_id)", serves: ["inbox"], note: "The 50 most recently active conversations are the first 50 entries, read index-only." },
 ];
@@ -142,6 +147,9 @@ export function createIndexStatement(index: PerformanceIndex): string {
 export const SPEC_INDEXES_DROPPED: Readonly<Record<string, string>> = {
   idx_phone_contacts_list_covering: "migration 000081: idx_phone_contacts_updated_at_desc serves contact_list as fast at scale 10, and the planner flipped between three recency indexes",
   idx_phone_contacts_active_updated: "migration 000082: idx_phone_contacts_updated_at_desc serves the archived list; PostgreSQL 18 skip-scanned it for contacts_changed_since",
+  idx_conversation_messages_content_pattern: "migration 000088: the search reads idx_message_search_content_pattern on the side table message_search (filled after the fact), so a message insert writes no trigram entry",
+  idx_phone_contacts_name_pattern: "migration 000089: the search reads idx_contact_search_pattern on the side table contact_search (filled after the fact)",
+  idx_phone_contacts_email_pattern: "migration 000090: the search reads idx_contact_search_pattern on the side table contact_search (filled after the fact)",
 };
 
 /** The names the spec lists; every one must exist unless SPEC_INDEXES_DROPPED says why not (test). */
@@ -165,13 +173,16 @@ export const SPEC_INDEX_NAMES = [
  */
 export const SEARCH_STATISTICS_TARGET = 1000;
 
-/** The searched column of each trigram index: [table, column]. */
+/** The searched columns of each trigram index (one or several per index): [table, column]. */
 export function trigramSearchColumns(): [string, string][] {
   const columns = new Map<string, [string, string]>();
   for (const ix of PERFORMANCE_INDEXES) {
-    const m = /^USING gin \((\w+) gin_trgm_ops\)$/.exec(ix.definition);
-    if (m) columns.set(`${ix.table}.${m[1]}`, [ix.table, m[1]!]);
+    if (!/^USING gin \(.*gin_trgm_ops\)$/.test(ix.definition)) continue;
+    for (const m of ix.definition.matchAll(/(\w+) gin_trgm_ops/g)) columns.set(`${ix.table}.${m[1]}`, [ix.table, m[1]!]);
   }
+  // The base columns the side tables copy: a search still filters them (the
+  // re-check, a common term's walk of the newest rows), so their estimates matter too.
+  for (const t of SEARCH_TABLES) for (const c of t.columns) columns.set(`${t.source}.${c}`, [t.source, c]);
   return [...columns.values()];
 }
 

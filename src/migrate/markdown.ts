@@ -55,7 +55,7 @@ export async function migrationsTableMarkdown(migrationsFolder = MIGRATIONS_DIR)
     "| --- | --- |",
     rows[0]!,
     `| ${ranges(builds)} (${builds.length}) | one \`CREATE INDEX CONCURRENTLY IF NOT EXISTS\` each, alone in a \`--! no-transaction\` file ([Index catalog](#index-catalog)) |`,
-    ...(drops.length > 0 ? [`| ${ranges(drops)} (${drops.length}) | one \`DROP INDEX CONCURRENTLY IF EXISTS\` each: an index replaced by a wider one, or one another index serves nearly as well |`] : []),
+    ...(drops.length > 0 ? [`| ${ranges(drops)} (${drops.length}) | one \`DROP INDEX CONCURRENTLY IF EXISTS\` each: an index replaced by a wider one, one another index serves nearly as well, or a trigram index moved to a search side table |`] : []),
     ...rows.slice(1),
     MIGRATIONS_TABLE_END,
   ].join("\n");

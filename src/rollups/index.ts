@@ -1,2 +1,3 @@
 export * from "./rollups.ts";
 export * from "./schedule.ts";
+export * from "./search-tables.ts";

@@ -6,6 +6,7 @@
 // fresh (verify): a rollup must equal the aggregate over its raw table on a
 // sampled window, a view must be younger than its stated staleness.
 import type { Sql } from "../db/index.ts";
+import { checkSearchFreshness } from "./search-tables.ts";
 
 export interface MaintainedRollup {
   /** The rollup table. */
@@ -185,7 +186,7 @@ export async function refreshViews(sql: Sql): Promise<ViewRefresh[]> {
 
 export interface RollupFreshness {
   readonly table: string;
-  readonly kind: "rollup" | "view";
+  readonly kind: "rollup" | "view" | "search";
   readonly fresh: boolean;
   /** Rollup: the window compared; view: the age against its staleness. */
   readonly summary: string;
@@ -257,6 +258,7 @@ export async function checkFreshness(sql: Sql, windows = sampledWindows(new Date
       summary: age === null ? `never refreshed (max staleness ${v.maxStalenessSeconds} s)` : `refreshed ${age.toFixed(0)} s ago (max staleness ${v.maxStalenessSeconds} s)`,
     });
   }
+  results.push(...(await checkSearchFreshness(sql, random)));
   return results;
 }
 

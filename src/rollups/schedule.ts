@@ -1,10 +1,11 @@
 // The refresh schedule `npm run serve` runs: every interval, refresh the
-// materialized views on a connection of its own (one at a time: the next run
+// materialized views and fill the search side tables (search-tables.ts) on a connection of its own (one at a time: the next run
 // is scheduled when the last one ended, so a slow refresh never overlaps
 // itself). A failed refresh is reported and retried next time; verify fails
 // the run if the views fall behind their stated staleness.
 import { openSql, type DatabaseTarget } from "../db/index.ts";
 import { refreshViews, type ViewRefresh } from "./rollups.ts";
+import { indexSearchTables, type SearchIndexRun } from "./search-tables.ts";
 
 export interface RefreshSchedule {
   /** Resolves after the first run (done or failed). */
@@ -14,7 +15,7 @@ export interface RefreshSchedule {
 
 export function startRefreshSchedule(
   target: Pick<DatabaseTarget, "url">,
-  options: { readonly intervalSeconds: number; readonly onRefresh?: (done: ViewRefresh[]) => void; readonly onError?: (error: Error) => void },
+  options: { readonly intervalSeconds: number; readonly onRefresh?: (done: ViewRefresh[]) => void; readonly onSearchIndex?: (done: SearchIndexRun[]) => void; readonly onError?: (error: Error) => void },
 ): RefreshSchedule {
   const sql = openSql(target, { max: 1, applicationName: "bollalabz-db refresh" });
   let timer: NodeJS.Timeout | undefined;
@@ -23,6 +24,7 @@ export function startRefreshSchedule(
   const runOnce = async () => {
     try {
       options.onRefresh?.(await refreshViews(sql));
+      options.onSearchIndex?.(await indexSearchTables(sql));
     } catch (error) {
       options.onError?.(error as Error);
     }

@@ -7,7 +7,7 @@ import { EXIT, UserError } from "../base/errors.ts";
 import { classifyConnectionError, type Sql } from "../db/index.ts";
 import { dropIndexesStatement, existingPerformanceIndexes, planIndexes, type IndexPlan, type SeedIndexMode } from "./indexes.ts";
 import { RND_FUNCTION_SQL, SEED_TABLES, insertSqlWithShares, rowsAt, seedTable, type ColumnShare, type SeedTable } from "./tables.ts";
-import { MAINTAINED_ROLLUPS, refreshViews } from "../rollups/index.ts";
+import { MAINTAINED_ROLLUPS, SEARCH_TABLES, refreshViews, searchRebuildSql } from "../rollups/index.ts";
 import { waitForXminHorizon, type XminHolder, type XminWait } from "../checks/xmin-horizon.ts";
 
 export interface SeedOptions {
@@ -65,6 +65,8 @@ export function describeShares(shares: readonly ColumnShare[] | undefined): stri
 export const DERIVED_TABLES: readonly { readonly table: string; readonly rebuildSql: string }[] = [
   // The inbox's conversations, the analytics rollups and counters (migrations 000063-000079).
   ...MAINTAINED_ROLLUPS.map((r) => ({ table: r.table, rebuildSql: r.rebuildSql })),
+  // The search side tables (000083-000087), their watermark at the last loaded id.
+  ...SEARCH_TABLES.map((t) => ({ table: t.table, rebuildSql: searchRebuildSql(t) })),
 ];
 
 async function existingDerivedTables(sql: Sql): Promise<(typeof DERIVED_TABLES)[number][]> {
@@ -173,9 +175,11 @@ export async function seedDatabase(sql: Sql, options: SeedOptions): Promise<Seed
     const emptied = await emptyTables(tx as unknown as Sql, options, anchor);
     plan = emptied.plan;
     tables = await loadTables(tx as unknown as Sql, options, anchor);
-    if (plan.strategy === "rebuild") rebuildMs = await rebuildIndexes(tx as unknown as Sql, plan, options);
-    // The derived tables (the inbox, the rollups) from the loaded rows.
+    // The derived tables (the inbox, the rollups, the search side tables)
+    // from the loaded rows, before the index rebuild: the side tables'
+    // trigram indexes are then built once, not filled row by row.
     await rebuildDerived(tx as unknown as Sql, emptied.derived);
+    if (plan.strategy === "rebuild") rebuildMs = await rebuildIndexes(tx as unknown as Sql, plan, options);
     // The leaderboard view (migration 000075) reads the new messages.
     await refreshViews(tx as unknown as Sql);
     const [{ xid }] = (await tx`SELECT txid_current()::text AS xid`) as unknown as [{ xid: string }];

@@ -12,6 +12,7 @@
 // because the same indexes exist before and after.
 import { quoteIdent, type Sql } from "../db/index.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
+import { SEARCH_TABLES } from "../rollups/index.ts";
 import { SEED_TABLES } from "./tables.ts";
 
 /** rebuild (default): drop and rebuild the performance indexes present; keep: load into them (slower, bloated). */
@@ -40,7 +41,8 @@ export interface IndexPlan {
  */
 export async function existingPerformanceIndexes(sql: Sql): Promise<ExistingIndex[]> {
   const names = PERFORMANCE_INDEXES.map((i) => i.name);
-  const tables = SEED_TABLES.map((t) => t.table);
+  // The search side tables too: the seed refills them (derived tables).
+  const tables = [...SEED_TABLES.map((t) => t.table), ...SEARCH_TABLES.map((t) => t.table)];
   return sql<ExistingIndex[]>`
     SELECT c.relname AS name, t.relname AS "table", pg_get_indexdef(i.indexrelid) AS definition
     FROM pg_index i

@@ -1,5 +1,5 @@
---! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
---! Hash: sha1:eaa269de112bb64773662a2ae5d96edfbdb71273
+--! Previous: sha1:a97c4f8db600b4bfd3e404000dd318479f87f6af
+--! Hash: sha1:a51c9e4f8b04789249d155dbcc6a4845e45e9daf
 --! Message: rollups: message_hourly_rollup buckets messages with date_bin (no time zone conversion per row)
 
 -- rollback: re-runnable
