@@ -20,8 +20,9 @@ describe("base schema migration", () => {
     const rows = await db.sql<{ name: string }[]>`
       SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
     // ...plus the inbox's conversations (migration 000063), derived from conversation_messages,
-    // and the analytics rollups and counters with their bookkeeping (000071, 000075, 000076).
-    const derived = ["conversations", "message_hourly_rollup", "call_cost_daily_rollup", "rollup_backfills", "materialized_view_refreshes", "contact_counters"];
+    // the analytics rollups and counters with their bookkeeping (000071, 000075, 000076), and the
+    // search side tables with their watermarks (000083).
+    const derived = ["conversations", "message_hourly_rollup", "call_cost_daily_rollup", "rollup_backfills", "materialized_view_refreshes", "contact_counters", "message_search", "contact_search", "search_watermarks"];
     expect(rows.map((r) => r.name).sort()).toEqual([...TABLES, ...derived].sort());
     expect(SEED_TABLES.map((t) => t.table).sort()).toEqual([...TABLES].sort());
   });
