@@ -220,6 +220,96 @@ async function explainAnalyzed(sql: Sql, statement: string): Promise<ExplainResu
   return plan!;
 }
 
+type WriteIds = { readonly maxMessageId: number; readonly contacts: number };
+
+/** Each write as the app makes it against the same write on the base copy. */
+async function measureRatios(sql: Sql, rows: number, repeats: number, ids: WriteIds, log: (line: string) => void): Promise<OpRatio[]> {
+  const ratios: OpRatio[] = [];
+  for (const op of WRITE_OPS) {
+    log(`${op.name}: the table as the app writes it, and its base copy`);
+    const [app, base] = await measurePair(
+      sql,
+      { statement: op.sql(op.table, rows, ids), table: op.table },
+      { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
+      rows,
+      repeats,
+    );
+    ratios.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
+  }
+  return ratios;
+}
+
+/**
+ * The ceiling the searches set: the same writes with every performance index
+ * but the trigram ones dropped and the triggers off (rolled back).
+ */
+async function measureSearchOnly(
+  sql: Sql,
+  present: readonly { readonly index: string; readonly table: string }[],
+  rows: number,
+  repeats: number,
+  ids: WriteIds,
+  log: (line: string) => void,
+): Promise<OpRatio[]> {
+  const searchOnly: OpRatio[] = [];
+  for (const op of WRITE_OPS) {
+    const trigram = new Set(PERFORMANCE_INDEXES.filter((p) => p.table === op.table && p.definition.includes("gin_trgm_ops")).map((p) => p.name));
+    const others = present.filter((ix) => ix.table === op.table && !trigram.has(ix.index)).map((ix) => quoteIdent(ix.index));
+    const before = [`ALTER TABLE ${op.table} DISABLE TRIGGER USER`, ...(others.length > 0 ? [`DROP INDEX ${others.join(", ")}`] : [])].join("; ");
+    log(`${op.name}: with only the trigram indexes, and the base copy`);
+    const [app, base] = await measurePair(
+      sql,
+      { statement: op.sql(op.table, rows, ids), table: op.table, before },
+      { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
+      rows,
+      repeats,
+    );
+    searchOnly.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
+  }
+  return searchOnly;
+}
+
+/** Each trigger's time inside its write, from EXPLAIN ANALYZE (first run discarded). */
+async function measureTriggers(sql: Sql, rows: number, repeats: number, ids: WriteIds, log: (line: string) => void): Promise<TriggerCost[]> {
+  const triggers: TriggerCost[] = [];
+  for (const op of WRITE_OPS) {
+    log(`${op.name}: each trigger's time (EXPLAIN ANALYZE)`);
+    const statementMs: number[] = [];
+    const perTrigger = new Map<string, number[]>();
+    for (let i = -1; i < repeats; i++) {
+      const plan = await explainAnalyzed(sql, op.sql(op.table, rows, ids));
+      if (i < 0) continue;
+      statementMs.push(plan["Execution Time"] ?? 0);
+      for (const t of plan.Triggers ?? []) perTrigger.set(t["Trigger Name"], [...(perTrigger.get(t["Trigger Name"]) ?? []), t.Time ?? 0]);
+    }
+    const statement = latencyStats(statementMs).median;
+    for (const [name, ms] of perTrigger) triggers.push({ trigger: name, op: op.name, ms: latencyStats(ms).median, statementMs: statement });
+  }
+  return triggers;
+}
+
+/** One index: its table's writes with and without it, and the catalog reads it serves with and without it. */
+async function measureOneIndex(
+  sql: Sql,
+  ix: { readonly index: string; readonly table: string; readonly bytes: number },
+  catalog: readonly CatalogEntry[],
+  rows: number,
+  repeats: number,
+  ids: WriteIds,
+): Promise<IndexCost> {
+  const drop = `DROP INDEX ${quoteIdent(ix.index)}`;
+  const writes = [];
+  for (const op of WRITE_OPS.filter((o) => o.table === ix.table)) {
+    const statement = op.sql(op.table, rows, ids);
+    const [withIt, without] = await measurePair(sql, { statement, table: op.table }, { statement, table: op.table, before: drop }, rows, repeats);
+    writes.push({ op: op.name, withIndex: withIt.rowsPerSecond, without: without.rowsPerSecond, cost: 1 - withIt.rowsPerSecond / without.rowsPerSecond });
+  }
+  const served = catalog.filter((e) => e.expectIndexes.includes(ix.index) || PERFORMANCE_INDEXES.find((p) => p.name === ix.index)?.serves.includes(e.name));
+  const reads = [];
+  for (const entry of served) reads.push({ entry: entry.name, withMs: await serverMs(sql, entry), withoutMs: await serverMs(sql, entry, drop) });
+  return { index: ix.index, table: ix.table, bytes: ix.bytes, writes, reads };
+}
+
 export async function measureIndexCost(
   sql: Sql,
   options: { readonly rows?: number; readonly repeats?: number; readonly catalog: readonly CatalogEntry[]; readonly log?: (line: string) => void },
@@ -236,66 +326,16 @@ export async function measureIndexCost(
       log(`copying ${t} with only the base schema's keys and constraints`);
       await createBaseCopy(sql, t);
     }
-    const ratios: OpRatio[] = [];
-    for (const op of WRITE_OPS) {
-      log(`${op.name}: the table as the app writes it, and its base copy`);
-      const [app, base] = await measurePair(
-        sql,
-        { statement: op.sql(op.table, rows, ids), table: op.table },
-        { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
-        rows,
-        repeats,
-      );
-      ratios.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
-    }
+    const ratios = await measureRatios(sql, rows, repeats, ids, log);
     const present = await sql<{ index: string; table: string; bytes: number }[]>`
       SELECT i.indexrelid::regclass::text AS index, i.indrelid::regclass::text AS table, pg_relation_size(i.indexrelid)::float8 AS bytes
       FROM pg_index i WHERE i.indrelid = ANY(${tables}::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 2, 1`;
-    // The ceiling the searches set: the same writes with every performance
-    // index but the trigram ones dropped and the triggers off (rolled back).
-    const searchOnly: OpRatio[] = [];
-    for (const op of WRITE_OPS) {
-      const trigram = new Set(PERFORMANCE_INDEXES.filter((p) => p.table === op.table && p.definition.includes("gin_trgm_ops")).map((p) => p.name));
-      const others = present.filter((ix) => ix.table === op.table && !trigram.has(ix.index)).map((ix) => quoteIdent(ix.index));
-      const before = [`ALTER TABLE ${op.table} DISABLE TRIGGER USER`, ...(others.length > 0 ? [`DROP INDEX ${others.join(", ")}`] : [])].join("; ");
-      log(`${op.name}: with only the trigram indexes, and the base copy`);
-      const [app, base] = await measurePair(
-        sql,
-        { statement: op.sql(op.table, rows, ids), table: op.table, before },
-        { statement: op.sql(baseCopyName(op.table), rows, ids), table: baseCopyName(op.table) },
-        rows,
-        repeats,
-      );
-      searchOnly.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
-    }
-    const triggers: TriggerCost[] = [];
-    for (const op of WRITE_OPS) {
-      log(`${op.name}: each trigger's time (EXPLAIN ANALYZE)`);
-      const statementMs: number[] = [];
-      const perTrigger = new Map<string, number[]>();
-      for (let i = -1; i < repeats; i++) {
-        const plan = await explainAnalyzed(sql, op.sql(op.table, rows, ids));
-        if (i < 0) continue;
-        statementMs.push(plan["Execution Time"] ?? 0);
-        for (const t of plan.Triggers ?? []) perTrigger.set(t["Trigger Name"], [...(perTrigger.get(t["Trigger Name"]) ?? []), t.Time ?? 0]);
-      }
-      const statement = latencyStats(statementMs).median;
-      for (const [name, ms] of perTrigger) triggers.push({ trigger: name, op: op.name, ms: latencyStats(ms).median, statementMs: statement });
-    }
+    const searchOnly = await measureSearchOnly(sql, present, rows, repeats, ids, log);
+    const triggers = await measureTriggers(sql, rows, repeats, ids, log);
     const indexes: IndexCost[] = [];
     for (const ix of present) {
       log(`${ix.index}: writes and reads without it`);
-      const drop = `DROP INDEX ${quoteIdent(ix.index)}`;
-      const writes = [];
-      for (const op of WRITE_OPS.filter((o) => o.table === ix.table)) {
-        const statement = op.sql(op.table, rows, ids);
-        const [withIt, without] = await measurePair(sql, { statement, table: op.table }, { statement, table: op.table, before: drop }, rows, repeats);
-        writes.push({ op: op.name, withIndex: withIt.rowsPerSecond, without: without.rowsPerSecond, cost: 1 - withIt.rowsPerSecond / without.rowsPerSecond });
-      }
-      const served = options.catalog.filter((e) => e.expectIndexes.includes(ix.index) || PERFORMANCE_INDEXES.find((p) => p.name === ix.index)?.serves.includes(e.name));
-      const reads = [];
-      for (const entry of served) reads.push({ entry: entry.name, withMs: await serverMs(sql, entry), withoutMs: await serverMs(sql, entry, drop) });
-      indexes.push({ index: ix.index, table: ix.table, bytes: ix.bytes, writes, reads });
+      indexes.push(await measureOneIndex(sql, ix, options.catalog, rows, repeats, ids));
     }
     return { rows, repeats, ratios, searchOnly, triggers, indexes };
   } finally {
