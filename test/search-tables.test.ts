@@ -3,6 +3,7 @@
 // and still after the fill moved it into the side table; an edit of the text
 // is searchable at once under its new text and no longer under its old; a
 // deleted row is never returned, even while a side row of it is left over;
+// an id change moves the side row and a truncate empties the side table;
 // the fill waits for a writer's open transaction instead of skipping its row;
 // a status update writes nothing to the side table; verify names a lagging or
 // untrue side table.
@@ -81,6 +82,40 @@ describe("search side tables", () => {
     const runs = await indexSearchTables(db.sql, { sweepIds: 10_000_000 });
     expect(runs.find((r) => r.table === "message_search")!.repaired).toBeGreaterThanOrEqual(1);
     expect(await db.sql`SELECT 1 FROM message_search WHERE message_id = ${id}`).toHaveLength(0);
+  });
+
+  it("keeps both side tables true under an id change and a truncate (one trigger function, its columns from the trigger's arguments)", async () => {
+    // Rolled back: the other cases read this database too.
+    const seen = await db.sql
+      .begin(async (tx) => {
+        const [{ message }] = (await tx`INSERT INTO conversation_messages (contact_id, direction, content) VALUES (1, 'inbound', 'a wombatrix draft') RETURNING id::float8 AS message`) as unknown as [{ message: number }];
+        const [{ contact }] = (await tx`INSERT INTO phone_contacts (contact_name, email, phone_number) VALUES ('Quintessa Draft', NULL, '+15557770003') RETURNING id::float8 AS contact`) as unknown as [{ contact: number }];
+        // A tail row gets its side row from an edit; an id change moves it.
+        await tx`UPDATE conversation_messages SET content = 'a wombatrix note' WHERE id = ${message}`;
+        await tx`UPDATE phone_contacts SET contact_name = 'Quintessa Wombatrix' WHERE id = ${contact}`;
+        const edited = (await tx`SELECT 1 FROM message_search WHERE message_id = ${message} UNION ALL SELECT 1 FROM contact_search WHERE contact_id = ${contact}`).length;
+        const [{ movedMessage }] = (await tx`UPDATE conversation_messages SET id = DEFAULT WHERE id = ${message} RETURNING id::float8 AS "movedMessage"`) as unknown as [{ movedMessage: number }];
+        const [{ movedContact }] = (await tx`UPDATE phone_contacts SET id = DEFAULT WHERE id = ${contact} RETURNING id::float8 AS "movedContact"`) as unknown as [{ movedContact: number }];
+        const moved = {
+          messages: await tx`SELECT message_id::float8 AS id, content FROM message_search WHERE message_id IN (${message}, ${movedMessage})`,
+          contacts: await tx`SELECT contact_id::float8 AS id, contact_name, email, phone_number FROM contact_search WHERE contact_id IN (${contact}, ${movedContact})`,
+        };
+        // Cascades to conversation_messages: both sources' truncate triggers fire.
+        await tx`TRUNCATE phone_contacts CASCADE`;
+        const truncated = await tx`SELECT side_table, indexed_through::float8 AS through, swept_through::float8 AS swept,
+          (SELECT count(*) FROM message_search)::int + (SELECT count(*) FROM contact_search)::int AS side_rows FROM search_watermarks ORDER BY side_table`;
+        throw Object.assign(new Error("rollback"), { seen: { edited, movedMessage, movedContact, moved, truncated } });
+      })
+      .catch((error: { seen?: unknown }) => error.seen) as { edited: number; movedMessage: number; movedContact: number; moved: unknown; truncated: unknown };
+    expect(seen.edited).toBe(2);
+    expect(seen.moved).toEqual({
+      messages: [{ id: seen.movedMessage, content: "a wombatrix note" }],
+      contacts: [{ id: seen.movedContact, contact_name: "Quintessa Wombatrix", email: null, phone_number: "+15557770003" }],
+    });
+    expect(seen.truncated).toEqual([
+      { side_table: "contact_search", through: 0, swept: 0, side_rows: 0 },
+      { side_table: "message_search", through: 0, swept: 0, side_rows: 0 },
+    ]);
   });
 
   it("waits for a writer's open transaction instead of moving the watermark past its row", async () => {

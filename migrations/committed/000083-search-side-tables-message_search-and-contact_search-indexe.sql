@@ -1,5 +1,5 @@
 --! Previous: sha1:9c133ee7e83c8ad7ef5e6fc309ca6a7066189809
---! Hash: sha1:276e306830c04a604bee9cc4ef022dc2580ce7c0
+--! Hash: sha1:12ca72e1ca8b7e9936ce1195b43905d1f88143ee
 --! Message: search: side tables message_search and contact_search, indexed asynchronously from a watermark
 
 -- rollback: re-runnable
@@ -187,48 +187,59 @@ BEGIN
 END
 $$;
 
--- conversation_messages' triggers. Nothing on INSERT (the point); a row
--- trigger on UPDATE OF content, created_at or id only (a status update does
--- not fire it); a statement trigger on DELETE and TRUNCATE.
-CREATE OR REPLACE FUNCTION message_search_after_edit() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The triggers that keep a side table true to its source, one function for
+-- both side tables: TG_ARGV = the side table, its key column (the source's
+-- is id), then the searched columns (same names in source and side table).
+-- Nothing on INSERT (the point). A row trigger on UPDATE OF the searched
+-- columns and id (a status update does not fire it): an id change drops the
+-- old id's side row, then the row's text is upserted. A statement trigger on
+-- DELETE, REFERENCING OLD TABLE AS deleted_rows (EXECUTE sees transition
+-- tables): one delete of the side rows per statement. A statement trigger on
+-- TRUNCATE: the side table emptied and its watermark reset.
+CREATE OR REPLACE FUNCTION search_side_maintain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  side text := TG_ARGV[0];
+  side_key text := TG_ARGV[1];
+  columns text;
+  copied text;
+  rewritten text;
 BEGIN
-  IF NEW.id <> OLD.id THEN
-    DELETE FROM message_search WHERE message_id = OLD.id;
+  IF TG_OP = 'UPDATE' AND TG_LEVEL = 'ROW' THEN
+    IF NEW.id <> OLD.id THEN
+      EXECUTE format('DELETE FROM %I WHERE %I = $1', side, side_key) USING OLD.id;
+    END IF;
+    FOR i IN 2 .. TG_NARGS - 1 LOOP
+      columns := concat_ws(', ', columns, format('%I', TG_ARGV[i]));
+      copied := concat_ws(', ', copied, format('($1).%I', TG_ARGV[i]));
+      rewritten := concat_ws(', ', rewritten, format('%1$I = excluded.%1$I', TG_ARGV[i]));
+    END LOOP;
+    EXECUTE format('INSERT INTO %I (%I, %s) SELECT ($1).id, %s ON CONFLICT (%I) DO UPDATE SET %s',
+      side, side_key, columns, copied, side_key, rewritten) USING NEW;
+  ELSIF TG_OP = 'DELETE' AND TG_LEVEL = 'STATEMENT' THEN
+    EXECUTE format('DELETE FROM %I s USING deleted_rows d WHERE s.%I = d.id', side, side_key);
+  ELSIF TG_OP = 'TRUNCATE' THEN
+    EXECUTE format('TRUNCATE %I', side);
+    UPDATE search_watermarks SET indexed_through = 0, indexed_as_of = now(), swept_through = 0,
+      pending_through = NULL, pending_vxids = NULL, pending_as_of = NULL
+    WHERE side_table = side;
+  ELSE
+    RAISE EXCEPTION 'search_side_maintain on %: fired % % (it serves AFTER UPDATE OF ... FOR EACH ROW, AFTER DELETE FOR EACH STATEMENT REFERENCING OLD TABLE AS deleted_rows, AFTER TRUNCATE)', TG_TABLE_NAME, TG_LEVEL, TG_OP;
   END IF;
-  INSERT INTO message_search (message_id, content, created_at) VALUES (NEW.id, NEW.content, NEW.created_at)
-  ON CONFLICT (message_id) DO UPDATE SET content = excluded.content, created_at = excluded.created_at;
   RETURN NULL;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION message_search_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM message_search s USING deleted_messages d WHERE s.message_id = d.id;
-  RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION search_side_after_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  -- TG_ARGV[0]: the side table of the truncated source.
-  EXECUTE format('TRUNCATE %I', TG_ARGV[0]);
-  UPDATE search_watermarks SET indexed_through = 0, indexed_as_of = now(), swept_through = 0,
-    pending_through = NULL, pending_vxids = NULL, pending_as_of = NULL
-  WHERE side_table = TG_ARGV[0];
-  RETURN NULL;
-END
-$$;
-
+-- conversation_messages' triggers (phone_contacts' are the next migration's).
 DROP TRIGGER IF EXISTS message_search_after_edit ON conversation_messages;
 CREATE TRIGGER message_search_after_edit AFTER UPDATE OF content, created_at, id ON conversation_messages
   FOR EACH ROW WHEN ((OLD.content, OLD.created_at, OLD.id) IS DISTINCT FROM (NEW.content, NEW.created_at, NEW.id))
-  EXECUTE FUNCTION message_search_after_edit();
+  EXECUTE FUNCTION search_side_maintain('message_search', 'message_id', 'content', 'created_at');
 
 DROP TRIGGER IF EXISTS message_search_after_delete ON conversation_messages;
 CREATE TRIGGER message_search_after_delete AFTER DELETE ON conversation_messages
-  REFERENCING OLD TABLE AS deleted_messages
-  FOR EACH STATEMENT EXECUTE FUNCTION message_search_after_delete();
+  REFERENCING OLD TABLE AS deleted_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION search_side_maintain('message_search', 'message_id', 'content', 'created_at');
 
 DROP TRIGGER IF EXISTS message_search_after_truncate ON conversation_messages;
 CREATE TRIGGER message_search_after_truncate AFTER TRUNCATE ON conversation_messages
-  FOR EACH STATEMENT EXECUTE FUNCTION search_side_after_truncate('message_search');
+  FOR EACH STATEMENT EXECUTE FUNCTION search_side_maintain('message_search', 'message_id', 'content', 'created_at');

@@ -1,5 +1,5 @@
---! Previous: sha1:ac92c79ece562389c400cc78e0c1cfecc766f548
---! Hash: sha1:826990cc3deda05134a79fe76f9f7bf3ecdb703f
+--! Previous: sha1:b9a88602d0a3d4c265ce57b5df107fff1768ff91
+--! Hash: sha1:95ca1cab54c89ef51724dcd96cef07c34ab639cb
 --! Message: search: fill message_search and contact_search in committed batches
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:826990cc3deda05134a79fe76f9f7bf3ecdb703f
---! Hash: sha1:d75447401208e8e5e80c3dbd75b94a6640f3ba89
+--! Previous: sha1:95ca1cab54c89ef51724dcd96cef07c34ab639cb
+--! Hash: sha1:76275a9de704c94344117fa0a3887c1d3f93bd1c
 --! Message: index idx_message_search_content_pattern
 
 --! no-transaction

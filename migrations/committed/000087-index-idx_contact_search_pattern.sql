@@ -1,5 +1,5 @@
---! Previous: sha1:d75447401208e8e5e80c3dbd75b94a6640f3ba89
---! Hash: sha1:128930a9a85b21e58b3f3a09a01491b69ee57e3e
+--! Previous: sha1:76275a9de704c94344117fa0a3887c1d3f93bd1c
+--! Hash: sha1:d009bc24d5310a0a2244c6e3229544a66a2de166
 --! Message: index idx_contact_search_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:128930a9a85b21e58b3f3a09a01491b69ee57e3e
---! Hash: sha1:ddf9dc5ce48832ffa3f15747b993f671fc0171b2
+--! Previous: sha1:d009bc24d5310a0a2244c6e3229544a66a2de166
+--! Hash: sha1:002f034f4303b7a29cb999714e9b21273922dca9
 --! Message: drop index idx_conversation_messages_content_pattern
 
 --! no-transaction

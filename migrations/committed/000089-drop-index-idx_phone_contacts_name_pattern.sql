@@ -1,5 +1,5 @@
---! Previous: sha1:ddf9dc5ce48832ffa3f15747b993f671fc0171b2
---! Hash: sha1:7003285be75a05b02b65598d7195269a623aa9e6
+--! Previous: sha1:002f034f4303b7a29cb999714e9b21273922dca9
+--! Hash: sha1:c0850f766694d0ad0c5a6e957014a427e7fef74c
 --! Message: drop index idx_phone_contacts_name_pattern
 
 --! no-transaction

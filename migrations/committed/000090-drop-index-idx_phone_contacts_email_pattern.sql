@@ -1,5 +1,5 @@
---! Previous: sha1:7003285be75a05b02b65598d7195269a623aa9e6
---! Hash: sha1:b6f3f8aa963dfc0228fb470489d594abb8156385
+--! Previous: sha1:c0850f766694d0ad0c5a6e957014a427e7fef74c
+--! Hash: sha1:4aeef3ad2efbcf147e1f89570669ded06a081d4f
 --! Message: drop index idx_phone_contacts_email_pattern
 
 --! no-transaction

@@ -1,5 +1,5 @@
---! Previous: sha1:b6f3f8aa963dfc0228fb470489d594abb8156385
---! Hash: sha1:a97c4f8db600b4bfd3e404000dd318479f87f6af
+--! Previous: sha1:4aeef3ad2efbcf147e1f89570669ded06a081d4f
+--! Hash: sha1:2d43c91703723a54758bd027847eefdacc56efb5
 --! Message: drop index idx_phone_contacts_phone_pattern
 
 --! no-transaction

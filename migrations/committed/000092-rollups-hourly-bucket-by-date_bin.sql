@@ -1,5 +1,5 @@
---! Previous: sha1:a97c4f8db600b4bfd3e404000dd318479f87f6af
---! Hash: sha1:a51c9e4f8b04789249d155dbcc6a4845e45e9daf
+--! Previous: sha1:2d43c91703723a54758bd027847eefdacc56efb5
+--! Hash: sha1:f3f4c874fca3605e54b2382544dcaf41a0ccaf81
 --! Message: rollups: message_hourly_rollup buckets messages with date_bin (no time zone conversion per row)
 
 -- rollback: re-runnable
