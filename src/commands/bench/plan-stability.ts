@@ -7,7 +7,7 @@ import { EXIT } from "../../base/errors.ts";
 import { progressBar, type ProgressBar } from "../../base/progress.ts";
 import { withSql } from "../../db/index.ts";
 import { resolveDatabase } from "../../embedded/resolve.ts";
-import { formatPlanStability, measurePlanStability } from "../../bench/plan-stability.ts";
+import { failingVariants, formatPlanStability, measurePlanStability } from "../../bench/plan-stability.ts";
 import { parsePlanCacheMode } from "../../settings/plan-cache.ts";
 import { catalogFromFlag } from "../../catalog/load.ts";
 
@@ -54,5 +54,5 @@ export async function main(argv: string[]): Promise<number | void> {
   mainPass?.finish("main pass done");
   sampling?.finish(`statistics samples done (${bench.samples}/${samples})`);
   console.log(formatPlanStability(bench));
-  return bench.failing.length === 0 ? EXIT.ok : EXIT.failed;
+  return failingVariants(bench).length === 0 ? EXIT.ok : EXIT.failed;
 }
