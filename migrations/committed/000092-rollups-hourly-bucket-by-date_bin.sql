@@ -1,5 +1,5 @@
 --! Previous: sha1:2d43c91703723a54758bd027847eefdacc56efb5
---! Hash: sha1:f3f4c874fca3605e54b2382544dcaf41a0ccaf81
+--! Hash: sha1:c16b28274dc10b3557633fe0ec0723e459243bc6
 --! Message: rollups: message_hourly_rollup buckets messages with date_bin (no time zone conversion per row)
 
 -- rollback: re-runnable
@@ -21,6 +21,11 @@
 -- Everything else is as in 000071: one grouped, key-ordered upsert of deltas
 -- per statement, the backfill protocol (rollup_counted_ids), HAVING to skip
 -- the groups an UPDATE nets out (a content or channel update moves nothing).
+-- The three branches of 000071 (INSERT, DELETE, UPDATE) are one statement
+-- here, over the transition tables the operation has (-1 per old row, +1 per
+-- new one); it is built per statement because a transition table the
+-- operation lacks cannot be named in static SQL. The extra planning is
+-- about 0.1 ms per statement, against 3-55 ms for the upsert.
 -- Most of the trigger's time is the upserts themselves (a 10,000-row status
 -- update of the seed's newest messages touches 16,661 (hour, direction,
 -- status) rows, all HOT updates already), not this computation.
@@ -31,31 +36,19 @@ CREATE OR REPLACE FUNCTION message_hourly_rollup_apply() RETURNS trigger LANGUAG
 DECLARE
   w bigint;
   d bigint;
+  changes text;
 BEGIN
   SELECT watermark, done_below INTO w, d FROM rollup_counted_ids('message_hourly_rollup');
-  IF TG_OP = 'INSERT' THEN
+  changes := concat_ws(' UNION ALL ',
+    CASE WHEN TG_OP <> 'INSERT' THEN 'SELECT created_at, direction, status, -1 AS delta FROM old_rows WHERE id > $1 OR id < $2' END,
+    CASE WHEN TG_OP <> 'DELETE' THEN 'SELECT created_at, direction, status, 1 AS delta FROM new_rows WHERE id > $1 OR id < $2' END);
+  EXECUTE format($sql$
     INSERT INTO message_hourly_rollup AS r (hour, direction, status, messages)
-    SELECT date_bin('1 hour', n.created_at, timestamptz '2000-01-01 00:00:00+00'), n.direction, n.status, count(*)
-    FROM new_rows n WHERE n.id > w OR n.id < d
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages;
-  ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO message_hourly_rollup AS r (hour, direction, status, messages)
-    SELECT date_bin('1 hour', o.created_at, timestamptz '2000-01-01 00:00:00+00'), o.direction, o.status, -count(*)
-    FROM old_rows o WHERE o.id > w OR o.id < d
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages;
-  ELSE
-    INSERT INTO message_hourly_rollup AS r (hour, direction, status, messages)
-    SELECT hour, direction, status, sum(delta)
-    FROM (
-      SELECT date_bin('1 hour', o.created_at, timestamptz '2000-01-01 00:00:00+00') AS hour, o.direction, o.status, -1 AS delta FROM old_rows o WHERE o.id > w OR o.id < d
-      UNION ALL
-      SELECT date_bin('1 hour', n.created_at, timestamptz '2000-01-01 00:00:00+00'), n.direction, n.status, 1 FROM new_rows n WHERE n.id > w OR n.id < d
-    ) changes
+    SELECT date_bin('1 hour', created_at, timestamptz '2000-01-01 00:00:00+00'), direction, status, sum(delta)
+    FROM (%s) changes
     GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages;
-  END IF;
+    ON CONFLICT (hour, direction, status) DO UPDATE SET messages = r.messages + excluded.messages$sql$, changes)
+  USING w, d;
   RETURN NULL;
 END
 $$;
