@@ -78,7 +78,7 @@ async function expectWentAwayWithReport(done: ReturnType<typeof startMigrate>["d
   try {
     const report = JSON.parse(readFileSync(reportFile!, "utf8")) as MigrationReport;
     expect(report.status).toBe("failed");
-    expect(report.error).toMatchObject({ index, migration: migrate.migrations[0]!.file });
+    expect(report.error).toMatchObject({ index, migration: migrate.firstBuild.file });
     expect(report.applied.map((a) => a.index)).toEqual([index]);
     expect(report.before.totalIndexes).toBeGreaterThan(0);
     expect(report.after).toBeNull(); // the server went away: it is not asked again for figures
@@ -115,7 +115,7 @@ describe("the server dies while migrate builds an index (a throwaway server of t
     const run = startMigrate(server.databaseUrl);
     try {
       const building = await waitForCommittedBuild(seedSql);
-      expect(building.index).toBe(migrate.migrations[0]!.index.name);
+      expect(building.index).toBe(migrate.firstBuild.index.name);
       process.kill(runningPid(server.dataDir)!, signal);
       await expectWentAwayWithReport(run.done, building.index);
     } finally {

@@ -66,7 +66,7 @@ function graphileMigrateCli(db: TestDatabase, mode: "npx" | "system-path"): Prom
 describe("crash recovery", () => {
   it("npm run migrate stopped by lock_timeout names the index; npx graphile-migrate migrate (hook) then repairs it", async () => {
     const db = await migrate.baseDatabase("migrate_lock");
-    const first = migrate.migrations[0]!;
+    const first = migrate.firstBuild;
     const blocker = await holdOldSnapshot(db.url);
     let result;
     try {
@@ -93,7 +93,7 @@ describe("crash recovery", () => {
     { how: "killed (pg_terminate_backend: its connection dies)", fn: "pg_terminate_backend", exit: EXIT.unreachable, says: "server went away" },
   ])("a build $how midway is rebuilt by the runner's own recovery", async ({ fn, exit, says }) => {
     const db = await migrate.baseDatabase("migrate_kill");
-    const first = migrate.migrations[0]!;
+    const first = migrate.firstBuild;
     const blocker = await holdOldSnapshot(db.url);
     const run = runMigrations(db, { writeReport: false });
     const failed = run.then(
@@ -138,13 +138,13 @@ describe("crash recovery", () => {
     const db = await migrate.baseDatabase("migrate_path");
     const blocker = await holdOldSnapshot(db.url);
     try {
-      await expect(runMigrations(db, { writeReport: false, pgSettings: { lock_timeout: "500ms" } })).rejects.toThrow(migrate.migrations[0]!.index.name);
+      await expect(runMigrations(db, { writeReport: false, pgSettings: { lock_timeout: "500ms" } })).rejects.toThrow(migrate.firstBuild.index.name);
     } finally {
       await blocker.release();
     }
     expect(await findInvalidIndexes(db.sql)).toHaveLength(1);
     const cli = await graphileMigrateCli(db, "system-path");
-    expect(cli.output).toContain(`dropping INVALID index ${migrate.migrations[0]!.index.name}`);
+    expect(cli.output).toContain(`dropping INVALID index ${migrate.firstBuild.index.name}`);
     expect(cli.code, cli.output).toBe(0);
     await expectAllPerformanceIndexesValid(db);
   });
@@ -164,7 +164,7 @@ describe("faults", () => {
     const error = await runMigrations(db, { writeReport: false }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).exitCode).toBe(EXIT.notReady);
-    expect((error as UserError).message).toContain(migrate.migrations[0]!.index.name);
+    expect((error as UserError).message).toContain(migrate.firstBuild.index.name);
     expect((error as UserError).message).toContain("base schema is missing");
     expect(await ledgerFiles(db)).toEqual(["000001.sql"]);
   });

@@ -6,7 +6,7 @@
 import { EXIT, UserError } from "../base/errors.ts";
 import { formatHelp, parseFlags } from "../base/flags.ts";
 import { withSql, maskUrl, parseDatabaseUrl } from "../db/index.ts";
-import { performanceIndexNames } from "../migrate/performance-migrations.ts";
+import { builtIndexNames, readCommittedMigrations } from "../migrate/performance-migrations.ts";
 import { dropInvalidIndexes } from "../migrate/recovery.ts";
 
 const spec = { usage: "node scripts/bollalabz-db.ts drop-invalid-indexes", options: {}, help: {} } as const;
@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number | void> {
   parseDatabaseUrl(url, process.env.GM_DBURL ? "GM_DBURL" : "DATABASE_URL");
   const target = { url, display: maskUrl(url), source: "DATABASE_URL" as const };
   return withSql(target, async (sql) => {
-    const { dropped } = await dropInvalidIndexes(sql, await performanceIndexNames(), { log: (line) => console.log(line) });
+    const { dropped } = await dropInvalidIndexes(sql, builtIndexNames(await readCommittedMigrations()), { log: (line) => console.log(line) });
     if (dropped.length > 0) console.log(`dropped ${dropped.length} INVALID index(es); the migrations rebuild them`);
   }, { max: 1, applicationName: "bollalabz-db drop-invalid-indexes" });
 }

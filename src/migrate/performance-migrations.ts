@@ -173,9 +173,13 @@ export function isIndexSetMigration(m: CommittedMigration): boolean {
   return m.index !== undefined || m.dropsIndex !== undefined;
 }
 
-/** The names of the indexes the performance migrations create. */
-export async function performanceIndexNames(migrationsFolder = MIGRATIONS_DIR): Promise<string[]> {
-  return (await readPerformanceMigrations(migrationsFolder)).map((m) => m.index.name);
+/**
+ * Every index a committed migration builds, also one a later migration drops
+ * again: a run on an older database builds it first, and a failed build of it
+ * is left INVALID like any other (the recovery drops these).
+ */
+export function builtIndexNames(committed: readonly CommittedMigration[]): string[] {
+  return committed.flatMap((m) => (m.index ? [m.index.name] : []));
 }
 
 /**

@@ -10,7 +10,7 @@ import { MIGRATIONS_DIR, REPORTS_DIR } from "../base/project-paths.ts";
 import { applyMigrations } from "./graphile.ts";
 import { searchStatisticsStatements, plannerStatisticsStatements } from "../indexes/performance-indexes.ts";
 import { analyzeRollupsLackingStatistics } from "../rollups/index.ts";
-import { readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
+import { builtIndexNames, readCommittedMigrations, type CommittedMigration } from "./performance-migrations.ts";
 import { dropInvalidIndexes } from "./recovery.ts";
 import { withMigrationLock } from "./lock.ts";
 import { ensureVerifyReaderRole } from "../db/verify-reader-role.ts";
@@ -75,13 +75,13 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
   const t0 = performance.now();
   const committed = await readCommittedMigrations(migrationsFolder);
   const byFile = new Map(committed.map((m) => [m.file, m]));
-  const performanceNames = committed.flatMap((m) => (m.index ? [m.index.name] : []));
+  const builtNames = builtIndexNames(committed);
 
   return withSql(target, async (sql) => {
     const pending = await pendingMigrations(sql, committed);
     await assertBaseSchemaPresent(sql, committed, pending);
     const before = await snapshotDatabase(sql);
-    const recovered = await withMigrationLock(sql, target, "migrate", async () => (await dropInvalidIndexes(sql, performanceNames, { log })).dropped);
+    const recovered = await withMigrationLock(sql, target, "migrate", async () => (await dropInvalidIndexes(sql, builtNames, { log })).dropped);
     log(pending.length === 0 ? "no pending migrations" : `${pending.length} pending migration(s), ${pending.filter((m) => m.index).length} of them index builds`);
     const { applied, failure: applyFailure } = await applyTimed(target, pending.length, byFile, { ...options, log, migrationsFolder });
     let failure = applyFailure;
@@ -105,7 +105,7 @@ export async function runMigrations(target: DatabaseTarget, options: RunOptions 
     // The rollups' backfills leave them without statistics (a sequential scan instead of the key range).
     if (!failure) await reachable.run(() => analyzeRollupsLackingStatistics(sql));
     const after = await reachable.run(() => snapshotDatabase(sql));
-    const states = new Map(((await reachable.run(() => indexStates(sql, performanceNames))) ?? []).map((s) => [s.index, s]));
+    const states = new Map(((await reachable.run(() => indexStates(sql, builtNames))) ?? []).map((s) => [s.index, s]));
     if (reachable.lost !== undefined && !failure) failure = connectionUserError(reachable.lost, target, `finish the migration (${applied.length} migration(s) applied; the report has them) on`);
     const timings: MigrationTiming[] = applied.map((a) => {
       const index = byFile.get(a.file)?.index;

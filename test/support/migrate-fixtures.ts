@@ -3,7 +3,7 @@
 // transaction whose old snapshot makes every CREATE INDEX CONCURRENTLY wait.
 import postgres from "postgres";
 import { afterEach, beforeAll } from "vitest";
-import { readPerformanceMigrations, type PerformanceMigration } from "../../src/migrate/performance-migrations.ts";
+import { isPerformanceMigration, readCommittedMigrations, readPerformanceMigrations, type PerformanceMigration } from "../../src/migrate/performance-migrations.ts";
 import { applyBaseSchema } from "../../src/migrate/rollback.ts";
 import { currentHourUtc, seedDatabase } from "../../src/seed/generate.ts";
 import { createDatabase, type TestDatabase } from "./databases.ts";
@@ -11,6 +11,12 @@ import { createDatabase, type TestDatabase } from "./databases.ts";
 export interface MigrateFixtures {
   /** The committed performance migrations, in order (read before the file's tests run). */
   readonly migrations: readonly PerformanceMigration[];
+  /**
+   * The first index build a migrate run on the base schema starts: the first
+   * committed migration that builds one, also when a later migration drops
+   * that index again (000002's trigram index, dropped by 000089).
+   */
+  readonly firstBuild: PerformanceMigration;
   /** Drops `db` after the current test. */
   dropAfterTest(db: TestDatabase): TestDatabase;
   /** The base schema only, seeded at scale 0.02 (seed 5), dropped after the current test. */
@@ -21,8 +27,10 @@ export interface MigrateFixtures {
 export function migrateFixtures(): MigrateFixtures {
   const dbs: TestDatabase[] = [];
   let migrations: readonly PerformanceMigration[] = [];
+  let firstBuild: PerformanceMigration | undefined;
   beforeAll(async () => {
     migrations = await readPerformanceMigrations();
+    firstBuild = (await readCommittedMigrations()).find(isPerformanceMigration);
   });
   afterEach(async () => {
     await Promise.all(dbs.splice(0).map((db) => db.drop()));
@@ -34,6 +42,10 @@ export function migrateFixtures(): MigrateFixtures {
   return {
     get migrations() {
       return migrations;
+    },
+    get firstBuild() {
+      if (!firstBuild) throw new Error("no committed migration builds an index");
+      return firstBuild;
     },
     dropAfterTest,
     async baseDatabase(prefix) {
