@@ -5,16 +5,24 @@
 // role's password (scram). The standby side needs pg_basebackup, which the
 // postgres image has and no npm package ships: a system PostgreSQL's tools
 // (/usr/lib/postgresql/<major>/bin, e.g. Debian's postgresql-15) stand in for
-// the image; without them the test is skipped as [needs docker]. Only the
+// the image where they exist. Elsewhere (a machine with only Node and npm)
+// test/support/pg-basebackup-standin.ts does the clone instead, the way
+// `npm run db:start -- --replicas` does (low-level backup API and a copy,
+// same host), honouring the entrypoint's flags and its password file; it runs
+// as root and leaves the copy owned by PGDATA's owner, as pg_basebackup run as
+// postgres does. The standby is then npm's postgres binary. Only the
 // container specifics are swapped: the host's `setpriv` for the image's
-// `gosu`, and that `postgres` binary for the image's docker-entrypoint.sh.
+// `gosu`, and a `postgres` binary for the image's docker-entrypoint.sh.
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { passfileLine, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
+import { PROJECT_ROOT } from "../src/base/project-paths.ts";
+import { passfileLine, shellQuote, standbyEntrypointScript } from "../src/container/standby-entrypoint.ts";
+import { postgresBinaries } from "../src/embedded/binaries.ts";
+import { serverRunAs } from "../src/embedded/system-user.ts";
 import { NPM_POSTGRES_MAJORS } from "../src/embedded/binaries.ts";
 import { startNpmPostgres, type NpmPostgres } from "./support/npm-postgres.ts";
 import { restartablePort } from "./support/ports.ts";
@@ -30,10 +38,11 @@ const AS_POSTGRES = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-
 const SYSTEM_TOOLS = NPM_POSTGRES_MAJORS.map((major) => ({ major, bin: `/usr/lib/postgresql/${major}/bin` })).find((t) =>
   ["pg_basebackup", "postgres"].every((tool) => existsSync(path.join(t.bin, tool))),
 );
-if (!SYSTEM_TOOLS) {
-  console.warn("[needs docker] the replica entrypoint test is skipped: it needs pg_basebackup, which the postgres image ships and no npm package does (no /usr/lib/postgresql/<15-18>/bin/pg_basebackup here).");
-}
-const TOOLS_BIN = SYSTEM_TOOLS?.bin ?? "";
+/** The primary's major: the system tools' where they exist, else npm's oldest. */
+const MAJOR = SYSTEM_TOOLS?.major ?? NPM_POSTGRES_MAJORS[0];
+const STANDIN = path.join(PROJECT_ROOT, "test", "support", "pg-basebackup-standin.ts");
+/** Where `pg_basebackup` is found: the system's, or a wrapper around the stand-in (made in beforeAll). */
+let toolsBin = SYSTEM_TOOLS?.bin ?? "";
 
 let pg15: NpmPostgres | undefined;
 let primary: postgres.Sql;
@@ -52,7 +61,7 @@ function startEntrypoint(): ChildProcess {
   output = "";
   const args = ["-D", pgdata, "-p", String(standbyPort), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "hot_standby=on", "-c", "fsync=off"];
   const proc = spawn("/bin/sh", [script, ...args], {
-    env: { PATH: `${TOOLS_BIN}:${process.env.PATH}`, PGDATA: pgdata, LC_ALL: "C" },
+    env: { PATH: `${toolsBin}:${process.env.PATH}`, PGDATA: pgdata, LC_ALL: "C" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout!.on("data", (d) => (output += d));
@@ -88,12 +97,16 @@ async function untilStandbyAnswers(): Promise<postgres.Sql> {
 }
 
 beforeAll(async () => {
-  if (!SYSTEM_TOOLS) return;
   if (userInfo().uid !== 0) throw new Error("This test runs the container entrypoint as Docker does, as root (CI runs as root).");
-  pg15 = await startNpmPostgres(SYSTEM_TOOLS.major, "untuned");
+  pg15 = await startNpmPostgres(MAJOR, "untuned");
   primary = postgres(pg15.rootUrl, { max: 2, onnotice: () => {} });
   await primary.unsafe(`CREATE ROLE ${ROLE} LOGIN REPLICATION PASSWORD '${REPLICATION_PASSWORD}'`);
-  await primary`SELECT pg_create_physical_replication_slot(${SLOT})`;
+  // Reserved now, as pg_basebackup -S -X stream reserves it: the stand-in's copy streams all its WAL through it.
+  await primary`SELECT pg_create_physical_replication_slot(${SLOT}, true)`;
+  if (!SYSTEM_TOOLS) {
+    // The stand-in takes the backup as the replication role (its password from the entrypoint's file).
+    await primary.unsafe(`GRANT EXECUTE ON FUNCTION pg_backup_start(text, boolean), pg_backup_stop(boolean) TO ${ROLE}`);
+  }
   await primary`CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)`;
   await primary`INSERT INTO notes VALUES (1, 'before the clone')`;
 
@@ -103,6 +116,12 @@ beforeAll(async () => {
   pgdata = path.join(dir, "pgdata");
   const secretPassfile = path.join(dir, "secret.pgpass");
   writeFileSync(secretPassfile, passfileLine("127.0.0.1", pg15.port, ROLE, REPLICATION_PASSWORD), { mode: 0o600 });
+  if (!SYSTEM_TOOLS) {
+    toolsBin = path.join(dir, "bin");
+    mkdirSync(toolsBin, { mode: 0o755 });
+    const wrapper = ["#!/bin/sh", `PG_BASEBACKUP_STANDIN_PRIMARY_DATA=${shellQuote(pg15.dataDir)} exec ${shellQuote(process.execPath)} ${shellQuote(STANDIN)} "$@"`, ""];
+    writeFileSync(path.join(toolsBin, "pg_basebackup"), wrapper.join("\n"), { mode: 0o755 });
+  }
   script = path.join(dir, "entrypoint.sh");
   writeFileSync(
     script,
@@ -113,8 +132,9 @@ beforeAll(async () => {
       slotName: SLOT,
       secretPassfile,
       passfile: path.join(dir, "postgres.pgpass"),
-      asPostgres: AS_POSTGRES,
-      handOver: [...AS_POSTGRES, path.join(TOOLS_BIN, "postgres")],
+      // The stand-in runs as root (the project's node may sit where the postgres user cannot reach).
+      asPostgres: SYSTEM_TOOLS ? AS_POSTGRES : ["env"],
+      handOver: [...AS_POSTGRES, SYSTEM_TOOLS ? path.join(SYSTEM_TOOLS.bin, "postgres") : postgresBinaries(serverRunAs(), MAJOR).postgres],
     }),
     { mode: 0o755 },
   );
@@ -133,8 +153,8 @@ afterAll(async () => {
   pg15?.stop();
 });
 
-describe.skipIf(!SYSTEM_TOOLS)("the replica entrypoint, run against a real primary [needs docker]", () => {
-  it("clones an empty data directory with pg_basebackup -R -S and starts a streaming hot standby", async () => {
+describe("the replica entrypoint, run against a real primary", () => {
+  it(`clones an empty data directory with pg_basebackup -R -S (${SYSTEM_TOOLS ? "the system's" : "the stand-in"}) and starts a streaming hot standby`, async () => {
     const standby = await untilStandbyAnswers();
     try {
       expect(cloneOutput).toContain(`cloning the primary 127.0.0.1:${pg15!.port} through slot ${SLOT}`);

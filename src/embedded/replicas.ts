@@ -145,7 +145,35 @@ function copyDataDir(from: string, to: string): number {
   return bytes;
 }
 
-function chownTree(dir: string, runAs: RunAs): void {
+/**
+ * A base backup of the primary whose data directory is `from` (same host),
+ * into `to`, by the low-level backup API: pg_backup_start (fast checkpoint),
+ * the copy, pg_backup_stop, whose label becomes the copy's backup_label. The
+ * two calls must share one session: a connection of `sql` is reserved for
+ * them. The copy has no WAL: it streams what it needs from the primary
+ * (reserve it first with a slot). Returns the bytes copied.
+ */
+export async function baseBackupByCopy(sql: Sql, options: { readonly from: string; readonly to: string; readonly label: string }): Promise<number> {
+  const session = await sql.reserve();
+  try {
+    await session`SELECT pg_backup_start(${options.label}, true)`;
+    let copied: number;
+    let label: { labelfile: string; spcmapfile: string | null };
+    try {
+      copied = copyDataDir(options.from, options.to);
+    } finally {
+      [label] = (await session`SELECT labelfile, spcmapfile FROM pg_backup_stop(false)`) as unknown as [{ labelfile: string; spcmapfile: string | null }];
+    }
+    writeFileSync(path.join(options.to, "backup_label"), label.labelfile, { mode: 0o600 });
+    if (label.spcmapfile) writeFileSync(path.join(options.to, "tablespace_map"), label.spcmapfile, { mode: 0o600 });
+    return copied;
+  } finally {
+    session.release();
+  }
+}
+
+/** Give a tree to the user the server runs as. */
+export function chownTree(dir: string, runAs: RunAs): void {
   const walk = (p: string) => {
     chownSync(p, runAs.uid, runAs.gid);
     if (lstatSync(p).isDirectory()) for (const e of readdirSync(p)) walk(path.join(p, e));
@@ -154,9 +182,9 @@ function chownTree(dir: string, runAs: RunAs): void {
 }
 
 /** A value for postgresql.conf syntax: single-quoted, quotes doubled. */
-const confString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+export const confString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 /** A value inside a libpq conninfo string. */
-const conninfoValue = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+export const conninfoValue = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 const CONNINFO_MARK = "# streaming replica of the embedded server (src/embedded/replicas.ts)";
 
@@ -239,22 +267,8 @@ export async function createReplica(options: ReplicaOptions): Promise<CreatedRep
       if (stale) await sql`SELECT pg_drop_replication_slot(${slot})`;
       await sql`SELECT pg_create_physical_replication_slot(${slot}, true)`;
       options.log?.(`${name}: base backup of ${path.join(state.clusterDir, "pgdata")} (low-level API, slot ${slot})`);
-      // pg_backup_start and pg_backup_stop must run in the same session: max 1 connection, reserved.
-      const session = await sql.reserve();
-      try {
-        await session`SELECT pg_backup_start(${`bollalabz ${name}`}, true)`;
-        let label: { labelfile: string; spcmapfile: string | null };
-        try {
-          mkdirSync(dir, { recursive: true, mode: 0o700 });
-          copiedBytes = copyDataDir(path.join(state.clusterDir, "pgdata"), dataDir);
-        } finally {
-          [label] = (await session`SELECT labelfile, spcmapfile FROM pg_backup_stop(false)`) as unknown as [{ labelfile: string; spcmapfile: string | null }];
-        }
-        writeFileSync(path.join(dataDir, "backup_label"), label.labelfile, { mode: 0o600 });
-        if (label.spcmapfile) writeFileSync(path.join(dataDir, "tablespace_map"), label.spcmapfile, { mode: 0o600 });
-      } finally {
-        session.release();
-      }
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      copiedBytes = await baseBackupByCopy(sql, { from: path.join(state.clusterDir, "pgdata"), to: dataDir, label: `bollalabz ${name}` });
     } catch (error) {
       await sql`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ${slot} AND NOT active`.catch(() => {});
       rmSync(dir, { recursive: true, force: true });
