@@ -3,8 +3,7 @@
 // input (truncated file, another format version, another schema, a role
 // without MAINTAIN, flags that contradict --stats), each one line, nothing
 // restored. The restore needs PostgreSQL 18: the test server is.
-import { readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withSql } from "../src/db/index.ts";
@@ -21,16 +20,16 @@ import { builtInCatalog } from "../src/catalog/load.ts";
 import { createDatabase, migratedDatabase, rootTarget, type TestDatabase } from "./support/databases.ts";
 import { startNpmPostgres } from "./support/npm-postgres.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { suiteServerDir } from "./support/server-dirs.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const dir = path.join(tmpdir(), `bollalabz-stats-test-${process.pid}`);
+// The files this test writes (statistics with sampled values, reports): removed after the file, swept if the run is killed.
+const dir = suiteServerDir("stats-files");
 let source: TestDatabase;
 let file: StatsFile;
 const fileWithValues = path.join(dir, "stats.json");
 
 beforeAll(async () => {
-  const { mkdirSync } = await import("node:fs");
-  mkdirSync(dir, { recursive: true });
   source = await migratedDatabase("stats_src");
   await seedDatabase(source.sql, { scale: 0.1, seed: 7, anchor: currentHourUtc(), shares: PRODUCTION_SHARES });
   // A statistics object production has and the project's migrations do not: the twin creates it for the run.
@@ -43,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await source?.drop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const column = (f: StatsFile, table: string, name: string) => f.relations.find((r) => r.name === table)!.columns.find((c) => c.column === name)!;
