@@ -5,15 +5,13 @@
 // EXPLAIN ANALYZE to time it; writes are rolled back. A statement whose
 // parameters cannot be filled is reported as skipped, with the reason.
 import { firstPlan, type ExplainResult, type PlanNode } from "../catalog/explain.ts";
-import type { Sql } from "../db/index.ts";
-import { inRolledBackTransaction } from "./rolled-back.ts";
+import { inRolledBackTransaction, type Sql } from "../db/index.ts";
 import type { StatementSample } from "./samples.ts";
 import { buildSample } from "./workload-samples.ts";
 import type { SchemaInfo } from "./schema.ts";
 import type { WorkloadStatement } from "./statements.ts";
 import { median } from "../base/statistics.ts";
 
-export { inRolledBackTransaction };
 
 export const GENERIC_PLAN_MIN_VERSION = 160000;
 export const DEFAULT_TIMED_RUNS = 3;

@@ -5,7 +5,7 @@
 // ACCESS EXCLUSIVE lock on the table until the rollback, so this runs only on
 // a scratch/development database (or with --yes), one index at a time, with a
 // short lock_timeout.
-import type { Sql } from "../db/index.ts";
+import { inRolledBackTransaction, type Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { median } from "../base/statistics.ts";
 import { explainAnalyzeRuns, indexesInPlan, nodesWithAncestors, type StatementPlan } from "./plans.ts";
@@ -77,8 +77,6 @@ export function largestSeqScan(plan: PlanNode): number {
   return most;
 }
 
-class Rollback extends Error {}
-
 async function timeIn(tx: Sql, query: string, params: readonly unknown[], runs: number): Promise<{ plan: ExplainResult; ms: number }> {
   const { plan, samplesMs } = await explainAnalyzeRuns(tx, query, params, runs, "ANALYZE, VERBOSE");
   return { plan, ms: median(samplesMs) };
@@ -115,7 +113,7 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
         for (const [k, values] of sets.entries()) times.push(k === 0 ? p.timing!.medianMs : (await timeIn(sql, plannableText(p), values, runs)).ms);
         before.set(p.statement.id, times);
       }
-      await sql.begin(async (tx) => {
+      await inRolledBackTransaction(sql, async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = '${HIDE_LOCK_TIMEOUT}'`);
         await tx.unsafe(`DROP INDEX ${quoteIdent(ix.name)}`);
         for (const p of statements) {
@@ -124,7 +122,7 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
           let first: ExplainResult | undefined;
           const sets = valueSetsOf(p);
           for (const values of sets) {
-            const after = await timeIn(tx as unknown as Sql, plannableText(p), values, runs);
+            const after = await timeIn(tx, plannableText(p), values, runs);
             first ??= after.plan;
             afterMs += after.ms;
             seq = Math.max(seq, largestSeqScan(after.plan.Plan));
@@ -140,13 +138,10 @@ export async function measureOverlaps(sql: Sql, plans: readonly StatementPlan[],
             indexesAfter: indexesInPlan(first!.Plan),
           });
         }
-        throw new Rollback();
       });
     } catch (e) {
-      if (!(e instanceof Rollback)) {
-        const err = e as { message?: string; code?: string };
-        error = err.code === "55P03" ? `could not lock ${ix.table} within ${HIDE_LOCK_TIMEOUT}` : `${err.message ?? String(e)}`;
-      }
+      const err = e as { message?: string; code?: string };
+      error = err.code === "55P03" ? `could not lock ${ix.table} within ${HIDE_LOCK_TIMEOUT}` : `${err.message ?? String(e)}`;
     }
     const seqScan = effects.find((e) => e.seqScanRows > seqLimit);
     const redundant = !error && effects.length > 0 && !seqScan && effects.every((e) => nearlyAsWell(e.beforeMs, e.afterMs));

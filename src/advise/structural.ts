@@ -4,10 +4,10 @@
 // fix would maintain, built here as a TEMP table from the current rows) are
 // created inside a transaction that is rolled back, and both forms are timed
 // with the same parameter values. A rewrite is advice: printed, never applied.
-import type { Sql } from "../db/index.ts";
+import { inRolledBackTransaction, type Sql } from "../db/index.ts";
 import type { PlanNode } from "../catalog/explain.ts";
 import { median } from "../base/statistics.ts";
-import { explainAnalyzeRuns, inRolledBackTransaction, nodesWithAncestors, type StatementPlan } from "./plans.ts";
+import { explainAnalyzeRuns, nodesWithAncestors, type StatementPlan } from "./plans.ts";
 import { actualRows, type Problem } from "./problems.ts";
 import type { SchemaInfo } from "./schema.ts";
 import { matchingParenAt } from "./candidates.ts";

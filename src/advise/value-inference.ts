@@ -8,11 +8,10 @@
 // (status = 'a' AND kind = 'b'), and an index measured on an empty result
 // proves nothing.
 import { arrayLiteral } from "../db/quote.ts";
-import type { Sql } from "../db/index.ts";
+import { inRolledBackTransaction, type Sql } from "../db/index.ts";
 import { firstPlan } from "../catalog/explain.ts";
 import type { ColumnRef, ParamContext, ParamRole } from "./parameter-contexts.ts";
 import { parametersFromStatistics } from "./parameters.ts";
-import { inRolledBackTransaction } from "./rolled-back.ts";
 import type { Representativeness } from "./samples.ts";
 import type { SchemaInfo } from "./schema.ts";
 

@@ -3,10 +3,9 @@
 // columns the index covers, without it, with it and without it again
 // (validate.ts builds and drops it in between). Each side keeps its fastest
 // run, so a busy moment on one side does not pass for the index's cost.
-import type { Sql } from "../db/index.ts";
+import { inRolledBackTransaction, type Sql } from "../db/index.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { firstPlan } from "../catalog/explain.ts";
-import { inRolledBackTransaction } from "./plans.ts";
 
 /** Rows of the rolled-back insert that measures an index's write cost. */
 export const WRITE_SAMPLE_ROWS = 10_000;

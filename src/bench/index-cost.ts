@@ -11,8 +11,7 @@
 // `repeats` each, after one untimed round), so the machine's drift hits both. The status update's HOT ratio
 // (n_tup_hot_upd / n_tup_upd) comes from pg_stat_xact_user_tables inside the
 // transaction.
-import type { Sql } from "../db/index.ts";
-import { quoteIdent } from "../db/index.ts";
+import { inRolledBackTransaction, quoteIdent, type Sql } from "../db/index.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
 import { latencyStats } from "../base/statistics.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
@@ -77,8 +76,6 @@ async function createBaseCopy(sql: Sql, table: WriteOp["table"]): Promise<void> 
   await sql.unsafe(`VACUUM (ANALYZE) ${copy}`);
 }
 
-class Rollback extends Error {}
-
 export interface WriteSample {
   readonly ms: number;
   /** Status update only: HOT updates / updates of the statement. */
@@ -87,22 +84,15 @@ export interface WriteSample {
 
 /** One rolled-back statement, timed; `before` runs untimed in the same transaction (e.g. DROP INDEX). */
 async function timedWrite(sql: Sql, statement: string, table: string, before?: string): Promise<WriteSample> {
-  let sample: WriteSample = { ms: 0, hotRatio: null };
-  await sql
-    .begin(async (tx) => {
-      if (before) await tx.unsafe(before);
-      const t0 = performance.now();
-      await tx.unsafe(statement);
-      const ms = performance.now() - t0;
-      const [row] = await tx.unsafe(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_xact_user_tables WHERE relid = '${table}'::regclass`);
-      const { upd, hot } = row as unknown as { upd: number; hot: number };
-      sample = { ms, hotRatio: upd > 0 ? hot / upd : null };
-      throw new Rollback();
-    })
-    .catch((error) => {
-      if (!(error instanceof Rollback)) throw error;
-    });
-  return sample;
+  return inRolledBackTransaction(sql, async (tx) => {
+    if (before) await tx.unsafe(before);
+    const t0 = performance.now();
+    await tx.unsafe(statement);
+    const ms = performance.now() - t0;
+    const [row] = await tx.unsafe(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_xact_user_tables WHERE relid = '${table}'::regclass`);
+    const { upd, hot } = row as unknown as { upd: number; hot: number };
+    return { ms, hotRatio: upd > 0 ? hot / upd : null };
+  });
 }
 
 export interface OpFigures {
@@ -179,8 +169,12 @@ export interface IndexCostResult {
   readonly rows: number;
   readonly repeats: number;
   readonly ratios: readonly OpRatio[];
-  /** The same writes with only the trigram search indexes (no other performance index, no trigger): the ceiling the searches set. */
-  readonly searchOnly: readonly OpRatio[];
+  /**
+   * The same writes with no performance index and the triggers off: the
+   * ceiling of the table itself (the trigram search indexes, which once set
+   * it, live on side tables since migrations 000083-000091).
+   */
+  readonly bare: readonly OpRatio[];
   /** Per user trigger that the write fires (inbox, rollups, counters): its cost. */
   readonly triggers: readonly TriggerCost[];
   readonly indexes: readonly IndexCost[];
@@ -189,35 +183,21 @@ export interface IndexCostResult {
 async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise<number> {
   const [picker] = Object.values(entry.params);
   const samples: number[] = [];
-  await sql
-    .begin(async (tx) => {
-      if (before) await tx.unsafe(before);
-      const [values] = await tx.unsafe(picker!);
-      const args = Object.values(values ?? {}) as never[];
-      for (let i = 0; i < 4; i++) {
-        const plan = firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${entry.sql}`, args));
-        if (i > 0) samples.push(plan["Execution Time"] ?? 0);
-      }
-      throw new Rollback();
-    })
-    .catch((error) => {
-      if (!(error instanceof Rollback)) throw error;
-    });
+  await inRolledBackTransaction(sql, async (tx) => {
+    if (before) await tx.unsafe(before);
+    const [values] = await tx.unsafe(picker!);
+    const args = Object.values(values ?? {}) as never[];
+    for (let i = 0; i < 4; i++) {
+      const plan = firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${entry.sql}`, args));
+      if (i > 0) samples.push(plan["Execution Time"] ?? 0);
+    }
+  });
   return latencyStats(samples).median;
 }
 
 /** EXPLAIN ANALYZE of one write in a transaction that is rolled back. */
 async function explainAnalyzed(sql: Sql, statement: string): Promise<ExplainResult> {
-  let plan: ExplainResult | undefined;
-  await sql
-    .begin(async (tx) => {
-      plan = firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`));
-      throw new Rollback();
-    })
-    .catch((error) => {
-      if (!(error instanceof Rollback)) throw error;
-    });
-  return plan!;
+  return inRolledBackTransaction(sql, async (tx) => firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)));
 }
 
 type WriteIds = { readonly maxMessageId: number; readonly contacts: number };
@@ -239,11 +219,8 @@ async function measureRatios(sql: Sql, rows: number, repeats: number, ids: Write
   return ratios;
 }
 
-/**
- * The ceiling the searches set: the same writes with every performance index
- * but the trigram ones dropped and the triggers off (rolled back).
- */
-async function measureSearchOnly(
+/** The ceiling of the table itself: the same writes with every performance index dropped and the triggers off (rolled back). */
+async function measureBareTable(
   sql: Sql,
   present: readonly { readonly index: string; readonly table: string }[],
   rows: number,
@@ -251,12 +228,11 @@ async function measureSearchOnly(
   ids: WriteIds,
   log: (line: string) => void,
 ): Promise<OpRatio[]> {
-  const searchOnly: OpRatio[] = [];
+  const bare: OpRatio[] = [];
   for (const op of WRITE_OPS) {
-    const trigram = new Set(PERFORMANCE_INDEXES.filter((p) => p.table === op.table && p.definition.includes("gin_trgm_ops")).map((p) => p.name));
-    const others = present.filter((ix) => ix.table === op.table && !trigram.has(ix.index)).map((ix) => quoteIdent(ix.index));
-    const before = [`ALTER TABLE ${op.table} DISABLE TRIGGER USER`, ...(others.length > 0 ? [`DROP INDEX ${others.join(", ")}`] : [])].join("; ");
-    log(`${op.name}: with only the trigram indexes, and the base copy`);
+    const indexes = present.filter((ix) => ix.table === op.table).map((ix) => quoteIdent(ix.index));
+    const before = [`ALTER TABLE ${op.table} DISABLE TRIGGER USER`, ...(indexes.length > 0 ? [`DROP INDEX ${indexes.join(", ")}`] : [])].join("; ");
+    log(`${op.name}: with no performance index and the triggers off, and the base copy`);
     const [app, base] = await measurePair(
       sql,
       { statement: op.sql(op.table, rows, ids), table: op.table, before },
@@ -264,9 +240,9 @@ async function measureSearchOnly(
       rows,
       repeats,
     );
-    searchOnly.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
+    bare.push({ op: op.name, app, base, ratio: app.rowsPerSecond / base.rowsPerSecond });
   }
-  return searchOnly;
+  return bare;
 }
 
 /** Each trigger's time inside its write, from EXPLAIN ANALYZE (first run discarded). */
@@ -330,14 +306,14 @@ export async function measureIndexCost(
     const present = await sql<{ index: string; table: string; bytes: number }[]>`
       SELECT i.indexrelid::regclass::text AS index, i.indrelid::regclass::text AS table, pg_relation_size(i.indexrelid)::float8 AS bytes
       FROM pg_index i WHERE i.indrelid = ANY(${tables}::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 2, 1`;
-    const searchOnly = await measureSearchOnly(sql, present, rows, repeats, ids, log);
+    const bare = await measureBareTable(sql, present, rows, repeats, ids, log);
     const triggers = await measureTriggers(sql, rows, repeats, ids, log);
     const indexes: IndexCost[] = [];
     for (const ix of present) {
       log(`${ix.index}: writes and reads without it`);
       indexes.push(await measureOneIndex(sql, ix, options.catalog, rows, repeats, ids));
     }
-    return { rows, repeats, ratios, searchOnly, triggers, indexes };
+    return { rows, repeats, ratios, bare, triggers, indexes };
   } finally {
     for (const t of tables) await sql.unsafe(`DROP TABLE IF EXISTS ${baseCopyName(t)}`);
     // Every rolled-back insert left its index entries behind (dead until a
@@ -358,11 +334,11 @@ export function formatIndexCost(result: IndexCostResult): string {
     "| --- | ---: | ---: | ---: | ---: |",
     ...result.ratios.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
     "",
-    "The same writes with no performance index and the triggers off (rolled back), keeping only trigram search indexes on the table, of which there are none since the searches moved to side tables (migrations 000083-000091): the ceiling of the table itself:",
+    "The same writes with no performance index and the triggers off (rolled back): the ceiling of the table itself:",
     "",
     "| operation | rows/s | base rows/s | ratio | HOT updates |",
     "| --- | ---: | ---: | ---: | ---: |",
-    ...result.searchOnly.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
+    ...result.bare.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
     "",
     `Per trigger: its time inside the write (EXPLAIN ANALYZE, median of ${result.repeats}), and its share of the statement (RI_ConstraintTrigger_*: the foreign key's check, which the base copy runs too):`,
     "",

@@ -5,7 +5,7 @@
 // the timed repeats is reported. Index
 // maintenance is per row, so a batch isolates it from per-statement and
 // commit overhead.
-import type { Sql } from "../db/index.ts";
+import { inRolledBackTransaction, type Sql } from "../db/index.ts";
 import { latencyStats } from "../base/statistics.ts";
 
 export interface WriteCost {
@@ -68,8 +68,6 @@ const OPS: readonly WriteOp[] = [
   },
 ];
 
-class Rollback extends Error {}
-
 export async function measureWriteCost(sql: Sql, options: { readonly rows: number; readonly repeats?: number }): Promise<WriteCost[]> {
   const repeats = options.repeats ?? 3;
   const [stats] = await sql<{ maxMessageId: number; contacts: number }[]>`
@@ -80,17 +78,11 @@ export async function measureWriteCost(sql: Sql, options: { readonly rows: numbe
     const samples: number[] = [];
     // One untimed repeat first: the first statement pays for cold caches.
     for (let i = -1; i < repeats; i++) {
-      let ms = 0;
-      await sql
-        .begin(async (tx) => {
-          const t0 = performance.now();
-          await op.run(tx as unknown as Sql, options.rows, ids);
-          ms = performance.now() - t0;
-          throw new Rollback();
-        })
-        .catch((error) => {
-          if (!(error instanceof Rollback)) throw error;
-        });
+      const ms = await inRolledBackTransaction(sql, async (tx) => {
+        const t0 = performance.now();
+        await op.run(tx, options.rows, ids);
+        return performance.now() - t0;
+      });
       if (i >= 0) samples.push(ms);
     }
     const medianMs = latencyStats(samples).median;

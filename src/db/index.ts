@@ -5,3 +5,4 @@ export { maskUrl, parseDatabaseUrl, databaseUrlProblems, targetFromUrl, withData
 export { openSql, connect, withSql, INT8_AS_NUMBER, type Sql, type ConnectOptions, type WithSqlOptions } from "./client.ts";
 export { classifyConnectionError, isConnectionError, connectionUserError, serverMessage, type ConnectionFault, type ConnectionFaultKind } from "./errors.ts";
 export { quoteIdent } from "./quote.ts";
+export { inRolledBackTransaction } from "./rolled-back.ts";
