@@ -1,7 +1,8 @@
 // Seeding a database that already has the performance indexes: by default
 // they are dropped and rebuilt inside the seed transaction (fast, no bloat),
 // the same indexes exist afterwards, graphile-migrate's ledger is untouched,
-// and a seed killed midway leaves indexes, data and ledger as they were.
+// and a seed killed inside its transaction leaves indexes, data and ledger as
+// they were.
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +17,7 @@ import { SEED_TABLES } from "../src/seed/tables.ts";
 import { SEARCH_TABLES } from "../src/rollups/index.ts";
 import { createDatabase, migratedDatabase, TEST_ANCHOR, type TestDatabase } from "./support/databases.ts";
 import { looksLikeCleanError, runScript } from "./support/run-script.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const PERFORMANCE_NAMES = PERFORMANCE_INDEXES.map((i) => i.name);
 /** The seed rebuilds the performance indexes of the tables it fills and of the search side tables it refills (others, e.g. the inbox's, are not its business). */
@@ -62,31 +64,38 @@ describe("seeding into the performance indexes", () => {
     expect(await performanceIndexes(db)).toEqual(before);
   });
 
-  it("a seed killed while rebuilding leaves indexes, data and ledger as they were", async () => {
+  it("a seed killed inside its transaction (load done, every performance index dropped) leaves indexes, data and ledger as they were", async () => {
     await seedDatabase(db.sql, { scale: 0.02, seed: 7, anchor: TEST_ANCHOR });
     const [indexes, data, ledger] = [await performanceIndexes(db), await tableChecksums(db.sql), await appliedLedgerFilenames(db.sql)];
 
     const applicationName = `seed-kill-${randomBytes(4).toString("hex")}`;
     const victim = openSql(db, { max: 1, applicationName });
-    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
-    let killing: Promise<unknown> | undefined;
+    const admin = postgres(db.url, { max: 2, onnotice: () => {} });
+    // The seed refills the search side tables after its load and moves their
+    // watermark: holding that row makes it wait right there, with the rows
+    // loaded and every performance index dropped in its transaction. It is
+    // killed while it waits (state, not timing: a kill sent on a progress
+    // event could land after a fast rebuild had already finished).
+    const holder = await admin.reserve();
+    const events: SeedProgress["kind"][] = [];
     try {
-      const seeding = seedDatabase(victim, {
-        scale: 0.02,
-        seed: 8,
-        anchor: TEST_ANCHOR,
-        onProgress(e) {
-          // The load is done and every performance index is dropped (in the transaction): kill the session now.
-          if (e.kind === "index-start" && e.done === 3) {
-            // execute(): postgres.js sends a query only when it is awaited or executed.
-            killing = admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${applicationName}`.execute();
-          }
-        },
-      });
+      await holder`BEGIN`;
+      await holder`SELECT 1 FROM search_watermarks WHERE side_table = ${SEARCH_TABLES[0]!.table} FOR UPDATE`;
+      const seeding = seedDatabase(victim, { scale: 0.02, seed: 8, anchor: TEST_ANCHOR, onProgress: (e) => events.push(e.kind) });
+      seeding.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+      const pid = await waitFor(
+        async () => (await admin<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE application_name = ${applicationName} AND wait_event_type = 'Lock'`)[0]?.pid,
+        (p) => p !== undefined,
+        "the seed to wait for the side table's watermark row",
+        120_000,
+      );
+      expect(events).toContain("index-plan");
+      expect(events.at(-1)).toBe("table-done");
+      await admin`SELECT pg_terminate_backend(${pid!})`;
       await expect(seeding).rejects.toMatchObject({ exitCode: EXIT.unreachable, message: expect.stringMatching(/connection to the server was lost while seeding .*Nothing was committed/) });
-      expect(killing).toBeDefined();
-      await killing;
     } finally {
+      await holder`ROLLBACK`.catch(() => {});
+      holder.release();
       await victim.end({ timeout: 1 }).catch(() => {});
       await admin.end({ timeout: 5 });
     }
