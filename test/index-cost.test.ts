@@ -4,6 +4,7 @@
 // gone afterwards.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatIndexCost, measureIndexCost } from "../src/bench/index-cost.ts";
+import { newestByTime, WRITE_SHAPES } from "../src/bench/write-shapes.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
 import { seededDatabase, type TestDatabase } from "./support/databases.ts";
 
@@ -36,6 +37,10 @@ describe("bench index-cost", () => {
       expect(t.ms, t.trigger).toBeLessThanOrEqual(t.statementMs);
     }
     expect(formatIndexCost(result)).toContain("| message_hourly_rollup_update | messages status update |");
+    // The shapes: the insert over fewer contacts, the update of the newest messages by time; triggers on and off.
+    expect(result.shapes.map((r) => r.shape)).toEqual(["messages insert, 1,000 contacts", "messages insert, 100 contacts", "messages status update, newest by time"]);
+    for (const r of result.shapes) expect([r.ratio, r.ratioWithoutTriggers].every((x) => x > 0), r.shape).toBe(true);
+    expect(formatIndexCost(result)).toContain("| messages insert, 100 contacts |");
     const names = result.indexes.map((i) => i.index);
     expect(names).toContain("idx_conversation_messages_contact_created");
     expect(names).toContain("idx_phone_contacts_updated_at_desc");
@@ -56,4 +61,20 @@ describe("bench index-cost", () => {
              (SELECT count(*)::int FROM pg_indexes WHERE indexname = 'idx_conversation_messages_contact_created') AS others`) as unknown as [{ disabled: number; others: number }];
     expect({ disabled, others }).toEqual({ disabled: 0, others: 1 });
   }, 300_000);
+
+  it("shapes its writes as named: at most N contacts per insert, the newest messages by created_at", async () => {
+    const [{ max, contacts }] = (await db.sql`
+      SELECT max(id)::float8 AS max, (SELECT count(*) FROM phone_contacts)::float8 AS contacts FROM conversation_messages`) as unknown as [{ max: number; contacts: number }];
+    const newest = await newestByTime(db.sql, 50);
+    const ids = { maxMessageId: max, contacts, newestByTime: newest };
+    const spread = WRITE_SHAPES.find((s) => s.name === "messages insert, 100 contacts")!;
+    const [{ distinct }] = (await db.sql.unsafe(`SELECT count(DISTINCT contact_id)::int AS distinct FROM (${spread.sql("conversation_messages", 500, ids).replace(/^\s*INSERT INTO \S+ \([^)]*\)/, "")}) g (contact_id)`)) as unknown as [{ distinct: number }];
+    expect(distinct).toBeGreaterThan(1);
+    expect(distinct).toBeLessThanOrEqual(100);
+    const [{ n, older }] = (await db.sql.unsafe(`
+      SELECT cardinality('${newest}'::bigint[]) AS n,
+             (SELECT count(*)::int FROM conversation_messages WHERE id <> ALL ('${newest}'::bigint[])
+                AND created_at > (SELECT min(created_at) FROM conversation_messages WHERE id = ANY ('${newest}'::bigint[]))) AS older`)) as unknown as [{ n: number; older: number }];
+    expect({ n, older }).toEqual({ n: 50, older: 0 });
+  });
 });

@@ -6,131 +6,21 @@
 // time inside the write (EXPLAIN ANALYZE); then, per index,
 // the same writes with that one index dropped (inside the rolled-back
 // transaction) beside the catalog queries it serves, timed with and without
-// it. Every write is one statement in a transaction that is rolled back;
+// it; and the same writes in other shapes (write-shapes.ts: fewer contacts per
+// insert, the newest messages by time), whose triggers touch fewer rows.
+// Every write is one statement in a transaction that is rolled back;
 // the two sides of each comparison are sampled alternately (median of
 // `repeats` each, after one untimed round), so the machine's drift hits both. The status update's HOT ratio
 // (n_tup_hot_upd / n_tup_upd) comes from pg_stat_xact_user_tables inside the
 // transaction.
 import { inRolledBackTransaction, quoteIdent, type Sql } from "../db/index.ts";
+import { baseCopyName, createBaseCopy, measurePair, WRITE_OPS, type OpFigures, type WriteIds, type WriteOpName } from "./write-pairs.ts";
 import { PERFORMANCE_INDEXES } from "../indexes/performance-indexes.ts";
 import { latencyStats } from "../base/statistics.ts";
 import type { CatalogEntry } from "../catalog/types.ts";
 import { firstPlan, type ExplainResult } from "../catalog/explain.ts";
 import { formatPercent } from "../base/format.ts";
-
-export type WriteOpName = "messages insert" | "contacts insert" | "messages status update";
-
-interface WriteOp {
-  readonly name: WriteOpName;
-  readonly table: "conversation_messages" | "phone_contacts";
-  /** The statement against `table` (the real one or its base copy). */
-  sql(table: string, rows: number, ids: { maxMessageId: number; contacts: number }): string;
-}
-
-export const WRITE_OPS: readonly WriteOp[] = [
-  {
-    name: "messages insert",
-    table: "conversation_messages",
-    sql: (t, rows, ids) => `
-      INSERT INTO ${t} (contact_id, direction, channel, content, status, metadata, created_at)
-      SELECT 1 + (g * 7919) % ${ids.contacts}, CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END,
-             (ARRAY['sms', 'whatsapp', 'email', 'voice'])[1 + g % 4],
-             'bench message ' || g || ': can we move the delivery to Thursday afternoon?',
-             (ARRAY['queued', 'sent', 'delivered', 'read', 'failed'])[1 + g % 5],
-             jsonb_build_object('bench', true, 'campaign_id', 'c' || (g % 20)), now() - (g % 1440) * interval '1 minute'
-      FROM generate_series(1, ${rows}) g`,
-  },
-  {
-    name: "contacts insert",
-    table: "phone_contacts",
-    sql: (t, rows) => `
-      INSERT INTO ${t} (contact_name, email, phone_number, company, is_active, tags, metadata, last_contacted_at)
-      SELECT 'Bench Contact ' || g, 'bench.contact' || g || '@example.com', '+19' || lpad(g::text, 12, '0'), 'Bench Co ' || (g % 50),
-             g % 10 <> 0, ARRAY['bench', 'tag' || (g % 7)], jsonb_build_object('bench', true, 'vip', g % 25 = 0), now() - (g % 90) * interval '1 day'
-      FROM generate_series(1, ${rows}) g`,
-  },
-  {
-    name: "messages status update",
-    table: "conversation_messages",
-    // Delivery receipts: the newest messages change status, nothing else.
-    sql: (t, rows, ids) => `UPDATE ${t} SET status = CASE WHEN status = 'read' THEN 'delivered' ELSE 'read' END WHERE id > ${ids.maxMessageId - rows}`,
-  },
-];
-
-export const baseCopyName = (table: string) => `bench_base_${table}`;
-
-/**
- * The same rows with only the base schema's keys and constraints: primary
- * key, foreign key, checks, defaults, identity, the base unique index; no
- * performance index, no trigger.
- */
-async function createBaseCopy(sql: Sql, table: WriteOp["table"]): Promise<void> {
-  const copy = baseCopyName(table);
-  await sql.unsafe(`DROP TABLE IF EXISTS ${copy}`);
-  await sql.unsafe(`CREATE TABLE ${copy} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY)`);
-  await sql.unsafe(`INSERT INTO ${copy} OVERRIDING SYSTEM VALUE SELECT * FROM ${table}`);
-  await sql.unsafe(`ALTER TABLE ${copy} ADD PRIMARY KEY (id)`);
-  if (table === "conversation_messages") await sql.unsafe(`ALTER TABLE ${copy} ADD FOREIGN KEY (contact_id) REFERENCES phone_contacts (id) ON DELETE CASCADE`);
-  else await sql.unsafe(`CREATE UNIQUE INDEX ON ${copy} (phone_number)`);
-  await sql.unsafe(`SELECT setval(pg_get_serial_sequence('${copy}', 'id'), (SELECT max(id) FROM ${copy}))`);
-  await sql.unsafe(`VACUUM (ANALYZE) ${copy}`);
-}
-
-export interface WriteSample {
-  readonly ms: number;
-  /** Status update only: HOT updates / updates of the statement. */
-  readonly hotRatio: number | null;
-}
-
-/** One rolled-back statement, timed; `before` runs untimed in the same transaction (e.g. DROP INDEX). */
-async function timedWrite(sql: Sql, statement: string, table: string, before?: string): Promise<WriteSample> {
-  return inRolledBackTransaction(sql, async (tx) => {
-    if (before) await tx.unsafe(before);
-    const t0 = performance.now();
-    await tx.unsafe(statement);
-    const ms = performance.now() - t0;
-    const [row] = await tx.unsafe(`SELECT n_tup_upd::float8 AS upd, n_tup_hot_upd::float8 AS hot FROM pg_stat_xact_user_tables WHERE relid = '${table}'::regclass`);
-    const { upd, hot } = row as unknown as { upd: number; hot: number };
-    return { ms, hotRatio: upd > 0 ? hot / upd : null };
-  });
-}
-
-export interface OpFigures {
-  readonly medianMs: number;
-  readonly rowsPerSecond: number;
-  readonly hotRatio: number | null;
-}
-
-function figures(samples: readonly WriteSample[], rows: number): OpFigures {
-  const medianMs = latencyStats(samples.map((s) => s.ms)).median;
-  const hot = samples.map((s) => s.hotRatio).filter((x): x is number => x !== null);
-  return { medianMs, rowsPerSecond: rows / (medianMs / 1000), hotRatio: hot.length > 0 ? latencyStats(hot).median : null };
-}
-
-/**
- * Two variants of a write (A and B: the table and its base copy, or the set
- * with and without one index), sampled alternately so a busy machine's
- * drift hits both alike; one untimed round first.
- */
-async function measurePair(
-  sql: Sql,
-  a: { statement: string; table: string; before?: string },
-  b: { statement: string; table: string; before?: string },
-  rows: number,
-  repeats: number,
-): Promise<[OpFigures, OpFigures]> {
-  const samplesA: WriteSample[] = [];
-  const samplesB: WriteSample[] = [];
-  for (let i = -1; i < repeats; i++) {
-    const sa = await timedWrite(sql, a.statement, a.table, a.before);
-    const sb = await timedWrite(sql, b.statement, b.table, b.before);
-    if (i >= 0) {
-      samplesA.push(sa);
-      samplesB.push(sb);
-    }
-  }
-  return [figures(samplesA, rows), figures(samplesB, rows)];
-}
+import { measureShapes, newestByTime, type ShapeRatio } from "./write-shapes.ts";
 
 export interface OpRatio {
   readonly op: WriteOpName;
@@ -175,6 +65,8 @@ export interface IndexCostResult {
    * it, live on side tables since migrations 000083-000091).
    */
   readonly bare: readonly OpRatio[];
+  /** The insert over fewer contacts and the status update of the newest messages by time (write-shapes.ts). */
+  readonly shapes: readonly ShapeRatio[];
   /** Per user trigger that the write fires (inbox, rollups, counters): its cost. */
   readonly triggers: readonly TriggerCost[];
   readonly indexes: readonly IndexCost[];
@@ -199,8 +91,6 @@ async function serverMs(sql: Sql, entry: CatalogEntry, before?: string): Promise
 async function explainAnalyzed(sql: Sql, statement: string): Promise<ExplainResult> {
   return inRolledBackTransaction(sql, async (tx) => firstPlan(await tx.unsafe(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}`)));
 }
-
-type WriteIds = { readonly maxMessageId: number; readonly contacts: number };
 
 /** Each write as the app makes it against the same write on the base copy. */
 async function measureRatios(sql: Sql, rows: number, repeats: number, ids: WriteIds, log: (line: string) => void): Promise<OpRatio[]> {
@@ -302,25 +192,36 @@ export async function measureIndexCost(
       log(`copying ${t} with only the base schema's keys and constraints`);
       await createBaseCopy(sql, t);
     }
+    await vacuumTables(sql, tables, log);
     const ratios = await measureRatios(sql, rows, repeats, ids, log);
     const present = await sql<{ index: string; table: string; bytes: number }[]>`
       SELECT i.indexrelid::regclass::text AS index, i.indrelid::regclass::text AS table, pg_relation_size(i.indexrelid)::float8 AS bytes
       FROM pg_index i WHERE i.indrelid = ANY(${tables}::regclass[]) AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 2, 1`;
     const bare = await measureBareTable(sql, present, rows, repeats, ids, log);
+    await vacuumTables(sql, tables, log);
+    const shapes = await measureShapes(sql, rows, repeats, { ...ids, newestByTime: await newestByTime(sql, rows) }, log);
     const triggers = await measureTriggers(sql, rows, repeats, ids, log);
     const indexes: IndexCost[] = [];
     for (const ix of present) {
       log(`${ix.index}: writes and reads without it`);
       indexes.push(await measureOneIndex(sql, ix, options.catalog, rows, repeats, ids));
     }
-    return { rows, repeats, ratios, bare, triggers, indexes };
+    return { rows, repeats, ratios, bare, shapes, triggers, indexes };
   } finally {
     for (const t of tables) await sql.unsafe(`DROP TABLE IF EXISTS ${baseCopyName(t)}`);
-    // Every rolled-back insert left its index entries behind (dead until a
-    // VACUUM): two runs grew the phone_contacts indexes 15.7 -> 86.9 MB.
-    log(`VACUUM ${tables.join(", ")} (the rolled-back writes' dead entries)`);
-    await sql.unsafe(`VACUUM ${tables.join(", ")}`);
+    await vacuumTables(sql, tables, log);
   }
+}
+
+/**
+ * Every rolled-back insert leaves its heap tuples and index entries behind,
+ * dead until a VACUUM (two runs grew the phone_contacts indexes 15.7 -> 86.9
+ * MB), and the next writes slow down with them (the same insert 171 -> 195
+ * ms over eight measurements): each section starts from a vacuumed table.
+ */
+async function vacuumTables(sql: Sql, tables: readonly string[], log: (line: string) => void): Promise<void> {
+  log(`VACUUM ${tables.join(", ")} (the rolled-back writes' dead entries)`);
+  await sql.unsafe(`VACUUM ${tables.join(", ")}`);
 }
 
 const pct = (x: number) => formatPercent(x, 0);
@@ -339,6 +240,12 @@ export function formatIndexCost(result: IndexCostResult): string {
     "| operation | rows/s | base rows/s | ratio | HOT updates |",
     "| --- | ---: | ---: | ---: | ---: |",
     ...result.bare.map((r) => `| ${r.op} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${r.app.hotRatio === null ? "-" : `${pct(r.app.hotRatio)} (base ${pct(r.base.hotRatio ?? 0)})`} |`),
+    "",
+    "The ratio depends on the write's shape: the triggers keep one row per contact and per hour current, so their cost grows with the contacts and hours one statement touches (the seed's ids are not in time order: the newest ids span two years):",
+    "",
+    "| write | app rows/s | base rows/s | ratio | ratio with the triggers off |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...result.shapes.map((r) => `| ${r.shape} | ${num(r.app.rowsPerSecond)} | ${num(r.base.rowsPerSecond)} | ${pct(r.ratio)} | ${pct(r.ratioWithoutTriggers)} |`),
     "",
     `Per trigger: its time inside the write (EXPLAIN ANALYZE, median of ${result.repeats}), and its share of the statement (RI_ConstraintTrigger_*: the foreign key's check, which the base copy runs too):`,
     "",
