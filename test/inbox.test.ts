@@ -8,7 +8,9 @@ import { subsetMigrationsFolder } from "../src/migrate/migrations-folder.ts";
 import { readCommittedMigrations } from "../src/migrate/performance-migrations.ts";
 import { seedDatabase, currentHourUtc } from "../src/seed/generate.ts";
 import { CATALOG } from "../src/catalog/entries.ts";
-import { createDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
+import postgres from "postgres";
+import { createDatabase, migratedDatabase, seededDatabase, type TestDatabase } from "./support/databases.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 /** What conversations must hold: the latest message of every contact, computed from scratch. */
 async function truth(db: TestDatabase): Promise<string[]> {
@@ -83,6 +85,68 @@ describe("conversations, maintained", () => {
     expect(JSON.stringify(plan)).toContain("idx_conversations_last_message");
     const rows = await db.sql.unsafe(inbox.sql);
     expect(rows).toHaveLength(50);
+  });
+});
+
+// Two single statements never deadlock when every trigger takes its rows in
+// one order (000093: the delete trigger took conversations in its join's
+// order). A third session holds the smaller contact's conversation, the
+// delete blocks on it (seen in pg_stat_activity, not by time), and the
+// larger contact's conversation must still be free: the delete has not taken
+// it first. The join's order is made the other way round (the larger
+// contact's message and conversation first); 000063's trigger fails this.
+describe("conversations, locked in contact order", () => {
+  let db: TestDatabase;
+  let small: number;
+  let large: number;
+  beforeAll(async () => {
+    db = await migratedDatabase("inbox_order");
+    const ids = await db.sql<{ id: number }[]>`
+      INSERT INTO phone_contacts (contact_name, phone_number) SELECT 'Order ' || g, '+1555200' || lpad(g::text, 4, '0') FROM generate_series(1, 2) g RETURNING id`;
+    [small, large] = ids.map((r) => Number(r.id)).sort((a, b) => a - b) as [number, number];
+  }, 120_000);
+  afterAll(() => db?.drop());
+
+  /** Runs `statement` in a session of its own; returns once it waits on a lock. */
+  async function blockedStatement(statement: (sql: postgres.Sql) => Promise<unknown>): Promise<{ done: Promise<unknown>; sql: postgres.Sql }> {
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const [{ pid }] = (await sql`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }];
+    const done = statement(sql);
+    done.catch(() => {});
+    await waitFor(async () => (await db.sql`SELECT wait_event_type FROM pg_stat_activity WHERE pid = ${pid}`)[0]?.wait_event_type, (w) => w === "Lock", `session ${pid} to wait on a lock`);
+    return { done, sql };
+  }
+  /** Whether another session can lock the larger contact's conversation without waiting. */
+  async function largeIsFree(): Promise<boolean> {
+    return db.sql
+      .begin(async (tx) => {
+        await tx`SELECT 1 FROM conversations WHERE contact_id = ${large} FOR UPDATE NOWAIT`;
+      })
+      .then(() => true, (e: { code?: string }) => (e.code === "55P03" ? false : Promise.reject(e)));
+  }
+
+  it("a delete takes the conversations of the messages it removes in contact order, not in its join's", async () => {
+    // The larger contact's message and conversation first: the join's order.
+    const [{ id: first }] = (await db.sql`INSERT INTO conversation_messages (contact_id, direction, content) VALUES (${large}, 'inbound', 'order a') RETURNING id`) as unknown as [{ id: number }];
+    const [{ id: second }] = (await db.sql`INSERT INTO conversation_messages (contact_id, direction, content) VALUES (${small}, 'inbound', 'order b') RETURNING id`) as unknown as [{ id: number }];
+    const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+    let releaseHolder = () => {};
+    let holderPid = 0;
+    const release = holder.begin(async (tx) => {
+      [{ pid: holderPid }] = (await tx`SELECT pg_backend_pid() AS pid FROM conversations WHERE contact_id = ${small} FOR UPDATE`) as unknown as [{ pid: number }];
+      await new Promise<void>((resolve) => (releaseHolder = resolve));
+    });
+    await waitFor(async () => (await db.sql`SELECT state FROM pg_stat_activity WHERE pid = ${holderPid}`)[0]?.state, (state) => state === "idle in transaction", "the session holding the smaller contact's conversation");
+    const deleting = await blockedStatement((sql) => sql`DELETE FROM conversation_messages WHERE id IN (${first}, ${second})`);
+    try {
+      expect(await largeIsFree()).toBe(true);
+    } finally {
+      releaseHolder();
+      await release;
+      await deleting.done;
+      await Promise.all([holder.end(), deleting.sql.end()]);
+    }
+    expect(await db.sql`SELECT contact_id FROM conversations WHERE contact_id IN (${small}, ${large})`).toHaveLength(0);
   });
 });
 
