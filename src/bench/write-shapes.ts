@@ -11,11 +11,11 @@
 // Each shape is measured as the app writes it and with the triggers off (the
 // indexes alone), both against the same write on the base copy.
 import type { Sql } from "../db/index.ts";
-import { baseCopyName, measurePair, WRITE_OPS, type OpFigures, type WriteIds } from "./write-pairs.ts";
+import { baseCopyName, measurePair, WRITE_OPS, type OpFigures, type WriteIds, type WriteOp } from "./write-pairs.ts";
 
 export interface WriteShape {
   readonly name: string;
-  readonly table: "conversation_messages" | "phone_contacts";
+  readonly table: WriteOp["table"];
   sql(table: string, rows: number, ids: ShapeIds): string;
 }
 
